@@ -1,0 +1,227 @@
+// Package bus is counternet's connection to NATS JetStream: an embedded
+// in-process server for one-machine use, idempotent creation of the event
+// stream and the loader's durable pull consumer, and a publisher that sends
+// every event with its event id as Nats-Msg-Id and reports exactly which
+// events were not stored.
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
+
+	"github.com/counternet/counternet/internal/event"
+)
+
+// Subjects of the event stream and the dead-letter stream.
+const (
+	EventSubjects      = event.SubjectPrefix + ".>"
+	DeadLetterPrefix   = "intel.dead"
+	DeadLetterSubjects = DeadLetterPrefix + ".>"
+	DeadLetterStream   = "INTEL_DEAD"
+	// HeaderReason carries why a message was dead-lettered.
+	HeaderReason = "Counternet-Reason"
+	// HeaderSubject carries the subject a dead-lettered message arrived on.
+	HeaderSubject = "Counternet-Subject"
+)
+
+// Embedded is a nats-server running in this process with JetStream on a file
+// store, listening on a free loopback port.
+type Embedded struct {
+	srv *server.Server
+}
+
+// StartEmbedded starts an in-process JetStream server storing under dir.
+// port 0 picks a free port.
+func StartEmbedded(dir string, port int) (*Embedded, error) {
+	if port == 0 {
+		port = server.RANDOM_PORT
+	}
+	opts := &server.Options{
+		ServerName: "counternet-embedded",
+		Host:       "127.0.0.1",
+		Port:       port,
+		JetStream:  true,
+		StoreDir:   dir,
+		NoSigs:     true,
+		NoLog:      true,
+		MaxPayload: 1 << 20,
+	}
+	srv, err := server.NewServer(opts)
+	if err != nil {
+		return nil, fmt.Errorf("configuring embedded nats-server: %w", err)
+	}
+	srv.Start()
+	if !srv.ReadyForConnections(30 * time.Second) {
+		srv.Shutdown()
+		return nil, errors.New("starting embedded nats-server: not ready within 30s")
+	}
+	return &Embedded{srv: srv}, nil
+}
+
+// URL is the client URL of the embedded server.
+func (e *Embedded) URL() string { return e.srv.ClientURL() }
+
+// Shutdown stops the server and waits for it; it is safe to call twice.
+func (e *Embedded) Shutdown() {
+	e.srv.Shutdown()
+	e.srv.WaitForShutdown()
+}
+
+// Options say how to reach NATS and how the event stream is shaped.
+type Options struct {
+	URL             string // one or more nats:// URLs, comma separated
+	Credentials     string // path to a .creds file, optional
+	Name            string // client name shown in server monitoring
+	Stream          string
+	Replicas        int
+	MaxAge          time.Duration
+	DuplicateWindow time.Duration
+}
+
+// Conn is a NATS connection with JetStream and the event stream ensured.
+type Conn struct {
+	NC   *nats.Conn
+	JS   jetstream.JetStream
+	opts Options
+	log  zerolog.Logger
+}
+
+// Connect dials NATS and creates or updates the event and dead-letter
+// streams; doing so again with the same options changes nothing.
+func Connect(ctx context.Context, opts Options, log zerolog.Logger) (*Conn, error) {
+	if opts.Stream == "" {
+		opts.Stream = "INTEL"
+	}
+	if opts.Replicas == 0 {
+		opts.Replicas = 1
+	}
+	nopts := []nats.Option{
+		nats.Name(opts.Name),
+		nats.Timeout(10 * time.Second),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(500 * time.Millisecond),
+		nats.ReconnectBufSize(32 << 20),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil {
+				log.Warn().Err(err).Msg("nats disconnected")
+			}
+		}),
+		nats.ReconnectHandler(func(nc *nats.Conn) {
+			log.Info().Str("server", redactURL(nc.ConnectedUrl())).Msg("nats reconnected")
+		}),
+	}
+	if opts.Credentials != "" {
+		nopts = append(nopts, nats.UserCredentials(opts.Credentials))
+	}
+	nc, err := nats.Connect(opts.URL, nopts...)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to nats %s: %w", redactURL(opts.URL), err)
+	}
+	js, err := jetstream.New(nc,
+		jetstream.WithPublishAsyncMaxPending(4096),
+		jetstream.WithPublishAsyncTimeout(30*time.Second))
+	if err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("opening jetstream: %w", err)
+	}
+	c := &Conn{NC: nc, JS: js, opts: opts, log: log}
+	if err := c.ensureStreams(ctx); err != nil {
+		nc.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Conn) ensureStreams(ctx context.Context) error {
+	for _, cfg := range []jetstream.StreamConfig{{
+		Name:        c.opts.Stream,
+		Description: "counternet events: listings, vendors, captures, runs",
+		Subjects:    []string{EventSubjects},
+		Storage:     jetstream.FileStorage,
+		Replicas:    c.opts.Replicas,
+		MaxAge:      c.opts.MaxAge,
+		Duplicates:  c.opts.DuplicateWindow,
+		Retention:   jetstream.LimitsPolicy,
+		Discard:     jetstream.DiscardOld,
+	}, {
+		Name:        DeadLetterStream,
+		Description: "counternet messages the loader could not load, with the reason",
+		Subjects:    []string{DeadLetterSubjects},
+		Storage:     jetstream.FileStorage,
+		Replicas:    c.opts.Replicas,
+		MaxAge:      c.opts.MaxAge,
+		Duplicates:  c.opts.DuplicateWindow,
+	}} {
+		if _, err := c.JS.CreateOrUpdateStream(ctx, cfg); err != nil {
+			return fmt.Errorf("ensuring stream %s: %w", cfg.Name, err)
+		}
+	}
+	return nil
+}
+
+// ConsumerOptions shape the loader's durable pull consumer.
+type ConsumerOptions struct {
+	Durable       string
+	MaxAckPending int
+	AckWait       time.Duration
+	// MaxDeliver bounds redeliveries of one message; 0 means unbounded
+	// (an outage of ClickHouse must not lose events).
+	MaxDeliver int
+}
+
+// Consumer creates or updates the durable pull consumer over every event
+// subject and returns it.
+func (c *Conn) Consumer(ctx context.Context, o ConsumerOptions) (jetstream.Consumer, error) {
+	cfg := jetstream.ConsumerConfig{
+		Durable:       o.Durable,
+		Description:   "counternet loader: events into ClickHouse",
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+		AckWait:       o.AckWait,
+		MaxAckPending: o.MaxAckPending,
+		MaxDeliver:    o.MaxDeliver,
+		FilterSubject: EventSubjects,
+		Replicas:      c.opts.Replicas,
+	}
+	if cfg.MaxDeliver == 0 {
+		cfg.MaxDeliver = -1
+	}
+	cons, err := c.JS.CreateOrUpdateConsumer(ctx, c.opts.Stream, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("ensuring consumer %s on %s: %w", o.Durable, c.opts.Stream, err)
+	}
+	return cons, nil
+}
+
+// Close drains and closes the connection.
+func (c *Conn) Close() {
+	if c == nil || c.NC == nil {
+		return
+	}
+	if err := c.NC.Drain(); err != nil {
+		c.NC.Close()
+	}
+}
+
+// redactURL hides passwords and tokens in NATS URLs before they are logged.
+func redactURL(s string) string {
+	parts := strings.Split(s, ",")
+	for i, p := range parts {
+		u, err := url.Parse(strings.TrimSpace(p))
+		if err != nil || u.User == nil {
+			continue
+		}
+		u.User = url.User("redacted")
+		parts[i] = u.String()
+	}
+	return strings.Join(parts, ",")
+}

@@ -1,0 +1,149 @@
+package bus
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Message is one event ready to publish.
+type Message struct {
+	Subject string
+	ID      string // event id, sent as Nats-Msg-Id
+	Data    []byte
+}
+
+// Encode marshals an event into a Message on subject with id.
+func Encode(subject, id string, v any) (Message, error) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return Message{}, fmt.Errorf("encoding event %s: %w", id, err)
+	}
+	return Message{Subject: subject, ID: id, Data: data}, nil
+}
+
+// Failure names one event JetStream did not acknowledge, and why.
+type Failure struct {
+	ID      string
+	Subject string
+	Err     error
+}
+
+// ErrNotStored marks a publish in which some events were not acknowledged
+// by JetStream after every retry.
+var ErrNotStored = errors.New("events not stored")
+
+// NotStoredError lists the events that were not stored.
+type NotStoredError struct{ Failures []Failure }
+
+func (e *NotStoredError) Error() string {
+	ids := make([]string, 0, min(len(e.Failures), 5))
+	for _, f := range e.Failures[:min(len(e.Failures), 5)] {
+		ids = append(ids, f.ID)
+	}
+	more := ""
+	if len(e.Failures) > 5 {
+		more = fmt.Sprintf(" and %d more", len(e.Failures)-5)
+	}
+	return fmt.Sprintf("%d %v (%s%s): %v", len(e.Failures), ErrNotStored, strings.Join(ids, ", "), more, e.Failures[0].Err)
+}
+
+func (e *NotStoredError) Unwrap() error { return ErrNotStored }
+
+// Publisher publishes events and waits for their JetStream acks.
+type Publisher struct {
+	js      jetstream.JetStream
+	window  int
+	retries int
+	timeout time.Duration
+}
+
+// Publisher returns a publisher bounded to window outstanding publishes,
+// retrying unacknowledged events up to retries times, each attempt waiting at
+// most timeout for its acks.
+func (c *Conn) Publisher(window, retries int, timeout time.Duration) *Publisher {
+	if window <= 0 {
+		window = 1024
+	}
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	return &Publisher{js: c.JS, window: window, retries: retries, timeout: timeout}
+}
+
+// Publish sends every message with its id as Nats-Msg-Id, so a retried
+// message is stored once, and returns when each was acknowledged. When some
+// were not, after retries, it returns a *NotStoredError naming them (errors.Is
+// ErrNotStored); nothing is dropped silently.
+func (p *Publisher) Publish(ctx context.Context, msgs []Message) error {
+	byID := make(map[string][]byte, len(msgs))
+	for _, m := range msgs {
+		byID[m.ID] = m.Data
+	}
+	pending := msgs
+	var failures []Failure
+	for attempt := 0; attempt <= p.retries && len(pending) > 0; attempt++ {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return &NotStoredError{Failures: failures}
+			case <-time.After(time.Duration(attempt) * 250 * time.Millisecond):
+			}
+		}
+		failures = p.publishOnce(ctx, pending)
+		pending = pending[:0:0]
+		for _, f := range failures {
+			pending = append(pending, Message{Subject: f.Subject, ID: f.ID, Data: byID[f.ID]})
+		}
+	}
+	if len(failures) > 0 {
+		return &NotStoredError{Failures: failures}
+	}
+	return nil
+}
+
+type inflight struct {
+	msg Message
+	fut jetstream.PubAckFuture
+}
+
+// publishOnce publishes msgs in windows of p.window and returns those not acked.
+func (p *Publisher) publishOnce(ctx context.Context, msgs []Message) []Failure {
+	var failures []Failure
+	for start := 0; start < len(msgs); start += p.window {
+		chunk := msgs[start:min(start+p.window, len(msgs))]
+		fl := make([]inflight, 0, len(chunk))
+		for _, m := range chunk {
+			nm := &nats.Msg{Subject: m.Subject, Data: m.Data, Header: nats.Header{}}
+			fut, err := p.js.PublishMsgAsync(nm, jetstream.WithMsgID(m.ID), jetstream.WithStallWait(p.timeout))
+			if err != nil {
+				failures = append(failures, Failure{ID: m.ID, Subject: m.Subject, Err: err})
+				continue
+			}
+			fl = append(fl, inflight{msg: m, fut: fut})
+		}
+		wctx, cancel := context.WithTimeout(ctx, p.timeout)
+		for _, f := range fl {
+			select {
+			case <-f.fut.Ok():
+			case err := <-f.fut.Err():
+				failures = append(failures, Failure{ID: f.msg.ID, Subject: f.msg.Subject, Err: err})
+			case <-wctx.Done():
+				select {
+				case <-f.fut.Ok():
+				default:
+					failures = append(failures, Failure{ID: f.msg.ID, Subject: f.msg.Subject,
+						Err: fmt.Errorf("no ack within %s: %w", p.timeout, wctx.Err())})
+				}
+			}
+		}
+		cancel()
+	}
+	return failures
+}

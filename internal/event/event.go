@@ -1,0 +1,371 @@
+// Package event defines counternet's versioned bus events: the records a
+// collector publishes and a loader writes, their deterministic ids, their
+// subjects and their validation. It imports nothing else of counternet's.
+//
+// Versioning rule: a schema name ends in .vN. Within one N, fields are only
+// ever added (never renamed, retyped or removed), so a loader that knows vN
+// ignores fields it does not know. Any other change is a new N on a new
+// subject prefix.
+package event
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Schema names carried in every message's "schema" field.
+const (
+	SchemaListing = "counternet.listing.v1"
+	SchemaVendor  = "counternet.vendor.v1"
+	SchemaCapture = "counternet.capture.v1"
+	SchemaRun     = "counternet.run.v1"
+)
+
+// Event types; each is the third token of its subject.
+const (
+	TypeListing = "listing"
+	TypeVendor  = "vendor"
+	TypeCapture = "capture"
+	TypeRun     = "run"
+)
+
+// SubjectPrefix is the first two tokens of every event subject.
+const SubjectPrefix = "intel.v1"
+
+// Bounds on free text carried in events; longer text is cut and flagged.
+const (
+	MaxTitle       = 512
+	MaxDescription = 8 << 10
+	MaxText        = 1 << 10
+	// MaxMessage is the largest encoded event a loader accepts.
+	MaxMessage = 256 << 10
+)
+
+// ErrInvalid marks an event that fails validation.
+var ErrInvalid = errors.New("invalid event")
+
+// Money is an amount in a currency as shown on the page.
+type Money struct {
+	Amount   float64 `json:"amount"`
+	Currency string  `json:"currency"` // ISO 4217 or crypto ticker (BTC, XMR), upper case
+	Raw      string  `json:"raw,omitempty"`
+}
+
+// CryptoAddress is a checksummed address seen on a page.
+type CryptoAddress struct {
+	Chain   string `json:"chain"` // btc, xmr, eth, ltc
+	Address string `json:"address"`
+}
+
+// Provenance says where a record came from; every event carries it.
+type Provenance struct {
+	Source        string    `json:"source"` // market or forum id from the site file
+	Mirror        string    `json:"mirror"` // host the page was fetched from
+	URL           string    `json:"url"`
+	ObservedAt    time.Time `json:"observed_at"` // capture time, UTC
+	CaptureSHA256 string    `json:"capture_sha256"`
+	Pipeline      string    `json:"pipeline"` // name@version of the site file
+	RunID         string    `json:"run_id"`
+}
+
+// Listing is one observation of a market listing.
+type Listing struct {
+	Schema  string `json:"schema"`
+	EventID string `json:"event_id"`
+	Provenance
+	ListingID      string          `json:"listing_id"`
+	Title          string          `json:"title"`
+	Description    string          `json:"description,omitempty"`
+	CategoryRaw    string          `json:"category_raw,omitempty"`
+	Category       string          `json:"category,omitempty"` // taxonomy code
+	Vendor         string          `json:"vendor"`
+	Price          Money           `json:"price"`
+	PriceUSD       float64         `json:"price_usd"` // 0 when no rate was known; see Flags
+	Quantity       float64         `json:"quantity,omitempty"`
+	Unit           string          `json:"unit,omitempty"`
+	ShipsFrom      string          `json:"ships_from,omitempty"` // ISO 3166-1 alpha-2
+	ShipsFromRaw   string          `json:"ships_from_raw,omitempty"`
+	ShipsTo        []string        `json:"ships_to,omitempty"` // ISO 3166-1 alpha-2
+	ShipsToRaw     string          `json:"ships_to_raw,omitempty"`
+	PaymentMethods []string        `json:"payment_methods,omitempty"`
+	Escrow         bool            `json:"escrow,omitempty"`
+	Crypto         []CryptoAddress `json:"crypto_addresses,omitempty"`
+	// Flags names fields whose raw text did not normalize (e.g. "price",
+	// "ships_from") and texts that were cut ("description:truncated").
+	Flags []string `json:"flags,omitempty"`
+}
+
+// Vendor is one observation of a vendor profile.
+type Vendor struct {
+	Schema  string `json:"schema"`
+	EventID string `json:"event_id"`
+	Provenance
+	Handle          string          `json:"handle"`
+	ProfileURL      string          `json:"profile_url,omitempty"`
+	PGPFingerprints []string        `json:"pgp_fingerprints,omitempty"` // upper-case hex
+	Rating          float64         `json:"rating,omitempty"`
+	Sales           int64           `json:"sales,omitempty"`
+	Joined          string          `json:"joined,omitempty"` // YYYY-MM-DD when known
+	ShipsFrom       string          `json:"ships_from,omitempty"`
+	ShipsFromRaw    string          `json:"ships_from_raw,omitempty"`
+	Contacts        []string        `json:"contacts,omitempty"`
+	Crypto          []CryptoAddress `json:"crypto_addresses,omitempty"`
+	Flags           []string        `json:"flags,omitempty"`
+}
+
+// Capture records one fetched page kept as evidence.
+type Capture struct {
+	Schema     string    `json:"schema"`
+	EventID    string    `json:"event_id"`
+	Source     string    `json:"source"`
+	URL        string    `json:"url"`
+	FetchedAt  time.Time `json:"fetched_at"`
+	Status     int       `json:"status"`
+	Outcome    string    `json:"outcome"` // ok, truncated, blocked, error, http_error
+	Bytes      int64     `json:"bytes"`
+	SHA256     string    `json:"sha256"`
+	Type       string    `json:"content_type,omitempty"`
+	PageKind   string    `json:"page_kind,omitempty"` // index, listing, vendor
+	Records    int       `json:"records"`
+	RunID      string    `json:"run_id"`
+	Error      string    `json:"error,omitempty"`
+	DurationMS int64     `json:"duration_ms"`
+}
+
+// Run records the outcome of one crawl run of one source.
+type Run struct {
+	Schema     string    `json:"schema"`
+	EventID    string    `json:"event_id"`
+	RunID      string    `json:"run_id"`
+	Source     string    `json:"source"`
+	Pipeline   string    `json:"pipeline"`
+	StartedAt  time.Time `json:"started_at"`
+	FinishedAt time.Time `json:"finished_at"`
+	Outcome    string    `json:"outcome"` // ok, partial, failed
+	Pages      int       `json:"pages"`
+	Failed     int       `json:"pages_failed"`
+	Listings   int       `json:"listings"`
+	Vendors    int       `json:"vendors"`
+	Error      string    `json:"error,omitempty"`
+}
+
+// ID derives a deterministic event id from the event type, the source, the
+// natural key, the observation time and the content hash. The same
+// observation always gets the same id, so a retried publish or a redelivered
+// message is recognisably the same event.
+func ID(typ, source, key string, observed time.Time, contentSHA string) string {
+	h := sha256.New()
+	for _, s := range []string{typ, source, key, observed.UTC().Format(time.RFC3339Nano), contentSHA} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// Subject is the NATS subject for an event of typ from source. Characters
+// NATS treats specially are replaced so a source id can never widen a
+// subscription.
+func Subject(typ, source string) string {
+	return SubjectPrefix + "." + typ + "." + subjectToken(source)
+}
+
+func subjectToken(s string) string {
+	if s == "" {
+		return "_"
+	}
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '.', r == '*', r == '>', r <= ' ', r == 0x7f:
+			return '_'
+		}
+		return r
+	}, s)
+}
+
+// Finalize fills the schema name and event id of a listing.
+func (l *Listing) Finalize() {
+	l.Schema = SchemaListing
+	l.ObservedAt = l.ObservedAt.UTC()
+	l.EventID = ID(TypeListing, l.Source, l.ListingID, l.ObservedAt, l.CaptureSHA256)
+}
+
+// Finalize fills the schema name and event id of a vendor.
+func (v *Vendor) Finalize() {
+	v.Schema = SchemaVendor
+	v.ObservedAt = v.ObservedAt.UTC()
+	v.EventID = ID(TypeVendor, v.Source, v.Handle, v.ObservedAt, v.CaptureSHA256)
+}
+
+// Finalize fills the schema name and event id of a capture.
+func (c *Capture) Finalize() {
+	c.Schema = SchemaCapture
+	c.FetchedAt = c.FetchedAt.UTC()
+	c.EventID = ID(TypeCapture, c.Source, c.URL, c.FetchedAt, c.SHA256)
+}
+
+// Finalize fills the schema name and event id of a run.
+func (r *Run) Finalize() {
+	r.Schema = SchemaRun
+	r.StartedAt = r.StartedAt.UTC()
+	r.FinishedAt = r.FinishedAt.UTC()
+	r.EventID = ID(TypeRun, r.Source, r.RunID, r.StartedAt, r.Outcome)
+}
+
+// Validate reports what is missing or malformed in a listing.
+func (l *Listing) Validate() error {
+	var errs []string
+	errs = provenanceErrors(errs, &l.Provenance)
+	if l.Schema != SchemaListing {
+		errs = append(errs, fmt.Sprintf("schema %q, want %q", l.Schema, SchemaListing))
+	}
+	if l.EventID == "" {
+		errs = append(errs, "event_id empty")
+	}
+	if l.ListingID == "" {
+		errs = append(errs, "listing_id empty")
+	}
+	if len(l.Title) > MaxTitle || len(l.Description) > MaxDescription {
+		errs = append(errs, "text over its bound")
+	}
+	if l.ShipsFrom != "" && !isCountryCode(l.ShipsFrom) {
+		errs = append(errs, fmt.Sprintf("ships_from %q is not an alpha-2 code", l.ShipsFrom))
+	}
+	for _, c := range l.ShipsTo {
+		if !isCountryCode(c) {
+			errs = append(errs, fmt.Sprintf("ships_to %q is not an alpha-2 code", c))
+		}
+	}
+	return joinErrs("listing", errs)
+}
+
+// Validate reports what is missing or malformed in a vendor.
+func (v *Vendor) Validate() error {
+	var errs []string
+	errs = provenanceErrors(errs, &v.Provenance)
+	if v.Schema != SchemaVendor {
+		errs = append(errs, fmt.Sprintf("schema %q, want %q", v.Schema, SchemaVendor))
+	}
+	if v.EventID == "" {
+		errs = append(errs, "event_id empty")
+	}
+	if v.Handle == "" {
+		errs = append(errs, "handle empty")
+	}
+	if v.ShipsFrom != "" && !isCountryCode(v.ShipsFrom) {
+		errs = append(errs, fmt.Sprintf("ships_from %q is not an alpha-2 code", v.ShipsFrom))
+	}
+	return joinErrs("vendor", errs)
+}
+
+// Validate reports what is missing or malformed in a capture.
+func (c *Capture) Validate() error {
+	var errs []string
+	if c.Schema != SchemaCapture {
+		errs = append(errs, fmt.Sprintf("schema %q, want %q", c.Schema, SchemaCapture))
+	}
+	if c.EventID == "" || c.Source == "" || c.URL == "" || c.FetchedAt.IsZero() {
+		errs = append(errs, "event_id, source, url and fetched_at are required")
+	}
+	return joinErrs("capture", errs)
+}
+
+// Validate reports what is missing or malformed in a run.
+func (r *Run) Validate() error {
+	var errs []string
+	if r.Schema != SchemaRun {
+		errs = append(errs, fmt.Sprintf("schema %q, want %q", r.Schema, SchemaRun))
+	}
+	if r.EventID == "" || r.RunID == "" || r.Source == "" || r.StartedAt.IsZero() {
+		errs = append(errs, "event_id, run_id, source and started_at are required")
+	}
+	return joinErrs("run", errs)
+}
+
+func provenanceErrors(errs []string, p *Provenance) []string {
+	if p.Source == "" {
+		errs = append(errs, "source empty")
+	}
+	if p.ObservedAt.IsZero() {
+		errs = append(errs, "observed_at empty")
+	}
+	if p.URL == "" {
+		errs = append(errs, "url empty")
+	}
+	return errs
+}
+
+func joinErrs(what string, errs []string) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: %s: %s", ErrInvalid, what, strings.Join(errs, "; "))
+}
+
+func isCountryCode(s string) bool {
+	return len(s) == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z'
+}
+
+// Header is the part of every message a loader reads first to route it.
+type Header struct {
+	Schema  string `json:"schema"`
+	EventID string `json:"event_id"`
+}
+
+// Decoded is one message decoded by Decode: exactly one of its pointers is set.
+type Decoded struct {
+	Listing *Listing
+	Vendor  *Vendor
+	Capture *Capture
+	Run     *Run
+}
+
+// ErrUnknownSchema marks a message whose schema this build does not know.
+var ErrUnknownSchema = errors.New("unknown schema")
+
+// Decode parses and validates one message. Unknown fields are ignored (the
+// versioning rule); an unknown schema, a wrong field type, an oversize message
+// or a failed validation is an error saying which.
+func Decode(data []byte) (Decoded, error) {
+	var d Decoded
+	if len(data) > MaxMessage {
+		return d, fmt.Errorf("%w: message of %d bytes over the %d byte limit", ErrInvalid, len(data), MaxMessage)
+	}
+	var h Header
+	if err := json.Unmarshal(data, &h); err != nil {
+		return d, fmt.Errorf("%w: decoding header: %v", ErrInvalid, err)
+	}
+	var (
+		target interface {
+			Validate() error
+		}
+		err error
+	)
+	switch h.Schema {
+	case SchemaListing:
+		d.Listing = new(Listing)
+		err, target = json.Unmarshal(data, d.Listing), d.Listing
+	case SchemaVendor:
+		d.Vendor = new(Vendor)
+		err, target = json.Unmarshal(data, d.Vendor), d.Vendor
+	case SchemaCapture:
+		d.Capture = new(Capture)
+		err, target = json.Unmarshal(data, d.Capture), d.Capture
+	case SchemaRun:
+		d.Run = new(Run)
+		err, target = json.Unmarshal(data, d.Run), d.Run
+	default:
+		return d, fmt.Errorf("%w %q", ErrUnknownSchema, h.Schema)
+	}
+	if err != nil {
+		return Decoded{}, fmt.Errorf("%w: decoding %s: %v", ErrInvalid, h.Schema, err)
+	}
+	if err := target.Validate(); err != nil {
+		return Decoded{}, err
+	}
+	return d, nil
+}

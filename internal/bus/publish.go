@@ -17,6 +17,7 @@ type Message struct {
 	Subject string
 	ID      string // event id, sent as Nats-Msg-Id
 	Data    []byte
+	Header  map[string]string // optional headers, e.g. HeaderReason on dead letters
 }
 
 // Encode marshals an event into a Message on subject with id.
@@ -82,9 +83,9 @@ func (c *Conn) Publisher(window, retries int, timeout time.Duration) *Publisher 
 // were not, after retries, it returns a *NotStoredError naming them (errors.Is
 // ErrNotStored); nothing is dropped silently.
 func (p *Publisher) Publish(ctx context.Context, msgs []Message) error {
-	byID := make(map[string][]byte, len(msgs))
+	byID := make(map[string]Message, len(msgs))
 	for _, m := range msgs {
-		byID[m.ID] = m.Data
+		byID[m.ID] = m
 	}
 	pending := msgs
 	var failures []Failure
@@ -99,7 +100,7 @@ func (p *Publisher) Publish(ctx context.Context, msgs []Message) error {
 		failures = p.publishOnce(ctx, pending)
 		pending = pending[:0:0]
 		for _, f := range failures {
-			pending = append(pending, Message{Subject: f.Subject, ID: f.ID, Data: byID[f.ID]})
+			pending = append(pending, byID[f.ID])
 		}
 	}
 	if len(failures) > 0 {
@@ -121,6 +122,9 @@ func (p *Publisher) publishOnce(ctx context.Context, msgs []Message) []Failure {
 		fl := make([]inflight, 0, len(chunk))
 		for _, m := range chunk {
 			nm := &nats.Msg{Subject: m.Subject, Data: m.Data, Header: nats.Header{}}
+			for k, v := range m.Header {
+				nm.Header.Set(k, v)
+			}
 			fut, err := p.js.PublishMsgAsync(nm, jetstream.WithMsgID(m.ID), jetstream.WithStallWait(p.timeout))
 			if err != nil {
 				failures = append(failures, Failure{ID: m.ID, Subject: m.Subject, Err: err})

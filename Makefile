@@ -1,0 +1,60 @@
+# counternet — `make demo` runs the main job on embedded defaults, `make test` runs every test.
+# Both install what they need (Debian packages, as root) through deploy/deps.sh.
+
+GO       ?= go
+BIN      := bin/counternet
+VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X main.version=$(VERSION)
+PKGS     := ./...
+
+.PHONY: all build deps demo test test-short test-unit test-integration vet fmt-check tidy-check pipelines-test bench clean
+
+all: build
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/counternet
+
+deps:
+	@deploy/deps.sh --with-tor
+
+# The main job: fixture markets behind a local SOCKS5 proxy, collected,
+# published on an embedded JetStream, loaded into a managed ClickHouse.
+demo: deps build
+	./$(BIN) demo
+
+# Everything: vet, formatting, module tidiness, unit tests under the race
+# detector, integration tests against real clickhouse-server and nats-server,
+# and every site file's saved-page tests.
+test: deps fmt-check vet tidy-check test-unit test-integration pipelines-test
+
+test-short:
+	$(GO) test -short $(PKGS)
+
+test-unit:
+	$(GO) test -race -short -count=1 $(PKGS)
+
+test-integration:
+	$(GO) test -count=1 -timeout 25m $(PKGS)
+
+pipelines-test: build
+	./$(BIN) check
+	./$(BIN) pipeline test pipelines/*.yaml
+
+vet:
+	$(GO) vet $(PKGS)
+
+fmt-check:
+	@out=$$(gofmt -l cmd internal configs pipelines 2>/dev/null); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+tidy-check:
+	@cp go.mod /tmp/counternet-go.mod.bak; cp go.sum /tmp/counternet-go.sum.bak; \
+	$(GO) mod tidy; \
+	if ! cmp -s go.mod /tmp/counternet-go.mod.bak || ! cmp -s go.sum /tmp/counternet-go.sum.bak; then \
+		echo "go.mod/go.sum are not tidy: run 'go mod tidy' and commit"; \
+		cp /tmp/counternet-go.mod.bak go.mod; cp /tmp/counternet-go.sum.bak go.sum; exit 1; fi
+
+bench: deps
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+clean:
+	rm -rf bin data

@@ -1,0 +1,255 @@
+// Command counternet is one binary whose subcommands are counternet's roles:
+// demo, collect, load, migrate, check and version. It parses flags, wires the
+// parts through internal/stack and runs them under one context that ends on
+// SIGINT or SIGTERM.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/counternet/counternet/internal/config"
+	"github.com/counternet/counternet/internal/demo"
+	"github.com/counternet/counternet/internal/pipeline"
+	"github.com/counternet/counternet/internal/stack"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+const usage = `counternet — darknet market intelligence for investigators and partner agencies
+
+usage: counternet <command> [flags]
+
+commands:
+  demo       collect fixture markets through a local SOCKS proxy into NATS and ClickHouse, print the first analysis
+  collect    crawl the configured site files once through Tor and publish events
+  load       load events from JetStream into ClickHouse
+  migrate    apply ClickHouse migrations
+  check      validate the config and every site file
+  version    print the version
+
+Every command takes --config FILE (default: the embedded configs/counternet.yaml).
+Run 'counternet <command> -h' for its flags.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	cmd, rest := args[0], args[1:]
+	var err error
+	switch cmd {
+	case "demo":
+		err = runDemo(ctx, rest, stdout, stderr)
+	case "collect":
+		err = runCollect(ctx, rest, stdout, stderr)
+	case "load":
+		err = runLoad(ctx, rest, stderr)
+	case "migrate":
+		err = runMigrate(ctx, rest, stdout, stderr)
+	case "check":
+		err = runCheck(rest, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "counternet", version)
+	default:
+		fmt.Fprintf(stderr, "counternet: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "counternet %s: %v\n", cmd, err)
+		return 1
+	}
+	return 0
+}
+
+// common holds the flags every command takes.
+type common struct {
+	config string
+	fs     *flag.FlagSet
+}
+
+func newFlags(name string, stderr io.Writer) *common {
+	c := &common{fs: flag.NewFlagSet("counternet "+name, flag.ContinueOnError)}
+	c.fs.SetOutput(stderr)
+	c.fs.StringVar(&c.config, "config", "", "config file (default: the embedded configs/counternet.yaml)")
+	return c
+}
+
+func (c *common) load() (*config.Config, error) {
+	return config.Load(c.config)
+}
+
+func newLogger(cfg *config.Config, stderr io.Writer) zerolog.Logger {
+	var w io.Writer = stderr
+	if cfg.Log.Format == "console" {
+		w = zerolog.ConsoleWriter{Out: stderr, TimeFormat: time.TimeOnly}
+	}
+	lvl, err := zerolog.ParseLevel(cfg.Log.Level)
+	if err != nil {
+		lvl = zerolog.InfoLevel
+	}
+	return zerolog.New(w).Level(lvl).With().Timestamp().Logger()
+}
+
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := newFlags("demo", stderr)
+	keep := f.fs.Bool("keep", false, "leave the servers running after the summary, until Ctrl-C")
+	seed := f.fs.Int64("seed", 0, "seed of the fixture markets (default: demo.seed of the config)")
+	dataDir := f.fs.String("data", "", "data directory (default: <data_dir>/demo, emptied first)")
+	if err := f.fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := f.load()
+	if err != nil {
+		return err
+	}
+	if *seed == 0 {
+		*seed = cfg.Demo.Seed
+	}
+	if *dataDir == "" {
+		*dataDir = filepath.Join(cfg.DataDir, "demo")
+		// The demo starts from nothing each time, so its counts are its own.
+		if err := os.RemoveAll(*dataDir); err != nil {
+			return fmt.Errorf("emptying %s: %w", *dataDir, err)
+		}
+	}
+	cfg.DataDir = *dataDir
+	if cfg.Log.Level == "info" {
+		cfg.Log.Level = "warn" // the demo's own output tells the story
+	}
+	return demo.Run(ctx, cfg, demo.Options{Seed: *seed, Keep: *keep, Out: stdout}, newLogger(cfg, stderr))
+}
+
+func runCollect(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := newFlags("collect", stderr)
+	source := f.fs.String("source", "", "collect only these sources (comma separated site names)")
+	if err := f.fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := f.load()
+	if err != nil {
+		return err
+	}
+	if *source != "" {
+		cfg.Collect.Sources = strings.Split(*source, ",")
+	}
+	log := newLogger(cfg, stderr)
+	sites, err := stack.LoadSites(cfg, ".")
+	if err != nil {
+		return err
+	}
+	s, err := stack.Open(ctx, cfg, log, stack.Need{Bus: true})
+	if err != nil {
+		return err
+	}
+	defer s.Close(context.Background())
+	reports, err := s.Collect(ctx, sites)
+	for _, r := range reports {
+		if r != nil {
+			fmt.Fprintln(stdout, r.Summary())
+		}
+	}
+	return err
+}
+
+func runLoad(ctx context.Context, args []string, stderr io.Writer) error {
+	f := newFlags("load", stderr)
+	untilIdle := f.fs.Bool("until-idle", false, "stop once every published event is loaded")
+	if err := f.fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := f.load()
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	s, err := stack.Open(ctx, cfg, log, stack.Need{Bus: true, Warehouse: true})
+	if err != nil {
+		return err
+	}
+	defer s.Close(context.Background())
+	ld, _, err := s.Loader(ctx)
+	if err != nil {
+		return err
+	}
+	if *untilIdle {
+		err = ld.RunUntilIdle(ctx)
+	} else {
+		err = ld.Run(ctx)
+	}
+	st := ld.Stats()
+	log.Info().Int("loaded", st.Loaded).Int("batches", st.Batches).Int("dead_letters", st.DeadLetters).
+		Int("retries", st.Retries).Msg("loader stopped")
+	return err
+}
+
+func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := newFlags("migrate", stderr)
+	if err := f.fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := f.load()
+	if err != nil {
+		return err
+	}
+	s, err := stack.Open(ctx, cfg, newLogger(cfg, stderr), stack.Need{Warehouse: true})
+	if err != nil {
+		return err
+	}
+	defer s.Close(context.Background())
+	fmt.Fprintf(stdout, "database %s migrated\n", s.DB.Database())
+	return nil
+}
+
+func runCheck(args []string, stdout, stderr io.Writer) error {
+	f := newFlags("check", stderr)
+	if err := f.fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := f.load()
+	if err != nil {
+		return err
+	}
+	name := f.config
+	if name == "" {
+		name = "configs/counternet.yaml (embedded)"
+	}
+	fmt.Fprintf(stdout, "%s: ok\n", name)
+	files, err := cfg.PipelineFiles(".")
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, file := range files {
+		site, err := pipeline.Load(file)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		fmt.Fprintf(stdout, "%s: ok (%s, %d mirrors, %d page kinds)\n", file, site.ID(), len(site.Mirrors), len(site.Pages))
+	}
+	return errors.Join(errs...)
+}

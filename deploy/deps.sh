@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what counternet's demo and tests need on a Debian machine:
+# clickhouse-server and clickhouse-client (the warehouse) and tor (the real
+# onion-service path). As root it installs them with apt-get; otherwise it
+# says exactly what to install and fails.
+set -euo pipefail
+
+need=()
+have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/usr/bin/$1" ]; }
+have clickhouse-server || need+=(clickhouse-server)
+have clickhouse-client || need+=(clickhouse-client)
+if [ "${1:-}" = "--with-tor" ]; then
+  have tor || need+=(tor)
+fi
+[ ${#need[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "counternet needs: ${need[*]}" >&2
+  echo "install them with:  sudo apt-get install -y ${need[*]}" >&2
+  exit 1
+fi
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "counternet needs: ${need[*]} (Debian packages); this machine has no apt-get: install them by hand" >&2
+  exit 1
+fi
+echo "installing ${need[*]} with apt-get" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+# The packages may start their own services where an init system exists;
+# counternet runs its own instances with their own configs and ports.
+for svc in clickhouse-server tor; do
+  if command -v service >/dev/null 2>&1; then service "$svc" stop >/dev/null 2>&1 || true; fi
+done
+echo "installed ${need[*]}" >&2

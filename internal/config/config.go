@@ -1,0 +1,349 @@
+// Package config loads and validates counternet's configuration.
+//
+// Loading starts from the built-in defaults (configs/counternet.yaml,
+// embedded in the binary), decodes a config file on top of them strictly
+// (unknown keys are errors), applies environment overrides and validates the
+// result. Every problem is reported at once, each with the file, line and
+// key it concerns, or with "(default)" or "(env NAME)" when the offending
+// value did not come from the file.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/counternet/counternet/configs"
+)
+
+// Config is counternet's whole configuration. Its YAML form, with a comment
+// on every key, is configs/counternet.yaml.
+type Config struct {
+	// DataDir holds captures (WARC evidence), the embedded NATS store and the
+	// managed ClickHouse data.
+	DataDir    string     `yaml:"data_dir"`
+	Log        Log        `yaml:"log"`
+	Tor        Tor        `yaml:"tor"`
+	NATS       NATS       `yaml:"nats"`
+	ClickHouse ClickHouse `yaml:"clickhouse"`
+	Collect    Collect    `yaml:"collect"`
+	Load       Loader     `yaml:"load"`
+	FX         FX         `yaml:"fx"`
+	Demo       Demo       `yaml:"demo"`
+}
+
+// Log is the log section: how much is logged and in which form.
+type Log struct {
+	Level  string `yaml:"level"`  // debug, info, warn or error
+	Format string `yaml:"format"` // console or json
+}
+
+// Tor is the tor section: where the Tor SOCKS proxy listens.
+type Tor struct {
+	Socks          string        `yaml:"socks"` // host:port of the SocksPort
+	ConnectTimeout time.Duration `yaml:"connect_timeout"`
+}
+
+// NATS is the nats section: the server and the shape of the event stream.
+type NATS struct {
+	// URL is one or more server URLs, comma separated; empty means an
+	// embedded in-process nats-server.
+	URL string `yaml:"url"`
+	// Credentials is the path of a .creds file; empty means none.
+	Credentials     string        `yaml:"credentials"`
+	Stream          string        `yaml:"stream"`
+	Replicas        int           `yaml:"replicas"`
+	MaxAge          time.Duration `yaml:"max_age"`
+	DuplicateWindow time.Duration `yaml:"duplicate_window"`
+}
+
+// Embedded reports whether counternet should run its own nats-server.
+func (n NATS) Embedded() bool { return n.URL == "" }
+
+// ClickHouse is the clickhouse section: where events are stored.
+type ClickHouse struct {
+	// DSN is a clickhouse:// or tcp:// URL; empty means a managed local
+	// clickhouse-server child process. It may hold a password.
+	DSN      string `yaml:"dsn"`
+	Database string `yaml:"database"`
+}
+
+// Managed reports whether counternet should run its own clickhouse-server.
+func (c ClickHouse) Managed() bool { return c.DSN == "" }
+
+// Collect is the collect section: which sites are collected and how pages
+// are fetched.
+type Collect struct {
+	Pipelines      []string      `yaml:"pipelines"` // globs of site files
+	Sources        []string      `yaml:"sources"`   // site names; empty means all
+	UserAgent      string        `yaml:"user_agent"`
+	Timeout        time.Duration `yaml:"timeout"`
+	MaxPageBytes   int64         `yaml:"max_page_bytes"`
+	Retries        int           `yaml:"retries"`
+	PublishTimeout time.Duration `yaml:"publish_timeout"`
+}
+
+// Loader is the load section: how the loader consumes the event stream and
+// batches inserts into ClickHouse.
+type Loader struct {
+	Consumer      string        `yaml:"consumer"` // durable pull consumer name
+	BatchSize     int           `yaml:"batch_size"`
+	FlushInterval time.Duration `yaml:"flush_interval"`
+	MaxAckPending int           `yaml:"max_ack_pending"`
+	AckWait       time.Duration `yaml:"ack_wait"`
+	FetchMax      int           `yaml:"fetch_max"`
+}
+
+// FX is the fx section: fixed exchange rates used to compute price_usd.
+type FX struct {
+	AsOf Date `yaml:"as_of"` // the day the rates were taken; recorded with prices
+	// USDPer maps a currency code (ISO 4217 or a cryptocurrency ticker) to
+	// the US dollars one unit buys. A config file that sets it replaces the
+	// default table whole.
+	USDPer map[string]float64 `yaml:"usd_per"`
+}
+
+// Demo is the demo section.
+type Demo struct {
+	Seed int64 `yaml:"seed"` // seed of the synthetic markets
+}
+
+// Environment variables that override the config file. An empty variable
+// counts as unset.
+const (
+	EnvDataDir       = "COUNTERNET_DATA_DIR"
+	EnvLogLevel      = "COUNTERNET_LOG_LEVEL"
+	EnvTorSocks      = "COUNTERNET_TOR_SOCKS"
+	EnvNATSURL       = "COUNTERNET_NATS_URL"
+	EnvNATSCreds     = "COUNTERNET_NATS_CREDS"
+	EnvClickHouseDSN = "COUNTERNET_CLICKHOUSE_DSN"
+)
+
+// envOverrides lists each environment variable with the key it sets.
+var envOverrides = []struct {
+	name, field string
+	set         func(*Config, string)
+}{
+	{EnvDataDir, "data_dir", func(c *Config, v string) { c.DataDir = v }},
+	{EnvLogLevel, "log.level", func(c *Config, v string) { c.Log.Level = v }},
+	{EnvTorSocks, "tor.socks", func(c *Config, v string) { c.Tor.Socks = v }},
+	{EnvNATSURL, "nats.url", func(c *Config, v string) { c.NATS.URL = v }},
+	{EnvNATSCreds, "nats.credentials", func(c *Config, v string) { c.NATS.Credentials = v }},
+	{EnvClickHouseDSN, "clickhouse.dsn", func(c *Config, v string) { c.ClickHouse.DSN = v }},
+}
+
+// Option changes how Load and Parse work.
+type Option func(*options)
+
+type options struct {
+	lookupEnv func(string) (string, bool)
+}
+
+// WithLookupEnv makes Load and Parse read environment overrides through
+// lookup instead of os.LookupEnv; tests pass a map's lookup, and a nil
+// lookup disables overrides.
+func WithLookupEnv(lookup func(string) (string, bool)) Option {
+	return func(o *options) {
+		if lookup == nil {
+			lookup = func(string) (string, bool) { return "", false }
+		}
+		o.lookupEnv = lookup
+	}
+}
+
+// Default returns the built-in defaults decoded from configs.Default,
+// without environment overrides or validation.
+func Default() (*Config, error) {
+	var cfg Config
+	dec := yaml.NewDecoder(bytes.NewReader(configs.Default))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil {
+		return nil, fmt.Errorf("decoding built-in default config: %w", err)
+	}
+	return &cfg, nil
+}
+
+// Load reads the config file at path over the defaults, applies environment
+// overrides and validates the result. An empty path loads the defaults and
+// the environment only. Problems in the configuration are returned together
+// as an *Error; a file that cannot be read is returned as that error,
+// wrapped.
+func Load(path string, opts ...Option) (*Config, error) {
+	if path == "" {
+		return Parse("", nil, opts...)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading config: %w", err)
+	}
+	return Parse(path, data, opts...)
+}
+
+// Parse is Load from bytes: filename names data in error messages. Empty
+// data (or data holding only comments) leaves the defaults unchanged.
+func Parse(filename string, data []byte, opts ...Option) (*Config, error) {
+	o := options{lookupEnv: os.LookupEnv}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	cfg, err := Default()
+	if err != nil {
+		return nil, err
+	}
+	var (
+		idx  *nodeIndex
+		errs []FieldError
+	)
+	if len(data) > 0 {
+		if filename == "" {
+			filename = "<config>"
+		}
+		var fatal bool
+		idx, errs, fatal = decodeFile(filename, data, cfg)
+		if fatal {
+			return nil, &Error{Errors: errs}
+		}
+	}
+	fromEnv := make(map[string]string)
+	for _, ov := range envOverrides {
+		if v, ok := o.lookupEnv(ov.name); ok && v != "" {
+			ov.set(cfg, v)
+			fromEnv[ov.field] = ov.name
+		}
+	}
+	for _, p := range cfg.problems() {
+		if decodeFailed(errs, p.field) {
+			continue // already reported where the file could not be decoded
+		}
+		errs = append(errs, locate(filename, idx, fromEnv, p))
+	}
+	if len(errs) > 0 {
+		sortErrors(errs)
+		return nil, &Error{Errors: errs}
+	}
+	return cfg, nil
+}
+
+// Validate checks every value and returns an *Error listing each problem by
+// key, without file positions (Load and Parse add them).
+func (c *Config) Validate() error {
+	var errs []FieldError
+	for _, p := range c.problems() {
+		errs = append(errs, FieldError{Field: p.field, Msg: p.msg})
+	}
+	if len(errs) > 0 {
+		return &Error{Errors: errs}
+	}
+	return nil
+}
+
+// decodeFile decodes data strictly into cfg. It returns the file's node
+// index and the problems found; fatal means the file could not be parsed
+// as YAML at all.
+func decodeFile(filename string, data []byte, cfg *Config) (idx *nodeIndex, errs []FieldError, fatal bool) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, nil, false
+		}
+		return nil, []FieldError{syntaxError(filename, err)}, true
+	}
+	var extra yaml.Node
+	switch err := dec.Decode(&extra); {
+	case err == nil:
+		errs = append(errs, FieldError{File: filename, Line: extra.Line,
+			Msg: "a second YAML document: a config file holds one document"})
+	case !errors.Is(err, io.EOF):
+		errs = append(errs, syntaxError(filename, err))
+	}
+	if len(doc.Content) == 0 {
+		return nil, errs, false
+	}
+	root := doc.Content[0]
+	if root.Kind == yaml.ScalarNode && root.ShortTag() == "!!null" {
+		return nil, errs, false
+	}
+	if root.Kind != yaml.MappingNode {
+		errs = append(errs, FieldError{File: filename, Line: root.Line,
+			Msg: fmt.Sprintf("got %s, want a mapping of keys such as data_dir, nats, clickhouse", tagDesc(root.ShortTag()))})
+		return nil, errs, true
+	}
+	idx = indexNodes(root)
+	if _, ok := idx.value["fx.usd_per"]; ok {
+		cfg.FX.USDPer = nil // a rate table replaces the default one whole
+	}
+	strict := yaml.NewDecoder(bytes.NewReader(data))
+	strict.KnownFields(true)
+	if err := strict.Decode(cfg); err != nil {
+		var te *yaml.TypeError
+		if !errors.As(err, &te) {
+			return idx, append(errs, syntaxError(filename, err)), true
+		}
+		for _, msg := range te.Errors {
+			errs = append(errs, typeError(filename, idx, msg))
+		}
+	}
+	return idx, errs, false
+}
+
+// Date is a calendar day, written YYYY-MM-DD in YAML.
+type Date struct {
+	t time.Time
+}
+
+const dateLayout = "2006-01-02"
+
+// ParseDate parses a YYYY-MM-DD date.
+func ParseDate(s string) (Date, error) {
+	t, err := time.Parse(dateLayout, s)
+	if err != nil {
+		return Date{}, fmt.Errorf("parsing date %q: %w", s, err)
+	}
+	return Date{t: t}, nil
+}
+
+// Time is the start of the day in UTC.
+func (d Date) Time() time.Time { return d.t }
+
+// IsZero reports whether the date is unset.
+func (d Date) IsZero() bool { return d.t.IsZero() }
+
+// String formats the date as YYYY-MM-DD.
+func (d Date) String() string { return d.t.Format(dateLayout) }
+
+// MarshalYAML writes the date as YYYY-MM-DD.
+func (d Date) MarshalYAML() (any, error) { return d.String(), nil }
+
+// UnmarshalYAML reads a YYYY-MM-DD date, quoted or not.
+func (d *Date) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		if t, err := time.Parse(dateLayout, n.Value); err == nil {
+			d.t = t
+			return nil
+		}
+	}
+	// Reported like yaml.v3's own type errors, so that decoding goes on and
+	// the problem is listed with the others.
+	return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: cannot unmarshal %s%s into config.Date",
+		n.Line, shortTag(n), shortValue(n))}}
+}
+
+// shortTag is a node's tag as yaml.v3 prints it in type errors.
+func shortTag(n *yaml.Node) string { return n.ShortTag() }
+
+// shortValue is a node's value as yaml.v3 prints it in type errors.
+func shortValue(n *yaml.Node) string {
+	if n.Kind != yaml.ScalarNode {
+		return ""
+	}
+	if len(n.Value) > 10 {
+		return " `" + n.Value[:7] + "...`"
+	}
+	return " `" + n.Value + "`"
+}

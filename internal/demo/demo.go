@@ -1,0 +1,212 @@
+// Package demo runs counternet end to end on one machine with nothing set
+// up: fixture darknet markets served on loopback, reachable only through a
+// local SOCKS5 proxy standing in for Tor, collected by the real collector,
+// published on an embedded JetStream, loaded into ClickHouse, and summarized
+// for an analyst.
+package demo
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
+
+	"github.com/counternet/counternet/internal/config"
+	"github.com/counternet/counternet/internal/crawl"
+	"github.com/counternet/counternet/internal/fixture"
+	"github.com/counternet/counternet/internal/load"
+	"github.com/counternet/counternet/internal/pipeline"
+	"github.com/counternet/counternet/internal/socksd"
+	"github.com/counternet/counternet/internal/stack"
+	"github.com/counternet/counternet/pipelines"
+)
+
+// Env is a running demo environment: fixture markets, the proxy in front of
+// them, counternet's servers and a loader working in the background.
+type Env struct {
+	World   *fixture.World
+	Markets *fixture.Server
+	Proxy   *socksd.Server
+	Stack   *stack.Stack
+	Sites   []*pipeline.Site
+	Cons    jetstream.Consumer
+
+	loader     *load.Loader
+	stopLoader context.CancelFunc
+	loaderDone chan error
+	log        zerolog.Logger
+}
+
+// Start serves the fixture markets generated from seed behind a local
+// SOCKS5 proxy, opens counternet's servers as cfg says (embedded NATS and a
+// managed ClickHouse by default), and starts the loader. cfg.Tor.Socks is
+// pointed at the local proxy.
+func Start(ctx context.Context, cfg *config.Config, seed int64, log zerolog.Logger) (_ *Env, err error) {
+	e := &Env{World: fixture.Generate(seed), log: log}
+	defer func() {
+		if err != nil {
+			e.Close(context.Background())
+		}
+	}()
+	if e.Sites, err = FixtureSites(e.World); err != nil {
+		return nil, err
+	}
+	e.Markets = fixture.NewServer(e.World, log)
+	routes := map[string]string{}
+	e.Proxy = socksd.New(log, func(host string) (string, bool) {
+		a, ok := routes[host]
+		return a, ok
+	})
+	e.Markets.Allow = e.Proxy.IsOutbound
+	if err := e.Markets.Start(ctx); err != nil {
+		return nil, fmt.Errorf("starting fixture markets: %w", err)
+	}
+	for _, m := range e.World.Markets {
+		routes[m.Host] = e.Markets.Addr()
+	}
+	if err := e.Proxy.Start(ctx); err != nil {
+		return nil, fmt.Errorf("starting socks proxy: %w", err)
+	}
+	c := *cfg
+	c.Tor.Socks = e.Proxy.Addr()
+	if e.Stack, err = stack.Open(ctx, &c, log, stack.Need{Bus: true, Warehouse: true}); err != nil {
+		return nil, err
+	}
+	if e.loader, e.Cons, err = e.Stack.Loader(ctx); err != nil {
+		return nil, err
+	}
+	lctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	e.stopLoader, e.loaderDone = cancel, make(chan error, 1)
+	go func() { e.loaderDone <- e.loader.Run(lctx) }()
+	return e, nil
+}
+
+// FixtureSites loads the embedded site files of the fixture markets.
+func FixtureSites(w *fixture.World) ([]*pipeline.Site, error) {
+	var sites []*pipeline.Site
+	for _, m := range w.Markets {
+		name := m.Name + ".yaml"
+		data, err := fs.ReadFile(pipelines.Files, name)
+		if err != nil {
+			return nil, fmt.Errorf("reading embedded site file %s: %w", name, err)
+		}
+		site, err := pipeline.Parse(path.Join("pipelines", name), data)
+		if err != nil {
+			return nil, err
+		}
+		sites = append(sites, site)
+	}
+	return sites, nil
+}
+
+// Collect collects every fixture market once through the proxy.
+func (e *Env) Collect(ctx context.Context) ([]*crawl.Report, error) {
+	return e.Stack.Collect(ctx, e.Sites)
+}
+
+// WaitLoaded returns once the loader has stored and acknowledged every
+// event published so far.
+func (e *Env) WaitLoaded(ctx context.Context) error {
+	return load.WaitIdle(ctx, e.Cons, 100*time.Millisecond)
+}
+
+// Close stops the loader (flushing what it holds), the servers, the proxy
+// and the markets. It is idempotent.
+func (e *Env) Close(ctx context.Context) {
+	if e.stopLoader != nil {
+		e.stopLoader()
+		if err := <-e.loaderDone; err != nil {
+			e.log.Warn().Err(err).Msg("loader stopped with an error")
+		}
+		e.stopLoader = nil
+	}
+	if e.Stack != nil {
+		e.Stack.Close(ctx)
+	}
+	if e.Proxy != nil {
+		_ = e.Proxy.Close()
+	}
+	if e.Markets != nil {
+		_ = e.Markets.Close()
+	}
+}
+
+// Options change what Run does.
+type Options struct {
+	Seed int64
+	// Keep leaves the servers running after the summary until ctx ends.
+	Keep bool
+	Out  io.Writer
+}
+
+// Run is `counternet demo`: start, collect, load, summarize. The last line
+// it prints states the listings loaded and the time taken.
+func Run(ctx context.Context, cfg *config.Config, opts Options, log zerolog.Logger) error {
+	start := time.Now()
+	out := opts.Out
+	fmt.Fprintf(out, "counternet demo: fixture markets (seed %d) behind a local SOCKS5 proxy → embedded NATS JetStream → ClickHouse\n", opts.Seed)
+	e, err := Start(ctx, cfg, opts.Seed, log)
+	if err != nil {
+		return err
+	}
+	defer e.Close(context.Background())
+	for _, m := range e.World.Markets {
+		fmt.Fprintf(out, "  market %-8s http://%s  %d listings, %d vendors\n", m.Name, m.Host, len(m.Listings), len(m.Vendors))
+	}
+	fmt.Fprintf(out, "  socks proxy %s, nats %s\n\n", e.Proxy.Addr(), e.Stack.NATSURL())
+
+	reports, cerr := e.Collect(ctx)
+	for _, r := range reports {
+		if r != nil {
+			fmt.Fprintf(out, "collected %s\n", r.Summary())
+		}
+	}
+	if cerr != nil {
+		return cerr
+	}
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	if err := e.WaitLoaded(wctx); err != nil {
+		return err
+	}
+	var runIDs []string
+	for _, r := range reports {
+		runIDs = append(runIDs, r.RunID)
+	}
+	loaded, err := e.Stack.DB.CountListingsOfRuns(ctx, runIDs)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "loaded %d events into ClickHouse\n\n", e.loader.Stats().Loaded)
+	sum, err := e.Stack.DB.Summary(ctx)
+	if err != nil {
+		return err
+	}
+	if err := sum.Print(out); err != nil {
+		return err
+	}
+	if cmd := e.Stack.ClientCommand(); cmd != "" {
+		if opts.Keep {
+			fmt.Fprintf(out, "\nkeep exploring:  %s\n(servers stay up until Ctrl-C)\n", cmd)
+		} else {
+			fmt.Fprintf(out, "\nto keep exploring, run `counternet demo --keep` and then:  %s\n", cmd)
+		}
+	}
+	generated := e.World.TotalListings()
+	if loaded != generated {
+		err = fmt.Errorf("demo: %d listings loaded, but the fixture markets hold %d", loaded, generated)
+	}
+	fmt.Fprintf(out, "listings loaded: %d of %d generated, in %s\n", loaded, generated, time.Since(start).Round(time.Millisecond))
+	if err != nil {
+		return err
+	}
+	if opts.Keep {
+		<-ctx.Done()
+	}
+	return nil
+}

@@ -1,0 +1,226 @@
+package demo_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/rs/zerolog"
+
+	"github.com/counternet/counternet/internal/config"
+	"github.com/counternet/counternet/internal/demo"
+	"github.com/counternet/counternet/internal/testenv"
+	"github.com/counternet/counternet/internal/tor"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// testConfig points the demo at the test's ClickHouse server (a database of
+// its own) and a data directory of its own; NATS is embedded.
+func testConfig(t *testing.T) *config.Config {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test: needs clickhouse-server")
+	}
+	cfg, err := config.Load("", config.WithLookupEnv(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.DataDir = t.TempDir()
+	cfg.ClickHouse.DSN = "clickhouse://" + testenv.ClickHouseAddr(t)
+	cfg.ClickHouse.Database = fmt.Sprintf("demo_%s_%d", strings.ToLower(t.Name()), time.Now().UnixNano())
+	cfg.Load.FlushInterval = 200 * time.Millisecond
+	cfg.Log.Level = "warn"
+	return cfg
+}
+
+func startEnv(t *testing.T, cfg *config.Config, seed int64) *demo.Env {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	e, err := demo.Start(ctx, cfg, seed, zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close(context.Background()) })
+	return e
+}
+
+func collectAndLoad(t *testing.T, e *demo.Env) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	reports, err := e.Collect(ctx)
+	if err != nil {
+		t.Fatalf("collect: %v", err)
+	}
+	for _, r := range reports {
+		if r.Outcome != "ok" {
+			t.Fatalf("run %s: outcome %s (%v)", r.Source, r.Outcome, r.Err)
+		}
+	}
+	if err := e.WaitLoaded(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+type row struct {
+	n                       uint64
+	title, currency, vendor string
+	price                   float64
+	from                    string
+	to                      []string
+}
+
+// loaded reads every listing from listing_obs after collapsing duplicate
+// event ids, keyed by source/listing_id.
+func loaded(t *testing.T, conn driver.Conn) map[string]row {
+	t.Helper()
+	rows, err := conn.Query(context.Background(), `
+		SELECT source, listing_id, count(), any(title), any(price_amount), any(price_currency),
+		       any(vendor), any(ships_from), any(ships_to)
+		FROM listing_obs FINAL GROUP BY source, listing_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]row{}
+	for rows.Next() {
+		var src, id string
+		var r row
+		if err := rows.Scan(&src, &id, &r.n, &r.title, &r.price, &r.currency, &r.vendor, &r.from, &r.to); err != nil {
+			t.Fatal(err)
+		}
+		out[src+"/"+id] = r
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func count(t *testing.T, conn driver.Conn, q string) uint64 {
+	t.Helper()
+	var n uint64
+	if err := conn.QueryRow(context.Background(), q).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+// TestEveryListingLandsOnceWithItsFields collects both fixture markets
+// through the SOCKS proxy, publishes on JetStream, loads into ClickHouse and
+// checks every generated listing against what landed; then collects again.
+func TestEveryListingLandsOnceWithItsFields(t *testing.T) {
+	cfg := testConfig(t)
+	e := startEnv(t, cfg, 7)
+	collectAndLoad(t, e)
+
+	conn := e.Stack.DB.Conn()
+	got := loaded(t, conn)
+	want := 0
+	for _, m := range e.World.Markets {
+		for _, l := range m.Listings {
+			want++
+			key := m.Name + "/" + l.ID
+			r, ok := got[key]
+			if !ok {
+				t.Errorf("%s: not in ClickHouse", key)
+				continue
+			}
+			if r.n != 1 {
+				t.Errorf("%s: %d observations after collapsing, want 1", key, r.n)
+			}
+			if r.title != l.Title || r.vendor != l.Vendor || r.currency != l.Currency ||
+				math.Abs(r.price-l.Price) > 0.005 || r.from != l.ShipsFrom || !slices.Equal(r.to, l.ShipsTo) {
+				t.Errorf("%s:\n got  %q %q %.2f %s %s→%v\n want %q %q %.2f %s %s→%v", key,
+					r.title, r.vendor, r.price, r.currency, r.from, r.to,
+					l.Title, l.Vendor, l.Price, l.Currency, l.ShipsFrom, l.ShipsTo)
+			}
+		}
+	}
+	if len(got) != want {
+		t.Errorf("ClickHouse holds %d listings, fixture generated %d", len(got), want)
+	}
+	if e.Markets.Refused() != 0 {
+		t.Errorf("fixture refused %d requests that did not come through the proxy", e.Markets.Refused())
+	}
+	vendors := count(t, conn, "SELECT count() FROM vendor_current")
+	if total := uint64(len(e.World.Markets[0].Vendors) + len(e.World.Markets[1].Vendors)); vendors != total {
+		t.Errorf("vendor_current has %d rows, fixture has %d vendor profiles", vendors, total)
+	}
+
+	// The same collection again: the current listings stay the same, the
+	// observations double (price history), nothing collapses wrongly.
+	collectAndLoad(t, e)
+	if n := count(t, conn, "SELECT count() FROM listing_current"); n != uint64(want) {
+		t.Errorf("after a second run listing_current has %d rows, want %d", n, want)
+	}
+	if n := count(t, conn, "SELECT count() FROM listing_obs FINAL"); n != uint64(2*want) {
+		t.Errorf("after a second run listing_obs has %d observations, want %d", n, 2*want)
+	}
+	if n := count(t, conn, "SELECT count() FROM runs FINAL"); n != 4 {
+		t.Errorf("runs has %d rows, want 4", n)
+	}
+	if n := count(t, conn, "SELECT count() FROM routes"); n == 0 {
+		t.Error("routes view is empty")
+	}
+}
+
+// TestProxyDownFailsClosed stops the SOCKS proxy: the run fails with an
+// error naming the proxy and the fixture server sees no request at all.
+func TestProxyDownFailsClosed(t *testing.T) {
+	cfg := testConfig(t)
+	e := startEnv(t, cfg, 3)
+	addr := e.Proxy.Addr()
+	if err := e.Proxy.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	reports, err := e.Collect(ctx)
+	if err == nil {
+		t.Fatal("collect with the proxy down succeeded")
+	}
+	if !errors.Is(err, tor.ErrProxyDown) || !strings.Contains(err.Error(), addr) {
+		t.Errorf("error %q does not name the proxy %s as down", err, addr)
+	}
+	for _, r := range reports {
+		if r.Outcome != "failed" || r.Pages != 0 {
+			t.Errorf("%s: outcome %s with %d pages, want failed with 0", r.Source, r.Outcome, r.Pages)
+		}
+	}
+	if n := e.Markets.Requests(); n != 0 {
+		t.Errorf("fixture server saw %d requests with the proxy down", n)
+	}
+}
+
+// TestDemoRun runs `counternet demo` as a user would (with the test's
+// ClickHouse) and checks its last line.
+func TestDemoRun(t *testing.T) {
+	cfg := testConfig(t)
+	var out bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	err := demo.Run(ctx, cfg, demo.Options{Seed: 42, Out: &out}, zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel))
+	if err != nil {
+		t.Fatalf("demo: %v\n%s", err, out.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	last := lines[len(lines)-1]
+	if !strings.HasPrefix(last, "listings loaded: ") || !strings.Contains(last, " in ") {
+		t.Errorf("last line %q does not state listings loaded and time", last)
+	}
+	for _, want := range []string{"listing_obs", "top routes", "top vendors"} {
+		if !strings.Contains(strings.ToLower(out.String()), want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out.String())
+		}
+	}
+}

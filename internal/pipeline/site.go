@@ -1,0 +1,406 @@
+// Package pipeline loads site files (pipelines/*.yaml), validates and
+// compiles them, and extracts records and links from fetched pages.
+//
+// A site file says where a market or forum is, where a crawl starts, which
+// kinds of page it has, how to get from one page to the next and which
+// records each kind of page holds, field by field, with CSS selectors and
+// named parsers; docs/site-files.md is the format. Loading is strict: an
+// unknown key, a selector that does not compile or a reference to a page
+// kind that does not exist is an error naming the file, line and field, and
+// every such error is reported at once.
+//
+// Extraction (Site.Extract) is a pure function of a compiled site file and
+// the bytes of one page: no HTTP, no bus, no logging.
+package pipeline
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/andybalholm/cascadia"
+	"gopkg.in/yaml.v3"
+)
+
+// FormatVersion is the only site-file format version this build reads.
+const FormatVersion = 1
+
+// Site kinds.
+const (
+	KindMarket = "market"
+	KindForum  = "forum"
+)
+
+// Record types a site file can extract.
+const (
+	RecordListing = "listing"
+	RecordVendor  = "vendor"
+)
+
+// Defaults applied before decoding; a site file overrides them.
+const (
+	DefaultMaxPages    = 1000
+	DefaultDelay       = time.Second
+	DefaultConcurrency = 1
+)
+
+// MaxFileSize bounds the size of a site file Load reads.
+const MaxFileSize = 1 << 20
+
+// Site is one decoded, validated and compiled site file. Load and Parse
+// return it; its selectors and regular expressions are compiled, so Extract
+// can be called concurrently.
+type Site struct {
+	// Version is the format version; only FormatVersion is accepted.
+	Version int `yaml:"version"`
+	// Name is the source id, used in subjects and tables.
+	Name string `yaml:"name"`
+	// PipelineVersion is bumped whenever selectors change.
+	PipelineVersion int `yaml:"pipeline_version"`
+	// Kind is KindMarket or KindForum.
+	Kind string `yaml:"kind"`
+	// Title is the display name; it defaults to Name.
+	Title string `yaml:"title"`
+	// Mirrors are base URLs, tried in order.
+	Mirrors []string `yaml:"mirrors"`
+	// Start lists where a crawl begins.
+	Start []Start `yaml:"start"`
+	// Limits bound one run.
+	Limits Limits `yaml:"limits"`
+	// Politeness sets the pace of requests to this site.
+	Politeness Politeness `yaml:"politeness"`
+	// Pages are the page kinds, by name.
+	Pages map[string]*Page `yaml:"pages"`
+
+	// File is the name the site was loaded from (not part of the YAML).
+	File string `yaml:"-"`
+
+	compiled bool
+	nameLine int
+}
+
+// Start is one place a crawl begins: a path (or absolute URL on a mirror)
+// and the kind of page found there.
+type Start struct {
+	Path string `yaml:"path"`
+	Page string `yaml:"page"`
+}
+
+// Limits bound one crawl run of a site.
+type Limits struct {
+	// MaxPages is the most pages one run fetches.
+	MaxPages int `yaml:"max_pages"`
+}
+
+// Politeness sets how hard a site is hit.
+type Politeness struct {
+	// Delay is the minimum gap between requests to the site.
+	Delay Duration `yaml:"delay"`
+	// Concurrency is the number of requests in flight at once.
+	Concurrency int `yaml:"concurrency"`
+}
+
+// Duration is a time.Duration written as a Go duration string ("200ms",
+// "2s") in a site file.
+type Duration time.Duration
+
+// UnmarshalYAML decodes a duration string, reporting a malformed one with
+// its line.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: want a duration such as 200ms or 2s", n.Line)}}
+	}
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: invalid duration %q: want a number with a unit such as 200ms or 2s", n.Line, n.Value)}}
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Page is one kind of page: how to find the next page of the same kind,
+// which links lead to other kinds, and which records it holds.
+type Page struct {
+	// Next finds the next page of the same kind (pagination); optional.
+	Next *LinkRule `yaml:"next"`
+	// Follow finds links to other pages, each with the kind it leads to.
+	Follow []LinkRule `yaml:"follow"`
+	// Records says which records the page holds.
+	Records []RecordRule `yaml:"records"`
+}
+
+// LinkRule finds links on a page.
+type LinkRule struct {
+	// Selector matches the link elements.
+	Selector string `yaml:"selector"`
+	// Attr is the attribute holding the URL; it defaults to href.
+	Attr string `yaml:"attr"`
+	// Page is the kind of page the link leads to; for Next it defaults to
+	// the kind of the page itself.
+	Page string `yaml:"page"`
+
+	sel cascadia.Selector
+}
+
+// RecordRule says how to extract records of one type from a page.
+type RecordRule struct {
+	// Type is RecordListing or RecordVendor.
+	Type string `yaml:"type"`
+	// Item matches the elements that are each one record; empty means the
+	// whole page is one record.
+	Item string `yaml:"item"`
+	// Fields are the record's fields by name.
+	Fields map[string]*FieldRule `yaml:"fields"`
+
+	item  cascadia.Selector
+	names []string // field names, sorted
+}
+
+// FieldRule says how to extract one field of a record; the field rules in
+// docs/site-files.md.
+type FieldRule struct {
+	// Selector is relative to the item; empty means the item itself.
+	Selector string `yaml:"selector"`
+	// Attr takes this attribute instead of the text; "html" takes the
+	// inner HTML.
+	Attr string `yaml:"attr"`
+	// From "url" takes the page URL instead of a selector match.
+	From string `yaml:"from"`
+	// Regex keeps the first capture group of the first match (or the whole
+	// match when it has no group).
+	Regex string `yaml:"regex"`
+	// Join, when set, joins all matches with this separator; otherwise
+	// only the first match is used.
+	Join *string `yaml:"join"`
+	// Parser names the parser normalization applies; empty means the
+	// field's default (see ParsersFor).
+	Parser string `yaml:"parser"`
+	// Default is the value used when nothing matched.
+	Default *string `yaml:"default"`
+	// Required drops a record that lacks this field (natural keys are
+	// always required).
+	Required bool `yaml:"required"`
+
+	sel    cascadia.Selector
+	re     *regexp.Regexp
+	parser string // effective parser
+}
+
+// EffectiveParser is the parser normalization applies to this field: the
+// one the site file names, or the field's default.
+func (f *FieldRule) EffectiveParser() string { return f.parser }
+
+// ID is the pipeline id events carry: "name@pipeline_version".
+func (s *Site) ID() string { return s.Name + "@" + strconv.Itoa(s.PipelineVersion) }
+
+// Delay is the minimum gap between requests to the site.
+func (s *Site) Delay() time.Duration { return time.Duration(s.Politeness.Delay) }
+
+// ErrInvalid marks a site file that fails to decode or validate; every
+// error in an Errors list wraps it.
+var ErrInvalid = errors.New("invalid site file")
+
+// Load reads and parses one site file. A file larger than MaxFileSize is an
+// error.
+func Load(path string) (*Site, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("loading site file: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading site file %s: %w", path, err)
+	}
+	if len(data) > MaxFileSize {
+		return nil, Errors{&Error{File: path, Msg: fmt.Sprintf("site file larger than %d bytes", MaxFileSize)}}
+	}
+	return Parse(path, data)
+}
+
+// LoadDir loads every *.yaml and *.yml file in dir, in name order. It
+// returns every error of every file at once (as Errors), including two
+// files claiming the same site name.
+func LoadDir(dir string) ([]*Site, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("loading site files: %w", err)
+	}
+	var (
+		sites []*Site
+		all   Errors
+		names = map[string]string{}
+	)
+	for _, e := range entries {
+		ext := filepath.Ext(e.Name())
+		if e.IsDir() || (ext != ".yaml" && ext != ".yml") {
+			continue
+		}
+		path := filepath.Join(dir, e.Name())
+		s, err := Load(path)
+		if err != nil {
+			var es Errors
+			if errors.As(err, &es) {
+				all = append(all, es...)
+				continue
+			}
+			return nil, err
+		}
+		if prev, ok := names[s.Name]; ok {
+			all = append(all, &Error{File: path, Line: s.nameLine, Path: "name", Msg: fmt.Sprintf("site %q is already defined in %s", s.Name, prev)})
+			continue
+		}
+		names[s.Name] = path
+		sites = append(sites, s)
+	}
+	if len(all) > 0 {
+		return nil, all
+	}
+	return sites, nil
+}
+
+// Parse decodes (strictly: unknown keys are errors), validates and compiles
+// one site file. filename is used in messages only. On failure the error is
+// an Errors list holding every problem found, one per line, each as
+// "file:line: field.path: message".
+func Parse(filename string, data []byte) (*Site, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, Errors{syntaxError(filename, data, err)}
+	}
+	if root.Kind == 0 || len(root.Content) == 0 {
+		return nil, Errors{&Error{File: filename, Msg: "empty site file"}}
+	}
+	idx := indexNodes(&root)
+
+	s := &Site{
+		Limits:     Limits{MaxPages: DefaultMaxPages},
+		Politeness: Politeness{Delay: Duration(DefaultDelay), Concurrency: DefaultConcurrency},
+		File:       filename,
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var errs Errors
+	if err := dec.Decode(s); err != nil {
+		var te *yaml.TypeError
+		if !errors.As(err, &te) {
+			return nil, Errors{syntaxError(filename, data, err)}
+		}
+		for _, m := range te.Errors {
+			errs = append(errs, idx.typeError(filename, m))
+		}
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		errs = append(errs, &Error{File: filename, Line: extra.Line, Msg: "more than one YAML document; a site file holds one"})
+	}
+
+	v := &validator{file: filename, idx: idx}
+	v.site(s)
+	// A value that failed to decode also fails validation; report it once.
+	decoded := map[string]bool{}
+	for _, e := range errs {
+		decoded[e.(*Error).Path] = true
+	}
+	for _, e := range v.errs {
+		if !decoded[e.(*Error).Path] {
+			errs = append(errs, e)
+		}
+	}
+	if len(errs) > 0 {
+		sort.SliceStable(errs, func(i, j int) bool { return errs[i].(*Error).Line < errs[j].(*Error).Line })
+		return nil, errs
+	}
+	if s.Title == "" {
+		s.Title = s.Name
+	}
+	s.compiled = true
+	s.nameLine = idx.line("name")
+	return s, nil
+}
+
+// StartLinks resolves the site's start pages against one mirror base URL.
+// An absolute start URL keeps its path and query but moves to the mirror's
+// host, so every mirror serves the same start pages.
+func (s *Site) StartLinks(mirror string) ([]Link, error) {
+	base, err := url.Parse(mirror)
+	if err != nil || !base.IsAbs() {
+		return nil, fmt.Errorf("resolving start pages of %s: mirror %q is not an absolute URL", s.ID(), mirror)
+	}
+	var out []Link
+	for _, st := range s.Start {
+		ref, err := url.Parse(st.Path)
+		if err != nil {
+			return nil, fmt.Errorf("resolving start page %q of %s: %w", st.Path, s.ID(), err)
+		}
+		if ref.IsAbs() {
+			ref = &url.URL{Path: ref.Path, RawPath: ref.RawPath, RawQuery: ref.RawQuery}
+			if ref.Path == "" {
+				ref.Path = "/"
+			}
+		}
+		u := base.ResolveReference(ref)
+		u.Fragment, u.RawFragment = "", ""
+		out = append(out, Link{URL: u.String(), Page: st.Page})
+	}
+	return out, nil
+}
+
+// Error is one problem in a site file.
+type Error struct {
+	File string
+	Line int    // 0 when not known
+	Path string // field path such as pages.listing.records[0].fields.price.parser
+	Msg  string
+	Err  error // underlying cause, if any (e.g. tor.ErrBadOnion)
+}
+
+// Error formats the problem as "file:line: path: message".
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		b.WriteString(":")
+		b.WriteString(strconv.Itoa(e.Line))
+	}
+	b.WriteString(": ")
+	if e.Path != "" {
+		b.WriteString(e.Path)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// Unwrap makes errors.Is find ErrInvalid and the underlying cause.
+func (e *Error) Unwrap() []error {
+	if e.Err != nil {
+		return []error{ErrInvalid, e.Err}
+	}
+	return []error{ErrInvalid}
+}
+
+// Errors is every problem found in one or more site files, ordered by file
+// and line. Each element is an *Error.
+type Errors []error
+
+// Error formats the problems one per line.
+func (es Errors) Error() string {
+	lines := make([]string, len(es))
+	for i, e := range es {
+		lines[i] = e.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Unwrap gives errors.Is and errors.As access to every problem.
+func (es Errors) Unwrap() []error { return es }

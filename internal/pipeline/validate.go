@@ -1,0 +1,276 @@
+package pipeline
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/andybalholm/cascadia"
+
+	"github.com/counternet/counternet/internal/tor"
+)
+
+var (
+	nameRE      = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+	pageNameRE  = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,62}$`)
+	fieldNameRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
+)
+
+// MaxConcurrency bounds politeness.concurrency.
+const MaxConcurrency = 64
+
+// validator checks a decoded site, compiles its selectors and collects every
+// problem with its line.
+type validator struct {
+	file string
+	idx  *nodeIndex
+	errs Errors
+}
+
+func (v *validator) add(path string, cause error, format string, args ...any) {
+	v.errs = append(v.errs, &Error{File: v.file, Line: v.idx.line(path), Path: path, Msg: fmt.Sprintf(format, args...), Err: cause})
+}
+
+func (v *validator) site(s *Site) {
+	if s.Version != FormatVersion {
+		v.add("version", nil, "format version %d is not supported; want %d", s.Version, FormatVersion)
+	}
+	if !nameRE.MatchString(s.Name) {
+		v.add("name", nil, "name %q must be 1-63 lower-case letters, digits or '-', starting with a letter or digit", s.Name)
+	}
+	if s.PipelineVersion < 1 {
+		v.add("pipeline_version", nil, "pipeline_version must be 1 or more")
+	}
+	if s.Kind != KindMarket && s.Kind != KindForum {
+		v.add("kind", nil, "kind %q must be %s or %s", s.Kind, KindMarket, KindForum)
+	}
+	hosts := v.mirrors(s.Mirrors)
+	if s.Limits.MaxPages < 1 {
+		v.add("limits.max_pages", nil, "max_pages must be 1 or more")
+	}
+	if s.Politeness.Delay < 0 {
+		v.add("politeness.delay", nil, "delay must not be negative")
+	}
+	if s.Politeness.Concurrency < 1 || s.Politeness.Concurrency > MaxConcurrency {
+		v.add("politeness.concurrency", nil, "concurrency must be between 1 and %d", MaxConcurrency)
+	}
+	if len(s.Pages) == 0 {
+		v.add("pages", nil, "at least one page kind is required")
+	}
+	if len(s.Start) == 0 {
+		v.add("start", nil, "at least one start page is required")
+	}
+	for i, st := range s.Start {
+		p := "start[" + strconv.Itoa(i) + "]"
+		v.start(p, st, hosts)
+		v.pageRef(p+".page", st.Page, s.Pages, true)
+	}
+	names := make([]string, 0, len(s.Pages))
+	for name := range s.Pages {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		v.page("pages."+name, name, s.Pages[name], s.Pages)
+	}
+}
+
+// mirrors checks the mirror URLs and returns their hosts.
+func (v *validator) mirrors(ms []string) map[string]bool {
+	hosts := map[string]bool{}
+	if len(ms) == 0 {
+		v.add("mirrors", nil, "at least one mirror is required")
+	}
+	for i, m := range ms {
+		p := "mirrors[" + strconv.Itoa(i) + "]"
+		u, err := url.Parse(m)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			v.add(p, nil, "mirror %q must be an absolute http or https URL", m)
+			continue
+		}
+		if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+			v.add(p, nil, "mirror %q must not carry user info, a query or a fragment", m)
+			continue
+		}
+		host := strings.ToLower(u.Hostname())
+		if strings.HasSuffix(host, ".onion") {
+			if err := tor.ValidateOnion(host); err != nil {
+				v.add(p, err, "%v", err)
+				continue
+			}
+		}
+		h := strings.ToLower(u.Host)
+		if hosts[h] {
+			v.add(p, nil, "mirror host %q is listed twice", u.Host)
+		}
+		hosts[h] = true
+	}
+	return hosts
+}
+
+func (v *validator) start(p string, st Start, hosts map[string]bool) {
+	if st.Path == "" {
+		v.add(p+".path", nil, "path is required")
+		return
+	}
+	u, err := url.Parse(st.Path)
+	switch {
+	case err != nil:
+		v.add(p+".path", nil, "path %q does not parse: %v", st.Path, err)
+	case u.IsAbs():
+		if u.Scheme != "http" && u.Scheme != "https" {
+			v.add(p+".path", nil, "start URL %q must be http or https", st.Path)
+		} else if !hosts[strings.ToLower(u.Host)] {
+			v.add(p+".path", nil, "start URL host %q is not one of the mirrors", u.Host)
+		}
+	case u.Host != "":
+		v.add(p+".path", nil, "start %q must be a path or an absolute URL", st.Path)
+	}
+}
+
+// pageRef checks that a page-kind reference names an existing page kind.
+func (v *validator) pageRef(p, name string, pages map[string]*Page, required bool) {
+	if name == "" {
+		if required {
+			v.add(p, nil, "page kind is required")
+		}
+		return
+	}
+	if _, ok := pages[name]; !ok {
+		v.add(p, nil, "page kind %q is not defined under pages (have %s)", name, strings.Join(sortedKeys(pages), ", "))
+	}
+}
+
+func (v *validator) page(p, name string, pg *Page, pages map[string]*Page) {
+	if !pageNameRE.MatchString(name) {
+		v.add(p, nil, "page kind %q must be lower-case letters, digits, '_' or '-', starting with a letter", name)
+	}
+	if pg == nil {
+		return
+	}
+	if pg.Next != nil {
+		v.link(p+".next", pg.Next)
+		v.pageRef(p+".next.page", pg.Next.Page, pages, false)
+		if pg.Next.Page == "" {
+			pg.Next.Page = name
+		}
+	}
+	for i := range pg.Follow {
+		lp := p + ".follow[" + strconv.Itoa(i) + "]"
+		v.link(lp, &pg.Follow[i])
+		v.pageRef(lp+".page", pg.Follow[i].Page, pages, true)
+	}
+	for i := range pg.Records {
+		v.record(p+".records["+strconv.Itoa(i)+"]", &pg.Records[i])
+	}
+}
+
+func (v *validator) link(p string, l *LinkRule) {
+	if l.Selector == "" {
+		v.add(p+".selector", nil, "selector is required")
+	} else {
+		l.sel = v.selector(p+".selector", l.Selector)
+	}
+	if l.Attr == "" {
+		l.Attr = "href"
+	}
+	if l.Attr == "html" {
+		v.add(p+".attr", nil, `attr "html" cannot hold a URL; name the attribute (default href)`)
+	}
+}
+
+func (v *validator) selector(p, sel string) cascadia.Selector {
+	c, err := cascadia.Compile(sel)
+	if err != nil {
+		v.add(p, nil, "selector %q does not compile: %v", sel, err)
+		return nil
+	}
+	return c
+}
+
+func (v *validator) record(p string, r *RecordRule) {
+	known, ok := recordFields[r.Type]
+	if !ok {
+		v.add(p+".type", nil, "record type %q must be one of %s", r.Type, strings.Join(RecordTypes(), ", "))
+	}
+	if r.Item != "" {
+		r.item = v.selector(p+".item", r.Item)
+	}
+	if len(r.Fields) == 0 {
+		v.add(p+".fields", nil, "at least one field is required")
+	}
+	if key := naturalKeys[r.Type]; key != "" && len(r.Fields) > 0 {
+		if _, ok := r.Fields[key]; !ok {
+			v.add(p+".fields", nil, "field %s, the natural key of a %s, is required", key, r.Type)
+		}
+	}
+	r.names = sortedKeys(r.Fields)
+	for _, name := range r.names {
+		fp := p + ".fields." + name
+		f := r.Fields[name]
+		if f == nil {
+			v.add(fp, nil, "field needs a rule (selector, from, default ...)")
+			r.Fields[name] = &FieldRule{}
+			f = r.Fields[name]
+		}
+		if !fieldNameRE.MatchString(name) {
+			v.add(fp, nil, "field name %q must be lower-case letters, digits or '_', starting with a letter", name)
+		}
+		var parsers []string
+		if ok {
+			var fieldOK bool
+			parsers, fieldOK = known[name]
+			if !fieldOK {
+				v.add(fp, nil, "unknown field %q for %s records (known: %s)", name, r.Type, strings.Join(Fields(r.Type), ", "))
+			}
+		}
+		v.field(fp, f, parsers)
+	}
+}
+
+func (v *validator) field(p string, f *FieldRule, parsers []string) {
+	switch f.From {
+	case "":
+		if f.Selector != "" {
+			f.sel = v.selector(p+".selector", f.Selector)
+		}
+	case "url":
+		if f.Selector != "" || f.Attr != "" {
+			v.add(p+".from", nil, "from: url takes the page URL; it cannot be combined with selector or attr")
+		}
+	default:
+		v.add(p+".from", nil, "from %q: the only source is url", f.From)
+	}
+	if f.Regex != "" {
+		re, err := regexp.Compile(f.Regex)
+		if err != nil {
+			v.add(p+".regex", nil, "regex does not compile: %v", err)
+		} else {
+			f.re = re
+		}
+	}
+	f.parser = f.Parser
+	switch {
+	case f.Parser != "" && !slices.Contains(Parsers, f.Parser):
+		v.add(p+".parser", nil, "unknown parser %q (known: %s)", f.Parser, strings.Join(Parsers, ", "))
+	case len(parsers) > 0 && f.Parser != "" && !slices.Contains(parsers, f.Parser):
+		v.add(p+".parser", nil, "parser %q does not fit this field; it takes %s", f.Parser, strings.Join(parsers, " or "))
+	case f.Parser == "" && len(parsers) > 0:
+		f.parser = parsers[0]
+	case f.Parser == "":
+		f.parser = ParserText
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

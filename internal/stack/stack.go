@@ -1,0 +1,281 @@
+// Package stack wires counternet's parts from a config for the roles of
+// cmd/counternet: it starts (or connects to) NATS JetStream and ClickHouse,
+// builds collectors from site files, and builds the loader. It holds no
+// logic of the flow itself; each step lives in its own package.
+package stack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/counternet/counternet/internal/bus"
+	"github.com/counternet/counternet/internal/capture"
+	"github.com/counternet/counternet/internal/config"
+	"github.com/counternet/counternet/internal/crawl"
+	"github.com/counternet/counternet/internal/fetch"
+	"github.com/counternet/counternet/internal/load"
+	"github.com/counternet/counternet/internal/normalize"
+	"github.com/counternet/counternet/internal/pipeline"
+	"github.com/counternet/counternet/internal/tor"
+	"github.com/counternet/counternet/internal/warehouse"
+)
+
+// Need says which servers a role uses.
+type Need struct {
+	Bus       bool
+	Warehouse bool
+}
+
+// Stack is the running parts of one counternet process.
+type Stack struct {
+	Cfg *config.Config
+	Log zerolog.Logger
+
+	Bus *bus.Conn
+	DB  *warehouse.DB
+
+	embedded  *bus.Embedded
+	local     *warehouse.Local
+	closeOnce sync.Once
+}
+
+// Open starts what the config leaves to counternet (an embedded nats-server
+// when nats.url is empty, a managed clickhouse-server when clickhouse.dsn is
+// empty) and connects to everything need asks for. ClickHouse migrations are
+// applied at open.
+func Open(ctx context.Context, cfg *config.Config, log zerolog.Logger, need Need) (*Stack, error) {
+	s := &Stack{Cfg: cfg, Log: log}
+	if need.Bus {
+		if err := s.openBus(ctx); err != nil {
+			s.Close(context.Background())
+			return nil, err
+		}
+	}
+	if need.Warehouse {
+		if err := s.openWarehouse(ctx); err != nil {
+			s.Close(context.Background())
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func (s *Stack) openBus(ctx context.Context) error {
+	cfg := s.Cfg.NATS
+	natsURL := cfg.URL
+	if cfg.Embedded() {
+		dir := filepath.Join(s.Cfg.DataDir, "nats")
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("creating nats store %s: %w", dir, err)
+		}
+		e, err := bus.StartEmbedded(dir, 0)
+		if err != nil {
+			return err
+		}
+		s.embedded = e
+		natsURL = e.URL()
+		s.Log.Info().Str("url", natsURL).Str("store", dir).Msg("embedded nats-server started")
+	}
+	c, err := bus.Connect(ctx, bus.Options{
+		URL: natsURL, Credentials: cfg.Credentials, Name: "counternet", Stream: cfg.Stream,
+		Replicas: cfg.Replicas, MaxAge: cfg.MaxAge, DuplicateWindow: cfg.DuplicateWindow,
+	}, s.Log)
+	if err != nil {
+		return err
+	}
+	s.Bus = c
+	return nil
+}
+
+func (s *Stack) openWarehouse(ctx context.Context) error {
+	dsn := s.Cfg.ClickHouse.DSN
+	if s.Cfg.ClickHouse.Managed() {
+		dir := filepath.Join(s.Cfg.DataDir, "clickhouse")
+		l, err := warehouse.StartLocal(ctx, dir, s.Log)
+		if err != nil {
+			return err
+		}
+		s.local = l
+		dsn = l.DSN(s.Cfg.ClickHouse.Database)
+		s.Log.Info().Str("addr", l.Addr()).Str("dir", dir).Msg("managed clickhouse-server started")
+	} else {
+		dsn = withDatabase(dsn, s.Cfg.ClickHouse.Database)
+	}
+	db, err := warehouse.Open(ctx, dsn, s.Log)
+	if err != nil {
+		return err
+	}
+	s.DB = db
+	if err := db.Migrate(ctx); err != nil {
+		return fmt.Errorf("migrating clickhouse: %w", err)
+	}
+	return nil
+}
+
+// withDatabase puts database into a DSN that names none.
+func withDatabase(dsn, database string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || database == "" {
+		return dsn
+	}
+	if u.Path == "" || u.Path == "/" {
+		u.Path = "/" + database
+	}
+	return u.String()
+}
+
+// ClientCommand tells an analyst how to connect clickhouse-client to the
+// managed server, or "" when ClickHouse is external.
+func (s *Stack) ClientCommand() string {
+	if s.local == nil {
+		return ""
+	}
+	return s.local.ClientCommand() + " --database " + s.Cfg.ClickHouse.Database
+}
+
+// NATSURL is the URL of the NATS server in use.
+func (s *Stack) NATSURL() string {
+	if s.embedded != nil {
+		return s.embedded.URL()
+	}
+	return s.Cfg.NATS.URL
+}
+
+// Close stops what Open started, within ctx's deadline. It is idempotent.
+func (s *Stack) Close(ctx context.Context) {
+	s.closeOnce.Do(func() {
+		if s.DB != nil {
+			_ = s.DB.Close()
+		}
+		if s.Bus != nil {
+			s.Bus.Close()
+		}
+		if s.embedded != nil {
+			s.embedded.Shutdown()
+		}
+		if s.local != nil {
+			if err := s.local.Stop(ctx); err != nil {
+				s.Log.Warn().Err(err).Msg("stopping managed clickhouse-server")
+			}
+		}
+	})
+}
+
+// LoadSites loads the site files the config names (collect.pipelines,
+// relative to baseDir), keeping those in collect.sources when it is set.
+// Every error of every file is reported.
+func LoadSites(cfg *config.Config, baseDir string) ([]*pipeline.Site, error) {
+	files, err := cfg.PipelineFiles(baseDir)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		sites []*pipeline.Site
+		errs  []error
+	)
+	for _, f := range files {
+		site, err := pipeline.Load(f)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if len(cfg.Collect.Sources) == 0 || slices.Contains(cfg.Collect.Sources, site.Name) {
+			sites = append(sites, site)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	for _, want := range cfg.Collect.Sources {
+		if !slices.ContainsFunc(sites, func(s *pipeline.Site) bool { return s.Name == want }) {
+			return nil, fmt.Errorf("collect.sources names %q, which no site file defines", want)
+		}
+	}
+	return sites, nil
+}
+
+// Rates turns the config's fixed exchange rates into normalization rates.
+func Rates(cfg *config.Config) normalize.Rates {
+	return normalize.Rates{AsOf: cfg.FX.AsOf.Time(), USDPer: cfg.FX.USDPer}
+}
+
+// Collect runs one collection of each site through the Tor SOCKS proxy at
+// cfg.tor.socks, the sites in parallel, each with its own stream-isolation
+// identity, and publishes events on the bus. It returns every site's report;
+// the error joins the failed runs' errors.
+func (s *Stack) Collect(ctx context.Context, sites []*pipeline.Site) ([]*crawl.Report, error) {
+	if s.Bus == nil {
+		return nil, errors.New("collecting: no bus connection")
+	}
+	evidence, err := capture.Open(filepath.Join(s.Cfg.DataDir, "captures"))
+	if err != nil {
+		return nil, fmt.Errorf("opening evidence store: %w", err)
+	}
+	dialer := tor.NewDialer(s.Cfg.Tor.Socks, tor.WithProxyTimeout(s.Cfg.Tor.ConnectTimeout))
+	pub := s.Bus.Publisher(1024, 3, s.Cfg.Collect.PublishTimeout)
+	reports := make([]*crawl.Report, len(sites))
+	errs := make([]error, len(sites))
+	var g errgroup.Group
+	for i, site := range sites {
+		g.Go(func() error {
+			session := fmt.Sprintf("%d", time.Now().UnixNano())
+			client := fetch.New(dialer.ForIdentity(site.Name, session).DialContext, fetch.Options{
+				UserAgent:   s.Cfg.Collect.UserAgent,
+				Timeout:     s.Cfg.Collect.Timeout,
+				MaxBytes:    s.Cfg.Collect.MaxPageBytes,
+				Retries:     s.Cfg.Collect.Retries,
+				Delay:       time.Duration(site.Politeness.Delay),
+				Concurrency: max(site.Politeness.Concurrency, 1),
+			}, s.Log)
+			defer client.Close()
+			rep, err := crawl.Run(ctx, site, crawl.Deps{
+				Fetch: client, Evidence: evidence, Publish: pub, Rates: Rates(s.Cfg), Log: s.Log,
+			})
+			reports[i], errs[i] = rep, err
+			lev := s.Log.Info()
+			if err != nil {
+				lev = s.Log.Error().Err(err)
+			}
+			lev.Str("run", rep.RunID).Str("source", rep.Source).Str("outcome", rep.Outcome).
+				Int("pages", rep.Pages).Int("failed", rep.Failed).Int("listings", rep.Listings).
+				Int("vendors", rep.Vendors).Int("events", rep.Events).Strs("selector_misses", rep.MissList()).
+				Dur("took", rep.Finished.Sub(rep.Started)).Msg("collection finished")
+			return nil
+		})
+	}
+	_ = g.Wait()
+	return reports, errors.Join(errs...)
+}
+
+// Consumer ensures the loader's durable consumer and returns it.
+func (s *Stack) Consumer(ctx context.Context) (jetstream.Consumer, error) {
+	l := s.Cfg.Load
+	return s.Bus.Consumer(ctx, bus.ConsumerOptions{Durable: l.Consumer, MaxAckPending: l.MaxAckPending, AckWait: l.AckWait})
+}
+
+// Loader builds the loader over the durable consumer.
+func (s *Stack) Loader(ctx context.Context) (*load.Loader, jetstream.Consumer, error) {
+	if s.Bus == nil || s.DB == nil {
+		return nil, nil, errors.New("building loader: needs both the bus and the warehouse")
+	}
+	cons, err := s.Consumer(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	l := s.Cfg.Load
+	ld := load.New(cons, s.DB, s.Bus.Publisher(64, 3, 30*time.Second), load.Options{
+		BatchSize: l.BatchSize, FlushInterval: l.FlushInterval, FetchMax: l.FetchMax,
+	}, s.Log)
+	return ld, cons, nil
+}

@@ -1,0 +1,187 @@
+package warehouse
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Migration is one versioned schema change: the statements of one file
+// migrations/NNNN_name.sql, applied in order, at most once per database.
+type Migration struct {
+	Version    uint32
+	Name       string
+	Statements []string
+}
+
+var migrationName = regexp.MustCompile(`^([0-9]{4})_([a-z0-9_]+)\.sql$`)
+
+// Migrations returns the embedded migrations in version order.
+func Migrations() ([]Migration, error) {
+	entries, err := fs.ReadDir(migrationFiles, "migrations")
+	if err != nil {
+		return nil, fmt.Errorf("reading migrations: %w", err)
+	}
+	var ms []Migration
+	seen := map[uint32]string{}
+	for _, e := range entries {
+		m := migrationName.FindStringSubmatch(e.Name())
+		if m == nil {
+			return nil, fmt.Errorf("reading migrations: %s is not named NNNN_name.sql", e.Name())
+		}
+		v, _ := strconv.ParseUint(m[1], 10, 32)
+		if prev, ok := seen[uint32(v)]; ok {
+			return nil, fmt.Errorf("reading migrations: %s and %s share version %d", prev, e.Name(), v)
+		}
+		seen[uint32(v)] = e.Name()
+		body, err := fs.ReadFile(migrationFiles, "migrations/"+e.Name())
+		if err != nil {
+			return nil, fmt.Errorf("reading migration %s: %w", e.Name(), err)
+		}
+		stmts := SplitStatements(string(body))
+		if len(stmts) == 0 {
+			return nil, fmt.Errorf("reading migration %s: no statements", e.Name())
+		}
+		ms = append(ms, Migration{Version: uint32(v), Name: m[2], Statements: stmts})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].Version < ms[j].Version })
+	return ms, nil
+}
+
+// SplitStatements splits a migration file into statements. A statement ends
+// with a line whose last character is ';'; the ';' is dropped. Whole-line
+// "--" comments document the schema for people reading the file and are not
+// sent; chunks holding nothing else are skipped.
+func SplitStatements(sql string) []string {
+	var (
+		out []string
+		cur []string
+	)
+	flush := func() {
+		stmt := strings.TrimSpace(strings.Join(cur, "\n"))
+		cur = cur[:0]
+		stmt = strings.TrimSpace(strings.TrimSuffix(stmt, ";"))
+		if stmt != "" {
+			out = append(out, stmt)
+		}
+	}
+	for _, line := range strings.Split(sql, "\n") {
+		t := strings.TrimSpace(line)
+		if t == "" || strings.HasPrefix(t, "--") {
+			continue
+		}
+		cur = append(cur, strings.TrimRight(line, " \t\r"))
+		if strings.HasSuffix(t, ";") {
+			flush()
+		}
+	}
+	flush()
+	return out
+}
+
+const createSchemaMigrations = `CREATE TABLE IF NOT EXISTS schema_migrations
+(
+    version UInt32,
+    name String,
+    applied_at DateTime
+)
+ENGINE = ReplacingMergeTree
+ORDER BY version`
+
+// Migrate applies every embedded migration not yet recorded in the table
+// schema_migrations, in version order, and records each one after all its
+// statements succeeded. Every statement is idempotent (IF NOT EXISTS, views
+// dropped and created), so two processes migrating at once both succeed;
+// schema_migrations is a ReplacingMergeTree on version, so a version both
+// recorded collapses to one row.
+func (db *DB) Migrate(ctx context.Context) error {
+	ms, err := Migrations()
+	if err != nil {
+		return err
+	}
+	if err := db.execIdempotent(ctx, createSchemaMigrations); err != nil {
+		return fmt.Errorf("migrating %s: creating schema_migrations: %w", db.database, err)
+	}
+	applied, err := db.AppliedMigrations(ctx)
+	if err != nil {
+		return fmt.Errorf("migrating %s: %w", db.database, err)
+	}
+	for _, m := range ms {
+		if applied[m.Version] {
+			continue
+		}
+		start := time.Now()
+		for i, stmt := range m.Statements {
+			if err := db.execIdempotent(ctx, stmt); err != nil {
+				return fmt.Errorf("migrating %s: applying %04d_%s statement %d: %w", db.database, m.Version, m.Name, i+1, err)
+			}
+		}
+		if err := db.recordMigration(ctx, m); err != nil {
+			return fmt.Errorf("migrating %s: recording %04d_%s: %w", db.database, m.Version, m.Name, err)
+		}
+		db.log.Info().Uint32("version", m.Version).Str("name", m.Name).
+			Int("statements", len(m.Statements)).Dur("took", time.Since(start)).Msg("migration applied")
+	}
+	return nil
+}
+
+// AppliedMigrations returns the versions recorded in schema_migrations.
+func (db *DB) AppliedMigrations(ctx context.Context) (map[uint32]bool, error) {
+	rows, err := db.conn.Query(ctx, "SELECT DISTINCT version FROM schema_migrations")
+	if err != nil {
+		return nil, fmt.Errorf("reading schema_migrations: %w", err)
+	}
+	defer rows.Close()
+	applied := map[uint32]bool{}
+	for rows.Next() {
+		var v uint32
+		if err := rows.Scan(&v); err != nil {
+			return nil, fmt.Errorf("reading schema_migrations: %w", err)
+		}
+		applied[v] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading schema_migrations: %w", err)
+	}
+	return applied, nil
+}
+
+func (db *DB) recordMigration(ctx context.Context, m Migration) error {
+	b, err := db.conn.PrepareBatch(ctx, "INSERT INTO schema_migrations (version, name, applied_at)")
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	if err := b.Append(m.Version, m.Name, time.Now().UTC().Truncate(time.Second)); err != nil {
+		return err
+	}
+	return b.Send()
+}
+
+// execIdempotent runs one idempotent DDL statement. When another process runs
+// the same statement at the same moment, the server can report that the
+// object already exists (CREATE ... IF NOT EXISTS checked before the other
+// created it) or is already gone (DROP ... IF EXISTS); both mean the
+// statement's effect is in place.
+func (db *DB) execIdempotent(ctx context.Context, stmt string) error {
+	err := db.conn.Exec(ctx, stmt)
+	if err == nil {
+		return nil
+	}
+	if isCode(err, codeTableAlreadyExists) || isCode(err, codeDatabaseAlreadyExists) {
+		return nil
+	}
+	if isCode(err, codeUnknownTable) && strings.HasPrefix(strings.ToUpper(stmt), "DROP") {
+		return nil
+	}
+	return err
+}

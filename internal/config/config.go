@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -196,19 +197,20 @@ func Parse(filename string, data []byte, opts ...Option) (*Config, error) {
 		return nil, err
 	}
 	var (
-		idx  *nodeIndex
-		errs []FieldError
+		idx        *nodeIndex
+		decodeErrs []FieldError
 	)
 	if len(data) > 0 {
 		if filename == "" {
 			filename = "<config>"
 		}
 		var fatal bool
-		idx, errs, fatal = decodeFile(filename, data, cfg)
+		idx, decodeErrs, fatal = decodeFile(filename, data, cfg)
 		if fatal {
-			return nil, &Error{Errors: errs}
+			return nil, &Error{Errors: decodeErrs}
 		}
 	}
+	errs := slices.Clone(decodeErrs)
 	fromEnv := make(map[string]string)
 	for _, ov := range envOverrides {
 		if v, ok := o.lookupEnv(ov.name); ok && v != "" {
@@ -217,7 +219,7 @@ func Parse(filename string, data []byte, opts ...Option) (*Config, error) {
 		}
 	}
 	for _, p := range cfg.problems() {
-		if decodeFailed(errs, p.field) {
+		if decodeFailed(decodeErrs, p.field) {
 			continue // already reported where the file could not be decoded
 		}
 		errs = append(errs, locate(filename, idx, fromEnv, p))
@@ -271,10 +273,11 @@ func decodeFile(filename string, data []byte, cfg *Config) (idx *nodeIndex, errs
 	}
 	if root.Kind != yaml.MappingNode {
 		errs = append(errs, FieldError{File: filename, Line: root.Line,
-			Msg: fmt.Sprintf("got %s, want a mapping of keys such as data_dir, nats, clickhouse", tagDesc(root.ShortTag()))})
+			Msg: fmt.Sprintf("got %s, want a mapping of keys such as data_dir, nats, clickhouse", withArticle(tagDesc(root.ShortTag())))})
 		return nil, errs, true
 	}
 	idx = indexNodes(root)
+	errs = append(errs, idx.indexProblems(filename)...)
 	if _, ok := idx.value["fx.usd_per"]; ok {
 		cfg.FX.USDPer = nil // a rate table replaces the default one whole
 	}
@@ -286,7 +289,13 @@ func decodeFile(filename string, data []byte, cfg *Config) (idx *nodeIndex, errs
 			return idx, append(errs, syntaxError(filename, err)), true
 		}
 		for _, msg := range te.Errors {
-			errs = append(errs, typeError(filename, idx, msg))
+			if reDupKey.MatchString(msg) {
+				continue // indexProblems reported every repeated key
+			}
+			fe := typeError(filename, idx, msg)
+			if !slices.ContainsFunc(errs, func(e FieldError) bool { return e.Line == fe.Line && e.Field == fe.Field }) {
+				errs = append(errs, fe)
+			}
 		}
 	}
 	return idx, errs, false

@@ -497,6 +497,19 @@ func TestPipelineFiles(t *testing.T) {
 	}
 }
 
+func TestFormatDuration(t *testing.T) {
+	tests := map[time.Duration]string{
+		0: "0s", 2 * time.Hour: "2h", 2160 * time.Hour: "2160h", 90 * time.Minute: "1h30m",
+		2 * time.Minute: "2m", 30 * time.Second: "30s", 500 * time.Millisecond: "500ms",
+		time.Hour + time.Second: "1h0m1s", -5 * time.Second: "-5s",
+	}
+	for d, want := range tests {
+		if got := formatDuration(d); got != want {
+			t.Errorf("formatDuration(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
 func TestDate(t *testing.T) {
 	d, err := ParseDate("2026-02-28")
 	if err != nil {

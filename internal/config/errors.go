@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -79,6 +80,14 @@ type problem struct {
 type nodeIndex struct {
 	entries []indexEntry          // every key and value node, in file order
 	value   map[string]*yaml.Node // path to the value node of its first occurrence
+	dups    []duplicateKey        // keys given twice in one mapping
+	merged  map[*yaml.Node]bool   // mappings already walked for a "<<" key
+}
+
+// duplicateKey is a key repeated in one mapping.
+type duplicateKey struct {
+	path        string
+	line, first int
 }
 
 type indexEntry struct {
@@ -89,7 +98,7 @@ type indexEntry struct {
 
 // indexNodes indexes the mapping root and everything under it.
 func indexNodes(root *yaml.Node) *nodeIndex {
-	idx := &nodeIndex{value: make(map[string]*yaml.Node)}
+	idx := &nodeIndex{value: make(map[string]*yaml.Node), merged: make(map[*yaml.Node]bool)}
 	idx.walk(root, "")
 	return idx
 }
@@ -97,11 +106,21 @@ func indexNodes(root *yaml.Node) *nodeIndex {
 func (idx *nodeIndex) walk(n *yaml.Node, path string) {
 	switch n.Kind {
 	case yaml.MappingNode:
+		seen := make(map[string]int)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
+			if k.ShortTag() == "!!merge" {
+				idx.walkMerge(v, path)
+				continue
+			}
 			p := k.Value
 			if path != "" {
 				p = path + "." + k.Value
+			}
+			if first, ok := seen[k.Value]; ok {
+				idx.dups = append(idx.dups, duplicateKey{path: p, line: k.Line, first: first})
+			} else {
+				seen[k.Value] = k.Line
 			}
 			idx.add(p, k, true)
 			idx.add(p, v, false)
@@ -112,6 +131,26 @@ func (idx *nodeIndex) walk(n *yaml.Node, path string) {
 			p := fmt.Sprintf("%s[%d]", path, i)
 			idx.add(p, item, false)
 			idx.walk(item, p)
+		}
+	}
+}
+
+// walkMerge indexes the mappings merged into path by a "<<" key, so that
+// their keys are found at path.
+// Each merged mapping is walked once per file: that breaks merge cycles
+// (an anchor merged into itself) and alias bombs.
+func (idx *nodeIndex) walkMerge(v *yaml.Node, path string) {
+	items := []*yaml.Node{v}
+	if v.Kind == yaml.SequenceNode {
+		items = v.Content
+	}
+	for _, item := range items {
+		if item.Kind == yaml.AliasNode && item.Alias != nil {
+			item = item.Alias
+		}
+		if item.Kind == yaml.MappingNode && !idx.merged[item] {
+			idx.merged[item] = true
+			idx.walk(item, path)
 		}
 	}
 }
@@ -140,7 +179,7 @@ var (
 	reLine     = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
 	reUnknown  = regexp.MustCompile(`^field (.+) not found in type \S+$`)
 	reSetTwice = regexp.MustCompile(`^field (.+) already set in type \S+$`)
-	reDupKey   = regexp.MustCompile(`^mapping key (".*") already defined at line (\d+)$`)
+	reDupKey   = regexp.MustCompile(`^line \d+: mapping key ".*" already defined at line \d+$`)
 	reCannot   = regexp.MustCompile("^cannot unmarshal (!!\\w+)(?: `(.*)`)? into (.+)$")
 )
 
@@ -173,23 +212,20 @@ func typeError(filename string, idx *nodeIndex, msg string) FieldError {
 			fe.Field = e.path
 		}
 		fe.Msg = "key set twice in the same section"
-	case reDupKey.MatchString(rest):
-		sm := reDupKey.FindStringSubmatch(rest)
-		name, err := strconv.Unquote(sm[1])
-		if err != nil {
-			name = sm[1]
-		}
-		fe.Field = name
-		if e, ok := idx.find(fe.Line, keyNamed(name)); ok {
-			fe.Field = e.path
-		}
-		fe.Msg = "key already set at line " + sm[2]
 	case reCannot.MatchString(rest):
 		sm := reCannot.FindStringSubmatch(rest)
 		tag, val, goType := sm[1], sm[2], sm[3]
+		// Several nodes can start on one line ("tor:" and its first key, a
+		// flow mapping's values): prefer the one whose key holds goType.
 		e, ok := idx.find(fe.Line, func(e indexEntry) bool {
-			return !e.isKey && e.node.ShortTag() == tag && valueMatches(e.node, val)
+			t := typeAt(e.path)
+			return !e.isKey && e.node.ShortTag() == tag && valueMatches(e.node, val) && t != nil && t.String() == goType
 		})
+		if !ok {
+			e, ok = idx.find(fe.Line, func(e indexEntry) bool {
+				return !e.isKey && e.node.ShortTag() == tag && valueMatches(e.node, val)
+			})
+		}
 		if ok {
 			fe.Field = e.path
 			val = e.node.Value
@@ -224,7 +260,7 @@ func cannotMsg(tag, val, goType string) string {
 	got := tagDesc(tag)
 	switch tag {
 	case "!!map", "!!seq", "!!null":
-		got = "a " + got
+		got = withArticle(got)
 	case "!!str":
 		got += " " + strconv.Quote(shorten(val))
 	default:
@@ -264,6 +300,14 @@ func tagDesc(tag string) string {
 		return "list"
 	}
 	return tag
+}
+
+// withArticle puts "a" or "an" before a noun.
+func withArticle(noun string) string {
+	if noun != "" && strings.ContainsRune("aeiou", rune(noun[0])) {
+		return "an " + noun
+	}
+	return "a " + noun
 }
 
 // wantDesc names the Go type a key holds for an operator.
@@ -322,17 +366,8 @@ func unknownFieldMsg(path string) string {
 
 // knownKeys lists the YAML keys of the section at path, in file order.
 func knownKeys(path string) []string {
-	t := reflect.TypeFor[Config]()
-	if path != "" {
-		for _, name := range strings.Split(path, ".") {
-			f, ok := fieldByKey(t, name)
-			if !ok || f.Type.Kind() != reflect.Struct {
-				return nil
-			}
-			t = f.Type
-		}
-	}
-	if t.Kind() != reflect.Struct || t == reflect.TypeFor[Date]() {
+	t := typeAt(path)
+	if t == nil || t.Kind() != reflect.Struct || t == reflect.TypeFor[Date]() {
 		return nil
 	}
 	var keys []string
@@ -342,6 +377,38 @@ func knownKeys(path string) []string {
 		}
 	}
 	return keys
+}
+
+// typeAt is the Go type of the value at a key path such as
+// "collect.pipelines[0]" or "fx.usd_per.EUR", or nil if no key has that
+// path. The empty path is Config.
+func typeAt(path string) reflect.Type {
+	t := reflect.TypeFor[Config]()
+	if path == "" {
+		return t
+	}
+	for seg := range strings.SplitSeq(path, ".") {
+		name, index, _ := strings.Cut(seg, "[")
+		switch t.Kind() {
+		case reflect.Struct:
+			f, ok := fieldByKey(t, name)
+			if !ok {
+				return nil
+			}
+			t = f.Type
+		case reflect.Map:
+			t = t.Elem()
+		default:
+			return nil
+		}
+		for range strings.Count("["+index, "[") - 1 {
+			if t.Kind() != reflect.Slice {
+				return nil
+			}
+			t = t.Elem()
+		}
+	}
+	return t
 }
 
 func fieldByKey(t reflect.Type, key string) (reflect.StructField, bool) {
@@ -392,6 +459,28 @@ func editDistance(a, b string) int {
 		}
 	}
 	return d[len(ra)][len(rb)]
+}
+
+// indexProblems reports what yaml.v3 either misses or mis-reports: every
+// key repeated in a mapping (yaml.v3 stops at the outermost), and numbers
+// with a fraction given for integer keys (yaml.v3 truncates them silently).
+func (idx *nodeIndex) indexProblems(filename string) []FieldError {
+	var errs []FieldError
+	for _, d := range idx.dups {
+		errs = append(errs, FieldError{File: filename, Line: d.line, Field: d.path,
+			Msg: fmt.Sprintf("key already set at line %d", d.first)})
+	}
+	for _, e := range idx.entries {
+		if e.isKey || e.node.Kind != yaml.ScalarNode || e.node.ShortTag() != "!!float" {
+			continue
+		}
+		t := typeAt(e.path)
+		if t != nil && t.Kind() >= reflect.Int && t.Kind() <= reflect.Int64 && t != reflect.TypeFor[time.Duration]() {
+			errs = append(errs, FieldError{File: filename, Line: e.node.Line, Field: e.path,
+				Msg: fmt.Sprintf("got number %s, want an integer", shorten(e.node.Value))})
+		}
+	}
+	return errs
 }
 
 // syntaxError turns an error from the YAML parser into a FieldError.

@@ -3,7 +3,9 @@ package config
 import (
 	"fmt"
 	"net/url"
+	"reflect"
 	"strings"
+	"time"
 
 	"github.com/rs/zerolog"
 	"gopkg.in/yaml.v3"
@@ -90,7 +92,19 @@ func (c Config) Redacted() string {
 	r := c
 	r.NATS.URL = RedactURL(c.NATS.URL)
 	r.ClickHouse.DSN = RedactURL(c.ClickHouse.DSN)
-	out, err := yaml.Marshal(r)
+	var n yaml.Node
+	if err := n.Encode(r); err != nil {
+		return fmt.Sprintf("(config not printable: %v)", err)
+	}
+	for _, e := range indexNodes(&n).entries {
+		if e.isKey || typeAt(e.path) != reflect.TypeFor[time.Duration]() {
+			continue
+		}
+		if d, err := time.ParseDuration(e.node.Value); err == nil {
+			e.node.Value = formatDuration(d)
+		}
+	}
+	out, err := yaml.Marshal(&n)
 	if err != nil {
 		return fmt.Sprintf("(config not printable: %v)", err)
 	}

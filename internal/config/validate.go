@@ -37,7 +37,7 @@ func (c *Config) problems() []problem {
 	}
 	positive := func(field string, d time.Duration) {
 		if d <= 0 {
-			add(field, "must be a duration greater than 0, got %s", d)
+			add(field, "must be a duration greater than 0, got %s", formatDuration(d))
 		}
 	}
 
@@ -76,7 +76,7 @@ func (c *Config) problems() []problem {
 	if c.NATS.MaxAge > 0 && c.NATS.DuplicateWindow > c.NATS.MaxAge {
 		ps = append(ps, problem{field: "nats.duplicate_window", related: []string{"nats.max_age"},
 			msg: fmt.Sprintf("%s is longer than nats.max_age (%s); JetStream refuses a stream whose duplicate window exceeds its max age",
-				c.NATS.DuplicateWindow, c.NATS.MaxAge)})
+				formatDuration(c.NATS.DuplicateWindow), formatDuration(c.NATS.MaxAge))})
 	}
 
 	if c.ClickHouse.DSN != "" {
@@ -144,7 +144,7 @@ func (c *Config) problems() []problem {
 	if c.Load.FlushInterval > 0 && c.Load.AckWait > 0 && c.Load.AckWait <= c.Load.FlushInterval {
 		ps = append(ps, problem{field: "load.ack_wait", related: []string{"load.flush_interval"},
 			msg: fmt.Sprintf("%s must be longer than load.flush_interval (%s), or JetStream redelivers messages still waiting in a batch",
-				c.Load.AckWait, c.Load.FlushInterval)})
+				formatDuration(c.Load.AckWait), formatDuration(c.Load.FlushInterval))})
 	}
 	if c.Load.FetchMax < 1 {
 		add("load.fetch_max", "must be at least 1, got %d", c.Load.FetchMax)
@@ -268,4 +268,17 @@ func checkDSN(dsn string) string {
 		}
 	}
 	return ""
+}
+
+// formatDuration prints d as an operator writes it: 2h rather than 2h0m0s.
+func formatDuration(d time.Duration) string {
+	s := d.String()
+	s, _ = strings.CutSuffix(s, "m0s")
+	if len(s) < len(d.String()) {
+		s += "m"
+	}
+	if t, ok := strings.CutSuffix(s, "h0m"); ok {
+		s = t + "h"
+	}
+	return s
 }

@@ -281,6 +281,9 @@ func Parse(filename string, data []byte) (*Site, error) {
 		return nil, Errors{&Error{File: filename, Msg: "empty site file"}}
 	}
 	idx := indexNodes(&root)
+	if doc := root.Content[0]; doc.Kind != yaml.MappingNode {
+		return nil, Errors{&Error{File: filename, Line: doc.Line, Msg: "a site file is a mapping of keys (version, name, mirrors, ...)"}}
+	}
 
 	s := &Site{
 		Limits:     Limits{MaxPages: DefaultMaxPages},

@@ -36,7 +36,9 @@ func (v *validator) add(path string, cause error, format string, args ...any) {
 }
 
 func (v *validator) site(s *Site) {
-	if s.Version != FormatVersion {
+	if s.Version == 0 {
+		v.add("version", nil, "version is required; the current format version is %d", FormatVersion)
+	} else if s.Version != FormatVersion {
 		v.add("version", nil, "format version %d is not supported; want %d", s.Version, FormatVersion)
 	}
 	if !nameRE.MatchString(s.Name) {

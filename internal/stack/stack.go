@@ -234,7 +234,7 @@ func (s *Stack) Collect(ctx context.Context, sites []*pipeline.Site) ([]*crawl.R
 				UserAgent:   s.Cfg.Collect.UserAgent,
 				Timeout:     s.Cfg.Collect.Timeout,
 				MaxBytes:    s.Cfg.Collect.MaxPageBytes,
-				Retries:     s.Cfg.Collect.Retries,
+				Retries:     retries(s.Cfg.Collect.Retries),
 				Delay:       time.Duration(site.Politeness.Delay),
 				Concurrency: max(site.Politeness.Concurrency, 1),
 			}, s.Log)
@@ -256,6 +256,15 @@ func (s *Stack) Collect(ctx context.Context, sites []*pipeline.Site) ([]*crawl.R
 	}
 	_ = g.Wait()
 	return reports, errors.Join(errs...)
+}
+
+// retries maps the config's retry count (0: none) onto fetch.Options, where
+// 0 means the default and a negative count means none.
+func retries(n int) int {
+	if n <= 0 {
+		return -1
+	}
+	return n
 }
 
 // Consumer ensures the loader's durable consumer and returns it.

@@ -358,13 +358,16 @@ const usersXML = `<?xml version="1.0"?>
 </yandex>
 `
 
+// serverPaths are where Debian installs the server, tried after PATH.
+var serverPaths = []string{"/usr/sbin/clickhouse-server", "/usr/bin/clickhouse-server"}
+
 // findServer locates the server program: clickhouse-server in PATH or the
 // Debian locations, else the single-binary "clickhouse server".
 func findServer() (string, []string, error) {
 	if p, err := exec.LookPath("clickhouse-server"); err == nil {
 		return p, nil, nil
 	}
-	for _, p := range []string{"/usr/sbin/clickhouse-server", "/usr/bin/clickhouse-server"} {
+	for _, p := range serverPaths {
 		if fi, err := os.Stat(p); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
 			return p, nil, nil
 		}

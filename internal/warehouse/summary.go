@@ -176,3 +176,17 @@ func cell(s string) string {
 	}
 	return string(r)
 }
+
+// CountListingsOfRuns is the number of distinct listings observed by the
+// given crawl runs: what one collection loaded.
+func (db *DB) CountListingsOfRuns(ctx context.Context, runIDs []string) (int, error) {
+	if len(runIDs) == 0 {
+		return 0, nil
+	}
+	var n uint64
+	err := db.conn.QueryRow(ctx, "SELECT uniqExact(source, listing_id) FROM listing_obs WHERE has(?, run_id)", runIDs).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("counting listings of runs in %s: %w", db.database, err)
+	}
+	return int(n), nil
+}

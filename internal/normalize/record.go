@@ -1,0 +1,399 @@
+package normalize
+
+import (
+	"math"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/counternet/counternet/internal/event"
+	"github.com/counternet/counternet/internal/pipeline"
+)
+
+// Rates converts prices to US dollars at one point in time.
+type Rates struct {
+	// AsOf is when the rates were taken.
+	AsOf time.Time
+	// USDPer maps a currency code (upper case, as in event.Money) to the
+	// US dollars one unit of it is worth: USDPer["BTC"] = 65000.
+	USDPer map[string]float64
+}
+
+// USD converts m to US dollars, rounded to 4 decimals; ok is false when no
+// usable rate is known for m's currency. USD needs no rate.
+func (r Rates) USD(m event.Money) (float64, bool) {
+	if m.Currency == "" || math.IsNaN(m.Amount) || math.IsInf(m.Amount, 0) {
+		return 0, false
+	}
+	if m.Currency == "USD" {
+		return m.Amount, true
+	}
+	rate, ok := r.USDPer[m.Currency]
+	if !ok || !(rate > 0) || math.IsInf(rate, 0) {
+		return 0, false
+	}
+	v := m.Amount * rate
+	if math.IsInf(v, 0) {
+		return 0, false
+	}
+	return math.Round(v*1e4) / 1e4, true
+}
+
+// flags collects the names of fields that did not normalize.
+type flags []string
+
+func (f *flags) add(name string) {
+	if !slices.Contains(*f, name) {
+		*f = append(*f, name)
+	}
+}
+
+// fields reads a record's fields with their parsers.
+type fields struct {
+	rec   pipeline.Record
+	flags *flags
+}
+
+// get returns the raw value and effective parser of a field; ok is false
+// when the record does not have it.
+func (fs fields) get(name string) (raw, parser string, ok bool) {
+	f, ok := fs.rec.Fields[name]
+	if !ok {
+		return "", "", false
+	}
+	parser = f.Parser
+	if parser == "" {
+		if ps, known := pipeline.ParsersFor(fs.rec.Type, name); known {
+			parser = ps[0]
+		} else {
+			parser = pipeline.ParserText
+		}
+	}
+	return clean(f.Raw), parser, true
+}
+
+// text returns a field as bounded text, flagging "<name>:truncated" when
+// it was cut.
+func (fs fields) text(name string, max int) string {
+	raw, _, ok := fs.get(name)
+	if !ok {
+		return ""
+	}
+	return fs.bound(name, raw, max)
+}
+
+func (fs fields) bound(name, s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	fs.flags.add(name + ":truncated")
+	return strings.TrimRightFunc(cut(s, max), unicode.IsSpace)
+}
+
+// clean makes raw valid UTF-8, drops control characters other than tab
+// and newline, and trims it.
+func clean(raw string) string {
+	if utf8.ValidString(raw) && !strings.ContainsFunc(raw, isControl) {
+		return strings.TrimSpace(raw)
+	}
+	s := strings.ToValidUTF8(raw, "\uFFFD")
+	s = strings.Map(func(r rune) rune {
+		if isControl(r) {
+			return -1
+		}
+		return r
+	}, s)
+	return strings.TrimSpace(s)
+}
+
+func isControl(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }
+
+// Listing turns an extracted listing record into a listing event. Each
+// field is normalized by its parser; raw text is kept where the event has
+// room for it (price.raw, ships_from_raw, ships_to_raw); a field that does
+// not normalize is left empty and named in Flags ("price", "ships_from");
+// text over its bound is cut on a character boundary and flagged
+// ("title:truncated"). price_usd comes from a price_usd field when the
+// record has one, else from converting the price with rates ("price_usd"
+// is flagged when no rate is known). A shipping term that names no country
+// list is flagged "ships_to:worldwide", "ships_to:unknown",
+// "ships_to:digital"; "domestic" resolves to ships_from when it is known.
+// The record is never dropped; Listing calls Finalize.
+func Listing(rec pipeline.Record, prov event.Provenance, rates Rates) event.Listing {
+	var fl flags
+	fs := fields{rec: rec, flags: &fl}
+	l := event.Listing{Provenance: prov}
+
+	l.ListingID = fs.text("listing_id", event.MaxText)
+	if l.ListingID == "" {
+		fl.add("listing_id")
+	}
+	l.Title = fs.text("title", event.MaxTitle)
+	l.Description = fs.text("description", event.MaxDescription)
+	l.CategoryRaw = fs.text("category", event.MaxText)
+	l.Vendor = fs.text("vendor", event.MaxText)
+	l.Unit = fs.text("unit", event.MaxText)
+
+	if raw, _, ok := fs.get("price"); ok {
+		m, err := Money(raw)
+		m.Raw = fs.bound("price", m.Raw, event.MaxText)
+		if err != nil {
+			fl.add("price")
+			m = event.Money{Raw: m.Raw}
+		}
+		l.Price = m
+	}
+	l.PriceUSD = listingUSD(fs, l.Price, rates)
+
+	if raw, parser, ok := fs.get("quantity"); ok {
+		var q float64
+		var err error
+		if parser == pipeline.ParserInt {
+			var n int64
+			n, err = Int(raw)
+			q = float64(n)
+		} else {
+			q, err = Float(raw)
+		}
+		if err != nil || q < 0 {
+			fl.add("quantity")
+		} else {
+			l.Quantity = q
+			if l.Unit == "" {
+				l.Unit = unitAfterNumber(raw)
+			}
+		}
+	}
+
+	if raw, _, ok := fs.get("ships_from"); ok {
+		l.ShipsFromRaw = fs.bound("ships_from_raw", raw, event.MaxText)
+		if code, err := Country(raw); err == nil {
+			l.ShipsFrom = code
+		} else {
+			fl.add("ships_from")
+		}
+	}
+	if raw, parser, ok := fs.get("ships_to"); ok {
+		l.ShipsToRaw = fs.bound("ships_to_raw", raw, event.MaxText)
+		if parser == pipeline.ParserCountry {
+			if code, err := Country(raw); err == nil {
+				l.ShipsTo = []string{code}
+			} else {
+				fl.add("ships_to")
+			}
+		} else {
+			l.ShipsTo = shipsTo(raw, l.ShipsFrom, &fl)
+		}
+	}
+
+	if raw, _, ok := fs.get("payment_methods"); ok {
+		l.PaymentMethods = paymentMethods(fs, raw)
+	}
+	if raw, _, ok := fs.get("escrow"); ok {
+		if b, err := Bool(raw); err == nil {
+			l.Escrow = b
+		} else {
+			fl.add("escrow")
+		}
+	}
+	l.Flags = fl
+	l.Finalize()
+	return l
+}
+
+func listingUSD(fs fields, price event.Money, rates Rates) float64 {
+	if raw, parser, ok := fs.get("price_usd"); ok {
+		var usd float64
+		var err error
+		if parser == pipeline.ParserMoney {
+			var m event.Money
+			if m, err = Money(raw); err == nil && m.Currency != "USD" {
+				fs.flags.add("price_usd")
+				return 0
+			}
+			usd = m.Amount
+		} else {
+			usd, err = Float(raw)
+		}
+		if err != nil {
+			fs.flags.add("price_usd")
+			return 0
+		}
+		return usd
+	}
+	if price.Currency == "" {
+		return 0
+	}
+	usd, ok := rates.USD(price)
+	if !ok {
+		fs.flags.add("price_usd")
+	}
+	return usd
+}
+
+func shipsTo(raw, shipsFrom string, fl *flags) []string {
+	sh, err := parseShipping(raw)
+	if err != nil {
+		fl.add("ships_to")
+		return nil
+	}
+	codes := sh.codes
+	for _, sp := range sh.specials {
+		if sp == SpecialDomestic && shipsFrom != "" {
+			if !slices.Contains(codes, shipsFrom) {
+				codes = append(codes, shipsFrom)
+			}
+			continue
+		}
+		fl.add("ships_to:" + sp)
+	}
+	if len(sh.unresolved) > 0 {
+		fl.add("ships_to")
+	}
+	return codes
+}
+
+var unitRE = regexp.MustCompile(`^\s*([a-zA-Zµ]{1,6})\b`)
+
+// unitAfterNumber returns the unit written right after the first number
+// ("10g" -> "g", "5 pills" -> "pills"), lower case, or "".
+func unitAfterNumber(raw string) string {
+	loc := numRE.FindStringIndex(raw)
+	if loc == nil {
+		return ""
+	}
+	m := unitRE.FindStringSubmatch(raw[loc[1]:])
+	if m == nil {
+		return ""
+	}
+	return strings.ToLower(m[1])
+}
+
+// listRE splits comma-style lists of payment methods and contacts.
+var listRE = regexp.MustCompile(`\s*(?:[,;|\n]|\band\b)\s*`)
+
+// maxListItems bounds the items kept from one list field.
+const maxListItems = 64
+
+// splitList splits raw on list separators, trims, bounds and de-duplicates
+// the items.
+func splitList(fs fields, name, raw string) []string {
+	var out []string
+	for _, item := range listRE.Split(raw, -1) {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		item = fs.bound(name, item, event.MaxText)
+		if !slices.Contains(out, item) {
+			if len(out) == maxListItems {
+				fs.flags.add(name + ":truncated")
+				break
+			}
+			out = append(out, item)
+		}
+	}
+	return out
+}
+
+var paymentNames = map[string]string{
+	"bitcoin": "BTC", "btc": "BTC", "xbt": "BTC", "monero": "XMR", "xmr": "XMR", "litecoin": "LTC",
+	"ltc": "LTC", "ethereum": "ETH", "eth": "ETH", "bitcoin cash": "BCH", "bch": "BCH", "zcash": "ZEC",
+	"zec": "ZEC", "dash": "DASH", "usdt": "USDT", "tether": "USDT",
+}
+
+// paymentMethods splits a payment-method list and writes known
+// cryptocurrencies as tickers ("Bitcoin" -> "BTC").
+func paymentMethods(fs fields, raw string) []string {
+	var out []string
+	for _, item := range splitList(fs, "payment_methods", raw) {
+		if t, ok := paymentNames[strings.ToLower(item)]; ok {
+			item = t
+		}
+		if !slices.Contains(out, item) {
+			out = append(out, item)
+		}
+	}
+	return out
+}
+
+// Vendor turns an extracted vendor record into a vendor event, with the
+// same rules as Listing: fields that do not normalize are left empty and
+// flagged ("rating", "sales", "joined", "ships_from", "pgp_fingerprint"),
+// text is bounded, the record is never dropped. pgp_fingerprint may hold
+// several fingerprints separated by , ; | or newlines. profile_url defaults
+// to the page URL. Vendor calls Finalize.
+func Vendor(rec pipeline.Record, prov event.Provenance) event.Vendor {
+	var fl flags
+	fs := fields{rec: rec, flags: &fl}
+	v := event.Vendor{Provenance: prov}
+
+	v.Handle = fs.text("handle", event.MaxText)
+	if v.Handle == "" {
+		fl.add("handle")
+	}
+	v.ProfileURL = fs.text("profile_url", event.MaxText)
+	if v.ProfileURL == "" {
+		v.ProfileURL = prov.URL
+	}
+	if raw, _, ok := fs.get("pgp_fingerprint"); ok {
+		for _, part := range splitList(fs, "pgp_fingerprint", raw) {
+			fp, err := Fingerprint(part)
+			if err != nil {
+				fl.add("pgp_fingerprint")
+				continue
+			}
+			if !slices.Contains(v.PGPFingerprints, fp) {
+				v.PGPFingerprints = append(v.PGPFingerprints, fp)
+			}
+		}
+	}
+	if raw, parser, ok := fs.get("rating"); ok {
+		var r float64
+		var err error
+		if parser == pipeline.ParserFloat {
+			r, err = Float(raw)
+			if err == nil && r > 5 {
+				err = ErrUnparsable
+			}
+		} else {
+			r, err = Rating(raw)
+		}
+		if err != nil {
+			fl.add("rating")
+		} else {
+			v.Rating = r
+		}
+	}
+	if raw, _, ok := fs.get("sales"); ok {
+		if n, err := Int(raw); err == nil {
+			v.Sales = n
+		} else {
+			fl.add("sales")
+		}
+	}
+	if raw, _, ok := fs.get("joined"); ok {
+		if d, err := Date(raw); err == nil {
+			v.Joined = d.Format(time.DateOnly)
+		} else {
+			fl.add("joined")
+		}
+	}
+	if raw, _, ok := fs.get("ships_from"); ok {
+		v.ShipsFromRaw = fs.bound("ships_from_raw", raw, event.MaxText)
+		if code, err := Country(raw); err == nil {
+			v.ShipsFrom = code
+		} else {
+			fl.add("ships_from")
+		}
+	}
+	if raw, _, ok := fs.get("contacts"); ok {
+		v.Contacts = splitList(fs, "contacts", raw)
+	}
+	v.Flags = fl
+	v.Finalize()
+	return v
+}

@@ -209,7 +209,7 @@ func collectPage(ctx context.Context, site *pipeline.Site, d Deps, runID string,
 	capEv := event.Capture{Source: site.Name, URL: t.url, FetchedAt: start.UTC(), PageKind: t.page, RunID: runID}
 	if err != nil {
 		res.err = fmt.Errorf("fetching %s: %w", t.url, err)
-		if page == nil {
+		if page == nil || page.Status == 0 {
 			// Nothing arrived: record the failed attempt as a capture without evidence.
 			if isFatal(err) {
 				return res

@@ -63,13 +63,15 @@ func Start(ctx context.Context, cfg *config.Config, seed int64, log zerolog.Logg
 		return a, ok
 	})
 	e.Markets.Allow = e.Proxy.IsOutbound
-	if err := e.Markets.Start(ctx); err != nil {
+	// The servers live until Close, not until ctx (a start deadline) ends.
+	life := context.WithoutCancel(ctx)
+	if err := e.Markets.Start(life); err != nil {
 		return nil, fmt.Errorf("starting fixture markets: %w", err)
 	}
 	for _, m := range e.World.Markets {
 		routes[m.Host] = e.Markets.Addr()
 	}
-	if err := e.Proxy.Start(ctx); err != nil {
+	if err := e.Proxy.Start(life); err != nil {
 		return nil, fmt.Errorf("starting socks proxy: %w", err)
 	}
 	c := *cfg

@@ -140,9 +140,7 @@ func (l *Loader) fetch(ctx context.Context, n int, wait time.Duration) (int, err
 	if n <= 0 {
 		return 0, nil
 	}
-	fctx, cancel := context.WithTimeout(ctx, wait+5*time.Second)
-	defer cancel()
-	mb, err := l.cons.Fetch(n, jetstream.FetchMaxWait(wait), jetstream.FetchContext(fctx))
+	mb, err := l.cons.Fetch(n, jetstream.FetchMaxWait(wait))
 	if err != nil {
 		return 0, fmt.Errorf("pulling %d messages: %w", n, err)
 	}

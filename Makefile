@@ -7,7 +7,7 @@ VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
 PKGS     := ./...
 
-.PHONY: all build deps demo test test-short test-unit test-integration vet fmt-check tidy-check pipelines-test bench clean
+.PHONY: all build deps demo test test-short test-unit test-integration vet fmt-check tidy-check check bench clean
 
 all: build
 
@@ -22,10 +22,10 @@ deps:
 demo: deps build
 	./$(BIN) demo
 
-# Everything: vet, formatting, module tidiness, unit tests under the race
-# detector, integration tests against real clickhouse-server and nats-server,
-# and every site file's saved-page tests.
-test: deps fmt-check vet tidy-check test-unit test-integration pipelines-test
+# Everything: vet, formatting, module tidiness, the config and every site
+# file validated, unit tests under the race detector, and integration tests
+# against real clickhouse-server and nats-server processes.
+test: deps fmt-check vet tidy-check check test-unit test-integration
 
 test-short:
 	$(GO) test -short $(PKGS)
@@ -36,9 +36,8 @@ test-unit:
 test-integration:
 	$(GO) test -count=1 -timeout 25m $(PKGS)
 
-pipelines-test: build
+check: build
 	./$(BIN) check
-	./$(BIN) pipeline test pipelines/*.yaml
 
 vet:
 	$(GO) vet $(PKGS)

@@ -1,0 +1,2 @@
+ATTACH DATABASE counternet
+ENGINE = Ordinary

@@ -1,0 +1,76 @@
+ATTACH VIEW listing_current
+(
+    source String, 
+    listing_id String, 
+    event_id String, 
+    mirror String, 
+    url String, 
+    title String, 
+    description String, 
+    category_raw String, 
+    category String, 
+    vendor String, 
+    price_amount Float64, 
+    price_currency String, 
+    price_raw String, 
+    price_usd Float64, 
+    quantity Float64, 
+    unit String, 
+    ships_from String, 
+    ships_from_raw String, 
+    ships_to Array(String), 
+    ships_to_raw String, 
+    payment_methods Array(String), 
+    escrow UInt8, 
+    crypto_chains Array(String), 
+    crypto_addresses Array(String), 
+    flags Array(String), 
+    capture_sha256 String, 
+    pipeline String, 
+    run_id String, 
+    first_seen DateTime, 
+    last_seen DateTime, 
+    observations UInt64
+) AS
+SELECT 
+    source, 
+    listing_id, 
+    argMax(event_id, observed_at) AS event_id, 
+    argMax(mirror, observed_at) AS mirror, 
+    argMax(url, observed_at) AS url, 
+    argMax(title, observed_at) AS title, 
+    argMax(description, observed_at) AS description, 
+    argMax(category_raw, observed_at) AS category_raw, 
+    argMax(category, observed_at) AS category, 
+    argMax(vendor, observed_at) AS vendor, 
+    argMax(price_amount, observed_at) AS price_amount, 
+    argMax(price_currency, observed_at) AS price_currency, 
+    argMax(price_raw, observed_at) AS price_raw, 
+    argMax(price_usd, observed_at) AS price_usd, 
+    argMax(quantity, observed_at) AS quantity, 
+    argMax(unit, observed_at) AS unit, 
+    argMax(ships_from, observed_at) AS ships_from, 
+    argMax(ships_from_raw, observed_at) AS ships_from_raw, 
+    argMax(ships_to, observed_at) AS ships_to, 
+    argMax(ships_to_raw, observed_at) AS ships_to_raw, 
+    argMax(payment_methods, observed_at) AS payment_methods, 
+    argMax(escrow, observed_at) AS escrow, 
+    argMax(crypto_chains, observed_at) AS crypto_chains, 
+    argMax(crypto_addresses, observed_at) AS crypto_addresses, 
+    argMax(flags, observed_at) AS flags, 
+    argMax(capture_sha256, observed_at) AS capture_sha256, 
+    argMax(pipeline, observed_at) AS pipeline, 
+    argMax(run_id, observed_at) AS run_id, 
+    min(observed_at) AS first_seen, 
+    max(observed_at) AS last_seen, 
+    uniqExact(obs_event_id) AS observations
+FROM 
+(
+    SELECT 
+        *, 
+        event_id AS obs_event_id
+    FROM counternet.listing_obs 
+) 
+GROUP BY 
+    source, 
+    listing_id

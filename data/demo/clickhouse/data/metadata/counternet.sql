@@ -1,2 +1,0 @@
-ATTACH DATABASE counternet
-ENGINE = Ordinary

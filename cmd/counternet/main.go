@@ -57,24 +57,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	cmd, rest := args[0], args[1:]
-	var err error
-	switch cmd {
-	case "demo":
-		err = runDemo(ctx, rest, stdout, stderr)
-	case "collect":
-		err = runCollect(ctx, rest, stdout, stderr)
-	case "load":
-		err = runLoad(ctx, rest, stderr)
-	case "migrate":
-		err = runMigrate(ctx, rest, stdout, stderr)
-	case "check":
-		err = runCheck(rest, stdout, stderr)
-	case "version":
+	if cmd == "version" {
 		fmt.Fprintln(stdout, "counternet", version)
-	default:
+		return 0
+	}
+	c, ok := commands[cmd]
+	if !ok {
 		fmt.Fprintf(stderr, "counternet: unknown command %q\n\n%s", cmd, usage)
 		return 2
 	}
+	err := c(ctx, rest, stdout, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
@@ -83,6 +75,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// command runs one subcommand with its arguments.
+type command func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+
+// commands are the subcommands by name; each lives in its own file.
+var commands = map[string]command{
+	"demo":    runDemo,
+	"collect": runCollect,
+	"load":    runLoad,
+	"migrate": runMigrate,
+	"check":   runCheck,
+	// (one line per command above this comment)
 }
 
 // common holds the flags every command takes.
@@ -175,7 +180,7 @@ func runCollect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return err
 }
 
-func runLoad(ctx context.Context, args []string, stderr io.Writer) error {
+func runLoad(ctx context.Context, args []string, _, stderr io.Writer) error {
 	f := newFlags("load", stderr)
 	untilIdle := f.fs.Bool("until-idle", false, "stop once every published event is loaded")
 	if err := f.fs.Parse(args); err != nil {
@@ -224,7 +229,7 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return nil
 }
 
-func runCheck(args []string, stdout, stderr io.Writer) error {
+func runCheck(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	f := newFlags("check", stderr)
 	if err := f.fs.Parse(args); err != nil {
 		return err

@@ -1,0 +1,233 @@
+// Package schedule runs jobs on cron schedules: each job fires at the next
+// time its expression names plus a random jitter, never overlaps itself (a
+// firing while the previous run is still going is skipped and counted), and
+// runs under a deadline of its own. The clock is injected so schedules can be
+// tested without waiting.
+package schedule
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"github.com/rs/zerolog"
+)
+
+// Clock is the time source of a Scheduler.
+type Clock interface {
+	Now() time.Time
+	// After returns a channel that receives once d has passed.
+	After(d time.Duration) <-chan time.Time
+}
+
+// RealClock is the wall clock.
+type RealClock struct{}
+
+// Now returns the current time.
+func (RealClock) Now() time.Time { return time.Now() }
+
+// After waits for d on the wall clock.
+func (RealClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
+// parser accepts standard 5-field expressions and descriptors such as
+// @hourly and @every 30m.
+var parser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// Parse checks a cron expression.
+func Parse(spec string) (cron.Schedule, error) {
+	s, err := parser.Parse(spec)
+	if err != nil {
+		return nil, fmt.Errorf("parsing schedule %q: %w", spec, err)
+	}
+	return s, nil
+}
+
+// Job is one scheduled piece of work.
+type Job struct {
+	Name string
+	Spec string // cron expression, e.g. "*/30 * * * *" or "@every 2h"
+	// Jitter is the most a firing is delayed at random, so that many
+	// collectors do not hit Tor and the sites at the same instant.
+	Jitter time.Duration
+	// Timeout bounds one run; 0 means none.
+	Timeout time.Duration
+	// Run does the work; ctx ends at the timeout or at shutdown.
+	Run func(ctx context.Context) error
+}
+
+// Status is what a scheduler knows about one job.
+type Status struct {
+	Name      string
+	Spec      string
+	Next      time.Time
+	Running   bool
+	Runs      int
+	Skipped   int // firings dropped because the previous run was still going
+	LastStart time.Time
+	LastEnd   time.Time
+	LastErr   string
+}
+
+type entry struct {
+	job   Job
+	sched cron.Schedule
+	next  time.Time
+	st    Status
+}
+
+// Scheduler fires jobs on their schedules.
+type Scheduler struct {
+	clock Clock
+	log   zerolog.Logger
+	rnd   *rand.Rand
+
+	mu      sync.Mutex
+	entries []*entry
+	wg      sync.WaitGroup
+}
+
+// New returns a scheduler on clock; seed makes the jitter reproducible.
+func New(clock Clock, seed uint64, log zerolog.Logger) *Scheduler {
+	return &Scheduler{clock: clock, log: log, rnd: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+}
+
+// Add registers a job. Adding two jobs with one name is an error.
+func (s *Scheduler) Add(j Job) error {
+	if j.Name == "" || j.Run == nil {
+		return errors.New("adding job: name and run are required")
+	}
+	sched, err := Parse(j.Spec)
+	if err != nil {
+		return fmt.Errorf("adding job %s: %w", j.Name, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, e := range s.entries {
+		if e.job.Name == j.Name {
+			return fmt.Errorf("adding job %s: a job of that name exists", j.Name)
+		}
+	}
+	e := &entry{job: j, sched: sched, st: Status{Name: j.Name, Spec: j.Spec}}
+	e.next = s.nextFire(e, s.clock.Now())
+	e.st.Next = e.next
+	s.entries = append(s.entries, e)
+	return nil
+}
+
+func (s *Scheduler) nextFire(e *entry, after time.Time) time.Time {
+	t := e.sched.Next(after)
+	if e.job.Jitter > 0 {
+		t = t.Add(time.Duration(s.rnd.Int64N(int64(e.job.Jitter))))
+	}
+	return t
+}
+
+// Run fires jobs until ctx ends, then waits for running jobs to finish,
+// at most grace (their contexts are cancelled when ctx ends).
+func (s *Scheduler) Run(ctx context.Context, grace time.Duration) error {
+	runCtx, cancelRuns := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelRuns()
+	for {
+		s.mu.Lock()
+		var earliest time.Time
+		for _, e := range s.entries {
+			if earliest.IsZero() || e.next.Before(earliest) {
+				earliest = e.next
+			}
+		}
+		s.mu.Unlock()
+		if earliest.IsZero() {
+			<-ctx.Done()
+			return s.drain(cancelRuns, grace)
+		}
+		wait := earliest.Sub(s.clock.Now())
+		if wait > 0 {
+			select {
+			case <-ctx.Done():
+				return s.drain(cancelRuns, grace)
+			case <-s.clock.After(wait):
+			}
+		}
+		s.fireDue(runCtx)
+	}
+}
+
+// fireDue starts every job whose time has come.
+func (s *Scheduler) fireDue(ctx context.Context) {
+	now := s.clock.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, e := range s.entries {
+		if e.next.After(now) {
+			continue
+		}
+		e.next = s.nextFire(e, now)
+		e.st.Next = e.next
+		if e.st.Running {
+			e.st.Skipped++
+			s.log.Warn().Str("job", e.job.Name).Msg("previous run still going; firing skipped")
+			continue
+		}
+		e.st.Running = true
+		e.st.Runs++
+		e.st.LastStart = now
+		s.wg.Add(1)
+		go s.runJob(ctx, e)
+	}
+}
+
+func (s *Scheduler) runJob(ctx context.Context, e *entry) {
+	defer s.wg.Done()
+	jctx := ctx
+	if e.job.Timeout > 0 {
+		var cancel context.CancelFunc
+		jctx, cancel = context.WithTimeout(ctx, e.job.Timeout)
+		defer cancel()
+	}
+	err := e.job.Run(jctx)
+	s.mu.Lock()
+	e.st.Running = false
+	e.st.LastEnd = s.clock.Now()
+	e.st.LastErr = ""
+	if err != nil {
+		e.st.LastErr = err.Error()
+	}
+	s.mu.Unlock()
+	if err != nil {
+		s.log.Error().Err(err).Str("job", e.job.Name).Msg("scheduled run failed")
+	}
+}
+
+func (s *Scheduler) drain(cancel context.CancelFunc, grace time.Duration) error {
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-time.After(grace):
+	}
+	cancel()
+	select {
+	case <-done:
+		return nil
+	case <-time.After(grace):
+		return fmt.Errorf("stopping scheduler: runs still going %s after cancel", grace)
+	}
+}
+
+// Status reports every job, sorted by name.
+func (s *Scheduler) Status() []Status {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Status, 0, len(s.entries))
+	for _, e := range s.entries {
+		out = append(out, e.st)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}

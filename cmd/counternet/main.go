@@ -35,6 +35,8 @@ usage: counternet <command> [flags]
 commands:
   demo       collect fixture markets through a local SOCKS proxy into NATS and ClickHouse, print the first analysis
   collect    crawl the configured site files once through Tor and publish events
+  run        run the configured roles (scheduled collectors, loader) as a service, with metrics
+  status     per source the last and next run, selector health; the loader's backlog
   load       load events from JetStream into ClickHouse
   migrate    apply ClickHouse migrations
   check      validate the config and every site file
@@ -87,6 +89,8 @@ var commands = map[string]command{
 	"load":    runLoad,
 	"migrate": runMigrate,
 	"check":   runCheck,
+	"run":     runRun,
+	"status":  runStatus,
 	// (one line per command above this comment)
 }
 

@@ -36,6 +36,7 @@ type Config struct {
 	Load       Loader     `yaml:"load"`
 	FX         FX         `yaml:"fx"`
 	Demo       Demo       `yaml:"demo"`
+	Run        Run        `yaml:"run"`
 }
 
 // Log is the log section: how much is logged and in which form.
@@ -107,6 +108,27 @@ type FX struct {
 	// the US dollars one unit buys. A config file that sets it replaces the
 	// default table whole.
 	USDPer map[string]float64 `yaml:"usd_per"`
+}
+
+// Run is the run section: what `counternet run` does as a long-lived
+// service.
+type Run struct {
+	// Roles are the parts this process runs: collect, load, or both.
+	Roles []string `yaml:"roles"`
+	// Schedule is the cron expression for sources whose site file names
+	// none; Schedules overrides it per source name.
+	Schedule  string            `yaml:"schedule"`
+	Schedules map[string]string `yaml:"schedules"`
+	// Jitter delays each firing by up to this much at random.
+	Jitter time.Duration `yaml:"jitter"`
+	// RunTimeout bounds one collection of one source.
+	RunTimeout time.Duration `yaml:"run_timeout"`
+	// ShutdownGrace is how long in-flight work may take to finish after
+	// SIGTERM before it is abandoned.
+	ShutdownGrace time.Duration `yaml:"shutdown_grace"`
+	// MetricsAddr is where /metrics, /healthz and /readyz are served;
+	// empty turns the endpoint off.
+	MetricsAddr string `yaml:"metrics_addr"`
 }
 
 // Demo is the demo section.

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"github.com/counternet/counternet/internal/schedule"
+
 	"errors"
 	"fmt"
 	"math"
@@ -170,6 +172,38 @@ func (c *Config) problems() []problem {
 			add(field, "rate must be a number greater than 0, got %v", rate)
 		case code == "USD" && rate != 1:
 			add(field, "one USD is 1 USD, got %v", rate)
+		}
+	}
+
+	if len(c.Run.Roles) == 0 {
+		add("run.roles", "must name at least one role: collect, load")
+	}
+	for i, r := range c.Run.Roles {
+		if !slices.Contains([]string{"collect", "load"}, r) {
+			add(fmt.Sprintf("run.roles[%d]", i), "unknown role %q, want collect or load", shorten(r))
+		}
+	}
+	if _, err := schedule.Parse(c.Run.Schedule); err != nil {
+		add("run.schedule", "%v", err)
+	}
+	srcs := make([]string, 0, len(c.Run.Schedules))
+	for src := range c.Run.Schedules {
+		srcs = append(srcs, src)
+	}
+	slices.Sort(srcs)
+	for _, src := range srcs {
+		if _, err := schedule.Parse(c.Run.Schedules[src]); err != nil {
+			add("run.schedules."+src, "%v", err)
+		}
+	}
+	if c.Run.Jitter < 0 {
+		add("run.jitter", "must not be negative, got %s", formatDuration(c.Run.Jitter))
+	}
+	positive("run.run_timeout", c.Run.RunTimeout)
+	positive("run.shutdown_grace", c.Run.ShutdownGrace)
+	if c.Run.MetricsAddr != "" {
+		if msg := checkHostPort(c.Run.MetricsAddr); msg != "" {
+			add("run.metrics_addr", "%s", msg)
 		}
 	}
 	return ps

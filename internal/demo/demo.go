@@ -26,15 +26,65 @@ import (
 	"github.com/counternet/counternet/pipelines"
 )
 
-// Env is a running demo environment: fixture markets, the proxy in front of
-// them, counternet's servers and a loader working in the background.
-type Env struct {
+// Fixtures are fixture markets served on loopback behind a local SOCKS5
+// proxy that stands in for Tor: the markets refuse any connection that did
+// not come through the proxy.
+type Fixtures struct {
 	World   *fixture.World
 	Markets *fixture.Server
 	Proxy   *socksd.Server
-	Stack   *stack.Stack
 	Sites   []*pipeline.Site
-	Cons    jetstream.Consumer
+}
+
+// ServeFixtures generates the fixture markets from seed and serves them
+// behind the proxy until Close.
+func ServeFixtures(ctx context.Context, seed int64, log zerolog.Logger) (_ *Fixtures, err error) {
+	f := &Fixtures{World: fixture.Generate(seed)}
+	defer func() {
+		if err != nil {
+			f.Close()
+		}
+	}()
+	if f.Sites, err = FixtureSites(f.World); err != nil {
+		return nil, err
+	}
+	f.Markets = fixture.NewServer(f.World, log)
+	routes := map[string]string{}
+	f.Proxy = socksd.New(log, func(host string) (string, bool) {
+		a, ok := routes[host]
+		return a, ok
+	})
+	f.Markets.Allow = f.Proxy.IsOutbound
+	// The servers live until Close, not until ctx (a start deadline) ends.
+	life := context.WithoutCancel(ctx)
+	if err := f.Markets.Start(life); err != nil {
+		return nil, fmt.Errorf("starting fixture markets: %w", err)
+	}
+	for _, m := range f.World.Markets {
+		routes[m.Host] = f.Markets.Addr()
+	}
+	if err := f.Proxy.Start(life); err != nil {
+		return nil, fmt.Errorf("starting socks proxy: %w", err)
+	}
+	return f, nil
+}
+
+// Close stops the proxy and the markets.
+func (f *Fixtures) Close() {
+	if f.Proxy != nil {
+		_ = f.Proxy.Close()
+	}
+	if f.Markets != nil {
+		_ = f.Markets.Close()
+	}
+}
+
+// Env is a running demo environment: fixture markets behind their proxy,
+// counternet's servers and a loader working in the background.
+type Env struct {
+	*Fixtures
+	Stack *stack.Stack
+	Cons  jetstream.Consumer
 
 	loader     *load.Loader
 	stopLoader context.CancelFunc
@@ -47,32 +97,14 @@ type Env struct {
 // managed ClickHouse by default), and starts the loader. cfg.Tor.Socks is
 // pointed at the local proxy.
 func Start(ctx context.Context, cfg *config.Config, seed int64, log zerolog.Logger) (_ *Env, err error) {
-	e := &Env{World: fixture.Generate(seed), log: log}
+	e := &Env{log: log}
 	defer func() {
 		if err != nil {
 			e.Close(context.Background())
 		}
 	}()
-	if e.Sites, err = FixtureSites(e.World); err != nil {
+	if e.Fixtures, err = ServeFixtures(ctx, seed, log); err != nil {
 		return nil, err
-	}
-	e.Markets = fixture.NewServer(e.World, log)
-	routes := map[string]string{}
-	e.Proxy = socksd.New(log, func(host string) (string, bool) {
-		a, ok := routes[host]
-		return a, ok
-	})
-	e.Markets.Allow = e.Proxy.IsOutbound
-	// The servers live until Close, not until ctx (a start deadline) ends.
-	life := context.WithoutCancel(ctx)
-	if err := e.Markets.Start(life); err != nil {
-		return nil, fmt.Errorf("starting fixture markets: %w", err)
-	}
-	for _, m := range e.World.Markets {
-		routes[m.Host] = e.Markets.Addr()
-	}
-	if err := e.Proxy.Start(life); err != nil {
-		return nil, fmt.Errorf("starting socks proxy: %w", err)
 	}
 	c := *cfg
 	c.Tor.Socks = e.Proxy.Addr()
@@ -130,11 +162,8 @@ func (e *Env) Close(ctx context.Context) {
 	if e.Stack != nil {
 		e.Stack.Close(ctx)
 	}
-	if e.Proxy != nil {
-		_ = e.Proxy.Close()
-	}
-	if e.Markets != nil {
-		_ = e.Markets.Close()
+	if e.Fixtures != nil {
+		e.Fixtures.Close()
 	}
 }
 

@@ -89,11 +89,13 @@ type Scheduler struct {
 	mu      sync.Mutex
 	entries []*entry
 	wg      sync.WaitGroup
+	wake    chan struct{} // jobs were added or removed: recompute the next firing
 }
 
 // New returns a scheduler on clock; seed makes the jitter reproducible.
 func New(clock Clock, seed uint64, log zerolog.Logger) *Scheduler {
-	return &Scheduler{clock: clock, log: log, rnd: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+	return &Scheduler{clock: clock, log: log, rnd: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		wake: make(chan struct{}, 1)}
 }
 
 // Add registers a job. Adding two jobs with one name is an error.
@@ -116,7 +118,42 @@ func (s *Scheduler) Add(j Job) error {
 	e.next = s.nextFire(e, s.clock.Now())
 	e.st.Next = e.next
 	s.entries = append(s.entries, e)
+	s.poke()
 	return nil
+}
+
+func (s *Scheduler) poke() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Remove unregisters the job called name; a run in progress finishes.
+// It reports whether there was such a job.
+func (s *Scheduler) Remove(name string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, e := range s.entries {
+		if e.job.Name == name {
+			s.entries = append(s.entries[:i], s.entries[i+1:]...)
+			s.poke()
+			return true
+		}
+	}
+	return false
+}
+
+// Has reports whether a job called name is registered.
+func (s *Scheduler) Has(name string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, e := range s.entries {
+		if e.job.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Scheduler) nextFire(e *entry, after time.Time) time.Time {
@@ -132,6 +169,10 @@ func (s *Scheduler) nextFire(e *entry, after time.Time) time.Time {
 func (s *Scheduler) Run(ctx context.Context, grace time.Duration) error {
 	runCtx, cancelRuns := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelRuns()
+	select { // jobs added before Run are seen by the first pass
+	case <-s.wake:
+	default:
+	}
 	for {
 		s.mu.Lock()
 		var earliest time.Time
@@ -142,14 +183,20 @@ func (s *Scheduler) Run(ctx context.Context, grace time.Duration) error {
 		}
 		s.mu.Unlock()
 		if earliest.IsZero() {
-			<-ctx.Done()
-			return s.drain(cancelRuns, grace)
+			select {
+			case <-ctx.Done():
+				return s.drain(cancelRuns, grace)
+			case <-s.wake:
+				continue
+			}
 		}
 		wait := earliest.Sub(s.clock.Now())
 		if wait > 0 {
 			select {
 			case <-ctx.Done():
 				return s.drain(cancelRuns, grace)
+			case <-s.wake:
+				continue
 			case <-s.clock.After(wait):
 			}
 		}

@@ -113,6 +113,7 @@ func TestNoOverlap(t *testing.T) {
 	<-started
 	clock.advanceTo(t, t0.Add(2*time.Minute)) // fires while the first run is still going
 	clock.advanceTo(t, t0.Add(3*time.Minute))
+	<-clock.waiting // the 3m firing is handled once the scheduler sleeps again
 	close(release)
 	cancel()
 	if err := <-done; err != nil {

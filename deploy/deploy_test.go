@@ -1,0 +1,146 @@
+// Package deploy holds counternet's deployment files; this test checks that
+// each one parses and holds what its consumer needs, and that every
+// counternet config among them loads under counternet's strict rules.
+package deploy
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/counternet/counternet/internal/config"
+)
+
+func docs(t *testing.T, path string) []map[string]any {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var out []map[string]any
+	for {
+		var d map[string]any
+		err := dec.Decode(&d)
+		if errors.Is(err, io.EOF) {
+			return out
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		if d != nil {
+			out = append(out, d)
+		}
+	}
+}
+
+func loadsAsConfig(t *testing.T, name string, data []byte) {
+	t.Helper()
+	if _, err := config.Parse(name, data, config.WithLookupEnv(nil)); err != nil {
+		t.Errorf("%s does not load as a counternet config:\n%v", name, err)
+	}
+}
+
+func TestKubernetesManifests(t *testing.T) {
+	files, _ := filepath.Glob("kubernetes/*.yaml")
+	if len(files) < 7 {
+		t.Fatalf("found %d manifests", len(files))
+	}
+	kinds := map[string]int{}
+	for _, f := range files {
+		for _, d := range docs(t, f) {
+			kind, _ := d["kind"].(string)
+			if kind == "Kustomization" {
+				for _, r := range d["resources"].([]any) {
+					if _, err := os.Stat(filepath.Join("kubernetes", r.(string))); err != nil {
+						t.Errorf("kustomization names missing %s", r)
+					}
+				}
+				continue
+			}
+			md, _ := d["metadata"].(map[string]any)
+			if d["apiVersion"] == nil || kind == "" || md == nil || md["name"] == "" {
+				t.Errorf("%s: a document lacks apiVersion, kind or metadata.name", f)
+			}
+			kinds[kind]++
+			if kind == "ConfigMap" && md["name"] == "counternet-config" {
+				for _, role := range []string{"collector.yaml", "loader.yaml"} {
+					loadsAsConfig(t, f+":"+role, []byte(d["data"].(map[string]any)[role].(string)))
+				}
+			}
+			if kind == "StatefulSet" && md["name"] == "nats" {
+				if n := d["spec"].(map[string]any)["replicas"]; n != 3 {
+					t.Errorf("nats replicas %v, want 3", n)
+				}
+			}
+		}
+	}
+	for kind, want := range map[string]int{"StatefulSet": 3, "Deployment": 2, "Service": 3, "ConfigMap": 5} {
+		if kinds[kind] < want {
+			t.Errorf("%d %s objects, want at least %d", kinds[kind], kind, want)
+		}
+	}
+}
+
+func TestCompose(t *testing.T) {
+	d := docs(t, "compose/compose.yaml")[0]
+	svcs := d["services"].(map[string]any)
+	for _, s := range []string{"tor", "nats", "clickhouse", "collector", "loader"} {
+		if svcs[s] == nil {
+			t.Errorf("compose lacks service %s", s)
+		}
+	}
+	for _, f := range []string{"compose/collector.yaml", "compose/loader.yaml"} {
+		data, _ := os.ReadFile(f)
+		loadsAsConfig(t, f, data)
+	}
+}
+
+func TestSystemdUnits(t *testing.T) {
+	files, _ := filepath.Glob("systemd/*.service")
+	if len(files) != 3 {
+		t.Fatalf("found %d units, want collector, loader and tor", len(files))
+	}
+	for _, f := range files {
+		data, _ := os.ReadFile(f)
+		for _, want := range []string{"[Unit]", "[Service]", "[Install]", "ExecStart=", "Restart="} {
+			if !strings.Contains(string(data), want) {
+				t.Errorf("%s lacks %s", f, want)
+			}
+		}
+	}
+}
+
+func TestGrafanaDashboards(t *testing.T) {
+	for _, f := range []string{"grafana/operators.json", "grafana/analysts.json"} {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var d struct {
+			UID    string `json:"uid"`
+			Panels []struct {
+				Title   string           `json:"title"`
+				Targets []map[string]any `json:"targets"`
+			} `json:"panels"`
+		}
+		if err := json.Unmarshal(data, &d); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if d.UID == "" || len(d.Panels) < 6 {
+			t.Errorf("%s: uid %q, %d panels", f, d.UID, len(d.Panels))
+		}
+		for _, p := range d.Panels {
+			if len(p.Targets) == 0 {
+				t.Errorf("%s: panel %q has no query", f, p.Title)
+			}
+		}
+	}
+}

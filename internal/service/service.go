@@ -1,0 +1,296 @@
+// Package service runs counternet's roles as a long-lived process — `counternet
+// run`: scheduled collectors (one job per source, cron schedules with jitter,
+// no overlapping runs, a deadline per run), the loader, Prometheus metrics
+// with health endpoints, site files reloaded on SIGHUP, and a graceful stop on
+// SIGTERM in which in-flight work finishes or is abandoned within a deadline
+// and the loader flushes what it holds.
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
+
+	"github.com/counternet/counternet/internal/config"
+	"github.com/counternet/counternet/internal/crawl"
+	"github.com/counternet/counternet/internal/load"
+	"github.com/counternet/counternet/internal/metrics"
+	"github.com/counternet/counternet/internal/pipeline"
+	"github.com/counternet/counternet/internal/schedule"
+	"github.com/counternet/counternet/internal/stack"
+)
+
+// Options are what a service needs besides the config.
+type Options struct {
+	// BaseDir resolves relative site-file globs.
+	BaseDir string
+	// Reload receives a value each time site files are to be reloaded (SIGHUP).
+	Reload <-chan struct{}
+	// Clock drives the schedules; nil is the wall clock.
+	Clock schedule.Clock
+	// Ready, when set, is told the metrics address once the service runs.
+	Ready func(metricsAddr string)
+}
+
+// Service is a running `counternet run`.
+type Service struct {
+	cfg  *config.Config
+	opts Options
+	log  zerolog.Logger
+	m    *metrics.Metrics
+
+	st    *stack.Stack
+	sched *schedule.Scheduler
+
+	mu    sync.Mutex
+	sites map[string]*pipeline.Site
+}
+
+// Run runs the roles cfg names until ctx ends.
+func Run(ctx context.Context, cfg *config.Config, opts Options, log zerolog.Logger) error {
+	if opts.Clock == nil {
+		opts.Clock = schedule.RealClock{}
+	}
+	s := &Service{cfg: cfg, opts: opts, log: log, m: metrics.New(), sites: map[string]*pipeline.Site{}}
+	collect, loadRole := slices.Contains(cfg.Run.Roles, "collect"), slices.Contains(cfg.Run.Roles, "load")
+
+	var sites []*pipeline.Site
+	if collect {
+		var err error
+		if sites, err = stack.LoadSites(cfg, opts.BaseDir); err != nil {
+			return err
+		}
+	}
+	st, err := stack.Open(ctx, cfg, log, stack.Need{Bus: true, Warehouse: loadRole})
+	if err != nil {
+		return err
+	}
+	s.st = st
+	defer st.Close(context.Background())
+
+	var cons jetstream.Consumer
+	if loadRole {
+		if cons, err = st.Consumer(ctx); err != nil {
+			return err
+		}
+	}
+	if cfg.Run.MetricsAddr != "" {
+		srv, err := s.m.Serve(cfg.Run.MetricsAddr, func(ctx context.Context) error { return s.ready(ctx) })
+		if err != nil {
+			return fmt.Errorf("serving metrics on %s: %w", cfg.Run.MetricsAddr, err)
+		}
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = srv.Close(sctx)
+		}()
+		log.Info().Str("addr", srv.Addr()).Msg("metrics, /healthz and /readyz served")
+		if opts.Ready != nil {
+			opts.Ready(srv.Addr())
+		}
+	} else if opts.Ready != nil {
+		opts.Ready("")
+	}
+
+	var wg sync.WaitGroup
+	errs := make(chan error, 3)
+	if loadRole {
+		ld, _, err := st.Loader(ctx)
+		if err != nil {
+			return err
+		}
+		lctx, stopLoader := context.WithCancel(context.WithoutCancel(ctx))
+		defer stopLoader()
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			if err := ld.Run(lctx); err != nil {
+				errs <- fmt.Errorf("loader: %w", err)
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			s.watchLoader(lctx, ld, cons)
+		}()
+		defer func() {
+			// The loader stops after the collectors, so their last events
+			// are loaded too; Run flushes and acks what it holds.
+			stopLoader()
+			wg.Wait()
+		}()
+	}
+	if collect {
+		s.sched = schedule.New(opts.Clock, uint64(time.Now().UnixNano()), log)
+		s.apply(sites)
+		go s.reloads(ctx)
+		log.Info().Int("sources", len(sites)).Strs("roles", cfg.Run.Roles).Msg("counternet running")
+		if err := s.sched.Run(ctx, cfg.Run.ShutdownGrace); err != nil {
+			errs <- err
+		}
+	} else {
+		log.Info().Strs("roles", cfg.Run.Roles).Msg("counternet running")
+		<-ctx.Done()
+	}
+	select {
+	case err := <-errs:
+		return err
+	default:
+		return nil
+	}
+}
+
+// Spec is the schedule of a source: the config's per-source override, else
+// the config's default.
+func Spec(cfg *config.Config, source string) string {
+	if spec, ok := cfg.Run.Schedules[source]; ok {
+		return spec
+	}
+	return cfg.Run.Schedule
+}
+
+// apply makes the scheduled jobs match sites: new sources are added,
+// removed ones dropped, changed ones take effect at their next run.
+func (s *Service) apply(sites []*pipeline.Site) {
+	s.mu.Lock()
+	old := s.sites
+	s.sites = make(map[string]*pipeline.Site, len(sites))
+	for _, site := range sites {
+		s.sites[site.Name] = site
+	}
+	s.mu.Unlock()
+	for name := range old {
+		if _, ok := s.sites[name]; !ok {
+			s.sched.Remove(name)
+			s.log.Info().Str("source", name).Msg("source removed from schedule")
+		}
+	}
+	for name := range s.sites {
+		if s.sched.Has(name) {
+			continue
+		}
+		name := name
+		err := s.sched.Add(schedule.Job{
+			Name: name, Spec: Spec(s.cfg, name), Jitter: s.cfg.Run.Jitter, Timeout: s.cfg.Run.RunTimeout,
+			Run: func(ctx context.Context) error { return s.collect(ctx, name) },
+		})
+		if err != nil {
+			s.log.Error().Err(err).Str("source", name).Msg("scheduling source")
+			continue
+		}
+		s.log.Info().Str("source", name).Str("schedule", Spec(s.cfg, name)).Msg("source scheduled")
+	}
+}
+
+func (s *Service) reloads(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case _, ok := <-s.opts.Reload:
+			if !ok {
+				return
+			}
+			sites, err := stack.LoadSites(s.cfg, s.opts.BaseDir)
+			if err != nil {
+				s.log.Error().Err(err).Msg("reloading site files failed; keeping the previous ones")
+				continue
+			}
+			s.apply(sites)
+			s.log.Info().Int("sources", len(sites)).Msg("site files reloaded")
+		}
+	}
+}
+
+// collect runs one collection of one source and reports it.
+func (s *Service) collect(ctx context.Context, name string) error {
+	s.mu.Lock()
+	site := s.sites[name]
+	s.mu.Unlock()
+	if site == nil {
+		return nil
+	}
+	reports, err := s.st.Collect(ctx, []*pipeline.Site{site})
+	for _, r := range reports {
+		if r != nil {
+			s.observe(r)
+		}
+	}
+	return err
+}
+
+// observe turns a run report into metrics.
+func (s *Service) observe(r *crawl.Report) {
+	m, src := s.m, r.Source
+	m.Pages.WithLabelValues(src, "ok").Add(float64(r.Pages - r.Blocked - r.Truncated))
+	m.Pages.WithLabelValues(src, "blocked").Add(float64(r.Blocked))
+	m.Pages.WithLabelValues(src, "truncated").Add(float64(r.Truncated))
+	m.Pages.WithLabelValues(src, "error").Add(float64(r.Failed))
+	m.Blocked.WithLabelValues(src).Add(float64(r.Blocked))
+	m.Records.WithLabelValues(src, "listing").Add(float64(r.Listings))
+	m.Records.WithLabelValues(src, "vendor").Add(float64(r.Vendors))
+	for field, n := range r.Misses {
+		m.SelectorMisses.WithLabelValues(src, field).Add(float64(n))
+	}
+	if ok := r.Pages - r.Blocked - r.Truncated; ok > 0 {
+		missed := 0
+		for _, n := range r.Misses {
+			missed = max(missed, n)
+		}
+		m.SelectorHealth.WithLabelValues(src).Set(1 - float64(min(missed, ok))/float64(ok))
+	}
+	m.Published.WithLabelValues(src).Add(float64(r.Events))
+	m.NotStored.WithLabelValues(src).Add(float64(len(r.NotStored)))
+	m.Runs.WithLabelValues(src, r.Outcome).Inc()
+	m.RunSeconds.WithLabelValues(src).Observe(r.Finished.Sub(r.Started).Seconds())
+	m.LastRun.WithLabelValues(src).Set(float64(r.Finished.Unix()))
+}
+
+// watchLoader copies loader statistics and consumer state into metrics.
+func (s *Service) watchLoader(ctx context.Context, ld *load.Loader, cons jetstream.Consumer) {
+	var prev load.Stats
+	tick := time.NewTicker(2 * time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		st := ld.Stats()
+		if d := st.Batches - prev.Batches; d > 0 {
+			s.m.LoaderBatch.Observe(float64(st.Loaded-prev.Loaded) / float64(d))
+		}
+		s.m.LoaderLoaded.Add(float64(st.Loaded - prev.Loaded))
+		s.m.InsertRetries.Add(float64(st.Retries - prev.Retries))
+		s.m.DeadLetters.Add(float64(st.DeadLetters - prev.DeadLetters))
+		prev = st
+		ictx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		info, err := cons.Info(ictx)
+		cancel()
+		if err == nil {
+			s.m.ConsumerPending.Set(float64(info.NumPending))
+			s.m.ConsumerAckPend.Set(float64(info.NumAckPending))
+			s.m.ConsumerRedeliver.Set(float64(info.NumRedelivered))
+		}
+	}
+}
+
+// ready reports whether the parts this process uses answer.
+func (s *Service) ready(ctx context.Context) error {
+	var errs []error
+	if s.st.Bus != nil && !s.st.Bus.NC.IsConnected() {
+		errs = append(errs, errors.New("nats not connected"))
+	}
+	if s.st.DB != nil {
+		if err := s.st.DB.Conn().Ping(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("clickhouse: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,189 @@
+package service_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
+
+	"github.com/counternet/counternet/internal/config"
+	"github.com/counternet/counternet/internal/demo"
+	"github.com/counternet/counternet/internal/service"
+	"github.com/counternet/counternet/internal/stack"
+	"github.com/counternet/counternet/internal/testenv"
+	"github.com/counternet/counternet/pipelines"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	c := http.Client{Timeout: 10 * time.Second}
+	resp, err := c.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	return resp.StatusCode, string(b)
+}
+
+func metricValue(body, name string, labels ...string) float64 {
+	for _, line := range strings.Split(body, "\n") {
+		if !strings.HasPrefix(line, name+"{") && !strings.HasPrefix(line, name+" ") {
+			continue
+		}
+		ok := true
+		for _, l := range labels {
+			ok = ok && strings.Contains(line, l)
+		}
+		if ok {
+			f := strings.Fields(line)
+			v, _ := strconv.ParseFloat(f[len(f)-1], 64)
+			return v
+		}
+	}
+	return -1
+}
+
+// TestRunSchedulesCollectsLoadsAndStops runs `counternet run` with both
+// roles on fast schedules against the fixture markets, watches the metrics
+// endpoint until every source has run, stops it as SIGTERM would, and then
+// checks that every listing event in the stream is in ClickHouse exactly once.
+func TestRunSchedulesCollectsLoadsAndStops(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: needs clickhouse-server")
+	}
+	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	fx, err := demo.ServeFixtures(ctx, 11, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fx.Close()
+	dir := t.TempDir()
+	for _, m := range fx.World.Markets {
+		data, err := fs.ReadFile(pipelines.Files, m.Name+".yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, m.Name+".yaml"), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg, err := config.Load("", config.WithLookupEnv(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.DataDir = t.TempDir()
+	cfg.NATS.URL = testenv.NATS(t)
+	cfg.ClickHouse.DSN = "clickhouse://" + testenv.ClickHouseAddr(t)
+	cfg.ClickHouse.Database = fmt.Sprintf("run_%d", time.Now().UnixNano())
+	cfg.Tor.Socks = fx.Proxy.Addr()
+	cfg.Collect.Pipelines = []string{filepath.Join(dir, "*.yaml")}
+	cfg.Run.Schedule = "@every 1s"
+	cfg.Run.Jitter = 0
+	cfg.Run.MetricsAddr = "127.0.0.1:0"
+	cfg.Run.ShutdownGrace = 20 * time.Second
+	cfg.Load.FlushInterval = 200 * time.Millisecond
+
+	rctx, stop := context.WithCancel(ctx)
+	addr := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- service.Run(rctx, cfg, service.Options{BaseDir: ".", Ready: func(a string) { addr <- a }}, log)
+	}()
+	var base string
+	select {
+	case a := <-addr:
+		base = "http://" + a
+	case err := <-done:
+		t.Fatalf("run stopped at start: %v", err)
+	}
+	var body string
+	for {
+		_, body = get(t, base+"/metrics")
+		if metricValue(body, "counternet_runs_total", `source="nebula"`, `outcome="ok"`) >= 1 &&
+			metricValue(body, "counternet_runs_total", `source="harbor"`, `outcome="ok"`) >= 1 &&
+			metricValue(body, "counternet_loader_events_total") > 0 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("sources never ran:\n%s", body)
+		case err := <-done:
+			t.Fatalf("run stopped: %v", err)
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+	for _, name := range []string{"counternet_pages_total", "counternet_records_extracted_total",
+		"counternet_events_published_total", "counternet_selector_health_ratio", "counternet_loader_batch_size",
+		"counternet_consumer_pending_messages", "counternet_dead_letters_total", "counternet_run_seconds"} {
+		if !regexp.MustCompile(`(?m)^` + name).MatchString(body) {
+			t.Errorf("metrics lack %s", name)
+		}
+	}
+	if code, _ := get(t, base+"/healthz"); code != 200 {
+		t.Errorf("/healthz = %d", code)
+	}
+	if code, b := get(t, base+"/readyz"); code != 200 {
+		t.Errorf("/readyz = %d %s", code, b)
+	}
+
+	stop() // what SIGTERM does
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run: %v", err)
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatal("run did not stop within its grace")
+	}
+
+	// Whatever the loader had not reached stays in the stream; a loader run
+	// to idle stores it, and then ClickHouse holds every listing event once.
+	cfg.Run.Roles = []string{"load"}
+	st, err := stack.Open(ctx, cfg, log, stack.Need{Bus: true, Warehouse: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close(context.Background())
+	ld, _, err := st.Loader(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ld.RunUntilIdle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	stream, err := st.Bus.JS.Stream(ctx, cfg.NATS.Stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := stream.Info(ctx, jetstream.WithSubjectFilter("intel.v1.listing.>"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var published uint64
+	for _, n := range info.State.Subjects {
+		published += n
+	}
+	var stored uint64
+	if err := st.DB.Conn().QueryRow(ctx, "SELECT count() FROM listing_obs FINAL").Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
+	if published == 0 || stored != published {
+		t.Errorf("stream holds %d listing events, ClickHouse %d", published, stored)
+	}
+}

@@ -41,6 +41,9 @@ func atStop(fn func(context.Context)) {
 // removes their temporary directories, then exits with the tests' code. Call
 // it from TestMain.
 func Main(m *testing.M) {
+	if runClusterNode() {
+		return
+	}
 	code := m.Run()
 	stopAll()
 	os.Exit(code)

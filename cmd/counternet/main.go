@@ -40,6 +40,10 @@ commands:
   load       load events from JetStream into ClickHouse
   migrate    apply ClickHouse migrations
   check      validate the config and every site file
+  capture    show <sha256>: print an archived response (WARC evidence) by its hash
+  pipeline   test site files against their saved pages (pipeline test [--update] SITE.yaml...), extract one page
+  query      run a saved query (query --list; query NAME [--param k=v] [--format table|csv|json] [--sql])
+  gen        write N synthetic listing observations straight to ClickHouse (gen --listings N)
   version    print the version
 
 Every command takes --config FILE (default: the embedded configs/counternet.yaml).
@@ -84,13 +88,17 @@ type command func(ctx context.Context, args []string, stdout, stderr io.Writer) 
 
 // commands are the subcommands by name; each lives in its own file.
 var commands = map[string]command{
-	"demo":    runDemo,
-	"collect": runCollect,
-	"load":    runLoad,
-	"migrate": runMigrate,
-	"check":   runCheck,
-	"run":     runRun,
-	"status":  runStatus,
+	"demo":     runDemo,
+	"collect":  runCollect,
+	"load":     runLoad,
+	"migrate":  runMigrate,
+	"check":    runCheck,
+	"run":      runRun,
+	"status":   runStatus,
+	"pipeline": runPipeline,
+	"capture":  runCapture,
+	"query":    runQuery,
+	"gen":      runGen,
 	// (one line per command above this comment)
 }
 

@@ -1,13 +1,25 @@
-// Package capture keeps raw responses as evidence: each fetched page is
-// written as a gzip-compressed WARC/1.1 file named by the SHA-256 of its body,
-// and can be read back by that hash, verified against it. A record's
-// provenance (capture_sha256 in every event) points here.
+// Package capture keeps raw responses as evidence: every fetched response
+// is appended to a rotating WARC/1.1 file of its source as a "request"
+// record (what was asked, without cookies), a "response" record (status
+// line, headers without Set-Cookie, the body as received after transfer
+// decompression) and a "metadata" record (outcome, class, truncation,
+// attempts, charset), and indexed by the SHA-256 of its body so it can be
+// read back by that hash, verified against it. A record's provenance
+// (capture_sha256 in every event) points here.
 //
-// Layout: <dir>/<sha[0:2]>/<sha>.warc.gz, files 0600, directories 0700. Each
-// file holds a "response" record (HTTP status line, headers without cookies,
-// the body as received after decompression) and a "metadata" record (outcome,
-// truncation, attempts), one gzip member per record as WARC tools expect.
-// Digests are labelled "sha256:<lowercase hex>".
+// Layout, files 0600 and directories 0700:
+//
+//	<dir>/<source>/<YYYYMMDD>-<n>.warc.gz   one gzip member per record; a new file
+//	                                       each UTC day and past Options.MaxFileBytes
+//	<dir>/index/<sha256[0:2]>.idx           "<sha256> <file> <offset> <length>" per response
+//
+// Each WARC file starts with a warcinfo record. Digests follow what
+// standard WARC tools (warcio, gowarc, pywb) verify: WARC-Block-Digest and
+// WARC-Payload-Digest are "sha1:<base32>"; the SHA-256 of the payload, the
+// capture's address, is in the extension field Counternet-Payload-SHA256
+// (lowercase hex) and in the metadata record. Every Put writes new records,
+// even for a body already stored: each fetch is its own observation; Get
+// returns the first that verifies.
 package capture
 
 import (
@@ -15,7 +27,9 @@ import (
 	"bytes"
 	"compress/gzip"
 	"crypto/rand"
+	"crypto/sha1"
 	"crypto/sha256"
+	"encoding/base32"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -24,8 +38,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/counternet/counternet/internal/fetch"
@@ -40,49 +56,98 @@ var (
 	ErrTampered = errors.New("capture does not match its hash")
 	// ErrBadHash marks a string that is not a lowercase hex SHA-256.
 	ErrBadHash = errors.New("invalid sha256")
+	// ErrClosed marks a Put on a closed store.
+	ErrClosed = errors.New("capture store closed")
 )
+
+// DefaultMaxFileBytes is where a WARC file is rotated when Options leave it 0.
+const DefaultMaxFileBytes = 1 << 30
 
 // Limits on reading a capture back.
 const (
 	maxHeaderLine   = 16 << 10
 	maxHeaderFields = 64
 	maxBlock        = 1 << 30
+	maxIndexLine    = 4 << 10
 )
 
-// Record says where a page was stored.
+// Software names the writer in warcinfo records.
+const Software = "counternet capture"
+
+// Record says where a response was stored.
 type Record struct {
 	SHA256 string // lowercase hex SHA-256 of the body
 	Path   string // the WARC file
+	Offset int64  // where the response record's gzip member starts
+	Length int64  // length of that member
 	Bytes  int64  // body length
 }
 
-// Store is a directory of captures. It is safe for concurrent use, also by
-// several processes sharing the directory.
-type Store struct {
-	dir string
+// Options configure a Store.
+type Options struct {
+	// MaxFileBytes rotates a source's WARC file once it is this large.
+	MaxFileBytes int64
 }
 
-// Open returns the store in dir, creating it (mode 0700) if needed.
-func Open(dir string) (*Store, error) {
+// Store is a directory of WARC files and their index. It is safe for
+// concurrent use; several processes may share a directory (each writes its
+// own files, index lines are appended whole).
+type Store struct {
+	dir  string
+	opts Options
+
+	mu     sync.Mutex
+	files  map[string]*warcFile // by source
+	closed bool
+}
+
+// warcFile is the open WARC file of one source.
+type warcFile struct {
+	f    *os.File
+	rel  string // path relative to the store
+	size int64
+	day  string
+}
+
+// Open returns the store in dir, creating it (mode 0700) if needed, with
+// default options.
+func Open(dir string) (*Store, error) { return OpenWith(dir, Options{}) }
+
+// OpenWith returns the store in dir with opts.
+func OpenWith(dir string, opts Options) (*Store, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("opening capture store %s: %w", dir, err)
 	}
-	if err := os.MkdirAll(abs, 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Join(abs, "index"), 0o700); err != nil {
 		return nil, fmt.Errorf("opening capture store %s: %w", dir, err)
 	}
-	return &Store{dir: abs}, nil
+	if err := os.Chmod(abs, 0o700); err != nil {
+		return nil, fmt.Errorf("opening capture store %s: %w", dir, err)
+	}
+	if opts.MaxFileBytes <= 0 {
+		opts.MaxFileBytes = DefaultMaxFileBytes
+	}
+	return &Store{dir: abs, opts: opts, files: map[string]*warcFile{}}, nil
 }
 
 // Dir returns the store's absolute directory.
 func (s *Store) Dir() string { return s.dir }
 
-// Path returns where the capture with hash sha is (or would be) stored.
-func (s *Store) Path(sha string) (string, error) {
-	if !validSHA(sha) {
-		return "", fmt.Errorf("%w: %q", ErrBadHash, sha)
+// Close closes the open WARC files. It is idempotent; Put fails after it.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	var errs []error
+	for k, wf := range s.files {
+		errs = append(errs, wf.f.Close())
+		delete(s.files, k)
 	}
-	return filepath.Join(s.dir, sha[:2], sha+".warc.gz"), nil
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("closing capture store: %w", err)
+	}
+	return nil
 }
 
 func validSHA(sha string) bool {
@@ -98,121 +163,343 @@ func validSHA(sha string) bool {
 	return true
 }
 
-// Put stores p (which must have a response: Status > 0) and returns its
-// record. Storing a body already in the store writes nothing and returns the
-// existing file: the first capture of a body is the evidence.
-func (s *Store) Put(p *fetch.Page) (Record, error) {
+// sourceDir keeps a source name to safe path characters.
+func sourceDir(source string) string {
+	if source == "" {
+		return "_"
+	}
+	b := []byte(strings.ToLower(source))
+	for i, c := range b {
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' && c != '_' {
+			b[i] = '_'
+		}
+	}
+	if len(b) > 100 {
+		b = b[:100]
+	}
+	return string(b)
+}
+
+// Put archives p (which must have a response: Status > 0) fetched for
+// source, and returns where its response record is.
+func (s *Store) Put(source string, p *fetch.Page) (Record, error) {
 	if p == nil || p.Status == 0 {
 		return Record{}, errors.New("capturing page: no response to capture")
 	}
 	sum := sha256.Sum256(p.Body)
 	sha := hex.EncodeToString(sum[:])
-	rec := Record{SHA256: sha, Bytes: int64(len(p.Body))}
-	path, err := s.Path(sha)
+	recs, err := encode(p, sha)
 	if err != nil {
-		return Record{}, err
-	}
-	rec.Path = path
-	if _, err := os.Stat(path); err == nil {
-		return rec, nil
-	}
-	sub := filepath.Dir(path)
-	if err := os.MkdirAll(sub, 0o700); err != nil {
 		return Record{}, fmt.Errorf("capturing %s: %w", p.FinalURL, err)
 	}
-	var buf bytes.Buffer
-	if err := encode(&buf, p, sha); err != nil {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return Record{}, fmt.Errorf("capturing %s: %w", p.FinalURL, ErrClosed)
+	}
+	date := p.FetchedAt.UTC()
+	if date.IsZero() {
+		date = time.Now().UTC()
+	}
+	wf, err := s.file(source, date.Format("20060102"))
+	if err != nil {
 		return Record{}, fmt.Errorf("capturing %s: %w", p.FinalURL, err)
 	}
-	if err := writeAtomic(sub, path, buf.Bytes()); err != nil {
+	rec := Record{SHA256: sha, Path: filepath.Join(s.dir, wf.rel), Bytes: int64(len(p.Body))}
+	all := bytes.Join(recs, nil)
+	rec.Offset = wf.size + int64(len(recs[0]))
+	rec.Length = int64(len(recs[1]))
+	if _, err := wf.f.Write(all); err != nil {
+		return Record{}, fmt.Errorf("capturing %s: writing %s: %w", p.FinalURL, wf.rel, err)
+	}
+	wf.size += int64(len(all))
+	if err := wf.f.Sync(); err != nil {
+		return Record{}, fmt.Errorf("capturing %s: syncing %s: %w", p.FinalURL, wf.rel, err)
+	}
+	if err := s.index(sha, wf.rel, rec.Offset, rec.Length); err != nil {
 		return Record{}, fmt.Errorf("capturing %s: %w", p.FinalURL, err)
 	}
 	return rec, nil
 }
 
-// writeAtomic writes data to a temporary file in dir and renames it to path,
-// so a reader never sees a partial capture.
-func writeAtomic(dir, path string, data []byte) (err error) {
-	f, err := os.CreateTemp(dir, ".tmp-*.warc.gz")
-	if err != nil {
-		return err
+// file returns the source's current WARC file, rotating it on a new day or
+// past the size limit. s.mu is held.
+func (s *Store) file(source, day string) (*warcFile, error) {
+	key := sourceDir(source)
+	wf := s.files[key]
+	if wf != nil && wf.day == day && wf.size < s.opts.MaxFileBytes {
+		return wf, nil
 	}
-	defer func() {
+	if wf != nil {
+		if err := wf.f.Close(); err != nil {
+			return nil, fmt.Errorf("closing %s: %w", wf.rel, err)
+		}
+		delete(s.files, key)
+	}
+	dir := filepath.Join(s.dir, key)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating %s: %w", dir, err)
+	}
+	n, err := nextNumber(dir, day)
+	if err != nil {
+		return nil, err
+	}
+	for ; ; n++ {
+		rel := filepath.Join(key, fmt.Sprintf("%s-%d.warc.gz", day, n))
+		f, err := os.OpenFile(filepath.Join(s.dir, rel), os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
+		if errors.Is(err, fs.ErrExist) {
+			continue // another process took this number
+		}
+		if err != nil {
+			return nil, fmt.Errorf("creating warc file: %w", err)
+		}
+		info, err := warcinfo(rel)
+		if err == nil {
+			_, err = f.Write(info)
+		}
 		if err != nil {
 			f.Close()
-			os.Remove(f.Name())
+			return nil, fmt.Errorf("writing warcinfo to %s: %w", rel, err)
 		}
-	}()
-	if err = f.Chmod(0o600); err != nil {
-		return err
+		wf = &warcFile{f: f, rel: rel, size: int64(len(info)), day: day}
+		s.files[key] = wf
+		return wf, nil
 	}
-	if _, err = f.Write(data); err != nil {
-		return err
+}
+
+// nextNumber returns one more than the highest n of dir/<day>-<n>.warc.gz.
+func nextNumber(dir, day string) (int, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, fmt.Errorf("listing %s: %w", dir, err)
 	}
-	if err = f.Sync(); err != nil {
-		return err
+	n := 1
+	for _, e := range entries {
+		rest, ok := strings.CutPrefix(e.Name(), day+"-")
+		if !ok {
+			continue
+		}
+		if v, err := strconv.Atoi(strings.TrimSuffix(rest, ".warc.gz")); err == nil && v >= n {
+			n = v + 1
+		}
 	}
-	if err = f.Close(); err != nil {
-		return err
+	return n, nil
+}
+
+// index appends one index line, whole, to the hash's index file.
+func (s *Store) index(sha, rel string, off, length int64) error {
+	path := filepath.Join(s.dir, "index", sha[:2]+".idx")
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("opening index: %w", err)
 	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return err
+	line := fmt.Sprintf("%s %s %d %d\n", sha, filepath.ToSlash(rel), off, length)
+	if _, err := f.WriteString(line); err != nil {
+		f.Close()
+		return fmt.Errorf("writing index: %w", err)
 	}
-	if d, derr := os.Open(dir); derr == nil {
-		d.Sync()
-		d.Close()
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("syncing index: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("closing index: %w", err)
 	}
 	return nil
 }
 
+// Location is one indexed response record.
+type Location struct {
+	File   string // absolute path of the WARC file
+	Offset int64
+	Length int64
+}
+
+// Locate returns every indexed record of sha, oldest first.
+func (s *Store) Locate(sha string) ([]Location, error) {
+	if !validSHA(sha) {
+		return nil, fmt.Errorf("locating capture: %w: %q", ErrBadHash, sha)
+	}
+	f, err := os.Open(filepath.Join(s.dir, "index", sha[:2]+".idx"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("locating capture %s: %w", sha, err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 512), maxIndexLine)
+	var out []Location
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) != 4 || fields[0] != sha {
+			continue
+		}
+		off, err1 := strconv.ParseInt(fields[2], 10, 64)
+		n, err2 := strconv.ParseInt(fields[3], 10, 64)
+		rel := filepath.FromSlash(fields[1])
+		if err1 != nil || err2 != nil || off < 0 || n <= 0 || !filepath.IsLocal(rel) {
+			continue
+		}
+		out = append(out, Location{File: filepath.Join(s.dir, rel), Offset: off, Length: n})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("reading index of %s: %w", sha, err)
+	}
+	return out, nil
+}
+
+// Response is an archived response as read back and verified.
+type Response struct {
+	SHA256    string
+	TargetURI string
+	Date      string // WARC-Date
+	RecordID  string
+	Truncated string // WARC-Truncated, "" when whole
+	File      string
+	Offset    int64
+	// Head is the HTTP status line and headers as archived, CRLF-separated,
+	// ending with the blank line.
+	Head []byte
+	Body []byte
+}
+
 // Get returns the body stored under sha after checking it against sha and
-// the file's digests. It returns ErrBadHash for a malformed sha, ErrNotFound
-// when there is no such capture and ErrTampered when it does not verify.
+// the record's digests. It returns ErrBadHash for a malformed sha,
+// ErrNotFound when there is no such capture and ErrTampered when none of
+// its records verifies.
 func (s *Store) Get(sha string) ([]byte, error) {
-	path, err := s.Path(sha)
+	r, err := s.Response(sha)
+	if err != nil {
+		return nil, err
+	}
+	return r.Body, nil
+}
+
+// Response returns the archived response stored under sha, verified as Get
+// does.
+func (s *Store) Response(sha string) (*Response, error) {
+	locs, err := s.Locate(sha)
 	if err != nil {
 		return nil, fmt.Errorf("reading capture: %w", err)
 	}
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	if len(locs) == 0 {
 		return nil, fmt.Errorf("reading capture %s: %w", sha, ErrNotFound)
 	}
+	var errs []error
+	for _, l := range locs {
+		r, err := readAt(l, sha)
+		if err == nil {
+			return r, nil
+		}
+		errs = append(errs, err)
+	}
+	return nil, fmt.Errorf("reading capture %s: %w: %w", sha, ErrTampered, errors.Join(errs...))
+}
+
+// readAt reads and verifies the response record at l.
+func readAt(l Location, sha string) (*Response, error) {
+	f, err := os.Open(l.File)
 	if err != nil {
-		return nil, fmt.Errorf("reading capture %s: %w", sha, err)
+		return nil, err
 	}
 	defer f.Close()
-	body, err := decodeResponse(f)
+	if _, err := f.Seek(l.Offset, io.SeekStart); err != nil {
+		return nil, err
+	}
+	fields, block, err := readRecord(io.LimitReader(f, l.Length))
 	if err != nil {
-		return nil, fmt.Errorf("reading capture %s: %w: %w", sha, ErrTampered, err)
+		return nil, fmt.Errorf("%s@%d: %w", filepath.Base(l.File), l.Offset, err)
 	}
-	sum := sha256.Sum256(body)
-	if got := hex.EncodeToString(sum[:]); got != sha {
-		return nil, fmt.Errorf("reading capture %s: %w: body hashes to %s", sha, ErrTampered, got)
+	if t := fields["warc-type"]; t != "response" {
+		return nil, fmt.Errorf("%s@%d: record is %q, want response", filepath.Base(l.File), l.Offset, t)
 	}
-	return body, nil
+	i := bytes.Index(block, []byte("\r\n\r\n"))
+	if i < 0 {
+		return nil, errors.New("response block has no end of headers")
+	}
+	payload := block[i+4:]
+	if !verify(fields["warc-payload-digest"], payload) {
+		return nil, fmt.Errorf("payload digest mismatch (header %q)", fields["warc-payload-digest"])
+	}
+	sum := sha256.Sum256(payload)
+	if got := hex.EncodeToString(sum[:]); got != sha || fields["counternet-payload-sha256"] != sha {
+		return nil, fmt.Errorf("body hashes to %s", got)
+	}
+	return &Response{
+		SHA256: sha, TargetURI: fields["warc-target-uri"], Date: fields["warc-date"],
+		RecordID: fields["warc-record-id"], Truncated: fields["warc-truncated"],
+		File: l.File, Offset: l.Offset, Head: block[:i+4], Body: payload,
+	}, nil
+}
+
+// Files returns the WARC files of the store, sorted, relative to Dir.
+func (s *Store) Files() ([]string, error) {
+	var out []string
+	err := filepath.WalkDir(s.dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && strings.HasSuffix(path, ".warc.gz") {
+			rel, _ := filepath.Rel(s.dir, path)
+			out = append(out, rel)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listing warc files: %w", err)
+	}
+	sort.Strings(out)
+	return out, nil
 }
 
 // field is one WARC header field.
 type field struct{ name, value string }
 
-// encode writes p's response and metadata records, one gzip member each.
-func encode(w io.Writer, p *fetch.Page, sha string) error {
+// encode returns p's request, response and metadata records, each its own
+// gzip member.
+func encode(p *fetch.Page, sha string) ([][]byte, error) {
 	date := p.FetchedAt.UTC()
 	if date.IsZero() {
 		date = time.Now().UTC()
 	}
-	respID, err := recordID()
-	if err != nil {
-		return err
+	var ids [3]string
+	for i := range ids {
+		id, err := recordID()
+		if err != nil {
+			return nil, err
+		}
+		ids[i] = id
 	}
-	metaID, err := recordID()
-	if err != nil {
-		return err
-	}
+	reqID, respID, metaID := ids[0], ids[1], ids[2]
 	target := clean(p.FinalURL)
 	if target == "" {
 		target = clean(p.URL)
 	}
+	warcDate := date.Format(time.RFC3339)
+
+	// Request: what was sent, Cookie left out (see metadata cookies-sent).
+	var reqBlock bytes.Buffer
+	method := p.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	fmt.Fprintf(&reqBlock, "%s %s HTTP/1.1\r\n", clean(method), requestTarget(target))
+	rh := p.Request.Clone()
+	if rh == nil {
+		rh = http.Header{}
+	}
+	host := rh.Get("Host")
+	rh.Del("Host")
+	if host == "" {
+		host = hostOf(target)
+	}
+	fmt.Fprintf(&reqBlock, "Host: %s\r\n", clean(host))
+	if err := rh.WriteSubset(&reqBlock, map[string]bool{"Cookie": true, "Authorization": true, "Proxy-Authorization": true}); err != nil {
+		return nil, err
+	}
+	reqBlock.WriteString("\r\n")
 
 	var block bytes.Buffer
 	fmt.Fprintf(&block, "HTTP/1.1 %d %s\r\n", p.Status, http.StatusText(p.Status))
@@ -228,47 +515,95 @@ func encode(w io.Writer, p *fetch.Page, sha string) error {
 	if err := h.WriteSubset(&block, map[string]bool{
 		"Set-Cookie": true, "Set-Cookie2": true, "Content-Encoding": true, "Transfer-Encoding": true,
 	}); err != nil {
-		return err
+		return nil, err
 	}
 	block.WriteString("\r\n")
 	block.Write(p.Body)
 
-	if err := writeRecord(w, []field{
+	respFields := []field{
 		{"WARC-Type", "response"},
 		{"WARC-Record-ID", respID},
-		{"WARC-Date", date.Format(time.RFC3339)},
+		{"WARC-Date", warcDate},
 		{"WARC-Target-URI", target},
+		{"WARC-Concurrent-To", reqID},
 		{"Content-Type", "application/http;msgtype=response"},
-		{"WARC-Payload-Digest", "sha256:" + sha},
 		{"WARC-Block-Digest", digest(block.Bytes())},
-	}, block.Bytes()); err != nil {
-		return err
+		{"WARC-Payload-Digest", digest(p.Body)},
+		{"Counternet-Payload-SHA256", sha},
 	}
-
+	if p.Truncated {
+		respFields = append(respFields, field{"WARC-Truncated", "length"})
+	}
 	var meta bytes.Buffer
 	fmt.Fprintf(&meta, "requested-uri: %s\r\n", clean(p.URL))
+	fmt.Fprintf(&meta, "payload-sha256: %s\r\n", sha)
 	fmt.Fprintf(&meta, "outcome: %s\r\n", clean(p.Outcome))
+	fmt.Fprintf(&meta, "class: %s\r\n", clean(p.Class()))
 	if p.Blocked != "" {
 		fmt.Fprintf(&meta, "blocked: %s\r\n", clean(p.Blocked))
 	}
 	fmt.Fprintf(&meta, "truncated: %t\r\n", p.Truncated)
 	fmt.Fprintf(&meta, "attempts: %d\r\n", p.Attempts)
+	fmt.Fprintf(&meta, "cookies-sent: %t\r\n", p.CookiesSent)
+	if p.Charset != "" {
+		fmt.Fprintf(&meta, "charset: %s\r\n", clean(p.Charset))
+	}
+	if p.CharsetFlag != "" {
+		fmt.Fprintf(&meta, "charset-flag: %s\r\n", clean(p.CharsetFlag))
+	}
 	fmt.Fprintf(&meta, "fetched-at: %s\r\n", date.Format(time.RFC3339Nano))
 	fmt.Fprintf(&meta, "duration-ms: %d\r\n", p.Duration.Milliseconds())
-	return writeRecord(w, []field{
-		{"WARC-Type", "metadata"},
-		{"WARC-Record-ID", metaID},
-		{"WARC-Refers-To", respID},
-		{"WARC-Date", date.Format(time.RFC3339)},
-		{"WARC-Target-URI", target},
-		{"Content-Type", "application/warc-fields"},
-		{"WARC-Block-Digest", digest(meta.Bytes())},
-	}, meta.Bytes())
+
+	var out [][]byte
+	for _, r := range []struct {
+		fields []field
+		block  []byte
+	}{
+		{[]field{
+			{"WARC-Type", "request"}, {"WARC-Record-ID", reqID}, {"WARC-Date", warcDate},
+			{"WARC-Target-URI", target}, {"WARC-Concurrent-To", respID},
+			{"Content-Type", "application/http;msgtype=request"},
+			{"WARC-Block-Digest", digest(reqBlock.Bytes())},
+		}, reqBlock.Bytes()},
+		{respFields, block.Bytes()},
+		{[]field{
+			{"WARC-Type", "metadata"}, {"WARC-Record-ID", metaID}, {"WARC-Refers-To", respID},
+			{"WARC-Date", warcDate}, {"WARC-Target-URI", target},
+			{"Content-Type", "application/warc-fields"},
+			{"WARC-Block-Digest", digest(meta.Bytes())},
+		}, meta.Bytes()},
+	} {
+		b, err := member(r.fields, r.block)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, nil
 }
 
-// writeRecord writes one WARC record as its own gzip member.
-func writeRecord(w io.Writer, fields []field, block []byte) error {
-	zw := gzip.NewWriter(w)
+// warcinfo returns the record that opens a WARC file.
+func warcinfo(filename string) ([]byte, error) {
+	id, err := recordID()
+	if err != nil {
+		return nil, err
+	}
+	block := []byte("software: " + Software + "\r\nformat: WARC File Format 1.1\r\n" +
+		"conformsTo: http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/\r\n" +
+		"description: responses fetched through Tor by counternet; cookies are not archived\r\n")
+	return member([]field{
+		{"WARC-Type", "warcinfo"}, {"WARC-Record-ID", id},
+		{"WARC-Date", time.Now().UTC().Format(time.RFC3339)},
+		{"WARC-Filename", filepath.Base(filename)},
+		{"Content-Type", "application/warc-fields"},
+		{"WARC-Block-Digest", digest(block)},
+	}, block)
+}
+
+// member returns one WARC record as its own gzip member.
+func member(fields []field, block []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
 	bw := bufio.NewWriter(zw)
 	bw.WriteString("WARC/1.1\r\n")
 	for _, f := range fields {
@@ -278,73 +613,66 @@ func writeRecord(w io.Writer, fields []field, block []byte) error {
 	bw.Write(block)
 	bw.WriteString("\r\n\r\n")
 	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("writing warc record: %w", err)
+		return nil, fmt.Errorf("writing warc record: %w", err)
 	}
 	if err := zw.Close(); err != nil {
-		return fmt.Errorf("writing warc record: %w", err)
+		return nil, fmt.Errorf("writing warc record: %w", err)
 	}
-	return nil
+	return buf.Bytes(), nil
 }
 
-// decodeResponse reads the first record, which must be the response, checks
-// its block and payload digests, and returns the payload.
-func decodeResponse(r io.Reader) ([]byte, error) {
+// readRecord reads one gzip member holding one WARC record, checks its
+// block digest and returns its header fields (lower-case names) and block.
+func readRecord(r io.Reader) (map[string]string, []byte, error) {
 	zr, err := gzip.NewReader(r)
 	if err != nil {
-		return nil, fmt.Errorf("decompressing: %w", err)
+		return nil, nil, fmt.Errorf("decompressing: %w", err)
 	}
+	zr.Multistream(false)
 	br := bufio.NewReaderSize(zr, maxHeaderLine)
 	line, err := readLine(br)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if line != "WARC/1.1" && line != "WARC/1.0" {
-		return nil, fmt.Errorf("not a warc record: %.40q", line)
+		return nil, nil, fmt.Errorf("not a warc record: %.40q", line)
 	}
 	fields := make(map[string]string)
 	for n := 0; ; n++ {
 		line, err := readLine(br)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if line == "" {
 			break
 		}
 		if n >= maxHeaderFields {
-			return nil, errors.New("too many warc header fields")
+			return nil, nil, errors.New("too many warc header fields")
 		}
 		name, value, ok := strings.Cut(line, ":")
 		if !ok {
-			return nil, fmt.Errorf("malformed warc header line %.40q", line)
+			return nil, nil, fmt.Errorf("malformed warc header line %.40q", line)
 		}
 		fields[strings.ToLower(strings.TrimSpace(name))] = strings.TrimSpace(value)
 	}
-	if t := fields["warc-type"]; t != "response" {
-		return nil, fmt.Errorf("first record is %q, want response", t)
-	}
 	n, err := strconv.ParseInt(fields["content-length"], 10, 64)
 	if err != nil || n < 0 || n > maxBlock {
-		return nil, fmt.Errorf("bad warc content-length %q", fields["content-length"])
+		return nil, nil, fmt.Errorf("bad warc content-length %q", fields["content-length"])
 	}
 	block, err := io.ReadAll(io.LimitReader(br, n))
 	if err != nil {
-		return nil, fmt.Errorf("reading block: %w", err)
+		return nil, nil, fmt.Errorf("reading block: %w", err)
 	}
 	if int64(len(block)) != n {
-		return nil, fmt.Errorf("block is %d bytes, header says %d", len(block), n)
+		return nil, nil, fmt.Errorf("block is %d bytes, header says %d", len(block), n)
 	}
-	if want := fields["warc-block-digest"]; digest(block) != want {
-		return nil, fmt.Errorf("block digest mismatch (header %q)", want)
+	if _, err := io.Copy(io.Discard, io.LimitReader(br, 8)); err != nil {
+		return nil, nil, fmt.Errorf("reading record end: %w", err)
 	}
-	i := bytes.Index(block, []byte("\r\n\r\n"))
-	if i < 0 {
-		return nil, errors.New("response block has no end of headers")
+	if !verify(fields["warc-block-digest"], block) {
+		return nil, nil, fmt.Errorf("block digest mismatch (header %q)", fields["warc-block-digest"])
 	}
-	payload := block[i+4:]
-	if want := fields["warc-payload-digest"]; digest(payload) != want {
-		return nil, fmt.Errorf("payload digest mismatch (header %q)", want)
-	}
-	return payload, nil
+	return fields, block, nil
 }
 
 func readLine(br *bufio.Reader) (string, error) {
@@ -358,9 +686,27 @@ func readLine(br *bufio.Reader) (string, error) {
 	return strings.TrimRight(string(line), "\r\n"), nil
 }
 
+// digest is the WARC digest standard tools expect: "sha1:" and the SHA-1 in
+// base32.
 func digest(b []byte) string {
-	sum := sha256.Sum256(b)
-	return "sha256:" + hex.EncodeToString(sum[:])
+	sum := sha1.Sum(b)
+	return "sha1:" + base32.StdEncoding.EncodeToString(sum[:])
+}
+
+// verify checks a "sha1:<base32>" or "sha256:<hex>" digest label.
+func verify(label string, b []byte) bool {
+	alg, val, ok := strings.Cut(label, ":")
+	if !ok {
+		return false
+	}
+	switch strings.ToLower(alg) {
+	case "sha1":
+		return digest(b) == "sha1:"+strings.ToUpper(val)
+	case "sha256":
+		sum := sha256.Sum256(b)
+		return hex.EncodeToString(sum[:]) == strings.ToLower(val)
+	}
+	return false
 }
 
 // recordID returns a fresh "<urn:uuid:...>" (random, version 4).
@@ -373,6 +719,33 @@ func recordID() (string, error) {
 	u[8] = u[8]&0x3f | 0x80
 	h := hex.EncodeToString(u[:])
 	return "<urn:uuid:" + h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:] + ">", nil
+}
+
+// requestTarget is the path and query of a URL for a request line.
+func requestTarget(rawURL string) string {
+	if i := strings.Index(rawURL, "://"); i >= 0 {
+		rest := rawURL[i+3:]
+		if j := strings.IndexAny(rest, "/?"); j >= 0 {
+			t := rest[j:]
+			if strings.HasPrefix(t, "?") {
+				t = "/" + t
+			}
+			return t
+		}
+		return "/"
+	}
+	return rawURL
+}
+
+func hostOf(rawURL string) string {
+	if i := strings.Index(rawURL, "://"); i >= 0 {
+		rest := rawURL[i+3:]
+		if j := strings.IndexAny(rest, "/?#"); j >= 0 {
+			return rest[:j]
+		}
+		return rest
+	}
+	return ""
 }
 
 // clean keeps a value on one header line.

@@ -3,14 +3,18 @@ package capture_test
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/sha1"
 	"crypto/sha256"
+	"encoding/base32"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,16 +28,23 @@ func page(body string) *fetch.Page {
 	h.Set("Content-Encoding", "gzip")
 	h.Set("Content-Length", "12")
 	h.Add("Set-Cookie", "session=secret")
+	req := http.Header{}
+	req.Set("Host", "market.onion")
+	req.Set("User-Agent", "counternet-test")
+	req.Set("Cookie", "session=secret")
 	return &fetch.Page{
-		URL:       "http://market.onion/listing/1",
-		FinalURL:  "http://market.onion/listing/1?page=1",
-		Status:    200,
-		Header:    h,
-		Body:      []byte(body),
-		FetchedAt: time.Date(2025, 3, 1, 12, 0, 0, 123, time.UTC),
-		Duration:  1500 * time.Millisecond,
-		Attempts:  2,
-		Outcome:   fetch.OutcomeOK,
+		URL:         "http://market.onion/listing/1",
+		FinalURL:    "http://market.onion/listing/1?page=1",
+		Status:      200,
+		Header:      h,
+		Body:        []byte(body),
+		FetchedAt:   time.Date(2025, 3, 1, 12, 0, 0, 123, time.UTC),
+		Duration:    1500 * time.Millisecond,
+		Attempts:    2,
+		Outcome:     fetch.OutcomeOK,
+		Method:      http.MethodGet,
+		Request:     req,
+		CookiesSent: true,
 	}
 }
 
@@ -42,7 +53,12 @@ func shaOf(s string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// members splits a capture file into its decompressed gzip members.
+func sha1B32(b []byte) string {
+	sum := sha1.Sum(b)
+	return "sha1:" + base32.StdEncoding.EncodeToString(sum[:])
+}
+
+// members splits a WARC file into its decompressed gzip members.
 func members(t *testing.T, path string) []string {
 	t.Helper()
 	raw, err := os.ReadFile(path)
@@ -70,106 +86,146 @@ func members(t *testing.T, path string) []string {
 	}
 }
 
+// header returns a WARC header field of a record.
+func header(rec, name string) string {
+	head, _, _ := strings.Cut(rec, "\r\n\r\n")
+	for _, l := range strings.Split(head, "\r\n") {
+		if k, v, ok := strings.Cut(l, ": "); ok && strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return ""
+}
+
 func TestRoundTrip(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "captures")
 	s, err := capture.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {
-		t.Fatalf("store dir mode = %v, %v; want 0700", fi.Mode().Perm(), err)
-	}
-	body := "<html><body>Listing 1: 10g, ships from NL</body></html>"
-	rec, err := s.Put(page(body))
+	defer s.Close()
+	body := "<html>listing one</html>"
+	rec, err := s.Put("harbor", page(body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	sha := shaOf(body)
-	if rec.SHA256 != sha || rec.Bytes != int64(len(body)) {
-		t.Errorf("record = %+v, want sha %s and %d bytes", rec, sha, len(body))
+	if rec.SHA256 != shaOf(body) || rec.Bytes != int64(len(body)) {
+		t.Errorf("record = %+v", rec)
 	}
-	if want := filepath.Join(dir, sha[:2], sha+".warc.gz"); rec.Path != want {
+	if want := filepath.Join(dir, "harbor", "20250301-1.warc.gz"); rec.Path != want {
 		t.Errorf("path = %s, want %s", rec.Path, want)
 	}
-	if fi, err := os.Stat(rec.Path); err != nil || fi.Mode().Perm() != 0o600 {
-		t.Errorf("file mode = %v, %v; want 0600", fi.Mode().Perm(), err)
+	for path, want := range map[string]os.FileMode{dir: 0o700, filepath.Join(dir, "harbor"): 0o700, rec.Path: 0o600,
+		filepath.Join(dir, "index"): 0o700, filepath.Join(dir, "index", rec.SHA256[:2]+".idx"): 0o600} {
+		if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != want {
+			t.Errorf("%s: mode %v, %v; want %v", path, fi.Mode().Perm(), err, want)
+		}
 	}
-	got, err := s.Get(sha)
+	recs := members(t, rec.Path)
+	if len(recs) != 4 {
+		t.Fatalf("%d records, want warcinfo, request, response, metadata", len(recs))
+	}
+	for i, typ := range []string{"warcinfo", "request", "response", "metadata"} {
+		if got := header(recs[i], "WARC-Type"); got != typ {
+			t.Errorf("record %d is %q, want %q", i, got, typ)
+		}
+		if !strings.HasPrefix(recs[i], "WARC/1.1\r\n") || !strings.HasSuffix(recs[i], "\r\n\r\n") {
+			t.Errorf("record %d framing wrong", i)
+		}
+		_, block, _ := strings.Cut(recs[i], "\r\n\r\n")
+		block = strings.TrimSuffix(block, "\r\n\r\n")
+		if got := header(recs[i], "WARC-Block-Digest"); got != sha1B32([]byte(block)) {
+			t.Errorf("record %d block digest %s, want %s", i, got, sha1B32([]byte(block)))
+		}
+	}
+	req, resp, meta := recs[1], recs[2], recs[3]
+	if !strings.Contains(req, "GET /listing/1?page=1 HTTP/1.1\r\nHost: market.onion\r\n") ||
+		!strings.Contains(req, "User-Agent: counternet-test") {
+		t.Errorf("request record:\n%s", req)
+	}
+	if strings.Contains(req+resp+meta, "secret") {
+		t.Error("a cookie value was archived")
+	}
+	if header(resp, "WARC-Target-URI") != "http://market.onion/listing/1?page=1" ||
+		header(resp, "WARC-Date") != "2025-03-01T12:00:00Z" ||
+		header(resp, "WARC-Payload-Digest") != sha1B32([]byte(body)) ||
+		header(resp, "Counternet-Payload-SHA256") != rec.SHA256 ||
+		header(resp, "WARC-Concurrent-To") != header(req, "WARC-Record-ID") {
+		t.Errorf("response record header:\n%s", resp)
+	}
+	if !strings.Contains(resp, "X-Counternet-Original-Content-Encoding: gzip") || strings.Contains(resp, "\r\nContent-Encoding:") {
+		t.Errorf("content encoding not recorded as decoded:\n%s", resp)
+	}
+	if !strings.Contains(meta, "cookies-sent: true") || !strings.Contains(meta, "class: ok") {
+		t.Errorf("metadata:\n%s", meta)
+	}
+	r, err := s.Response(rec.SHA256)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(got) != body {
-		t.Errorf("Get = %q, want %q", got, body)
+	if string(r.Body) != body || !strings.HasPrefix(string(r.Head), "HTTP/1.1 200 OK\r\n") ||
+		r.TargetURI != "http://market.onion/listing/1?page=1" || r.Offset != rec.Offset {
+		t.Errorf("response = %+v", r)
 	}
-
-	recs := members(t, rec.Path)
-	if len(recs) != 2 {
-		t.Fatalf("file has %d gzip members, want 2 (one per record)", len(recs))
-	}
-	resp, meta := recs[0], recs[1]
-	for _, want := range []string{
-		"WARC/1.1\r\n", "WARC-Type: response\r\n", "WARC-Record-ID: <urn:uuid:",
-		"WARC-Date: 2025-03-01T12:00:00Z\r\n",
-		"WARC-Target-URI: http://market.onion/listing/1?page=1\r\n",
-		"Content-Type: application/http;msgtype=response\r\n",
-		"WARC-Payload-Digest: sha256:" + sha + "\r\n", "WARC-Block-Digest: sha256:",
-		"HTTP/1.1 200 OK\r\n", "Content-Type: text/html; charset=utf-8\r\n",
-		"X-Counternet-Original-Content-Encoding: gzip\r\n",
-		"\r\n\r\n" + body + "\r\n\r\n",
-	} {
-		if !strings.Contains(resp, want) {
-			t.Errorf("response record lacks %q", want)
-		}
-	}
-	for _, banned := range []string{"Set-Cookie", "secret", "\r\nContent-Encoding:", "Content-Length: 12\r\n"} {
-		if strings.Contains(resp, banned) {
-			t.Errorf("response record contains %q", banned)
-		}
-	}
-	for _, want := range []string{
-		"WARC-Type: metadata\r\n", "WARC-Refers-To: <urn:uuid:", "Content-Type: application/warc-fields\r\n",
-		"outcome: ok\r\n", "truncated: false\r\n", "attempts: 2\r\n",
-		"requested-uri: http://market.onion/listing/1\r\n",
-	} {
-		if !strings.Contains(meta, want) {
-			t.Errorf("metadata record lacks %q", want)
-		}
+	got, err := s.Get(rec.SHA256)
+	if err != nil || string(got) != body {
+		t.Errorf("Get = %q, %v", got, err)
 	}
 }
 
-func TestIdempotent(t *testing.T) {
+func TestEveryFetchArchivedAndFilesRotate(t *testing.T) {
 	dir := t.TempDir()
-	s, err := capture.Open(dir)
+	s, err := capture.OpenWith(dir, capture.Options{MaxFileBytes: 2 << 10})
 	if err != nil {
 		t.Fatal(err)
 	}
-	first, err := s.Put(page("same body"))
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Go(func() {
+			body := fmt.Sprintf("<html>page %d %s</html>", i%10, strings.Repeat("x", 500))
+			if _, err := s.Put("nebula", page(body)); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	files, err := s.Files()
 	if err != nil {
 		t.Fatal(err)
 	}
-	before, _ := os.ReadFile(first.Path)
-	p := page("same body")
-	p.URL, p.FinalURL = "http://mirror.onion/x", "http://mirror.onion/x"
-	second, err := s.Put(p)
-	if err != nil {
-		t.Fatal(err)
+	if len(files) < 3 {
+		t.Errorf("files = %v, want rotation at 2 KiB", files)
 	}
-	if first != second {
-		t.Errorf("records differ: %+v vs %+v", first, second)
-	}
-	after, _ := os.ReadFile(first.Path)
-	if !bytes.Equal(before, after) {
-		t.Error("second Put rewrote the evidence")
-	}
-	var files []string
-	filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			files = append(files, path)
+	responses := 0
+	for _, f := range files {
+		recs := members(t, filepath.Join(dir, f))
+		if header(recs[0], "WARC-Type") != "warcinfo" {
+			t.Errorf("%s does not start with warcinfo", f)
 		}
-		return nil
-	})
-	if len(files) != 1 {
-		t.Errorf("store holds %v, want one file", files)
+		for _, r := range recs {
+			if header(r, "WARC-Type") == "response" {
+				responses++
+			}
+		}
+	}
+	if responses != 20 {
+		t.Errorf("%d responses archived, want every one of 20 fetches", responses)
+	}
+	for i := range 10 {
+		body := fmt.Sprintf("<html>page %d %s</html>", i, strings.Repeat("x", 500))
+		locs, err := s.Locate(shaOf(body))
+		if err != nil || len(locs) != 2 {
+			t.Errorf("page %d: %d locations, %v; want 2", i, len(locs), err)
+		}
+		if got, err := s.Get(shaOf(body)); err != nil || string(got) != body {
+			t.Errorf("page %d: Get = %v", i, err)
+		}
+	}
+	if _, err := s.Put("nebula", page("late")); !errors.Is(err, capture.ErrClosed) {
+		t.Errorf("Put after Close = %v, want ErrClosed", err)
 	}
 }
 
@@ -178,42 +234,31 @@ func TestTampered(t *testing.T) {
 	sha := shaOf(body)
 	tests := []struct {
 		name   string
-		tamper func(t *testing.T, s *capture.Store, path string)
+		tamper func(t *testing.T, path string, rec capture.Record)
 	}{
-		{"body rewritten, digests recomputed", func(t *testing.T, s *capture.Store, path string) {
-			// A well-formed capture of another body, placed under this hash.
-			other, err := capture.Open(t.TempDir())
-			if err != nil {
-				t.Fatal(err)
-			}
-			rec, err := other.Put(page("<html>forged listing!</html>"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, _ := os.ReadFile(rec.Path)
-			os.WriteFile(path, b, 0o600)
-		}},
-		{"body rewritten, digests kept", func(t *testing.T, s *capture.Store, path string) {
+		{"body rewritten, digests kept", func(t *testing.T, path string, rec capture.Record) {
 			recs := members(t, path)
-			forged := strings.Replace(recs[0], "original", "modified", 1)
 			var buf bytes.Buffer
-			for _, r := range []string{forged, recs[1]} {
+			for i, r := range recs {
+				if i == 2 {
+					r = strings.Replace(r, "original", "modified", 1)
+				}
 				zw := gzip.NewWriter(&buf)
 				zw.Write([]byte(r))
 				zw.Close()
 			}
 			os.WriteFile(path, buf.Bytes(), 0o600)
 		}},
-		{"compressed byte flipped", func(t *testing.T, s *capture.Store, path string) {
+		{"compressed byte flipped", func(t *testing.T, path string, rec capture.Record) {
 			b, _ := os.ReadFile(path)
-			b[len(b)/3] ^= 0x01
+			b[rec.Offset+rec.Length/2] ^= 0x01
 			os.WriteFile(path, b, 0o600)
 		}},
-		{"file cut short", func(t *testing.T, s *capture.Store, path string) {
+		{"file cut short", func(t *testing.T, path string, rec capture.Record) {
 			b, _ := os.ReadFile(path)
-			os.WriteFile(path, b[:len(b)/2], 0o600)
+			os.WriteFile(path, b[:rec.Offset+rec.Length/2], 0o600)
 		}},
-		{"not gzip", func(t *testing.T, s *capture.Store, path string) {
+		{"not gzip", func(t *testing.T, path string, rec capture.Record) {
 			os.WriteFile(path, []byte("WARC/1.1\r\n"), 0o600)
 		}},
 	}
@@ -223,13 +268,13 @@ func TestTampered(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rec, err := s.Put(page(body))
+			rec, err := s.Put("m", page(body))
 			if err != nil {
 				t.Fatal(err)
 			}
-			tt.tamper(t, s, rec.Path)
-			_, err = s.Get(sha)
-			if !errors.Is(err, capture.ErrTampered) {
+			s.Close()
+			tt.tamper(t, rec.Path, rec)
+			if _, err = s.Get(sha); !errors.Is(err, capture.ErrTampered) {
 				t.Errorf("Get = %v, want ErrTampered", err)
 			}
 		})
@@ -241,23 +286,13 @@ func TestGetBadHashes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct {
-		sha  string
-		want error
-	}{
-		{"../../../../etc/passwd", capture.ErrBadHash},
-		{"../" + strings.Repeat("a", 61), capture.ErrBadHash},
-		{strings.Repeat("a", 62) + "/x", capture.ErrBadHash},
-		{strings.Repeat("A", 64), capture.ErrBadHash},
-		{strings.Repeat("a", 63), capture.ErrBadHash},
-		{strings.Repeat("g", 64), capture.ErrBadHash},
-		{"", capture.ErrBadHash},
-		{strings.Repeat("a", 64), capture.ErrNotFound},
-	}
-	for _, tt := range tests {
-		if _, err := s.Get(tt.sha); !errors.Is(err, tt.want) {
-			t.Errorf("Get(%q) = %v, want %v", tt.sha, err, tt.want)
+	for _, h := range []string{"", "abc", strings.Repeat("A", 64), "../" + strings.Repeat("a", 61), strings.Repeat("g", 64)} {
+		if _, err := s.Get(h); !errors.Is(err, capture.ErrBadHash) {
+			t.Errorf("Get(%q) = %v, want ErrBadHash", h, err)
 		}
+	}
+	if _, err := s.Get(shaOf("never stored")); !errors.Is(err, capture.ErrNotFound) {
+		t.Errorf("Get(unknown) = %v, want ErrNotFound", err)
 	}
 }
 
@@ -266,10 +301,10 @@ func TestPutWithoutResponse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Put(&fetch.Page{URL: "http://x.onion/", Outcome: fetch.OutcomeError}); err == nil {
+	if _, err := s.Put("m", &fetch.Page{URL: "http://x.onion/", Outcome: fetch.OutcomeError}); err == nil {
 		t.Error("Put of a page without a response succeeded")
 	}
-	if _, err := s.Put(nil); err == nil {
+	if _, err := s.Put("m", nil); err == nil {
 		t.Error("Put(nil) succeeded")
 	}
 }
@@ -279,19 +314,23 @@ func TestTruncatedAndEmptyBodies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, body := range []string{"", "partial \r\n\r\n with blank lines\r\n\r\n"} {
-		p := page(body)
-		p.Truncated, p.Outcome = true, fetch.OutcomeTruncated
-		rec, err := s.Put(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := s.Get(rec.SHA256)
-		if err != nil || string(got) != body {
-			t.Errorf("Get = %q, %v; want %q", got, err, body)
-		}
-		if !strings.Contains(members(t, rec.Path)[1], "truncated: true\r\n") {
-			t.Error("metadata does not record the truncation")
-		}
+	cut := page(strings.Repeat("y", 1000))
+	cut.Truncated, cut.Outcome = true, fetch.OutcomeTruncated
+	rec, err := s.Put("m", cut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Response(rec.SHA256)
+	if err != nil || r.Truncated != "length" || len(r.Body) != 1000 {
+		t.Errorf("truncated capture = %+v, %v", r, err)
+	}
+	empty := page("")
+	empty.Status = 204
+	rec, err = s.Put("m", empty)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Get(rec.SHA256); err != nil || len(got) != 0 {
+		t.Errorf("empty body = %q, %v", got, err)
 	}
 }

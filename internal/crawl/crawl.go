@@ -1,8 +1,18 @@
 // Package crawl runs one collection of one site: a bounded frontier from the
 // site file's start pages through pagination and detail links, each page
-// fetched through Tor, kept as evidence, extracted by the site file,
-// normalized into events and published. It keeps the run's books: pages by
-// outcome, records, selector misses and events not stored.
+// fetched through Tor, kept as evidence, classified, extracted by the site
+// file when it is data, normalized into events and published.
+//
+// The frontier canonicalizes URLs (host lower case, fragment dropped, query
+// parameters sorted) and keys them by path and query, so a page is fetched
+// once per run whichever mirror links to it. Mirrors are tried in order: after
+// FailureThreshold consecutive failures (network errors, 5xx, DDoS queues,
+// captchas, rate limits) the crawl takes a fresh Tor identity and moves to
+// the next mirror for the rest of the run, re-queueing the pages that failed.
+// Pages that are not data are counted by class and backed off; a login wall
+// on an authenticated source ends the run and names the source needing a new
+// login. The run keeps its books (pages by class, records, events, errors,
+// mirror, identities) in a Report and a run event.
 package crawl
 
 import (
@@ -27,6 +37,26 @@ import (
 	"github.com/counternet/counternet/internal/tor"
 )
 
+// Sentinel errors, checked with errors.Is.
+var (
+	// ErrSessionExpired marks a run of an authenticated source ended by a
+	// login wall: its cookies no longer open a session.
+	ErrSessionExpired = errors.New("session expired: new login needed")
+	// ErrRunDeadline marks a run cut by Deps.RunTimeout.
+	ErrRunDeadline = errors.New("run deadline reached")
+)
+
+// Defaults for zero Deps fields.
+const (
+	DefaultMaxPages         = 1000
+	DefaultMaxDepth         = 100
+	DefaultFailureThreshold = 3
+	DefaultBlockBackoff     = 5 * time.Second
+	DefaultBlockBackoffMax  = 2 * time.Minute
+	// maxErrors bounds the distinct errors a report keeps.
+	maxErrors = 10
+)
+
 // Fetcher gets one page. It returns a page (possibly truncated or with an
 // error status) or an error when nothing usable arrived; errors wrapping
 // tor.ErrProxyDown end the run.
@@ -34,9 +64,10 @@ type Fetcher interface {
 	Get(ctx context.Context, url string) (*fetch.Page, error)
 }
 
-// Evidence keeps a fetched page and returns where and under which hash.
+// Evidence archives a fetched response of source and returns where, under
+// which hash.
 type Evidence interface {
-	Put(p *fetch.Page) (capture.Record, error)
+	Put(source string, p *fetch.Page) (capture.Record, error)
 }
 
 // Publisher stores events on the bus; a nil error means every one was
@@ -45,7 +76,7 @@ type Publisher interface {
 	Publish(ctx context.Context, msgs []bus.Message) error
 }
 
-// Deps are what a crawl uses.
+// Deps are what a crawl uses, and its bounds.
 type Deps struct {
 	Fetch    Fetcher
 	Evidence Evidence
@@ -54,6 +85,50 @@ type Deps struct {
 	Log      zerolog.Logger
 	// MaxPages overrides the site file's limit when > 0.
 	MaxPages int
+	// MaxDepth bounds the links followed from a start page (0:
+	// DefaultMaxDepth); pagination counts as a level.
+	MaxDepth int
+	// RunTimeout bounds the whole run (0: none); pages in flight at the
+	// deadline are abandoned and the run ends partial.
+	RunTimeout time.Duration
+	// NewIdentity switches Fetch to fresh Tor credentials (new circuits);
+	// nil never switches.
+	NewIdentity func()
+	// FailureThreshold is how many consecutive failures of the current
+	// mirror make the run take a new identity and move to the next mirror
+	// (0: DefaultFailureThreshold).
+	FailureThreshold int
+	// Authenticated says Fetch sends session cookies for this source: a
+	// login wall then means the session expired and ends the run.
+	Authenticated bool
+	// BlockBackoff is the pause after a blocked page (queue, captcha, rate
+	// limit) before the next request, doubled per consecutive block up to
+	// BlockBackoffMax (0: the defaults).
+	BlockBackoff    time.Duration
+	BlockBackoffMax time.Duration
+}
+
+func (d Deps) withDefaults(site *pipeline.Site) Deps {
+	if d.MaxPages <= 0 {
+		d.MaxPages = site.Limits.MaxPages
+	}
+	if d.MaxPages <= 0 {
+		d.MaxPages = DefaultMaxPages
+	}
+	if d.MaxDepth <= 0 {
+		d.MaxDepth = DefaultMaxDepth
+	}
+	if d.FailureThreshold <= 0 {
+		d.FailureThreshold = DefaultFailureThreshold
+	}
+	if d.BlockBackoff <= 0 {
+		d.BlockBackoff = DefaultBlockBackoff
+	}
+	if d.BlockBackoffMax <= 0 {
+		d.BlockBackoffMax = DefaultBlockBackoffMax
+	}
+	d.BlockBackoffMax = max(d.BlockBackoffMax, d.BlockBackoff)
+	return d
 }
 
 // Report is the outcome of one run.
@@ -64,71 +139,138 @@ type Report struct {
 	Started   time.Time
 	Finished  time.Time
 	Outcome   string // ok, partial, failed
-	Pages     int    // pages fetched and kept
+	Pages     int    // responses received and kept as evidence
+	PagesOK   int    // pages extracted
 	Failed    int    // pages that could not be fetched or kept
-	Blocked   int    // captcha, DDoS queue, login walls
+	Blocked   int    // DDoS queues, captchas, login walls, rate limits
 	Truncated int    // pages cut at the size limit (kept, not parsed)
-	Listings  int
-	Vendors   int
-	Events    int // events published and acknowledged
+	// Classes counts pages by class (fetch.Class*): ok, too_large, queue,
+	// captcha, login, ratelimit, not_found, refused, error.
+	Classes  map[string]int
+	Listings int
+	Vendors  int
+	Records  int
+	Events   int // events published and acknowledged
 	// Misses counts, per record type and field, pages where the selector
 	// matched nothing.
 	Misses map[string]int
 	// NotStored lists event ids JetStream did not acknowledge after retries.
 	NotStored []string
-	Err       error
+	// Mirror is the mirror host in use when the run ended; MirrorSwitches
+	// how often the run moved on; Identities how often it took fresh Tor
+	// credentials; Requeued how many pages were retried on a new mirror.
+	Mirror         string
+	MirrorSwitches int
+	Identities     int
+	Requeued       int
+	// DepthCapped counts links dropped at MaxDepth; Left the pages still in
+	// the frontier when the run stopped.
+	DepthCapped int
+	Left        int
+	// NeedsLogin names a source that showed a login wall: its session
+	// expired (Deps.Authenticated) or it needs one.
+	NeedsLogin bool
+	// Errors holds the first distinct page errors.
+	Errors []string
+	Err    error
 }
 
 // Summary is a one-line account of the run.
 func (r *Report) Summary() string {
-	return fmt.Sprintf("%s: %s, %d pages (%d failed, %d blocked, %d truncated), %d listings, %d vendors, %d events in %s",
-		r.Source, r.Outcome, r.Pages, r.Failed, r.Blocked, r.Truncated, r.Listings, r.Vendors, r.Events,
+	s := fmt.Sprintf("%s: %s, %d pages (%d ok, %d failed, %d blocked, %d truncated), %d listings, %d vendors, %d events in %s",
+		r.Source, r.Outcome, r.Pages, r.PagesOK, r.Failed, r.Blocked, r.Truncated, r.Listings, r.Vendors, r.Events,
 		r.Finished.Sub(r.Started).Round(time.Millisecond))
+	if r.MirrorSwitches > 0 {
+		s += fmt.Sprintf(", moved to mirror %s", r.Mirror)
+	}
+	if r.NeedsLogin {
+		s += fmt.Sprintf("; %s NEEDS A NEW LOGIN (import fresh cookies)", r.Source)
+	}
+	return s
 }
 
+// ClassList returns the page classes with their counts, sorted by class.
+func (r *Report) ClassList() []string {
+	keys := make([]string, 0, len(r.Classes))
+	for k := range r.Classes {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = fmt.Sprintf("%s=%d", k, r.Classes[k])
+	}
+	return out
+}
+
+// task is one page to fetch: its canonical path and query (the same on
+// every mirror), its kind and its depth.
 type task struct {
-	url  string
-	page string
+	key    string
+	page   string
+	depth  int
+	mirror int // mirror index it was dispatched on
+	tries  int // mirrors it was tried on
 }
 
 type pageResult struct {
 	task      task
-	links     []task
+	url       string
+	links     []pipeline.Link
 	listings  int
 	vendors   int
+	records   int
 	events    int
 	misses    []string
-	outcome   string
+	class     string // fetch.Class*, or ClassError when nothing arrived
+	kept      bool   // a response was kept as evidence
+	netFail   bool   // nothing arrived (network, proxy, timeout)
 	notStored []string
 	err       error
 }
 
+// mirrorBase is one mirror: scheme and host.
+type mirrorBase struct {
+	scheme, host string
+}
+
 // Run collects site once. It returns a report in every case; the error is
-// non-nil when the run could not proceed (proxy down, bus unreachable) or
-// some events were not stored.
+// non-nil when the run could not proceed (proxy down, bus unreachable,
+// session expired, run deadline) or some events were not stored.
 func Run(ctx context.Context, site *pipeline.Site, d Deps) (*Report, error) {
+	d = d.withDefaults(site)
 	rep := &Report{
 		RunID:    newRunID(site.Name),
 		Source:   site.Name,
 		Pipeline: site.ID(),
 		Started:  time.Now().UTC(),
 		Misses:   map[string]int{},
+		Classes:  map[string]int{},
 	}
 	log := d.Log.With().Str("run", rep.RunID).Str("source", site.Name).Logger()
-	maxPages := site.Limits.MaxPages
-	if d.MaxPages > 0 {
-		maxPages = d.MaxPages
+	var mirrors []mirrorBase
+	for _, m := range site.Mirrors {
+		u, err := url.Parse(m)
+		if err != nil || u.Host == "" {
+			return finish(ctx, rep, d, fmt.Errorf("parsing mirror %q: not an absolute URL", m))
+		}
+		mirrors = append(mirrors, mirrorBase{scheme: strings.ToLower(u.Scheme), host: strings.ToLower(u.Host)})
 	}
-	if maxPages <= 0 {
-		maxPages = 1000
+	if len(mirrors) == 0 {
+		return finish(ctx, rep, d, errors.New("site has no mirrors"))
 	}
-	conc := max(site.Politeness.Concurrency, 1)
+	cur := 0
+	rep.Mirror = mirrors[0].host
 
 	var queue []task
 	seen := map[string]bool{}
-	push := func(t task) {
-		if !seen[t.url] {
-			seen[t.url] = true
+	push := func(t task, front bool) {
+		if front {
+			queue = append([]task{t}, queue...)
+			return
+		}
+		if !seen[t.key] {
+			seen[t.key] = true
 			queue = append(queue, t)
 		}
 	}
@@ -137,56 +279,164 @@ func Run(ctx context.Context, site *pipeline.Site, d Deps) (*Report, error) {
 		return finish(ctx, rep, d, err)
 	}
 	for _, s := range starts {
-		push(task{url: s.URL, page: s.Page})
+		if key, ok := canonicalKey(s.URL, mirrors); ok {
+			push(task{key: key, page: s.Page}, false)
+		}
 	}
 
 	rctx, cancel := context.WithCancel(ctx)
+	if d.RunTimeout > 0 {
+		rctx, cancel = context.WithTimeout(ctx, d.RunTimeout)
+	}
 	defer cancel()
+	conc := max(site.Politeness.Concurrency, 1)
 	results := make(chan pageResult)
-	inflight, started := 0, 0
-	var fatal error
-	for (len(queue) > 0 && fatal == nil && started < maxPages) || inflight > 0 {
-		for inflight < conc && len(queue) > 0 && fatal == nil && started < maxPages {
+	var (
+		inflight, started int
+		fatal             error
+		consec, blocks    int
+		failedHere        []task // failed on the current mirror since its last success
+		pauseUntil        time.Time
+		errSeen           = map[string]bool{}
+	)
+	stopped := func() bool { return fatal != nil || started >= d.MaxPages }
+	for {
+		if inflight == 0 && len(queue) == 0 && !stopped() && len(failedHere) > 0 && cur+1 < len(mirrors) {
+			// Nothing left but what failed here: try the next mirror.
+			consec = d.FailureThreshold
+		}
+		if consec >= d.FailureThreshold && fatal == nil {
+			if d.NewIdentity != nil {
+				d.NewIdentity()
+				rep.Identities++
+			}
+			if cur+1 < len(mirrors) {
+				cur++
+				rep.MirrorSwitches++
+				rep.Mirror = mirrors[cur].host
+				log.Warn().Int("failures", consec).Str("mirror", mirrors[cur].host).Msg("mirror failing, moving to the next one")
+				for _, t := range failedHere {
+					if t.tries+1 < len(mirrors) {
+						t.tries++
+						rep.Requeued++
+						push(t, true)
+					}
+				}
+			} else {
+				log.Warn().Int("failures", consec).Msg("source failing, new identity")
+			}
+			consec, failedHere = 0, nil
+		}
+		for inflight < conc && len(queue) > 0 && !stopped() && !time.Now().Before(pauseUntil) {
 			t := queue[0]
 			queue = queue[1:]
+			t.mirror = cur
 			inflight++
 			started++
-			go func() { results <- collectPage(rctx, site, d, rep.RunID, t, log) }()
+			m := mirrors[cur]
+			go func() { results <- collectPage(rctx, site, d, rep.RunID, t, m.scheme+"://"+m.host+t.key, log) }()
+		}
+		if inflight == 0 {
+			if len(queue) == 0 || stopped() {
+				break
+			}
+			// Backing off after blocked pages, nothing in flight.
+			if err := sleep(rctx, time.Until(pauseUntil)); err != nil {
+				fatal = runError(ctx, err)
+			}
+			continue
 		}
 		r := <-results
 		inflight--
 		rep.Listings += r.listings
 		rep.Vendors += r.vendors
+		rep.Records += r.records
 		rep.Events += r.events
 		rep.NotStored = append(rep.NotStored, r.notStored...)
 		for _, m := range r.misses {
 			rep.Misses[m]++
 		}
-		switch r.outcome {
-		case fetch.OutcomeOK:
+		rep.Classes[r.class]++
+		if r.kept {
 			rep.Pages++
-		case fetch.OutcomeTruncated:
-			rep.Pages++
-			rep.Truncated++
-		case fetch.OutcomeBlocked:
-			rep.Pages++
-			rep.Blocked++
-		default:
+		} else {
 			rep.Failed++
 		}
+		switch r.class {
+		case fetch.ClassOK:
+			rep.PagesOK++
+		case fetch.ClassTooLarge:
+			rep.Truncated++
+		case fetch.ClassQueue, fetch.ClassCaptcha, fetch.ClassLogin, fetch.ClassRateLimit:
+			rep.Blocked++
+		}
 		if r.err != nil {
-			log.Warn().Err(r.err).Str("url", r.task.url).Msg("page failed")
-			if isFatal(r.err) && fatal == nil {
-				fatal = r.err
+			if msg := r.err.Error(); len(rep.Errors) < maxErrors && !errSeen[msg] {
+				errSeen[msg] = true
+				rep.Errors = append(rep.Errors, truncate(msg, 512))
+			}
+			if fatal == nil && (isFatal(r.err) || rctx.Err() != nil) {
+				fatal = runError(ctx, r.err)
+				if rctx.Err() != nil {
+					fatal = runError(ctx, rctx.Err())
+				}
 				cancel()
+				continue
+			}
+			log.Warn().Err(r.err).Str("url", r.url).Str("class", r.class).Msg("page not collected")
+		}
+
+		// Blocked pages are backed off, whichever mirror served them.
+		switch r.class {
+		case fetch.ClassQueue, fetch.ClassCaptcha, fetch.ClassRateLimit:
+			blocks++
+			pauseUntil = time.Now().Add(backoff(d.BlockBackoff, d.BlockBackoffMax, blocks))
+		case fetch.ClassOK, fetch.ClassTooLarge, fetch.ClassNotFound:
+			blocks = 0
+		case fetch.ClassLogin:
+			rep.NeedsLogin = true
+			if d.Authenticated && fatal == nil {
+				fatal = fmt.Errorf("%s: %w (login wall at %s)", site.Name, ErrSessionExpired, r.url)
+				log.Error().Str("url", r.url).Msg("login wall: session cookies expired, source needs a new login")
+				continue
 			}
 		}
+
+		// Mirror health: only what the current mirror did counts.
+		failure := r.netFail || (r.class == fetch.ClassError && r.kept) ||
+			r.class == fetch.ClassQueue || r.class == fetch.ClassCaptcha || r.class == fetch.ClassRateLimit
+		if r.task.mirror == cur {
+			if failure {
+				consec++
+				failedHere = append(failedHere, r.task)
+			} else {
+				consec, failedHere = 0, nil
+			}
+		}
+		if consec < d.FailureThreshold && failure && r.task.mirror < cur && r.task.tries+1 < len(mirrors) {
+			// Failed on a mirror already left behind: try it on this one.
+			r.task.tries++
+			rep.Requeued++
+			push(r.task, true)
+		}
+
 		for _, l := range r.links {
-			push(l)
+			key, ok := canonicalKey(l.URL, mirrors)
+			if !ok {
+				continue
+			}
+			if r.task.depth+1 > d.MaxDepth {
+				if !seen[key] {
+					rep.DepthCapped++
+				}
+				continue
+			}
+			push(task{key: key, page: l.Page, depth: r.task.depth + 1}, false)
 		}
 	}
+	rep.Left = len(queue)
 	if fatal == nil && len(queue) > 0 {
-		log.Warn().Int("left", len(queue)).Int("max_pages", maxPages).Msg("page limit reached; frontier not exhausted")
+		log.Warn().Int("left", len(queue)).Int("max_pages", d.MaxPages).Msg("page limit reached; frontier not exhausted")
 	}
 	if fatal == nil && len(rep.NotStored) > 0 {
 		fatal = fmt.Errorf("%d events not stored on the bus after retries (first %s): %w",
@@ -195,82 +445,178 @@ func Run(ctx context.Context, site *pipeline.Site, d Deps) (*Report, error) {
 	return finish(ctx, rep, d, fatal)
 }
 
+// runError names why a run stopped when its context ended.
+func runError(parent context.Context, err error) error {
+	if parent.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%w: %w", ErrRunDeadline, err)
+	}
+	return err
+}
+
+func backoff(base, maxWait time.Duration, n int) time.Duration {
+	d := base
+	for i := 1; i < n && d < maxWait; i++ {
+		d *= 2
+	}
+	return min(d, maxWait)
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// canonicalKey returns the frontier key of raw (path and sorted query) when
+// it is on one of the site's mirrors.
+func canonicalKey(raw string, mirrors []mirrorBase) (string, bool) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", false
+	}
+	host := strings.ToLower(u.Host)
+	on := false
+	for _, m := range mirrors {
+		if host == m.host || strings.TrimSuffix(host, ":80") == m.host {
+			on = true
+			break
+		}
+	}
+	if !on {
+		return "", false
+	}
+	return Canonical(u), true
+}
+
+// Canonical returns the frontier key of a URL: its path ("/" when empty)
+// and its query with parameters sorted by name, without the fragment.
+func Canonical(u *url.URL) string {
+	p := u.EscapedPath()
+	if p == "" {
+		p = "/"
+	}
+	if u.RawQuery == "" {
+		return p
+	}
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return p + "?" + u.RawQuery
+	}
+	if enc := q.Encode(); enc != "" {
+		return p + "?" + enc
+	}
+	return p
+}
+
 // isFatal says whether an error ends the whole run rather than one page.
 func isFatal(err error) bool {
 	return errors.Is(err, tor.ErrProxyDown) || errors.Is(err, bus.ErrNotStored) ||
-		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+		errors.Is(err, context.Canceled)
 }
 
-// collectPage fetches, keeps, extracts, normalizes and publishes one page.
-func collectPage(ctx context.Context, site *pipeline.Site, d Deps, runID string, t task, log zerolog.Logger) pageResult {
-	res := pageResult{task: t, outcome: "error"}
+// collectPage fetches, keeps, classifies, extracts, normalizes and
+// publishes one page.
+func collectPage(ctx context.Context, site *pipeline.Site, d Deps, runID string, t task, pageURL string, log zerolog.Logger) pageResult {
+	res := pageResult{task: t, url: pageURL, class: fetch.ClassError}
 	start := time.Now()
-	page, err := d.Fetch.Get(ctx, t.url)
-	capEv := event.Capture{Source: site.Name, URL: t.url, FetchedAt: start.UTC(), PageKind: t.page, RunID: runID}
+	page, err := d.Fetch.Get(ctx, pageURL)
+	capEv := event.Capture{Source: site.Name, URL: pageURL, FetchedAt: start.UTC(), PageKind: t.page, RunID: runID,
+		Mirror: hostOf(pageURL), Class: fetch.ClassError}
 	if err != nil {
-		res.err = fmt.Errorf("fetching %s: %w", t.url, err)
+		res.err = fmt.Errorf("fetching %s: %w", pageURL, err)
 		if page == nil || page.Status == 0 {
 			// Nothing arrived: record the failed attempt as a capture without evidence.
-			if isFatal(err) {
+			res.netFail = true
+			if isFatal(err) || ctx.Err() != nil {
 				return res
 			}
 			capEv.Outcome, capEv.Error = "error", truncate(err.Error(), 512)
 			capEv.DurationMS = time.Since(start).Milliseconds()
+			if page != nil {
+				capEv.Attempts = page.Attempts
+			}
 			res.publish(ctx, d, []any{&capEv})
 			return res
 		}
 	}
-	res.outcome = page.Outcome
+	res.class = page.Class()
 	capEv.FetchedAt, capEv.Status, capEv.Outcome = page.FetchedAt, page.Status, page.Outcome
 	capEv.Bytes, capEv.Type = int64(len(page.Body)), page.Header.Get("Content-Type")
-	capEv.DurationMS = page.Duration.Milliseconds()
+	capEv.DurationMS, capEv.Attempts = page.Duration.Milliseconds(), page.Attempts
+	capEv.Class, capEv.Charset, capEv.CharsetFlag = res.class, page.Charset, page.CharsetFlag
+	capEv.Mirror = hostOf(page.FinalURL)
 	if err != nil {
 		capEv.Error = truncate(err.Error(), 512)
 	}
-	rec, perr := d.Evidence.Put(page)
+	rec, perr := d.Evidence.Put(site.Name, page)
 	if perr != nil {
 		// A page we cannot keep as evidence is not used as data.
-		res.outcome = "error"
-		res.err = fmt.Errorf("keeping evidence of %s: %w", t.url, perr)
-		capEv.Outcome, capEv.Error = "error", truncate(res.err.Error(), 512)
+		res.class = fetch.ClassError
+		res.err = fmt.Errorf("keeping evidence of %s: %w", pageURL, perr)
+		capEv.Outcome, capEv.Class, capEv.Error = "error", fetch.ClassError, truncate(res.err.Error(), 512)
 		res.publish(ctx, d, []any{&capEv})
 		return res
 	}
+	res.kept = true
 	capEv.SHA256 = rec.SHA256
 	events := []any{&capEv}
-	if page.Outcome == fetch.OutcomeOK {
-		out, xerr := site.Extract(t.page, page.FinalURL, page.Body)
-		if xerr != nil {
-			res.err = fmt.Errorf("extracting %s: %w", t.url, xerr)
-		} else {
-			prov := event.Provenance{
-				Source: site.Name, Mirror: hostOf(page.FinalURL), URL: page.FinalURL,
-				ObservedAt: page.FetchedAt, CaptureSHA256: rec.SHA256, Pipeline: site.ID(), RunID: runID,
-			}
-			for _, r := range out.Records {
-				switch r.Type {
-				case "listing":
-					l := normalize.Listing(r, prov, d.Rates)
-					events = append(events, &l)
-					res.listings++
-				case "vendor":
-					v := normalize.Vendor(r, prov)
-					events = append(events, &v)
-					res.vendors++
-				}
-			}
-			for _, m := range out.Misses {
-				res.misses = append(res.misses, m.Record+"."+m.Field)
-			}
-			for _, l := range append(out.Next, out.Links...) {
-				res.links = append(res.links, task{url: l.URL, page: l.Page})
-			}
-			capEv.Records = len(out.Records)
-		}
+	if res.class == fetch.ClassOK {
+		events = res.extract(site, d, runID, page, rec.SHA256, events)
+		capEv.Records = res.records
 	}
 	res.publish(ctx, d, events)
-	log.Debug().Str("url", t.url).Str("outcome", res.outcome).Int("records", capEv.Records).Msg("page collected")
+	log.Debug().Str("url", pageURL).Str("class", res.class).Int("records", capEv.Records).Msg("page collected")
 	return res
+}
+
+// extract runs the site file over an ok page and appends its events.
+func (res *pageResult) extract(site *pipeline.Site, d Deps, runID string, page *fetch.Page, sha string, events []any) []any {
+	text, err := page.Text()
+	if err != nil {
+		res.err = err
+		return events
+	}
+	out, err := site.Extract(res.task.page, page.FinalURL, text)
+	if err != nil {
+		res.err = fmt.Errorf("extracting %s: %w", page.FinalURL, err)
+		return events
+	}
+	prov := event.Provenance{
+		Source: site.Name, Mirror: hostOf(page.FinalURL), URL: page.FinalURL,
+		ObservedAt: page.FetchedAt, CaptureSHA256: sha, Pipeline: site.ID(), RunID: runID,
+	}
+	for _, r := range out.Records {
+		switch r.Type {
+		case pipeline.RecordListing:
+			l := normalize.Listing(r, prov, d.Rates)
+			if page.CharsetFlag != "" {
+				l.Flags = append(l.Flags, "charset:"+page.CharsetFlag)
+			}
+			events = append(events, &l)
+			res.listings++
+		case pipeline.RecordVendor:
+			v := normalize.Vendor(r, prov)
+			if page.CharsetFlag != "" {
+				v.Flags = append(v.Flags, "charset:"+page.CharsetFlag)
+			}
+			events = append(events, &v)
+			res.vendors++
+		}
+	}
+	res.records = len(out.Records)
+	for _, m := range out.Misses {
+		res.misses = append(res.misses, m.Record+"."+m.Field)
+	}
+	res.links = append(append(res.links, out.Next...), out.Links...)
+	return events
 }
 
 // publish encodes and publishes a page's events, counting what was stored.
@@ -327,9 +673,9 @@ func finish(ctx context.Context, rep *Report, d Deps, err error) (*Report, error
 	rep.Finished = time.Now().UTC()
 	rep.Err = err
 	switch {
-	case err != nil && rep.Pages == 0:
+	case err != nil && rep.PagesOK == 0:
 		rep.Outcome = "failed"
-	case err != nil || rep.Failed > 0 || rep.Blocked > 0:
+	case err != nil || rep.Failed > 0 || rep.Blocked > 0 || rep.PagesOK < rep.Pages:
 		rep.Outcome = "partial"
 	default:
 		rep.Outcome = "ok"
@@ -338,10 +684,14 @@ func finish(ctx context.Context, rep *Report, d Deps, err error) (*Report, error
 		RunID: rep.RunID, Source: rep.Source, Pipeline: rep.Pipeline, StartedAt: rep.Started,
 		FinishedAt: rep.Finished, Outcome: rep.Outcome, Pages: rep.Pages, Failed: rep.Failed,
 		Listings: rep.Listings, Vendors: rep.Vendors,
+		PagesOK: rep.PagesOK, Blocked: rep.Blocked, Truncated: rep.Truncated, Classes: rep.Classes,
+		Records: rep.Records, DurationMS: rep.Finished.Sub(rep.Started).Milliseconds(), Errors: rep.Errors,
+		Mirror: rep.Mirror, MirrorSwitches: rep.MirrorSwitches, Identities: rep.Identities, NeedsLogin: rep.NeedsLogin,
 	}
 	if err != nil {
 		run.Error = truncate(err.Error(), 1024)
 	}
+	run.Events = rep.Events + 1
 	// A failed run is a fact too: its run event is published whatever happened.
 	if m, merr := message(&run); merr == nil {
 		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
@@ -364,7 +714,12 @@ func (r *Report) MissList() []string {
 	for k := range r.Misses {
 		keys = append(keys, k)
 	}
-	sort.Slice(keys, func(i, j int) bool { return r.Misses[keys[i]] > r.Misses[keys[j]] })
+	sort.Slice(keys, func(i, j int) bool {
+		if r.Misses[keys[i]] != r.Misses[keys[j]] {
+			return r.Misses[keys[i]] > r.Misses[keys[j]]
+		}
+		return keys[i] < keys[j]
+	})
 	out := make([]string, len(keys))
 	for i, k := range keys {
 		out[i] = fmt.Sprintf("%s×%d", k, r.Misses[k])

@@ -24,6 +24,7 @@ const (
 	SchemaVendor  = "counternet.vendor.v1"
 	SchemaCapture = "counternet.capture.v1"
 	SchemaRun     = "counternet.run.v1"
+	SchemaPost    = "counternet.post.v1"
 )
 
 // Event types; each is the third token of its subject.
@@ -32,6 +33,7 @@ const (
 	TypeVendor  = "vendor"
 	TypeCapture = "capture"
 	TypeRun     = "run"
+	TypePost    = "post"
 )
 
 // SubjectPrefix is the first two tokens of every event subject.
@@ -118,6 +120,34 @@ type Vendor struct {
 	Flags           []string        `json:"flags,omitempty"`
 }
 
+// Mentions are the things a forum post names: markets, vendors, onion
+// addresses, crypto addresses and PGP key fingerprints.
+type Mentions struct {
+	Markets []string        `json:"markets,omitempty"`
+	Vendors []string        `json:"vendors,omitempty"`
+	Onions  []string        `json:"onions,omitempty"` // v3 onion hosts, lower case
+	Crypto  []CryptoAddress `json:"crypto_addresses,omitempty"`
+	PGP     []string        `json:"pgp,omitempty"` // fingerprints, upper-case hex
+}
+
+// Post is one observation of a forum post.
+type Post struct {
+	Schema  string `json:"schema"`
+	EventID string `json:"event_id"`
+	Provenance
+	// Forum is the forum id; the same as Source.
+	Forum       string    `json:"forum"`
+	ThreadID    string    `json:"thread_id"`
+	ThreadTitle string    `json:"thread_title,omitempty"`
+	PostID      string    `json:"post_id"`
+	Author      string    `json:"author,omitempty"`
+	PostedAt    time.Time `json:"posted_at,omitzero"` // UTC; zero when the date did not parse
+	PostedRaw   string    `json:"posted_raw,omitempty"`
+	Body        string    `json:"body,omitempty"` // bounded by MaxDescription, flagged "body:truncated"
+	Mentions    Mentions  `json:"mentions"`
+	Flags       []string  `json:"flags,omitempty"`
+}
+
 // Capture records one fetched page kept as evidence.
 type Capture struct {
 	Schema     string    `json:"schema"`
@@ -135,6 +165,16 @@ type Capture struct {
 	RunID      string    `json:"run_id"`
 	Error      string    `json:"error,omitempty"`
 	DurationMS int64     `json:"duration_ms"`
+	// Mirror is the host the page was fetched from.
+	Mirror string `json:"mirror,omitempty"`
+	// Class is what the page was found to be before extraction: ok,
+	// too_large, queue, captcha, login, ratelimit, not_found, refused, error.
+	Class string `json:"class,omitempty"`
+	// Charset is the body's character encoding; CharsetFlag is set when it
+	// was guessed, unknown or invalid.
+	Charset     string `json:"charset,omitempty"`
+	CharsetFlag string `json:"charset_flag,omitempty"`
+	Attempts    int    `json:"attempts,omitempty"`
 }
 
 // Run records the outcome of one crawl run of one source.
@@ -152,6 +192,29 @@ type Run struct {
 	Listings   int       `json:"listings"`
 	Vendors    int       `json:"vendors"`
 	Error      string    `json:"error,omitempty"`
+	// PagesOK counts pages extracted; Blocked pages classified as a queue,
+	// captcha, login wall or rate limit; Truncated pages cut at the size
+	// limit.
+	PagesOK   int `json:"pages_ok,omitempty"`
+	Blocked   int `json:"pages_blocked,omitempty"`
+	Truncated int `json:"pages_truncated,omitempty"`
+	// Classes counts pages by class (see Capture.Class).
+	Classes map[string]int `json:"pages_by_class,omitempty"`
+	// Records counts records extracted; Events the events stored.
+	Records    int   `json:"records,omitempty"`
+	Events     int   `json:"events,omitempty"`
+	DurationMS int64 `json:"duration_ms,omitempty"`
+	// Errors holds the first distinct page errors of the run (bounded).
+	Errors []string `json:"errors,omitempty"`
+	// Mirror is the mirror host in use at the end; MirrorSwitches how often
+	// the run moved to the next mirror; Identities how often it took fresh
+	// Tor credentials.
+	Mirror         string `json:"mirror,omitempty"`
+	MirrorSwitches int    `json:"mirror_switches,omitempty"`
+	Identities     int    `json:"identities,omitempty"`
+	// NeedsLogin is set when the source showed a login wall: its session
+	// cookies expired (or it needs some); the operator must log in again.
+	NeedsLogin bool `json:"needs_login,omitempty"`
 }
 
 // ID derives a deterministic event id from the event type, the source, the
@@ -199,6 +262,18 @@ func (v *Vendor) Finalize() {
 	v.Schema = SchemaVendor
 	v.ObservedAt = v.ObservedAt.UTC()
 	v.EventID = ID(TypeVendor, v.Source, v.Handle, v.ObservedAt, v.CaptureSHA256)
+}
+
+// Finalize fills the schema name, the forum and the event id of a post and
+// makes its times UTC.
+func (p *Post) Finalize() {
+	p.Schema = SchemaPost
+	p.Forum = p.Source
+	p.ObservedAt = p.ObservedAt.UTC()
+	if !p.PostedAt.IsZero() {
+		p.PostedAt = p.PostedAt.UTC()
+	}
+	p.EventID = ID(TypePost, p.Source, p.PostID, p.ObservedAt, p.CaptureSHA256)
 }
 
 // Finalize fills the schema name and event id of a capture.
@@ -262,6 +337,29 @@ func (v *Vendor) Validate() error {
 	return joinErrs("vendor", errs)
 }
 
+// Validate reports what is missing or malformed in a post.
+func (p *Post) Validate() error {
+	var errs []string
+	errs = provenanceErrors(errs, &p.Provenance)
+	if p.Schema != SchemaPost {
+		errs = append(errs, fmt.Sprintf("schema %q, want %q", p.Schema, SchemaPost))
+	}
+	if p.EventID == "" {
+		errs = append(errs, "event_id empty")
+	}
+	if p.PostID == "" {
+		errs = append(errs, "post_id empty")
+	}
+	if p.Forum != p.Source {
+		errs = append(errs, fmt.Sprintf("forum %q differs from source %q", p.Forum, p.Source))
+	}
+	if len(p.Body) > MaxDescription || len(p.ThreadTitle) > MaxTitle || len(p.Author) > MaxText ||
+		len(p.ThreadID) > MaxText || len(p.PostID) > MaxText || len(p.PostedRaw) > MaxText {
+		errs = append(errs, "text over its bound")
+	}
+	return joinErrs("post", errs)
+}
+
 // Validate reports what is missing or malformed in a capture.
 func (c *Capture) Validate() error {
 	var errs []string
@@ -322,6 +420,7 @@ type Decoded struct {
 	Vendor  *Vendor
 	Capture *Capture
 	Run     *Run
+	Post    *Post
 }
 
 // ErrUnknownSchema marks a message whose schema this build does not know.
@@ -358,6 +457,9 @@ func Decode(data []byte) (Decoded, error) {
 	case SchemaRun:
 		d.Run = new(Run)
 		err, target = json.Unmarshal(data, d.Run), d.Run
+	case SchemaPost:
+		d.Post = new(Post)
+		err, target = json.Unmarshal(data, d.Post), d.Post
 	default:
 		return d, fmt.Errorf("%w %q", ErrUnknownSchema, h.Schema)
 	}

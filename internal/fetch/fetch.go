@@ -3,7 +3,15 @@
 // for compressed bodies, retries with exponential backoff and jitter, a
 // minimum gap and a concurrency limit per host, same-host redirects only, and
 // a classification of pages that are not data (captcha, DDoS queue, login
-// wall). It keeps no cookies and never logs bodies, cookies or credentials.
+// wall, not found), header, idle and total timeouts against slowloris
+// servers, refusal of non-HTML content types and of redirects from an onion
+// to a clearnet host, and charset detection for pages that are not UTF-8.
+//
+// The dial function can be swapped while the client is in use (SetDial), so
+// a crawl can move to a fresh Tor identity after repeated failures. Cookies
+// are only sent when a jar is given (Options.Jar, for authenticated
+// markets, see ReadCookies); Set-Cookie never reaches a Page, and bodies,
+// cookies and credentials are never logged.
 package fetch
 
 import (
@@ -14,12 +22,14 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -46,6 +56,18 @@ var (
 	// ErrEncoding marks a body whose Content-Encoding is not supported or
 	// does not decode.
 	ErrEncoding = errors.New("undecodable content encoding")
+	// ErrClearnetRedirect marks a redirect from an onion host to a host
+	// outside .onion; it also matches ErrOffHostRedirect. It is never
+	// followed unless Options.AllowClearnet is set.
+	ErrClearnetRedirect = fmt.Errorf("%w from an onion to a clearnet host", ErrOffHostRedirect)
+	// ErrContentType marks a 2xx response whose content type is not one of
+	// Options.ContentTypes (binary junk, images, archives): its body is not
+	// read.
+	ErrContentType = errors.New("content type refused")
+	// ErrTimeout marks an attempt cut by Options.Timeout, HeaderTimeout or
+	// IdleTimeout (a slow or trickling server); the context's
+	// DeadlineExceeded or the connection's timeout stays in the chain.
+	ErrTimeout = errors.New("fetch timed out")
 )
 
 // Outcomes of a Get, as recorded in Page.Outcome and capture events.
@@ -55,6 +77,9 @@ const (
 	OutcomeHTTPError = "http_error"
 	OutcomeBlocked   = "blocked"
 	OutcomeError     = "error"
+	// OutcomeRefused is a response whose content type was refused: its
+	// status and headers are kept, its body is not read.
+	OutcomeRefused = "refused"
 )
 
 // Defaults for zero Options fields.
@@ -66,7 +91,11 @@ const (
 	DefaultBackoffBase  = 500 * time.Millisecond
 	DefaultBackoffMax   = 30 * time.Second
 	DefaultConcurrency  = 2
+	DefaultIdleTimeout  = 30 * time.Second
 )
+
+// DefaultContentTypes are the media types a Client reads by default.
+var DefaultContentTypes = []string{"text/html", "application/xhtml+xml", "text/plain", "text/xml", "application/xml"}
 
 // maxHeaderBytes bounds response headers.
 const maxHeaderBytes = 64 << 10
@@ -96,6 +125,23 @@ type Options struct {
 	Delay time.Duration
 	// Concurrency is how many requests run at once against one host.
 	Concurrency int
+	// HeaderTimeout bounds the wait for response headers once the request
+	// is sent (default: Timeout).
+	HeaderTimeout time.Duration
+	// IdleTimeout bounds the silence between two reads on a connection
+	// (default 30s); a server trickling bytes is cut by Timeout.
+	IdleTimeout time.Duration
+	// ContentTypes are the media types whose 2xx bodies are read (default
+	// DefaultContentTypes); a response without a Content-Type is sniffed.
+	ContentTypes []string
+	// Jar holds the cookies sent with requests (nil: none are sent or kept).
+	// Cookies a server sets go into the jar, never into a Page.
+	Jar http.CookieJar
+	// AllowHosts are other hosts a redirect may go to (for example the
+	// site's other mirrors), beside the host asked for.
+	AllowHosts []string
+	// AllowClearnet lets a redirect leave .onion for an allowed host.
+	AllowClearnet bool
 }
 
 func (o Options) withDefaults() Options {
@@ -132,6 +178,15 @@ func (o Options) withDefaults() Options {
 	if o.Concurrency <= 0 {
 		o.Concurrency = DefaultConcurrency
 	}
+	if o.HeaderTimeout <= 0 || o.HeaderTimeout > o.Timeout {
+		o.HeaderTimeout = o.Timeout
+	}
+	if o.IdleTimeout <= 0 {
+		o.IdleTimeout = DefaultIdleTimeout
+	}
+	if len(o.ContentTypes) == 0 {
+		o.ContentTypes = DefaultContentTypes
+	}
 	return o
 }
 
@@ -151,6 +206,18 @@ type Page struct {
 	Outcome   string // one of the Outcome constants
 	// Blocked is the Classify kind when Outcome is "blocked", else empty.
 	Blocked string
+	// Request is the request line's method and the headers sent with the
+	// final request, without Cookie (see CookiesSent).
+	Method  string
+	Request http.Header
+	// CookiesSent says whether the jar added cookies to the final request.
+	CookiesSent bool
+	// Charset is the character encoding the body was found to be in
+	// (WHATWG name, e.g. "utf-8", "windows-1252"); CharsetFlag is "" when
+	// it was declared and the body matches it, else one of the Charset
+	// flags. Body stays as received; Text decodes it.
+	Charset     string
+	CharsetFlag string
 }
 
 // Err returns the sentinel error matching the page's outcome: nil for ok,
@@ -164,9 +231,48 @@ func (p *Page) Err() error {
 		return ErrBlocked
 	case OutcomeHTTPError:
 		return ErrHTTPStatus
+	case OutcomeRefused:
+		return ErrContentType
 	}
 	return nil
 }
+
+// Classes of page: what a response is, decided before any extraction.
+// Only ClassOK pages are extracted.
+const (
+	ClassOK        = "ok"
+	ClassTooLarge  = "too_large" // cut at MaxBytes: kept, not parsed as whole
+	ClassQueue     = BlockQueue  // DDoS-protection filter or queue (EndGame style)
+	ClassCaptcha   = BlockCaptcha
+	ClassLogin     = BlockLogin // login wall
+	ClassRateLimit = BlockRateLimit
+	ClassNotFound  = "not_found" // 404 or 410
+	ClassRefused   = "refused"   // content type refused
+	ClassError     = "error"     // no usable answer, or another error status
+)
+
+// Class returns the page's class (one of the Class constants).
+func (p *Page) Class() string {
+	switch p.Outcome {
+	case OutcomeOK:
+		return ClassOK
+	case OutcomeTruncated:
+		return ClassTooLarge
+	case OutcomeBlocked:
+		return p.Blocked
+	case OutcomeRefused:
+		return ClassRefused
+	case OutcomeHTTPError:
+		if p.Status == http.StatusNotFound || p.Status == http.StatusGone {
+			return ClassNotFound
+		}
+	}
+	return ClassError
+}
+
+// DialFunc opens a connection; in production a tor.IdentityDialer's
+// DialContext.
+type DialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
 
 // Client fetches pages. It is safe for concurrent use.
 type Client struct {
@@ -174,6 +280,7 @@ type Client struct {
 	log  zerolog.Logger
 	tr   *http.Transport
 	hc   *http.Client
+	dial atomic.Pointer[DialFunc]
 
 	mu    sync.Mutex
 	hosts map[string]*hostLimit
@@ -183,32 +290,66 @@ type Client struct {
 // the environment is used, no cookie jar is kept, HTTP/2 is not attempted.
 func New(dial func(ctx context.Context, network, addr string) (net.Conn, error), opts Options, log zerolog.Logger) *Client {
 	o := opts.withDefaults()
+	c := &Client{opts: o, log: log, hosts: make(map[string]*hostLimit)}
+	c.SetDial(dial)
 	tr := &http.Transport{
 		Proxy:                  nil,
-		DialContext:            dial,
+		DialContext:            c.dialIdle,
 		DisableCompression:     true,
 		ForceAttemptHTTP2:      false,
 		MaxIdleConns:           64,
 		MaxIdleConnsPerHost:    o.Concurrency,
 		MaxConnsPerHost:        o.Concurrency,
 		IdleConnTimeout:        90 * time.Second,
-		ResponseHeaderTimeout:  o.Timeout,
+		ResponseHeaderTimeout:  o.HeaderTimeout,
 		TLSHandshakeTimeout:    min(o.Timeout, 30*time.Second),
 		ExpectContinueTimeout:  time.Second,
 		MaxResponseHeaderBytes: maxHeaderBytes,
 	}
-	return &Client{
-		opts: o,
-		log:  log,
-		tr:   tr,
-		hc: &http.Client{
-			Transport: tr,
-			CheckRedirect: func(*http.Request, []*http.Request) error {
-				return http.ErrUseLastResponse // redirects are followed by attempt
-			},
+	c.tr = tr
+	c.hc = &http.Client{
+		Transport: tr,
+		Jar:       o.Jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse // redirects are followed by attempt
 		},
-		hosts: make(map[string]*hostLimit),
 	}
+	return c
+}
+
+// SetDial makes every new connection use dial (for example a fresh Tor
+// identity) and closes the idle connections opened with the previous one,
+// so no later request reuses the old identity's circuits. Requests in
+// flight finish on their connections.
+func (c *Client) SetDial(dial DialFunc) {
+	c.dial.Store(&dial)
+	if c.tr != nil {
+		c.tr.CloseIdleConnections()
+	}
+}
+
+// dialIdle dials with the current dial function and bounds every read on
+// the connection by Options.IdleTimeout.
+func (c *Client) dialIdle(ctx context.Context, network, addr string) (net.Conn, error) {
+	conn, err := (*c.dial.Load())(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	return &idleConn{Conn: conn, idle: c.opts.IdleTimeout}, nil
+}
+
+// idleConn sets a read deadline before every read: a peer silent for longer
+// than idle fails the read with a timeout.
+type idleConn struct {
+	net.Conn
+	idle time.Duration
+}
+
+func (c *idleConn) Read(p []byte) (int, error) {
+	if err := c.Conn.SetReadDeadline(time.Now().Add(c.idle)); err != nil {
+		return 0, err
+	}
+	return c.Conn.Read(p)
 }
 
 // Close releases idle connections. The Client stays usable.
@@ -263,11 +404,16 @@ func (c *Client) finish(p *Page, res *response, err error) (*Page, error) {
 		p.Body = res.body
 		p.Truncated = res.truncated
 		p.FetchedAt = res.fetchedAt
+		p.Method, p.Request, p.CookiesSent = res.method, res.request, res.cookiesSent
+		p.Charset, p.CharsetFlag = res.charset, res.charsetFlag
 	}
 	switch {
 	case err != nil:
 		p.Outcome = OutcomeError
 		err = fmt.Errorf("fetching %s: %w", p.URL, err)
+	case res.refused:
+		p.Outcome = OutcomeRefused
+		err = fmt.Errorf("fetching %s: %w: %q (status %d)", p.URL, ErrContentType, res.header.Get("Content-Type"), res.status)
 	case res.blocked != "":
 		p.Outcome = OutcomeBlocked
 		p.Blocked = res.blocked
@@ -297,7 +443,8 @@ func (c *Client) shouldRetry(ctx context.Context, res *response, err error) (boo
 	}
 	if err != nil {
 		switch {
-		case errors.Is(err, ErrRedirectLoop), errors.Is(err, ErrOffHostRedirect), errors.Is(err, ErrEncoding):
+		case errors.Is(err, ErrRedirectLoop), errors.Is(err, ErrOffHostRedirect), errors.Is(err, ErrEncoding),
+			errors.Is(err, ErrContentType):
 			return false, 0
 		}
 		return true, 0 // network errors, proxy down, attempt timeout
@@ -348,21 +495,62 @@ func checkURL(u *url.URL) error {
 
 // response is the outcome of one attempt that got an answer.
 type response struct {
-	url        string
-	status     int
-	header     http.Header
-	body       []byte
-	truncated  bool
-	fetchedAt  time.Time
-	blocked    string
-	retryAfter time.Duration
+	url         string
+	status      int
+	header      http.Header
+	body        []byte
+	truncated   bool
+	refused     bool
+	fetchedAt   time.Time
+	blocked     string
+	retryAfter  time.Duration
+	method      string
+	request     http.Header
+	cookiesSent bool
+	charset     string
+	charsetFlag string
 }
 
 // attempt fetches u once, following same-host redirects, within
-// Options.Timeout.
+// Options.Timeout. A timeout of the attempt (not of ctx) wraps ErrTimeout.
 func (c *Client) attempt(ctx context.Context, u *url.URL) (*response, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	actx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
+	res, err := c.follow(actx, u)
+	if err != nil && ctx.Err() == nil && !errors.Is(err, ErrTimeout) &&
+		(actx.Err() != nil || isNetTimeout(err)) {
+		err = fmt.Errorf("%w: %w", ErrTimeout, err)
+	}
+	return res, err
+}
+
+func isNetTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// isOnion reports whether host (without port) is in the .onion domain.
+func isOnion(host string) bool {
+	return strings.HasSuffix(strings.ToLower(strings.TrimSuffix(host, ".")), ".onion")
+}
+
+// redirectAllowed checks a redirect from u's host to next's.
+func (c *Client) redirectAllowed(from *url.URL, next *url.URL) error {
+	if isOnion(from.Hostname()) && !isOnion(next.Hostname()) && !c.opts.AllowClearnet {
+		return fmt.Errorf("%w: %s redirects to %s", ErrClearnetRedirect, from, next.Host)
+	}
+	if strings.EqualFold(next.Host, from.Host) {
+		return nil
+	}
+	for _, h := range c.opts.AllowHosts {
+		if strings.EqualFold(next.Host, h) || strings.EqualFold(next.Hostname(), h) {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: %s redirects to %s", ErrOffHostRedirect, from, next.Host)
+}
+
+func (c *Client) follow(ctx context.Context, u *url.URL) (*response, error) {
 	cur := u
 	visited := map[string]bool{u.String(): true}
 	for hops := 0; ; hops++ {
@@ -384,8 +572,8 @@ func (c *Client) attempt(ctx context.Context, u *url.URL) (*response, error) {
 		if err := checkURL(next); err != nil {
 			return nil, fmt.Errorf("%w: %s redirects to %s: %w", ErrOffHostRedirect, cur, next, err)
 		}
-		if !strings.EqualFold(next.Host, u.Host) {
-			return nil, fmt.Errorf("%w: %s redirects to %s", ErrOffHostRedirect, cur, next.Host)
+		if err := c.redirectAllowed(u, next); err != nil {
+			return nil, err
 		}
 		if visited[next.String()] {
 			return nil, fmt.Errorf("%w: %s redirects back to %s", ErrRedirectLoop, cur, next)
@@ -414,6 +602,9 @@ func (c *Client) do(ctx context.Context, u *url.URL) (*response, string, error) 
 	req.Header.Set("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
 	req.Header.Set("Accept-Language", "en-US,en;q=0.5")
 	req.Header.Set("Accept-Encoding", "gzip")
+	sent := req.Header.Clone()
+	sent.Set("Host", u.Host)
+	cookies := c.opts.Jar != nil && len(c.opts.Jar.Cookies(u)) > 0
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		var ue *url.Error
@@ -431,23 +622,52 @@ func (c *Client) do(ctx context.Context, u *url.URL) (*response, string, error) 
 			return nil, loc, nil
 		}
 	}
+	header := resp.Header.Clone()
+	header.Del("Set-Cookie")
+	header.Del("Set-Cookie2")
+	res := &response{
+		url:         u.String(),
+		status:      resp.StatusCode,
+		header:      header,
+		fetchedAt:   fetchedAt,
+		retryAfter:  retryAfter(resp.Header.Get("Retry-After"), fetchedAt),
+		method:      http.MethodGet,
+		request:     sent,
+		cookiesSent: cookies,
+	}
+	ct := resp.Header.Get("Content-Type")
+	ok2xx := resp.StatusCode >= 200 && resp.StatusCode < 300
+	if ok2xx && ct != "" && !c.acceptable(ct) {
+		// Binary junk is not downloaded: the connection is dropped unread.
+		res.refused = true
+		return res, "", nil
+	}
 	body, truncated, err := readBody(resp, c.opts.MaxBytes)
 	if err != nil {
 		return nil, "", err
 	}
-	header := resp.Header.Clone()
-	header.Del("Set-Cookie")
-	header.Del("Set-Cookie2")
-	return &response{
-		url:        u.String(),
-		status:     resp.StatusCode,
-		header:     header,
-		body:       body,
-		truncated:  truncated,
-		fetchedAt:  fetchedAt,
-		blocked:    Classify(resp.StatusCode, body),
-		retryAfter: retryAfter(resp.Header.Get("Retry-After"), fetchedAt),
-	}, "", nil
+	if ok2xx && ct == "" && !c.acceptable(http.DetectContentType(body)) {
+		res.refused = true
+		return res, "", nil
+	}
+	res.body, res.truncated = body, truncated
+	res.charset, res.charsetFlag = detectCharset(body, ct)
+	res.blocked = Classify(resp.StatusCode, body)
+	return res, "", nil
+}
+
+// acceptable reports whether a Content-Type is one of Options.ContentTypes.
+func (c *Client) acceptable(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		mt = strings.ToLower(strings.TrimSpace(strings.SplitN(ct, ";", 2)[0]))
+	}
+	for _, a := range c.opts.ContentTypes {
+		if strings.EqualFold(mt, a) {
+			return true
+		}
+	}
+	return false
 }
 
 func isRedirect(status int) bool {
@@ -526,6 +746,9 @@ func readBody(resp *http.Response, max int64) ([]byte, bool, error) {
 		}
 		if enc != "" && enc != "identity" && isCorrupt(err) {
 			return nil, false, fmt.Errorf("%w: decoding gzip body: %w", ErrEncoding, err)
+		}
+		if isNetTimeout(err) {
+			return nil, false, fmt.Errorf("%w: reading body after %d bytes: %w", ErrTimeout, len(body), err)
 		}
 		return nil, false, fmt.Errorf("reading body: %w", err)
 	}

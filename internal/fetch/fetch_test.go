@@ -119,6 +119,7 @@ func TestGet(t *testing.T) {
 	})
 	e.mux.HandleFunc("/big", func(w http.ResponseWriter, r *http.Request) { w.Write(big) })
 	e.mux.HandleFunc("/bomb", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html") // a bomb passes for a page
 		w.Header().Set("Content-Encoding", "gzip")
 		w.Write(bomb)
 	})

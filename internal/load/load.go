@@ -1,8 +1,14 @@
 // Package load moves events from the JetStream consumer into ClickHouse:
 // fetch, decode, batch by size or interval, insert, and only then ack.
-// A message that cannot be loaded goes to the dead-letter stream with the
-// reason; ClickHouse being down stops acking and retries with backoff, so the
-// stream keeps every event until it is stored.
+//
+// Fetching and decoding run concurrently with inserting (double buffering):
+// while one batch is being inserted, the next one fills; a batch is acked
+// only after ClickHouse accepted every row of it. A message that cannot be
+// loaded goes to the dead-letter stream and the dead_letters table with the
+// reason, and is then terminated. ClickHouse being down stops acking and
+// retries with backoff, so the stream keeps every event until it is stored;
+// a loader killed at any point leaves its unacked events to be redelivered,
+// and their duplicates collapse by event_id.
 package load
 
 import (
@@ -10,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -23,22 +30,43 @@ import (
 
 // Writer stores a batch. Insert returns nil only when every row of the batch
 // was accepted; on error nothing may be assumed stored and the batch is
-// retried whole (duplicates collapse by event_id).
+// retried whole (duplicates collapse by event_id). It must not keep b.
 type Writer interface {
 	Insert(ctx context.Context, b *warehouse.Batch) error
 }
 
+// WriterFunc adapts a function to Writer, e.g. a *warehouse.DB's InsertFast.
+type WriterFunc func(ctx context.Context, b *warehouse.Batch) error
+
+// Insert calls f.
+func (f WriterFunc) Insert(ctx context.Context, b *warehouse.Batch) error { return f(ctx, b) }
+
 // DeadLetters receives messages the loader cannot load. Publish returns nil
-// only when the message was stored with its reason.
+// only when every message was stored with its reason; publishing a message
+// again with the same id stores it once.
 type DeadLetters interface {
 	Publish(ctx context.Context, msgs []bus.Message) error
 }
 
+// DeadLetterTable records dead-lettered messages where analysts can query
+// them. Record returns nil only when every row was stored; rows recorded
+// twice collapse by (stream, stream sequence).
+type DeadLetterTable interface {
+	Record(ctx context.Context, rows []DeadLetter) error
+}
+
+// Sinks are where a loader puts what it reads.
+type Sinks struct {
+	Events      Writer          // required: the event tables
+	DeadLetters DeadLetters     // required: the dead-letter stream
+	DeadTable   DeadLetterTable // optional: the dead_letters table
+}
+
 // Options tune batching.
 type Options struct {
-	BatchSize     int           // flush when this many events are pending
+	BatchSize     int           // flush when this many messages are pending
 	FlushInterval time.Duration // flush at least this often when anything is pending
-	FetchMax      int           // messages asked for per pull request
+	FetchMax      int           // messages kept prefetched from JetStream
 	// RetryMax caps the backoff between insert retries.
 	RetryMax time.Duration
 }
@@ -47,26 +75,24 @@ type Options struct {
 type Stats struct {
 	Batches     int
 	Loaded      int // events inserted and acked
-	DeadLetters int
-	Retries     int
+	DeadLetters int // messages dead-lettered and terminated
+	Retries     int // failed attempts at storing a batch
 }
 
-// Loader consumes events and writes them in batches.
+// Loader consumes events and writes them in batches. Run or RunUntilIdle
+// may be called once.
 type Loader struct {
 	cons  jetstream.Consumer
-	w     Writer
-	dead  DeadLetters
+	sinks Sinks
 	opts  Options
 	log   zerolog.Logger
-	stats Stats
 
-	batch   warehouse.Batch
-	pending []jetstream.Msg
-	first   time.Time
+	mu    sync.Mutex
+	stats Stats
 }
 
-// New returns a loader reading cons and writing to w.
-func New(cons jetstream.Consumer, w Writer, dead DeadLetters, opts Options, log zerolog.Logger) *Loader {
+// New returns a loader reading cons into sinks.
+func New(cons jetstream.Consumer, sinks Sinks, opts Options, log zerolog.Logger) *Loader {
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 50000
 	}
@@ -79,15 +105,26 @@ func New(cons jetstream.Consumer, w Writer, dead DeadLetters, opts Options, log 
 	if opts.RetryMax <= 0 {
 		opts.RetryMax = 30 * time.Second
 	}
-	return &Loader{cons: cons, w: w, dead: dead, opts: opts, log: log}
+	return &Loader{cons: cons, sinks: sinks, opts: opts, log: log}
 }
 
-// Stats returns what the loader has done so far.
-func (l *Loader) Stats() Stats { return l.stats }
+// Stats returns what the loader has done so far; it is safe to call while
+// the loader runs.
+func (l *Loader) Stats() Stats {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.stats
+}
 
-// Run loads until ctx is cancelled, then flushes what it holds (within
-// a short deadline of its own) and returns nil, or the first error that is
-// not about ctx.
+func (l *Loader) count(f func(*Stats)) {
+	l.mu.Lock()
+	f(&l.stats)
+	l.mu.Unlock()
+}
+
+// Run loads until ctx is cancelled, then flushes what it holds (within a
+// short deadline of its own) and returns nil, or the first error that is not
+// about ctx.
 func (l *Loader) Run(ctx context.Context) error {
 	return l.loop(ctx, false)
 }
@@ -99,172 +136,332 @@ func (l *Loader) RunUntilIdle(ctx context.Context) error {
 	return l.loop(ctx, true)
 }
 
+// batch is what one insert stores and then acks.
+type batch struct {
+	ctx   context.Context // bounds the insert's retries
+	rows  warehouse.Batch
+	msgs  []jetstream.Msg // acked after the insert
+	dead  []deadMsg       // dead-lettered after the insert
+	first time.Time       // arrival of the first message
+}
+
+func (b *batch) size() int { return len(b.msgs) + len(b.dead) }
+
+// reset empties b for reuse, keeping its capacity and dropping its
+// references to messages.
+func (b *batch) reset() {
+	clear(b.rows.Listings)
+	clear(b.rows.Vendors)
+	clear(b.rows.Captures)
+	clear(b.rows.Runs)
+	clear(b.msgs)
+	clear(b.dead)
+	*b = batch{
+		rows: warehouse.Batch{Listings: b.rows.Listings[:0], Vendors: b.rows.Vendors[:0],
+			Captures: b.rows.Captures[:0], Runs: b.rows.Runs[:0]},
+		msgs: b.msgs[:0],
+		dead: b.dead[:0],
+	}
+}
+
+type deadMsg struct {
+	msg    jetstream.Msg
+	reason error
+}
+
+// finalFlushTimeout bounds the flush after ctx ended.
+const finalFlushTimeout = 15 * time.Second
+
 func (l *Loader) loop(ctx context.Context, untilIdle bool) error {
-	for {
-		if ctx.Err() != nil {
-			return l.finalFlush()
-		}
-		wait := l.opts.FlushInterval
-		if len(l.pending) > 0 {
-			wait = max(time.Until(l.first.Add(l.opts.FlushInterval)), 50*time.Millisecond)
-		}
-		want := min(l.opts.FetchMax, l.opts.BatchSize-len(l.pending))
-		got, err := l.fetch(ctx, want, wait)
-		if err != nil && ctx.Err() == nil {
-			l.log.Warn().Err(err).Msg("fetching from jetstream; retrying")
-			sleep(ctx, time.Second)
-		}
-		due := len(l.pending) > 0 && (len(l.pending) >= l.opts.BatchSize || time.Since(l.first) >= l.opts.FlushInterval || (untilIdle && got == 0))
-		if due {
-			if err := l.flush(ctx); err != nil {
-				if ctx.Err() != nil {
-					return l.finalFlush()
-				}
-				return err
+	jobs := make(chan *batch) // unbuffered: one batch inserting, one filling
+	free := make(chan *batch, 2)
+	inserted := make(chan struct{})
+	go func() {
+		defer close(inserted)
+		for b := range jobs {
+			l.store(b)
+			b.reset()
+			select {
+			case free <- b:
+			default:
 			}
 		}
-		if untilIdle && got == 0 && len(l.pending) == 0 {
+	}()
+	next := func() *batch {
+		select {
+		case b := <-free:
+			return b
+		default:
+			// Listings are nearly all of the traffic: room for a full batch
+			// of them up front, so filling it never copies it.
+			return &batch{rows: warehouse.Batch{Listings: make([]event.Listing, 0, l.opts.BatchSize)},
+				msgs: make([]jetstream.Msg, 0, l.opts.BatchSize)}
+		}
+	}
+
+	keepAlive := l.keepAliveInterval()
+	in, stopFetch, err := l.receive()
+	if err != nil {
+		close(jobs)
+		<-inserted
+		return err
+	}
+	defer stopFetch()
+
+	cur := next()
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	lastMsg := time.Now()
+loop:
+	for {
+		switch {
+		case cur.size() > 0:
+			timer.Reset(time.Until(cur.first.Add(l.opts.FlushInterval)))
+		case untilIdle:
+			timer.Reset(idlePoll)
+		default:
+			timer.Reset(time.Hour)
+		}
+		select {
+		case <-ctx.Done():
+			break loop
+		case m, ok := <-in:
+			if !ok {
+				break loop // the iterator ended: only when stopped
+			}
+			lastMsg = time.Now()
+			l.add(cur, m)
+			// Take what is already there without going back to select.
+		drain:
+			for cur.size() < l.opts.BatchSize {
+				select {
+				case m := <-in:
+					l.add(cur, m)
+				default:
+					break drain
+				}
+			}
+		case <-timer.C:
+		}
+		if cur.size() > 0 && (cur.size() >= l.opts.BatchSize || time.Since(cur.first) >= l.opts.FlushInterval ||
+			(untilIdle && time.Since(lastMsg) >= idlePoll)) {
+			cur.ctx = ctx
+			if !l.handOff(ctx, jobs, cur, keepAlive) {
+				break loop
+			}
+			cur = next()
+			continue
+		}
+		if untilIdle && cur.size() == 0 && time.Since(lastMsg) >= idlePoll {
 			idle, err := l.idle(ctx)
 			if err != nil {
 				l.log.Warn().Err(err).Msg("reading consumer state")
 			} else if idle {
-				return nil
+				break loop
 			}
 		}
 	}
+	stopFetch()
+	// What is still held gets one last insert under a deadline of its own;
+	// what it cannot store stays unacked and is redelivered.
+	if cur.size() > 0 {
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finalFlushTimeout)
+		defer cancel()
+		cur.ctx = fctx
+		select {
+		case jobs <- cur:
+		case <-fctx.Done():
+		}
+	}
+	close(jobs)
+	<-inserted
+	return nil
 }
 
-// fetch pulls up to n messages, waiting at most wait, and adds them to the
-// pending batch. It returns how many arrived.
-func (l *Loader) fetch(ctx context.Context, n int, wait time.Duration) (int, error) {
-	if n <= 0 {
-		return 0, nil
-	}
-	mb, err := l.cons.Fetch(n, jetstream.FetchMaxWait(wait))
+// idlePoll is how long RunUntilIdle waits for a message before it flushes
+// and asks the consumer whether anything is left.
+const idlePoll = 250 * time.Millisecond
+
+// receive starts pulling messages from the consumer into the returned
+// channel, keeping at most about 2×FetchMax of them prefetched: the
+// iterator pulls more only as messages are taken from it. stop ends the
+// pulling (it is idempotent); messages pulled but not taken are released
+// for redelivery, and the channel is closed.
+func (l *Loader) receive() (<-chan jetstream.Msg, func(), error) {
+	it, err := l.cons.Messages(jetstream.PullMaxMessages(l.opts.FetchMax))
 	if err != nil {
-		return 0, fmt.Errorf("pulling %d messages: %w", n, err)
+		return nil, nil, fmt.Errorf("pulling messages: %w", err)
 	}
-	got := 0
-	for msg := range mb.Messages() {
-		got++
-		l.add(ctx, msg)
+	in := make(chan jetstream.Msg, l.opts.FetchMax)
+	quit := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer close(in)
+		for {
+			m, err := it.Next()
+			if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+				return
+			}
+			if err != nil {
+				l.log.Warn().Err(err).Msg("pulling messages; retrying")
+				select {
+				case <-quit:
+					return
+				case <-time.After(time.Second):
+				}
+				continue
+			}
+			select {
+			case in <- m:
+			case <-quit:
+				_ = m.Nak()
+				return
+			}
+		}
+	}()
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			close(quit)
+			it.Stop()
+			<-done
+			for m := range in { // pulled, never batched: let them go to the next loader now
+				_ = m.Nak()
+			}
+		})
 	}
-	if err := mb.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
-		return got, fmt.Errorf("pulling messages: %w", err)
-	}
-	return got, nil
+	return in, stop, nil
 }
 
-// add decodes one message into the pending batch or dead-letters it.
-func (l *Loader) add(ctx context.Context, msg jetstream.Msg) {
-	d, err := event.Decode(msg.Data())
-	if err != nil {
-		l.deadLetter(ctx, msg, err)
+// handOff gives b to the inserter, keeping its messages from being
+// redelivered while the previous batch is still being inserted. It returns
+// false when ctx ended first (b is then still the caller's).
+func (l *Loader) handOff(ctx context.Context, jobs chan<- *batch, b *batch, keepAlive time.Duration) bool {
+	t := time.NewTicker(keepAlive)
+	defer t.Stop()
+	for {
+		select {
+		case jobs <- b:
+			return true
+		case <-ctx.Done():
+			return false
+		case <-t.C:
+			inProgress(b)
+		}
+	}
+}
+
+// keepAliveInterval is how often messages waiting for an insert are marked
+// in progress: well within the consumer's ack wait.
+func (l *Loader) keepAliveInterval() time.Duration {
+	if ci := l.cons.CachedInfo(); ci != nil && ci.Config.AckWait > 0 {
+		return max(ci.Config.AckWait/3, 100*time.Millisecond)
+	}
+	return 10 * time.Second
+}
+
+func inProgress(b *batch) {
+	for _, m := range b.msgs {
+		_ = m.InProgress()
+	}
+	for _, d := range b.dead {
+		_ = d.msg.InProgress()
+	}
+}
+
+// add decodes one message into b, or sets it aside as a dead letter.
+func (l *Loader) add(b *batch, msg jetstream.Msg) {
+	if b.size() == 0 {
+		b.first = time.Now()
+	}
+	if err := decodeInto(&b.rows, msg.Data()); err != nil {
+		b.dead = append(b.dead, deadMsg{msg: msg, reason: err})
 		return
 	}
-	switch {
-	case d.Listing != nil:
-		l.batch.Listings = append(l.batch.Listings, *d.Listing)
-	case d.Vendor != nil:
-		l.batch.Vendors = append(l.batch.Vendors, *d.Vendor)
-	case d.Capture != nil:
-		l.batch.Captures = append(l.batch.Captures, *d.Capture)
-	case d.Run != nil:
-		l.batch.Runs = append(l.batch.Runs, *d.Run)
-	}
-	if len(l.pending) == 0 {
-		l.first = time.Now()
-	}
-	l.pending = append(l.pending, msg)
+	b.msgs = append(b.msgs, msg)
 }
 
-// deadLetter stores msg with its reason on the dead-letter stream and then
-// terminates it on the event stream. If the dead letter cannot be stored the
-// message is left unacked, to be redelivered: never dropped.
-func (l *Loader) deadLetter(ctx context.Context, msg jetstream.Msg, reason error) {
-	subj := bus.DeadLetterPrefix + "." + msg.Subject()
-	dl := bus.Message{Subject: subj, ID: deadLetterID(msg), Data: msg.Data(),
-		Header: map[string]string{bus.HeaderReason: truncate(reason.Error(), 1024), bus.HeaderSubject: msg.Subject()}}
-	l.log.Warn().Str("subject", msg.Subject()).Err(reason).Msg("dead-lettering message")
-	if err := l.dead.Publish(ctx, []bus.Message{dl}); err != nil {
-		l.log.Error().Err(err).Msg("storing dead letter failed; leaving message for redelivery")
-		_ = msg.NakWithDelay(5 * time.Second)
-		return
-	}
-	l.stats.DeadLetters++
-	if err := msg.Term(); err != nil {
-		l.log.Warn().Err(err).Msg("terminating dead-lettered message")
-	}
-}
-
-func deadLetterID(msg jetstream.Msg) string {
-	if md, err := msg.Metadata(); err == nil {
-		return fmt.Sprintf("dead-%s-%d", md.Stream, md.Sequence.Stream)
-	}
-	return ""
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
-}
-
-// flush inserts the pending batch, retrying with backoff while ctx lives,
-// and acks every message of it only after the insert succeeded.
-func (l *Loader) flush(ctx context.Context) error {
-	if len(l.pending) == 0 {
-		return nil
-	}
+// store inserts b, retrying with backoff while b.ctx lives, and acks every
+// message of it only after the insert succeeded; then it dead-letters b's
+// bad messages. When b.ctx ends first, b's messages stay unacked, to be
+// redelivered.
+func (l *Loader) store(b *batch) {
 	start := time.Now()
+	if len(b.msgs) > 0 {
+		if err := l.retry(b, func(ctx context.Context) error { return l.sinks.Events.Insert(ctx, &b.rows) }); err != nil {
+			return
+		}
+		for _, m := range b.msgs {
+			if err := m.Ack(); err != nil {
+				// The rows are stored; a redelivery collapses by event_id.
+				l.log.Warn().Err(err).Msg("acking message")
+			}
+		}
+		l.count(func(s *Stats) { s.Batches++; s.Loaded += len(b.msgs) })
+		l.log.Info().Int("events", len(b.msgs)).Int("listings", len(b.rows.Listings)).
+			Int("vendors", len(b.rows.Vendors)).Int("captures", len(b.rows.Captures)).
+			Int("runs", len(b.rows.Runs)).Dur("took", time.Since(start)).Msg("batch loaded")
+	}
+	if len(b.dead) > 0 {
+		l.deadLetter(b)
+	}
+}
+
+// retry runs op until it succeeds or b.ctx ends, backing off between
+// attempts and keeping b's messages from being redelivered meanwhile.
+func (l *Loader) retry(b *batch, op func(context.Context) error) error {
 	backoff := 500 * time.Millisecond
 	for attempt := 1; ; attempt++ {
-		err := l.w.Insert(ctx, &l.batch)
+		err := op(b.ctx)
 		if err == nil {
-			break
+			return nil
 		}
-		if ctx.Err() != nil {
-			return ctx.Err()
+		if b.ctx.Err() != nil {
+			l.log.Warn().Err(err).Int("events", len(b.msgs)).Msg("insert abandoned; events stay in the stream for redelivery")
+			return b.ctx.Err()
 		}
-		l.stats.Retries++
-		l.log.Warn().Err(err).Int("events", len(l.pending)).Int("attempt", attempt).
+		l.count(func(s *Stats) { s.Retries++ })
+		l.log.Warn().Err(err).Int("events", len(b.msgs)).Int("attempt", attempt).
 			Dur("backoff", backoff).Msg("insert failed; holding acks and retrying")
-		// Keep unacked messages from being redelivered while we wait.
-		for _, m := range l.pending {
-			_ = m.InProgress()
-		}
-		sleep(ctx, backoff+time.Duration(rand.Int64N(int64(backoff/2))))
+		inProgress(b)
+		sleep(b.ctx, backoff+time.Duration(rand.Int64N(int64(backoff/2))))
 		backoff = min(backoff*2, l.opts.RetryMax)
 	}
-	for _, m := range l.pending {
-		if err := m.Ack(); err != nil {
-			// The rows are stored; a redelivery collapses by event_id.
-			l.log.Warn().Err(err).Msg("acking message")
-		}
-	}
-	l.stats.Batches++
-	l.stats.Loaded += len(l.pending)
-	l.log.Info().Int("events", len(l.pending)).Int("listings", len(l.batch.Listings)).
-		Int("vendors", len(l.batch.Vendors)).Int("captures", len(l.batch.Captures)).
-		Dur("took", time.Since(start)).Msg("batch loaded")
-	l.pending = l.pending[:0]
-	l.batch = warehouse.Batch{}
-	return nil
 }
 
-// finalFlush flushes within a deadline of its own after ctx ended; what it
-// cannot insert stays unacked and is redelivered to the next loader.
-func (l *Loader) finalFlush() error {
-	if len(l.pending) == 0 {
-		return nil
+// deadLetter stores b's bad messages on the dead-letter stream and in the
+// dead-letter table, with their reasons, and then terminates them on the
+// event stream. When either store fails they are left for redelivery (and
+// dead-lettered again then): never dropped.
+func (l *Loader) deadLetter(b *batch) {
+	out := make([]bus.Message, len(b.dead))
+	rows := make([]DeadLetter, len(b.dead))
+	for i, d := range b.dead {
+		rows[i] = newDeadLetter(d.msg, d.reason)
+		out[i] = rows[i].message(d.msg.Data())
+		l.log.Warn().Str("subject", d.msg.Subject()).Uint64("stream_seq", rows[i].StreamSeq).
+			Str("reason", rows[i].Reason).Msg("dead-lettering message")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
 	defer cancel()
-	if err := l.flush(ctx); err != nil {
-		l.log.Warn().Err(err).Int("events", len(l.pending)).Msg("final flush failed; events stay in the stream for redelivery")
+	err := l.sinks.DeadLetters.Publish(ctx, out)
+	if err == nil && l.sinks.DeadTable != nil {
+		err = l.sinks.DeadTable.Record(ctx, rows)
 	}
-	return nil
+	if err != nil {
+		l.log.Error().Err(err).Int("messages", len(b.dead)).Msg("storing dead letters failed; leaving them for redelivery")
+		for _, d := range b.dead {
+			_ = d.msg.NakWithDelay(5 * time.Second)
+		}
+		return
+	}
+	for _, d := range b.dead {
+		if err := d.msg.Term(); err != nil {
+			l.log.Warn().Err(err).Msg("terminating dead-lettered message")
+		}
+	}
+	l.count(func(s *Stats) { s.DeadLetters += len(b.dead) })
 }
 
 func (l *Loader) idle(ctx context.Context) (bool, error) {

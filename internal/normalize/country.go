@@ -285,6 +285,7 @@ type shipping struct {
 	codes      []string // resolved codes, in order, de-duplicated
 	unresolved []string // parts that named no place
 	specials   []string // Special* strings found, in order
+	excluded   []string // codes named after an exclusion marker
 }
 
 // separatorRE splits a list of places.
@@ -313,6 +314,7 @@ func parseShipping(raw string) (shipping, error) {
 	if exclude != "" {
 		out := p.parseList(exclude)
 		in.unresolved = append(in.unresolved, out.unresolved...)
+		in.excluded = out.codes
 		in.codes = slices.DeleteFunc(in.codes, func(c string) bool { return slices.Contains(out.codes, c) })
 	}
 	return in, nil
@@ -395,6 +397,10 @@ func (p *places) resolve(part string, sh *shipping) bool {
 		sh.special(sp)
 		return true
 	}
+	// "Germany only", "UK only": the place without the "only".
+	if trimmed, ok := strings.CutSuffix(k, " only"); ok && trimmed != "" {
+		return p.resolve(trimmed, sh)
+	}
 	return false
 }
 
@@ -425,4 +431,43 @@ func Countries(raw string) ([]string, bool) {
 		return nil, false
 	}
 	return sh.codes, len(sh.unresolved) == 0 && len(sh.specials) == 0 && len(sh.codes) > 0
+}
+
+// ShipsTo is a parsed ships-to text.
+type ShipsTo struct {
+	// Codes are the countries named, regions expanded, exclusions removed,
+	// in order, de-duplicated. "Worldwide" adds none: see Worldwide.
+	Codes []string
+	// Worldwide is set when the text says the vendor ships worldwide
+	// ("Worldwide", "WW", "International", "Global"); Codes then holds only
+	// countries named beside it.
+	Worldwide bool
+	// Excluded are the countries named after an exclusion marker
+	// ("Worldwide except USA, Australia" excludes US and AU).
+	Excluded []string
+	// Specials are the other shipping terms found: SpecialUnknown,
+	// SpecialDigital, SpecialDomestic.
+	Specials []string
+	// Unresolved are the parts of the text that named no place.
+	Unresolved []string
+}
+
+// Shipping reads a ships-to text as Countries does and says what it could
+// not express as codes: "Worldwide except USA" is Worldwide with US
+// Excluded and no Codes; "Europe except UK" is the European codes without
+// GB, with GB Excluded.
+func Shipping(raw string) ShipsTo {
+	sh, err := parseShipping(raw)
+	if err != nil {
+		return ShipsTo{Unresolved: []string{cut(strings.TrimSpace(raw), 64)}}
+	}
+	st := ShipsTo{Codes: sh.codes, Excluded: sh.excluded, Unresolved: sh.unresolved}
+	for _, sp := range sh.specials {
+		if sp == SpecialWorldwide {
+			st.Worldwide = true
+		} else {
+			st.Specials = append(st.Specials, sp)
+		}
+	}
+	return st
 }

@@ -140,3 +140,38 @@ func FuzzCountries(f *testing.F) {
 		}
 	})
 }
+
+func TestShippingExported(t *testing.T) {
+	tests := []struct {
+		raw  string
+		want ShipsTo
+	}{
+		{"Worldwide", ShipsTo{Worldwide: true}},
+		{"Worldwide except USA, Australia", ShipsTo{Worldwide: true, Excluded: []string{"US", "AU"}}},
+		{"Ships worldwide", ShipsTo{Worldwide: true}},
+		{"Germany only", ShipsTo{Codes: []string{"DE"}}},
+		{"Scandinavia", ShipsTo{Codes: []string{"DK", "NO", "SE"}}},
+		{"North America", ShipsTo{Codes: []string{"CA", "US"}}},
+		{"Europe excluding Russia", ShipsTo{Codes: nil, Excluded: []string{"RU"}}},
+		{"EU, Digital", ShipsTo{Codes: nil, Specials: []string{SpecialDigital}}},
+		{"Germany, Mordor", ShipsTo{Codes: []string{"DE"}, Unresolved: []string{"Mordor"}}},
+	}
+	for _, tt := range tests {
+		got := Shipping(tt.raw)
+		if tt.raw == "Europe excluding Russia" {
+			if len(got.Codes) != 51 || contains(got.Codes, "RU") || !reflect.DeepEqual(got.Excluded, tt.want.Excluded) {
+				t.Errorf("Shipping(%q) = %+v", tt.raw, got)
+			}
+			continue
+		}
+		if tt.raw == "EU, Digital" {
+			if len(got.Codes) != 27 || !reflect.DeepEqual(got.Specials, tt.want.Specials) || got.Worldwide {
+				t.Errorf("Shipping(%q) = %+v", tt.raw, got)
+			}
+			continue
+		}
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("Shipping(%q) = %+v, want %+v", tt.raw, got, tt.want)
+		}
+	}
+}

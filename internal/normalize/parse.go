@@ -1,11 +1,3 @@
-// Package normalize turns the raw text of extracted records into typed,
-// bounded values: money, countries and shipping regions, counts, ratings,
-// PGP fingerprints, dates and yes/no flags; and turns a pipeline.Record into
-// an event.Listing or event.Vendor.
-//
-// Every function is pure and deterministic. A value that does not parse is
-// an error wrapping ErrUnparsable; record conversion never drops a record:
-// it keeps the raw text, leaves the normalized field empty and flags it.
 package normalize
 
 import (
@@ -18,8 +10,6 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/counternet/counternet/internal/event"
 )
 
 // ErrUnparsable marks raw text a parser could not read; every parse error
@@ -134,40 +124,6 @@ var currencyWords = map[string]string{
 	"bitcoin": "BTC", "bitcoins": "BTC", "monero": "XMR", "litecoin": "LTC", "ethereum": "ETH",
 }
 
-// Money reads a price: an amount with a currency code, name or sign before
-// or after it ("USD 45.00", "$45.00", "45.00 USD", "€ 45,00", "£12",
-// "0.0012 BTC", "฿0.0012", "1,234.56 USD", "1.234,56 €"). The first amount
-// that carries a currency wins. The currency is an ISO 4217 code or a crypto
-// ticker, upper case; Raw keeps the text as given. An amount without a
-// currency is an error.
-func Money(raw string) (event.Money, error) {
-	s := strings.TrimSpace(raw)
-	m := event.Money{Raw: s}
-	if len(s) > maxInput {
-		return m, unparsable("price", raw, "too long")
-	}
-	locs := numRE.FindAllStringIndex(s, -1)
-	if len(locs) == 0 {
-		return m, unparsable("price", raw, "no amount")
-	}
-	for _, loc := range locs {
-		cur := currencyBefore(s[:loc[0]])
-		if cur == "" {
-			cur = currencyAfter(s[loc[1]:])
-		}
-		if cur == "" {
-			continue
-		}
-		v, err := number(s[loc[0]:loc[1]], false)
-		if err != nil {
-			return m, unparsable("price", raw, err.Error())
-		}
-		m.Amount, m.Currency = v, cur
-		return m, nil
-	}
-	return m, unparsable("price", raw, "no currency next to the amount")
-}
-
 func currencyBefore(pre string) string {
 	pre = strings.TrimRightFunc(pre, unicode.IsSpace)
 	for _, cs := range currencySymbols {
@@ -192,28 +148,35 @@ func currencyBefore(pre string) string {
 	return currencyWords[strings.ToLower(pre[i:])]
 }
 
-func currencyAfter(post string) string {
-	post = strings.TrimLeftFunc(post, unicode.IsSpace)
+// currencyAfter reads a currency sign, code or name at the start of post
+// (after spaces) and returns its code and the bytes it took, spaces
+// included; "" when there is none.
+func currencyAfter(post string) (string, int) {
+	trimmed := strings.TrimLeftFunc(post, unicode.IsSpace)
+	skip := len(post) - len(trimmed)
 	for _, cs := range currencySymbols {
-		if strings.HasPrefix(post, cs.sym) {
+		if strings.HasPrefix(trimmed, cs.sym) {
 			if isLetters(cs.sym) {
-				r, _ := utf8.DecodeRuneInString(post[len(cs.sym):])
+				r, _ := utf8.DecodeRuneInString(trimmed[len(cs.sym):])
 				if unicode.IsLetter(r) {
 					continue
 				}
 			}
-			return cs.code
+			return cs.code, skip + len(cs.sym)
 		}
 	}
 	i := 0
-	for i < len(post) {
-		r, size := utf8.DecodeRuneInString(post[i:])
+	for i < len(trimmed) {
+		r, size := utf8.DecodeRuneInString(trimmed[i:])
 		if !unicode.IsLetter(r) {
 			break
 		}
 		i += size
 	}
-	return currencyWords[strings.ToLower(post[:i])]
+	if code := currencyWords[strings.ToLower(trimmed[:i])]; code != "" {
+		return code, skip + i
+	}
+	return "", 0
 }
 
 func isLetters(s string) bool {

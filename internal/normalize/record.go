@@ -1,6 +1,7 @@
 package normalize
 
 import (
+	"errors"
 	"math"
 	"regexp"
 	"slices"
@@ -111,17 +112,47 @@ func clean(raw string) string {
 
 func isControl(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }
 
+// Parser names this package reads beside those pipeline lists: "pgp" (an
+// armored public key block), "crypto" (text searched for crypto
+// addresses) and "quantity" (an amount with its unit, "3.5 g", "10 pills").
+const (
+	ParserPGP      = "pgp"
+	ParserCrypto   = "crypto"
+	ParserQuantity = "quantity"
+)
+
 // Listing turns an extracted listing record into a listing event. Each
 // field is normalized by its parser; raw text is kept where the event has
-// room for it (price.raw, ships_from_raw, ships_to_raw); a field that does
-// not normalize is left empty and named in Flags ("price", "ships_from");
-// text over its bound is cut on a character boundary and flagged
-// ("title:truncated"). price_usd comes from a price_usd field when the
-// record has one, else from converting the price with rates ("price_usd"
-// is flagged when no rate is known). A shipping term that names no country
-// list is flagged "ships_to:worldwide", "ships_to:unknown",
-// "ships_to:digital"; "domestic" resolves to ships_from when it is known.
-// The record is never dropped; Listing calls Finalize.
+// room for it (price.raw, category_raw, ships_from_raw, ships_to_raw); a
+// field that does not normalize is left empty and named in Flags ("price",
+// "ships_from"); text over its bound is cut on a character boundary and
+// flagged ("title:truncated"). The record is never dropped; Listing calls
+// Finalize.
+//
+//   - price: Money; with no currency on the page the price stays empty and
+//     is flagged, unless the record has a "currency" field (a site-file
+//     default). A price stated per unit ("30 EUR/g") is flagged
+//     "price:per_unit" and turned into the price of the listing's quantity
+//     when that is in the same unit; with no quantity the listing is taken
+//     to offer one such unit.
+//   - price_usd: a price_usd field when the record has one, else the price
+//     converted with rates, after a rate the page states in a "rate" field
+//     ("1 BTC = 95,000 USD", see Rate) is added to them. With no usable
+//     rate price_usd stays 0 and is flagged "price_usd"; no rate is ever
+//     assumed.
+//   - quantity and unit: from the quantity and unit fields (Quantity,
+//     UnitCode) or, when the record has no quantity field, from the title;
+//     always in grams, millilitres or units (unit "g", "ml", "unit"). An
+//     unknown unit word is kept lower-cased and flagged "unit".
+//   - category: the taxonomy code of the breadcrumb and title
+//     (CategoryOf); unmapped, the raw breadcrumb is kept and "category"
+//     flagged.
+//   - ships_to: a shipping term that names no country list is flagged
+//     "ships_to:worldwide", "ships_to:unknown", "ships_to:digital";
+//     exclusions ("Worldwide except USA") are flagged "ships_to:except";
+//     "domestic" resolves to ships_from when it is known.
+//   - crypto addresses: every valid address in any field (CryptoAddresses);
+//     a field with the "crypto" parser holding none is flagged.
 func Listing(rec pipeline.Record, prov event.Provenance, rates Rates) event.Listing {
 	var fl flags
 	fs := fields{rec: rec, flags: &fl}
@@ -135,38 +166,52 @@ func Listing(rec pipeline.Record, prov event.Provenance, rates Rates) event.List
 	l.Description = fs.text("description", event.MaxDescription)
 	l.CategoryRaw = fs.text("category", event.MaxText)
 	l.Vendor = fs.text("vendor", event.MaxText)
-	l.Unit = fs.text("unit", event.MaxText)
+	if code, ok := CategoryOf(l.CategoryRaw, l.Title); ok {
+		l.Category = code
+	} else if l.CategoryRaw != "" || l.Title != "" {
+		fl.add("category")
+	}
 
+	var per PerUnit
 	if raw, _, ok := fs.get("price"); ok {
-		m, err := Money(raw)
+		m, p, err := MoneyPer(raw)
 		m.Raw = fs.bound("price", m.Raw, event.MaxText)
+		if errors.Is(err, ErrNoCurrency) {
+			if cur, _, ok := fs.get("currency"); ok && currencyCode(cur) != "" {
+				m.Currency, err = currencyCode(cur), nil
+			}
+		}
 		if err != nil {
 			fl.add("price")
 			m = event.Money{Raw: m.Raw}
+		} else {
+			per = p
 		}
 		l.Price = m
 	}
-	l.PriceUSD = listingUSD(fs, l.Price, rates)
 
-	if raw, parser, ok := fs.get("quantity"); ok {
-		var q float64
-		var err error
-		if parser == pipeline.ParserInt {
-			var n int64
-			n, err = Int(raw)
-			q = float64(n)
-		} else {
-			q, err = Float(raw)
-		}
-		if err != nil || q < 0 {
-			fl.add("quantity")
-		} else {
-			l.Quantity = q
-			if l.Unit == "" {
-				l.Unit = unitAfterNumber(raw)
-			}
+	l.Quantity, l.Unit = listingQuantity(fs, l.Title)
+	if per.Unit != "" {
+		fl.add("price:per_unit")
+		switch {
+		case l.Quantity == 0 && (l.Unit == "" || l.Unit == per.Unit):
+			l.Quantity, l.Unit = per.Quantity, per.Unit
+		case l.Unit == per.Unit && per.Quantity > 0:
+			l.Price.Amount = math.Round(l.Price.Amount*l.Quantity/per.Quantity*1e8) / 1e8
 		}
 	}
+
+	if raw, _, ok := fs.get("rate"); ok {
+		x, err := Rate(raw)
+		if err != nil {
+			fl.add("rate")
+		} else if r, ok := rates.With(x); ok {
+			rates = r
+		} else {
+			fl.add("rate")
+		}
+	}
+	l.PriceUSD = listingUSD(fs, l.Price, rates)
 
 	if raw, _, ok := fs.get("ships_from"); ok {
 		l.ShipsFromRaw = fs.bound("ships_from_raw", raw, event.MaxText)
@@ -199,9 +244,84 @@ func Listing(rec pipeline.Record, prov event.Provenance, rates Rates) event.List
 			fl.add("escrow")
 		}
 	}
+	l.Crypto = recordCrypto(fs)
 	l.Flags = fl
 	l.Finalize()
 	return l
+}
+
+// currencyCode reads a currency named alone ("EUR", "€", "bitcoin").
+func currencyCode(raw string) string {
+	if code, n := currencyAfter(raw); code != "" && strings.TrimSpace(raw[n:]) == "" {
+		return code
+	}
+	return ""
+}
+
+// listingQuantity reads quantity and unit from the quantity and unit
+// fields, or from the title when there is no quantity field.
+func listingQuantity(fs fields, title string) (float64, string) {
+	unitRaw := fs.text("unit", event.MaxText)
+	unitCode, factor, unitOK := UnitCode(unitRaw)
+	raw, parser, ok := fs.get("quantity")
+	if !ok {
+		if q, u, err := Quantity(title); err == nil {
+			return q, u
+		}
+		if unitRaw == "" {
+			return 0, ""
+		}
+		if !unitOK {
+			fs.flags.add("unit")
+			return 0, strings.ToLower(unitRaw)
+		}
+		return 0, unitCode
+	}
+	if q, u, err := Quantity(raw); err == nil {
+		return q, u
+	}
+	var q float64
+	var err error
+	if parser == pipeline.ParserInt {
+		var n int64
+		n, err = Int(raw)
+		q = float64(n)
+	} else {
+		q, err = Float(raw)
+	}
+	if err != nil || !(q > 0) {
+		fs.flags.add("quantity")
+		return 0, ""
+	}
+	switch {
+	case unitOK:
+		return roundQty(q * factor), unitCode
+	case unitRaw != "":
+		fs.flags.add("unit")
+		return q, strings.ToLower(unitRaw)
+	}
+	fs.flags.add("unit")
+	return q, ""
+}
+
+// recordCrypto collects the valid crypto addresses of every field, fields
+// in name order; a field with the crypto parser that holds none is
+// flagged.
+func recordCrypto(fs fields) []event.CryptoAddress {
+	var out []event.CryptoAddress
+	for _, name := range fieldNames(fs.rec) {
+		raw, parser, _ := fs.get(name)
+		found := CryptoAddresses(raw)
+		if parser == ParserCrypto && len(found) == 0 {
+			fs.flags.add(name)
+		}
+		for _, a := range found {
+			if !slices.Contains(out, a) && len(out) < maxAddresses {
+				out = append(out, a)
+			}
+		}
+	}
+	return out
 }
 
 func listingUSD(fs fields, price event.Money, rates Rates) float64 {
@@ -250,26 +370,13 @@ func shipsTo(raw, shipsFrom string, fl *flags) []string {
 		}
 		fl.add("ships_to:" + sp)
 	}
+	if len(sh.excluded) > 0 && slices.Contains(sh.specials, SpecialWorldwide) {
+		fl.add("ships_to:except")
+	}
 	if len(sh.unresolved) > 0 {
 		fl.add("ships_to")
 	}
 	return codes
-}
-
-var unitRE = regexp.MustCompile(`^\s*([a-zA-Zµ]{1,6})\b`)
-
-// unitAfterNumber returns the unit written right after the first number
-// ("10g" -> "g", "5 pills" -> "pills"), lower case, or "".
-func unitAfterNumber(raw string) string {
-	loc := numRE.FindStringIndex(raw)
-	if loc == nil {
-		return ""
-	}
-	m := unitRE.FindStringSubmatch(raw[loc[1]:])
-	if m == nil {
-		return ""
-	}
-	return strings.ToLower(m[1])
 }
 
 // listRE splits comma-style lists of payment methods and contacts.
@@ -322,10 +429,15 @@ func paymentMethods(fs fields, raw string) []string {
 
 // Vendor turns an extracted vendor record into a vendor event, with the
 // same rules as Listing: fields that do not normalize are left empty and
-// flagged ("rating", "sales", "joined", "ships_from", "pgp_fingerprint"),
-// text is bounded, the record is never dropped. pgp_fingerprint may hold
-// several fingerprints separated by , ; | or newlines. profile_url defaults
-// to the page URL. Vendor calls Finalize.
+// flagged ("rating", "sales", "joined", "ships_from", "pgp_fingerprint",
+// "pgp"), text is bounded, the record is never dropped. pgp_fingerprint may
+// hold several fingerprints separated by , ; | or newlines; a "pgp" field
+// (or any field with the pgp parser) holds armored public key blocks whose
+// fingerprints are added (PGPKeys). Contacts are the items of the contacts
+// field, each written "kind:handle" when Contacts recognises it and kept
+// as written otherwise, then the handles Contacts finds in the other
+// fields. Crypto addresses are taken from every field. profile_url
+// defaults to the page URL. Vendor calls Finalize.
 func Vendor(rec pipeline.Record, prov event.Provenance) event.Vendor {
 	var fl flags
 	fs := fields{rec: rec, flags: &fl}
@@ -348,6 +460,21 @@ func Vendor(rec pipeline.Record, prov event.Provenance) event.Vendor {
 			}
 			if !slices.Contains(v.PGPFingerprints, fp) {
 				v.PGPFingerprints = append(v.PGPFingerprints, fp)
+			}
+		}
+	}
+	for _, name := range fieldNames(rec) {
+		raw, parser, _ := fs.get(name)
+		if name != "pgp" && parser != ParserPGP {
+			continue
+		}
+		keys, err := PGPKeys(raw)
+		if err != nil {
+			fl.add(name)
+		}
+		for _, k := range keys {
+			if !slices.Contains(v.PGPFingerprints, k.Fingerprint) {
+				v.PGPFingerprints = append(v.PGPFingerprints, k.Fingerprint)
 			}
 		}
 	}
@@ -390,10 +517,44 @@ func Vendor(rec pipeline.Record, prov event.Provenance) event.Vendor {
 			fl.add("ships_from")
 		}
 	}
-	if raw, _, ok := fs.get("contacts"); ok {
-		v.Contacts = splitList(fs, "contacts", raw)
-	}
+	v.Contacts = vendorContacts(fs)
+	v.Crypto = recordCrypto(fs)
 	v.Flags = fl
 	v.Finalize()
 	return v
+}
+
+func fieldNames(rec pipeline.Record) []string {
+	names := make([]string, 0, len(rec.Fields))
+	for name := range rec.Fields {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+func vendorContacts(fs fields) []string {
+	var out []string
+	if raw, _, ok := fs.get("contacts"); ok {
+		for _, item := range splitList(fs, "contacts", raw) {
+			if c := Contacts(item); len(c) == 1 {
+				item = c[0]
+			}
+			if !slices.Contains(out, item) {
+				out = append(out, item)
+			}
+		}
+	}
+	for _, name := range fieldNames(fs.rec) {
+		if name == "contacts" {
+			continue
+		}
+		raw, _, _ := fs.get(name)
+		for _, c := range Contacts(raw) {
+			if !slices.Contains(out, c) && len(out) < maxListItems {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package normalize
 
 import (
+	"math"
 	"os"
 	"reflect"
 	"strings"
@@ -52,6 +53,7 @@ func TestListing(t *testing.T) {
 		ListingID:      "abc123",
 		Title:          "Cocaine 97% pure 5g",
 		CategoryRaw:    "Drugs > Stimulants",
+		Category:       CategoryCocaine,
 		Vendor:         "snowman",
 		Price:          event.Money{Amount: 45, Currency: "EUR", Raw: "€ 45,00"},
 		PriceUSD:       49.5,
@@ -101,7 +103,7 @@ func TestListingFlags(t *testing.T) {
 	if l.ShipsFrom != "" || l.ShipsFromRaw != "Mordor" || !reflect.DeepEqual(l.ShipsTo, []string{"DE"}) || l.ShipsToRaw != "Germany, Gondor" {
 		t.Errorf("shipping = %q %q %v %q", l.ShipsFrom, l.ShipsFromRaw, l.ShipsTo, l.ShipsToRaw)
 	}
-	wantFlags := []string{"title:truncated", "price", "quantity", "ships_from", "ships_to", "escrow"}
+	wantFlags := []string{"title:truncated", "category", "price", "quantity", "ships_from", "ships_to", "escrow"}
 	if !reflect.DeepEqual(l.Flags, wantFlags) {
 		t.Errorf("flags = %v, want %v", l.Flags, wantFlags)
 	}
@@ -184,6 +186,100 @@ func TestVendor(t *testing.T) {
 	wantFlags := []string{"pgp_fingerprint", "rating", "sales", "joined", "ships_from"}
 	if !reflect.DeepEqual(bad.Flags, wantFlags) || bad.ProfileURL != "http://h/v/x" || bad.Rating != 0 {
 		t.Errorf("flags = %v, want %v; profile %q", bad.Flags, wantFlags, bad.ProfileURL)
+	}
+}
+
+func TestListingNormalized(t *testing.T) {
+	ltc := "LTuoeY6RBHV3n3cfhXVVTbJbxzxnXs9ofm"
+	tests := []struct {
+		name     string
+		rec      pipeline.Record
+		qty      float64
+		unit     string
+		price    event.Money
+		usd      float64
+		category string
+		crypto   []event.CryptoAddress
+		flags    []string
+	}{
+		{name: "quantity from title", rec: rec("listing", "listing_id", "1", "title", "250 GRAM Amnesia Haze", "price", "$1,200"),
+			qty: 250, unit: UnitGram, price: event.Money{Amount: 1200, Currency: "USD", Raw: "$1,200"}, usd: 1200, category: CategoryCannabis},
+		{name: "count times dose", rec: rec("listing", "listing_id", "1", "title", "20 x 2mg Xanax bars", "category", "Benzos"),
+			qty: 20, unit: UnitCount, category: CategorySedative},
+		{name: "quantity and unit fields", rec: rec("listing", "listing_id", "1", "title", "Speed", "quantity:float", "1.5", "unit", "kg"),
+			qty: 1500, unit: UnitGram, category: CategoryATS},
+		{name: "quantity parser", rec: rec("listing", "listing_id", "1", "title", "LSD", "quantity:quantity", "10 blotters"),
+			qty: 10, unit: UnitCount, category: CategoryPsychedelic},
+		{name: "unknown unit", rec: rec("listing", "listing_id", "1", "title", "MDMA", "quantity", "3", "unit", "bags"),
+			qty: 3, unit: "bags", category: CategoryATS, flags: []string{"unit"}},
+		{name: "per gram with quantity", rec: rec("listing", "listing_id", "1", "title", "3.5g Cocaine", "price", "30 EUR/g"),
+			qty: 3.5, unit: UnitGram, price: event.Money{Amount: 105, Currency: "EUR", Raw: "30 EUR/g"}, usd: 115.5, category: CategoryCocaine,
+			flags: []string{"price:per_unit"}},
+		{name: "per gram alone", rec: rec("listing", "listing_id", "1", "title", "Cocaine", "price", "30 EUR/g"),
+			qty: 1, unit: UnitGram, price: event.Money{Amount: 30, Currency: "EUR", Raw: "30 EUR/g"}, usd: 33, category: CategoryCocaine,
+			flags: []string{"price:per_unit"}},
+		{name: "page rate", rec: rec("listing", "listing_id", "1", "title", "Heroin 1g", "price", "0.3105 XMR", "rate", "1 XMR = $150.00"),
+			qty: 1, unit: UnitGram, price: event.Money{Amount: 0.3105, Currency: "XMR", Raw: "0.3105 XMR"}, usd: 46.575, category: CategoryOpioid},
+		{name: "no rate", rec: rec("listing", "listing_id", "1", "title", "Heroin 1g", "price", "0.2211 LTC"),
+			qty: 1, unit: UnitGram, price: event.Money{Amount: 0.2211, Currency: "LTC", Raw: "0.2211 LTC"}, category: CategoryOpioid,
+			flags: []string{"price_usd"}},
+		{name: "bad rate", rec: rec("listing", "listing_id", "1", "title", "Heroin 1g", "price", "0.2211 LTC", "rate", "rates vary"),
+			qty: 1, unit: UnitGram, price: event.Money{Amount: 0.2211, Currency: "LTC", Raw: "0.2211 LTC"}, category: CategoryOpioid,
+			flags: []string{"rate", "price_usd"}},
+		{name: "no currency, site default", rec: rec("listing", "listing_id", "1", "title", "x", "price", "1.234,56", "currency", "€"),
+			price: event.Money{Amount: 1234.56, Currency: "EUR", Raw: "1.234,56"}, usd: 1358.016, flags: []string{"category"}},
+		{name: "no currency", rec: rec("listing", "listing_id", "1", "title", "x", "price", "1,234.56"),
+			price: event.Money{Raw: "1,234.56"}, flags: []string{"category", "price"}},
+		{name: "crypto in description", rec: rec("listing", "listing_id", "1", "title", "Weed", "description", "Pay direct: "+ltc+" or 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb"),
+			category: CategoryCannabis, crypto: []event.CryptoAddress{{Chain: ChainLitecoin, Address: ltc}}},
+		{name: "crypto field", rec: rec("listing", "listing_id", "1", "title", "Weed", "btc:crypto", "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb"),
+			category: CategoryCannabis, flags: []string{"btc"}},
+		{name: "unmapped category", rec: rec("listing", "listing_id", "1", "title", "Mystery box", "category", "Other"),
+			flags: []string{"category"}},
+		{name: "worldwide except", rec: rec("listing", "listing_id", "1", "title", "Weed", "ships_to", "Worldwide except USA"),
+			category: CategoryCannabis, flags: []string{"ships_to:worldwide", "ships_to:except"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := Listing(tt.rec, prov, rates)
+			if l.Quantity != tt.qty || l.Unit != tt.unit || l.Price != tt.price || math.Abs(l.PriceUSD-tt.usd) > 1e-9 ||
+				l.Category != tt.category || !reflect.DeepEqual(l.Crypto, tt.crypto) || !reflect.DeepEqual(l.Flags, tt.flags) {
+				t.Errorf("got qty %v %q price %+v usd %v category %q crypto %v flags %v\nwant qty %v %q price %+v usd %v category %q crypto %v flags %v",
+					l.Quantity, l.Unit, l.Price, l.PriceUSD, l.Category, l.Crypto, l.Flags,
+					tt.qty, tt.unit, tt.price, tt.usd, tt.category, tt.crypto, tt.flags)
+			}
+			if err := l.Validate(); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}
+
+func TestVendorKeysAndContacts(t *testing.T) {
+	ed := readKey(t, "pgp_ed25519.asc")
+	xmr := "49Xgwx3RfyV3ZMEVyrUNuUMzgQ1WHjkWL5T6Xk7QaTszggbtPbRPEkZQau9yACYEmUCHPNrU2MBdnJf4s4xLK5AyLDP5ucd"
+	v := Vendor(rec("vendor",
+		"handle", "snowman",
+		"pgp", "My key:\n"+strings.Join(strings.Fields(ed), " "),
+		"pgp_fingerprint", "607E 7810 DC73 BB92 FDC5 BFA6 3ECF 55EB D6CF 2AFA",
+		"contacts", "Wickr: Snowman_UK, snowman@dnmx.example",
+		"description", "Tips in XMR "+xmr+". Backup: Telegram @snowman_backup",
+	), prov)
+	if want := []string{rsaKey.Fingerprint, edKey.Fingerprint}; !reflect.DeepEqual(v.PGPFingerprints, want) {
+		t.Errorf("fingerprints = %v, want %v", v.PGPFingerprints, want)
+	}
+	if want := []string{"wickr:snowman_uk", "snowman@dnmx.example", "telegram:snowman_backup"}; !reflect.DeepEqual(v.Contacts, want) {
+		t.Errorf("contacts = %v, want %v", v.Contacts, want)
+	}
+	if want := []event.CryptoAddress{{Chain: ChainMonero, Address: xmr}}; !reflect.DeepEqual(v.Crypto, want) {
+		t.Errorf("crypto = %v, want %v", v.Crypto, want)
+	}
+	if len(v.Flags) != 0 {
+		t.Errorf("flags = %v", v.Flags)
+	}
+	bad := Vendor(rec("vendor", "handle", "x", "pgp", pgpBegin+"\n\nbroken\n"+pgpEnd), prov)
+	if !reflect.DeepEqual(bad.Flags, []string{"pgp"}) || bad.PGPFingerprints != nil {
+		t.Errorf("bad key: flags %v fingerprints %v", bad.Flags, bad.PGPFingerprints)
 	}
 }
 

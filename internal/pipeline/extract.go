@@ -5,9 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"sort"
 	"strings"
 
-	"github.com/PuerkitoBio/goquery"
+	"github.com/andybalholm/cascadia"
 	"golang.org/x/net/html"
 )
 
@@ -32,6 +33,19 @@ type Result struct {
 	// Misses are fields (or items) whose selectors matched nothing: a
 	// health signal that the layout may have changed.
 	Misses []Miss `json:"misses"`
+	// Stats count, per record type and field, the items on the page and
+	// those where the field's selector matched (a default does not count);
+	// Field "" is the item selector (Items 1, Matched 1 when it matched
+	// anything). Health adds them up over a run.
+	Stats []FieldStat `json:"stats"`
+}
+
+// FieldStat is how often one field's selector matched on one page.
+type FieldStat struct {
+	Record  string `json:"record"`
+	Field   string `json:"field,omitempty"`
+	Items   int    `json:"items"`
+	Matched int    `json:"matched"`
 }
 
 // Link is a page to fetch: an absolute URL on the host of the page it was
@@ -43,8 +57,13 @@ type Link struct {
 
 // Record is one extracted record, its fields still raw text.
 type Record struct {
-	// Type is RecordListing or RecordVendor.
+	// Type is RecordListing, RecordVendor, RecordPost or RecordThread.
 	Type string `json:"type"`
+	// URL is the page the record was extracted from.
+	URL string `json:"url,omitempty"`
+	// Partial is set for records of a rule marked partial (grid tiles):
+	// Merge lets a full record of the same key win on conflicts.
+	Partial bool `json:"partial,omitempty"`
 	// Fields holds the fields that matched (or have a default), by name.
 	Fields map[string]Field `json:"fields"`
 }
@@ -94,21 +113,20 @@ func (s *Site) Extract(pageKind, pageURL string, body []byte) (*Result, error) {
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
 		return nil, fmt.Errorf("extracting %s page of %s from %q: %w", pageKind, s.ID(), pageURL, ErrBadPageURL)
 	}
-	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(body))
+	doc, err := html.Parse(bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("parsing %s page of %s: %w", pageKind, s.ID(), err)
 	}
-	res := &Result{Records: []Record{}, Links: []Link{}, Next: []Link{}, Misses: []Miss{}}
+	res := &Result{Records: []Record{}, Links: []Link{}, Next: []Link{}, Misses: []Miss{}, Stats: []FieldStat{}}
 	if pg == nil {
 		return res, nil
 	}
-	order := documentOrder(doc.Nodes[0])
 	if pg.Next != nil {
-		res.Next = links(doc.Selection, base, order, []LinkRule{*pg.Next})
+		res.Next = links(doc, base, []LinkRule{*pg.Next})
 	}
-	res.Links = links(doc.Selection, base, order, pg.Follow)
+	res.Links = links(doc, base, pg.Follow)
 	for i := range pg.Records {
-		extractRecords(res, doc.Selection, pageURL, &pg.Records[i])
+		extractRecords(res, doc, pageURL, &pg.Records[i])
 	}
 	return res, nil
 }
@@ -135,21 +153,30 @@ type linkMatch struct {
 // links applies link rules and returns their resolved, same-host,
 // de-duplicated URLs in document order (the first rule wins for a node or
 // URL matched twice).
-func links(doc *goquery.Selection, base *url.URL, order map[*html.Node]int, rules []LinkRule) []Link {
+func links(doc *html.Node, base *url.URL, rules []LinkRule) []Link {
 	var matches []linkMatch
 	seenNode := map[*html.Node]bool{}
+	ruleHits := 0
 	for i := range rules {
 		r := &rules[i]
-		for _, n := range doc.FindMatcher(r.sel).Nodes {
+		nodes := cascadia.QueryAll(doc, r.sel)
+		if len(nodes) > 0 {
+			ruleHits++
+		}
+		for _, n := range nodes {
 			if !seenNode[n] {
 				seenNode[n] = true
 				matches = append(matches, linkMatch{n, r})
 			}
 		}
 	}
-	// Stable insertion sort by document order keeps rule order for ties;
-	// match counts are small.
-	sortMatches(matches, order)
+	// Each rule's matches are in document order already; only matches of
+	// several rules need numbering the tree. The stable sort keeps rule
+	// order for ties.
+	if ruleHits > 1 {
+		order := documentOrder(doc)
+		sort.SliceStable(matches, func(i, j int) bool { return order[matches[i].node] < order[matches[j].node] })
+	}
 	out := []Link{}
 	seenURL := map[string]bool{}
 	for _, m := range matches {
@@ -167,20 +194,17 @@ func links(doc *goquery.Selection, base *url.URL, order map[*html.Node]int, rule
 	return out
 }
 
-func sortMatches(ms []linkMatch, order map[*html.Node]int) {
-	for i := 1; i < len(ms); i++ {
-		for j := i; j > 0 && order[ms[j].node] < order[ms[j-1].node]; j-- {
-			ms[j], ms[j-1] = ms[j-1], ms[j]
-		}
-	}
-}
-
 // resolve makes raw absolute against base and keeps it only when it is an
 // http(s) URL on base's host. The fragment and any user info are dropped.
 func resolve(base *url.URL, raw string) (string, bool) {
 	raw = strings.TrimSpace(raw)
 	if raw == "" || strings.HasPrefix(raw, "#") {
 		return "", false
+	}
+	if plainPath(raw) && base.User == nil && base.Opaque == "" {
+		// The common case, a root-relative path of plain characters,
+		// resolves to the same string url.ResolveReference would give.
+		return base.Scheme + "://" + base.Host + raw, true
 	}
 	ref, err := url.Parse(raw)
 	if err != nil {
@@ -194,6 +218,29 @@ func resolve(base *url.URL, raw string) (string, bool) {
 	return u.String(), true
 }
 
+// plainPath reports whether raw is a root-relative path (with an optional
+// query) of characters that URL parsing and printing leave unchanged and
+// without dot segments.
+func plainPath(raw string) bool {
+	if len(raw) < 1 || raw[0] != '/' || strings.HasPrefix(raw, "//") {
+		return false
+	}
+	path, _, _ := strings.Cut(raw, "?")
+	if strings.Contains(path, "/.") {
+		return false
+	}
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("/-_.~?=&+,;:@!$*", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 func attr(n *html.Node, name string) (string, bool) {
 	for _, a := range n.Attr {
 		if a.Namespace == "" && a.Key == name {
@@ -203,24 +250,52 @@ func attr(n *html.Node, name string) (string, bool) {
 	return "", false
 }
 
-func extractRecords(res *Result, doc *goquery.Selection, pageURL string, r *RecordRule) {
-	items := doc
+func extractRecords(res *Result, doc *html.Node, pageURL string, r *RecordRule) {
+	items := []*html.Node{doc}
 	if r.item != nil {
-		items = doc.FindMatcher(r.item)
-		if items.Length() == 0 {
+		items = cascadia.QueryAll(doc, r.item)
+		hit := 0
+		if len(items) > 0 {
+			hit = 1
+		}
+		res.Stats = append(res.Stats, FieldStat{Record: r.Type, Items: 1, Matched: hit})
+		if len(items) == 0 {
 			res.Misses = append(res.Misses, Miss{Record: r.Type})
 			return
 		}
 	}
+	stats := make([]FieldStat, len(r.names))
+	for k, name := range r.names {
+		stats[k] = FieldStat{Record: r.Type, Field: name, Items: len(items)}
+	}
+	// Fields scoped to the page are the same for every item: extract once.
+	var pageVals map[string]fieldResult
+	for _, name := range r.names {
+		if f := r.Fields[name]; f.Scope == "page" {
+			if pageVals == nil {
+				pageVals = map[string]fieldResult{}
+			}
+			raw, ok := fieldValue(doc, pageURL, f)
+			pageVals[name] = fieldResult{raw, ok}
+		}
+	}
 	key := naturalKeys[r.Type]
-	for i := range items.Nodes {
-		item := items.Eq(i)
-		rec := Record{Type: r.Type, Fields: make(map[string]Field, len(r.names))}
+	for i, item := range items {
+		rec := Record{Type: r.Type, URL: pageURL, Partial: r.Partial, Fields: make(map[string]Field, len(r.names))}
 		var misses []Miss
 		dropped := false
-		for _, name := range r.names {
+		for k, name := range r.names {
 			f := r.Fields[name]
-			raw, ok := fieldValue(item, pageURL, f)
+			var raw string
+			var ok bool
+			if pv, scoped := pageVals[name]; scoped {
+				raw, ok = pv.raw, pv.ok
+			} else {
+				raw, ok = fieldValue(item, pageURL, f)
+			}
+			if ok {
+				stats[k].Matched++
+			}
 			if !ok && f.Default != nil {
 				raw, ok = *f.Default, true
 			}
@@ -237,60 +312,82 @@ func extractRecords(res *Result, doc *goquery.Selection, pageURL string, r *Reco
 		}
 		res.Misses = append(res.Misses, misses...)
 	}
+	res.Stats = append(res.Stats, stats...)
+}
+
+type fieldResult struct {
+	raw string
+	ok  bool
 }
 
 // fieldValue extracts one field from an item; ok is false when nothing
 // (non-empty) matched.
-func fieldValue(item *goquery.Selection, pageURL string, f *FieldRule) (string, bool) {
-	var vals []string
-	if f.From == "url" {
-		vals = []string{pageURL}
-	} else {
-		sel := item
-		if f.sel != nil {
-			sel = item.FindMatcher(f.sel)
+func fieldValue(item *html.Node, pageURL string, f *FieldRule) (string, bool) {
+	switch {
+	case f.From == "url":
+		return f.pick(pageURL)
+	case f.sel == nil:
+		return f.pick(nodeValue(item, f.Attr))
+	case f.Join == nil:
+		// Only the first usable match counts: try the first match alone
+		// before walking the item for every match.
+		n := cascadia.Query(item, f.sel)
+		if n == nil {
+			return "", false
 		}
-		for _, n := range sel.Nodes {
-			vals = append(vals, nodeValue(n, f.Attr))
+		if v, ok := f.pick(nodeValue(n, f.Attr)); ok {
+			return v, true
 		}
+		for _, n := range cascadia.QueryAll(item, f.sel)[1:] {
+			if v, ok := f.pick(nodeValue(n, f.Attr)); ok {
+				return v, true
+			}
+		}
+		return "", false
 	}
-	out := vals[:0]
-	for _, v := range vals {
-		if f.re != nil {
-			m := f.re.FindStringSubmatch(v)
-			if m == nil {
-				continue
-			}
-			v = m[0]
-			if len(m) > 1 {
-				v = m[1]
-			}
-			if f.Attr != "html" {
-				v = collapse(v)
-			} else {
-				v = strings.TrimSpace(v)
-			}
-		}
-		if v == "" {
-			continue
-		}
-		out = append(out, v)
-		if f.Join == nil {
-			break
+	var out []string
+	for _, n := range cascadia.QueryAll(item, f.sel) {
+		if v, ok := f.pick(nodeValue(n, f.Attr)); ok {
+			out = append(out, v)
 		}
 	}
 	if len(out) == 0 {
 		return "", false
 	}
-	if f.Join == nil {
-		return out[0], true
-	}
 	return strings.Join(out, *f.Join), true
+}
+
+// pick applies the field's regex to one matched value; ok is false when
+// the regex does not match or the value is empty.
+func (f *FieldRule) pick(v string) (string, bool) {
+	if f.re != nil {
+		m := f.re.FindStringSubmatch(v)
+		if m == nil {
+			return "", false
+		}
+		switch {
+		case f.group >= 0:
+			v = m[f.group]
+		case len(m) > 1:
+			v = m[1]
+		default:
+			v = m[0]
+		}
+		if f.Attr != "html" {
+			v = collapse(v)
+		} else {
+			v = strings.TrimSpace(v)
+		}
+	}
+	return v, v != ""
 }
 
 func nodeValue(n *html.Node, attrName string) string {
 	switch attrName {
 	case "":
+		if c := n.FirstChild; c != nil && c.NextSibling == nil && c.Type == html.TextNode && isCollapsed(c.Data) {
+			return c.Data // one text child with nothing to collapse
+		}
 		var b strings.Builder
 		writeText(&b, n)
 		return collapse(b.String())
@@ -305,6 +402,23 @@ func nodeValue(n *html.Node, attrName string) string {
 	}
 	v, _ := attr(n, attrName)
 	return collapse(v)
+}
+
+// isCollapsed reports whether s is non-empty and collapse(s) == s: ASCII
+// without leading, trailing or doubled spaces and no other white space.
+func isCollapsed(s string) bool {
+	if s == "" || s[0] == ' ' || s[len(s)-1] == ' ' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= 0x80, c == '\t', c == '\n', c == '\v', c == '\f', c == '\r':
+			return false
+		case c == ' ' && s[i+1] == ' ':
+			return false
+		}
+	}
+	return true
 }
 
 // collapse collapses runs of white space to one space and trims.

@@ -17,13 +17,24 @@ const (
 	ParserFingerprint = "fingerprint"
 	ParserDate        = "date"
 	ParserBool        = "bool"
+	// ParserQuantity reads an amount with its unit ("250 GRAM", "20 x
+	// 2mg", "1 oz") into a quantity in grams or units.
+	ParserQuantity = "quantity"
+	// ParserPGP reads a PGP public key block (fingerprint, key id,
+	// creation time, user ids).
+	ParserPGP = "pgp"
+	// ParserCrypto finds checksum-valid crypto addresses in text.
+	ParserCrypto = "crypto"
 )
 
 // Parsers lists every parser name, sorted.
 var Parsers = []string{
-	ParserBool, ParserCountries, ParserCountry, ParserDate, ParserFingerprint,
-	ParserFloat, ParserInt, ParserMoney, ParserRating, ParserText,
+	ParserBool, ParserCountries, ParserCountry, ParserCrypto, ParserDate, ParserFingerprint,
+	ParserFloat, ParserInt, ParserMoney, ParserPGP, ParserQuantity, ParserRating, ParserText,
 }
+
+// v2Parsers are the parsers a version 1 site file cannot name.
+var v2Parsers = map[string]bool{ParserQuantity: true, ParserPGP: true, ParserCrypto: true}
 
 // recordFields lists, per record type, the fields the normalizer knows and
 // the parsers each accepts; the first is the field's default.
@@ -36,12 +47,16 @@ var recordFields = map[string]map[string][]string{
 		"vendor":          {ParserText},
 		"price":           {ParserMoney},
 		"price_usd":       {ParserFloat, ParserMoney},
-		"quantity":        {ParserFloat, ParserInt},
+		"price_btc":       {ParserMoney, ParserFloat},
+		"price_xmr":       {ParserMoney, ParserFloat},
+		"quantity":        {ParserFloat, ParserInt, ParserQuantity},
 		"unit":            {ParserText},
 		"ships_from":      {ParserCountry},
 		"ships_to":        {ParserCountries, ParserCountry},
 		"payment_methods": {ParserText},
 		"escrow":          {ParserBool},
+		"listed_at":       {ParserDate},
+		"crypto":          {ParserCrypto},
 	},
 	RecordVendor: {
 		"handle":          {ParserText},
@@ -52,7 +67,39 @@ var recordFields = map[string]map[string][]string{
 		"joined":          {ParserDate},
 		"ships_from":      {ParserCountry},
 		"contacts":        {ParserText},
+		"pgp_key":         {ParserPGP},
+		"crypto":          {ParserCrypto},
 	},
+	RecordPost: {
+		"post_id":          {ParserText},
+		"thread_id":        {ParserText},
+		"thread_title":     {ParserText},
+		"subforum":         {ParserText},
+		"author":           {ParserText},
+		"posted_at":        {ParserDate},
+		"body":             {ParserText},
+		"mentions_vendors": {ParserText},
+		"mentions_markets": {ParserText},
+		"pgp_key":          {ParserPGP},
+		"crypto":           {ParserCrypto},
+	},
+	RecordThread: {
+		"thread_id":  {ParserText},
+		"title":      {ParserText},
+		"subforum":   {ParserText},
+		"author":     {ParserText},
+		"started_at": {ParserDate},
+		"replies":    {ParserInt},
+		"views":      {ParserInt},
+		"last_post":  {ParserDate},
+	},
+}
+
+// v2Fields are, per record type, the fields a version 1 site file cannot
+// name (every field of a post or thread is version 2).
+var v2Fields = map[string]map[string]bool{
+	RecordListing: {"price_btc": true, "price_xmr": true, "listed_at": true, "crypto": true},
+	RecordVendor:  {"pgp_key": true, "crypto": true},
 }
 
 // naturalKeys is the field that identifies a record of each type; a record
@@ -60,6 +107,8 @@ var recordFields = map[string]map[string][]string{
 var naturalKeys = map[string]string{
 	RecordListing: "listing_id",
 	RecordVendor:  "handle",
+	RecordPost:    "post_id",
+	RecordThread:  "thread_id",
 }
 
 // RecordTypes lists the record types, sorted.
@@ -73,7 +122,8 @@ func RecordTypes() []string {
 }
 
 // NaturalKey is the field that identifies a record of type typ ("listing_id"
-// for listings, "handle" for vendors); "" for an unknown type.
+// for listings, "handle" for vendors, "post_id" for posts, "thread_id" for
+// threads); "" for an unknown type.
 func NaturalKey(typ string) string { return naturalKeys[typ] }
 
 // Fields lists the fields the normalizer knows for records of type typ,

@@ -28,11 +28,19 @@ import (
 	"time"
 
 	"github.com/andybalholm/cascadia"
+	"github.com/robfig/cron/v3"
 	"gopkg.in/yaml.v3"
 )
 
-// FormatVersion is the only site-file format version this build reads.
-const FormatVersion = 1
+// Site-file format versions. Version 1 files still load unchanged; the keys
+// added in version 2 (schedule, tests, scope, group, partial, the post and
+// thread record types and their fields) are errors in a version 1 file.
+const (
+	FormatVersion1 = 1
+	FormatVersion2 = 2
+	// FormatVersion is the newest format version this build reads.
+	FormatVersion = FormatVersion2
+)
 
 // Site kinds.
 const (
@@ -44,6 +52,8 @@ const (
 const (
 	RecordListing = "listing"
 	RecordVendor  = "vendor"
+	RecordPost    = "post"
+	RecordThread  = "thread"
 )
 
 // Defaults applied before decoding; a site file overrides them.
@@ -60,7 +70,7 @@ const MaxFileSize = 1 << 20
 // return it; its selectors and regular expressions are compiled, so Extract
 // can be called concurrently.
 type Site struct {
-	// Version is the format version; only FormatVersion is accepted.
+	// Version is the format version: FormatVersion1 or FormatVersion2.
 	Version int `yaml:"version"`
 	// Name is the source id, used in subjects and tables.
 	Name string `yaml:"name"`
@@ -78,14 +88,36 @@ type Site struct {
 	Limits Limits `yaml:"limits"`
 	// Politeness sets the pace of requests to this site.
 	Politeness Politeness `yaml:"politeness"`
+	// Schedule is when the site is collected, as a cron expression
+	// ("0 */6 * * *", "@daily"); empty means only on demand. Version 2.
+	Schedule string `yaml:"schedule"`
 	// Pages are the page kinds, by name.
 	Pages map[string]*Page `yaml:"pages"`
+	// Tests are saved pages with their expected records (RunTests).
+	// Version 2.
+	Tests []TestCase `yaml:"tests"`
 
 	// File is the name the site was loaded from (not part of the YAML).
 	File string `yaml:"-"`
 
 	compiled bool
 	nameLine int
+	sched    cron.Schedule
+}
+
+// TestCase is one saved page of a site and where its expected records are.
+type TestCase struct {
+	// Name names the test; unique within the site file.
+	Name string `yaml:"name"`
+	// File is the saved page, relative to the site file's directory.
+	File string `yaml:"file"`
+	// Page is the kind of page it is.
+	Page string `yaml:"page"`
+	// URL is the address the page was fetched from; links resolve against it.
+	URL string `yaml:"url"`
+	// Want is the file of expected records, relative to the site file's
+	// directory; it defaults to File with ".html" replaced by ".want.yaml".
+	Want string `yaml:"want"`
 }
 
 // Start is one place a crawl begins: a path (or absolute URL on a mirror)
@@ -148,20 +180,24 @@ type LinkRule struct {
 	// the kind of the page itself.
 	Page string `yaml:"page"`
 
-	sel cascadia.Selector
+	sel cascadia.Matcher
 }
 
 // RecordRule says how to extract records of one type from a page.
 type RecordRule struct {
-	// Type is RecordListing or RecordVendor.
+	// Type is RecordListing, RecordVendor, RecordPost or RecordThread.
 	Type string `yaml:"type"`
 	// Item matches the elements that are each one record; empty means the
 	// whole page is one record.
 	Item string `yaml:"item"`
+	// Partial marks records that show only some fields of what another
+	// page shows in full (grid tiles of a listing): Merge lets the full
+	// record win on conflicts. Version 2.
+	Partial bool `yaml:"partial"`
 	// Fields are the record's fields by name.
 	Fields map[string]*FieldRule `yaml:"fields"`
 
-	item  cascadia.Selector
+	item  cascadia.Matcher
 	names []string // field names, sorted
 }
 
@@ -178,6 +214,12 @@ type FieldRule struct {
 	// Regex keeps the first capture group of the first match (or the whole
 	// match when it has no group).
 	Regex string `yaml:"regex"`
+	// Group picks another capture group of Regex: a number (0 is the whole
+	// match) or the name of a named group. Version 2.
+	Group string `yaml:"group"`
+	// Scope "page" takes Selector from the whole page instead of the item
+	// (thread fields on every post of a thread page). Version 2.
+	Scope string `yaml:"scope"`
 	// Join, when set, joins all matches with this separator; otherwise
 	// only the first match is used.
 	Join *string `yaml:"join"`
@@ -190,8 +232,9 @@ type FieldRule struct {
 	// always required).
 	Required bool `yaml:"required"`
 
-	sel    cascadia.Selector
+	sel    cascadia.Matcher
 	re     *regexp.Regexp
+	group  int    // capture group of re to keep; -1: the first group, or the whole match
 	parser string // effective parser
 }
 
@@ -204,6 +247,15 @@ func (s *Site) ID() string { return s.Name + "@" + strconv.Itoa(s.PipelineVersio
 
 // Delay is the minimum gap between requests to the site.
 func (s *Site) Delay() time.Duration { return time.Duration(s.Politeness.Delay) }
+
+// NextRun is the first time after t the site's schedule says to collect
+// it; ok is false when the site has no schedule.
+func (s *Site) NextRun(t time.Time) (next time.Time, ok bool) {
+	if s.sched == nil {
+		return time.Time{}, false
+	}
+	return s.sched.Next(t), true
+}
 
 // ErrInvalid marks a site file that fails to decode or validate; every
 // error in an Errors list wraps it.

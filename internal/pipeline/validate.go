@@ -3,6 +3,7 @@ package pipeline
 import (
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -10,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/andybalholm/cascadia"
+	"github.com/robfig/cron/v3"
 
 	"github.com/counternet/counternet/internal/tor"
 )
@@ -26,9 +28,17 @@ const MaxConcurrency = 64
 // validator checks a decoded site, compiles its selectors and collects every
 // problem with its line.
 type validator struct {
-	file string
-	idx  *nodeIndex
-	errs Errors
+	file    string
+	idx     *nodeIndex
+	errs    Errors
+	version int
+}
+
+// v2 reports a version 2 key used in a version 1 file.
+func (v *validator) v2(path, what string) {
+	if v.version == FormatVersion1 {
+		v.add(path, nil, "%s needs version: %d (this file says version: %d)", what, FormatVersion2, FormatVersion1)
+	}
 }
 
 func (v *validator) add(path string, cause error, format string, args ...any) {
@@ -36,10 +46,20 @@ func (v *validator) add(path string, cause error, format string, args ...any) {
 }
 
 func (v *validator) site(s *Site) {
+	v.version = s.Version
 	if s.Version == 0 {
 		v.add("version", nil, "version is required; the current format version is %d", FormatVersion)
-	} else if s.Version != FormatVersion {
-		v.add("version", nil, "format version %d is not supported; want %d", s.Version, FormatVersion)
+	} else if s.Version != FormatVersion1 && s.Version != FormatVersion2 {
+		v.add("version", nil, "format version %d is not supported; want %d or %d", s.Version, FormatVersion1, FormatVersion2)
+	}
+	if s.Schedule != "" {
+		v.v2("schedule", "schedule")
+		sched, err := cron.ParseStandard(s.Schedule)
+		if err != nil {
+			v.add("schedule", nil, "schedule %q is not a cron expression (minute hour day-of-month month day-of-week, or @hourly, @daily, @every 6h): %v", s.Schedule, err)
+		} else {
+			s.sched = sched
+		}
 	}
 	if !nameRE.MatchString(s.Name) {
 		v.add("name", nil, "name %q must be 1-63 lower-case letters, digits or '-', starting with a letter or digit", s.Name)
@@ -78,6 +98,39 @@ func (v *validator) site(s *Site) {
 	sort.Strings(names)
 	for _, name := range names {
 		v.page("pages."+name, name, s.Pages[name], s.Pages)
+	}
+	v.tests(s)
+}
+
+func (v *validator) tests(s *Site) {
+	if len(s.Tests) > 0 {
+		v.v2("tests", "tests")
+	}
+	seen := map[string]bool{}
+	for i := range s.Tests {
+		t := &s.Tests[i]
+		p := "tests[" + strconv.Itoa(i) + "]"
+		if !pageNameRE.MatchString(t.Name) {
+			v.add(p+".name", nil, "test name %q must be lower-case letters, digits, '_' or '-', starting with a letter", t.Name)
+		} else if seen[t.Name] {
+			v.add(p+".name", nil, "test %q is defined twice", t.Name)
+		}
+		seen[t.Name] = true
+		if t.File == "" {
+			v.add(p+".file", nil, "file (the saved page, relative to the site file) is required")
+		} else if filepath.IsAbs(t.File) || strings.Contains(filepath.ToSlash(t.File), "..") {
+			v.add(p+".file", nil, "file %q must be a path below the site file's directory", t.File)
+		}
+		if t.Want == "" && t.File != "" {
+			t.Want = strings.TrimSuffix(t.File, filepath.Ext(t.File)) + ".want.yaml"
+		} else if filepath.IsAbs(t.Want) || strings.Contains(filepath.ToSlash(t.Want), "..") {
+			v.add(p+".want", nil, "want %q must be a path below the site file's directory", t.Want)
+		}
+		v.pageRef(p+".page", t.Page, s.Pages, true)
+		u, err := url.Parse(t.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			v.add(p+".url", nil, "url %q must be the absolute http(s) URL the page was fetched from", t.URL)
+		}
 	}
 }
 
@@ -185,19 +238,28 @@ func (v *validator) link(p string, l *LinkRule) {
 	}
 }
 
-func (v *validator) selector(p, sel string) cascadia.Selector {
-	c, err := cascadia.Compile(sel)
+func (v *validator) selector(p, sel string) cascadia.Matcher {
+	g, err := cascadia.ParseGroup(sel)
 	if err != nil {
 		v.add(p, nil, "selector %q does not compile: %v", sel, err)
 		return nil
 	}
-	return c
+	if len(g) == 1 {
+		return g[0] // skip the group's loop for the common single selector
+	}
+	return g
 }
 
 func (v *validator) record(p string, r *RecordRule) {
 	known, ok := recordFields[r.Type]
 	if !ok {
 		v.add(p+".type", nil, "record type %q must be one of %s", r.Type, strings.Join(RecordTypes(), ", "))
+	}
+	if r.Type == RecordPost || r.Type == RecordThread {
+		v.v2(p+".type", "record type "+r.Type)
+	}
+	if r.Partial {
+		v.v2(p+".partial", "partial")
 	}
 	if r.Item != "" {
 		r.item = v.selector(p+".item", r.Item)
@@ -228,6 +290,8 @@ func (v *validator) record(p string, r *RecordRule) {
 			parsers, fieldOK = known[name]
 			if !fieldOK {
 				v.add(fp, nil, "unknown field %q for %s records (known: %s)", name, r.Type, strings.Join(Fields(r.Type), ", "))
+			} else if v2Fields[r.Type][name] {
+				v.v2(fp, "field "+name)
 			}
 		}
 		v.field(fp, f, parsers)
@@ -247,6 +311,17 @@ func (v *validator) field(p string, f *FieldRule, parsers []string) {
 	default:
 		v.add(p+".from", nil, "from %q: the only source is url", f.From)
 	}
+	switch f.Scope {
+	case "", "item":
+	case "page":
+		v.v2(p+".scope", "scope")
+		if f.From == "url" {
+			v.add(p+".scope", nil, "scope does not apply to from: url")
+		}
+	default:
+		v.add(p+".scope", nil, "scope %q must be item (the default) or page", f.Scope)
+	}
+	f.group = -1
 	if f.Regex != "" {
 		re, err := regexp.Compile(f.Regex)
 		if err != nil {
@@ -255,7 +330,30 @@ func (v *validator) field(p string, f *FieldRule, parsers []string) {
 			f.re = re
 		}
 	}
+	if f.Group != "" {
+		v.v2(p+".group", "group")
+		switch {
+		case f.Regex == "":
+			v.add(p+".group", nil, "group picks a capture group of regex; there is no regex")
+		case f.re == nil:
+		default:
+			if n, err := strconv.Atoi(f.Group); err == nil {
+				if n < 0 || n > f.re.NumSubexp() {
+					v.add(p+".group", nil, "group %d: the regex has %d capture groups", n, f.re.NumSubexp())
+				} else {
+					f.group = n
+				}
+			} else if i := f.re.SubexpIndex(f.Group); i > 0 {
+				f.group = i
+			} else {
+				v.add(p+".group", nil, "group %q is not a number or the name of a group of the regex (?P<name>...)", f.Group)
+			}
+		}
+	}
 	f.parser = f.Parser
+	if v2Parsers[f.Parser] {
+		v.v2(p+".parser", "parser "+f.Parser)
+	}
 	switch {
 	case f.Parser != "" && !slices.Contains(Parsers, f.Parser):
 		v.add(p+".parser", nil, "unknown parser %q (known: %s)", f.Parser, strings.Join(Parsers, ", "))

@@ -24,7 +24,7 @@ func TestClusterNodeLossLosesNothing(t *testing.T) {
 	}
 	const total, chunk = 20000, 1000
 	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.ErrorLevel)
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cl := testenv.NATSCluster(t, 3)
 	db := testenv.ClickHouse(t)
@@ -32,8 +32,10 @@ func TestClusterNodeLossLosesNothing(t *testing.T) {
 	var conn *bus.Conn
 	for {
 		var err error
-		conn, err = bus.Connect(ctx, bus.Options{URL: cl.URLs(), Stream: "INTEL", Replicas: 3,
+		actx, acancel := context.WithTimeout(ctx, 5*time.Second)
+		conn, err = bus.Connect(actx, bus.Options{URL: cl.URLs(), Stream: "INTEL", Replicas: 3,
 			MaxAge: time.Hour, DuplicateWindow: time.Hour}, log)
+		acancel()
 		if err == nil {
 			break
 		}
@@ -48,7 +50,8 @@ func TestClusterNodeLossLosesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ld := load.New(cons, db, conn.Publisher(64, 3, 10*time.Second), load.Options{BatchSize: 2000, FlushInterval: 200 * time.Millisecond}, log)
+	ld := load.New(cons, load.Sinks{Events: db, DeadLetters: conn.Publisher(64, 3, 10*time.Second)},
+		load.Options{BatchSize: 2000, FlushInterval: 200 * time.Millisecond}, log)
 	lctx, stopLoader := context.WithCancel(ctx)
 	loaderDone := make(chan error, 1)
 	go func() { loaderDone <- ld.Run(lctx) }()

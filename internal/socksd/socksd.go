@@ -70,6 +70,7 @@ type Server struct {
 	stopCtx   context.Context
 	active    atomic.Int64
 	connects  atomic.Int64
+	latency   atomic.Int64 // time.Duration added to each client chunk
 	wg        sync.WaitGroup
 	closeOnce sync.Once
 	closeErr  error
@@ -180,6 +181,12 @@ func (s *Server) Usernames() []string {
 // to a target since it started.
 func (s *Server) Connections() int64 { return s.connects.Load() }
 
+// SetLatency makes the server hold every chunk a client sends to a target
+// for d before passing it on, as the round trips through a Tor circuit do:
+// an HTTP request is one chunk, so each request takes d longer. Zero turns
+// the delay off. It may be called while the server runs.
+func (s *Server) SetLatency(d time.Duration) { s.latency.Store(int64(max(d, 0))) }
+
 func (s *Server) accept(ln net.Listener) {
 	defer s.wg.Done()
 	for {
@@ -285,22 +292,50 @@ func (s *Server) serve(c net.Conn) {
 	c.SetDeadline(time.Time{})
 	s.log.Debug().Str("host", req.host).Int("port", req.port).Str("user", req.user).
 		Str("target", target).Msg("socks connect")
-	relay(c, out)
+	s.relay(c, out)
 }
 
-// relay copies both ways until either side closes, then closes both.
-func relay(a, b net.Conn) {
+// relay copies both ways until either side closes, then closes both. What
+// the client sends is held for the configured latency first.
+func (s *Server) relay(client, target net.Conn) {
 	done := make(chan struct{}, 2)
-	cp := func(dst, src net.Conn) {
-		io.Copy(dst, src)
+	go func() {
+		io.Copy(client, target)
 		done <- struct{}{}
+	}()
+	go func() {
+		s.copyDelayed(target, client)
+		done <- struct{}{}
+	}()
+	<-done
+	client.Close()
+	target.Close()
+	<-done
+}
+
+// copyDelayed copies src to dst, holding each chunk for the latency.
+func (s *Server) copyDelayed(dst, src net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			if d := time.Duration(s.latency.Load()); d > 0 {
+				t := time.NewTimer(d)
+				select {
+				case <-t.C:
+				case <-s.stopCtx.Done():
+					t.Stop()
+					return
+				}
+			}
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
 	}
-	go cp(a, b)
-	go cp(b, a)
-	<-done
-	a.Close()
-	b.Close()
-	<-done
 }
 
 // handshake reads method selection, optional RFC 1929 authentication and the

@@ -6,12 +6,17 @@ package stack
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -44,6 +49,9 @@ type Stack struct {
 
 	Bus *bus.Conn
 	DB  *warehouse.DB
+
+	// RunTimeout bounds each collection run (0: none).
+	RunTimeout time.Duration
 
 	embedded  *bus.Embedded
 	local     *warehouse.Local
@@ -222,6 +230,7 @@ func (s *Stack) Collect(ctx context.Context, sites []*pipeline.Site) ([]*crawl.R
 	if err != nil {
 		return nil, fmt.Errorf("opening evidence store: %w", err)
 	}
+	defer evidence.Close()
 	dialer := tor.NewDialer(s.Cfg.Tor.Socks, tor.WithProxyTimeout(s.Cfg.Tor.ConnectTimeout))
 	pub := s.Bus.Publisher(1024, 3, s.Cfg.Collect.PublishTimeout)
 	reports := make([]*crawl.Report, len(sites))
@@ -229,18 +238,27 @@ func (s *Stack) Collect(ctx context.Context, sites []*pipeline.Site) ([]*crawl.R
 	var g errgroup.Group
 	for i, site := range sites {
 		g.Go(func() error {
-			session := fmt.Sprintf("%d", time.Now().UnixNano())
-			client := fetch.New(dialer.ForIdentity(site.Name, session).DialContext, fetch.Options{
+			opts := fetch.Options{
 				UserAgent:   s.Cfg.Collect.UserAgent,
 				Timeout:     s.Cfg.Collect.Timeout,
 				MaxBytes:    s.Cfg.Collect.MaxPageBytes,
 				Retries:     retries(s.Cfg.Collect.Retries),
 				Delay:       time.Duration(site.Politeness.Delay),
 				Concurrency: max(site.Politeness.Concurrency, 1),
-			}, s.Log)
+				AllowHosts:  mirrorHosts(site),
+			}
+			jar, err := s.cookieJar(site.Name)
+			if err != nil {
+				errs[i] = err
+				return nil
+			}
+			opts.Jar = jar
+			client := fetch.New(dialer.ForIdentity(site.Name, newSession()).DialContext, opts, s.Log)
 			defer client.Close()
 			rep, err := crawl.Run(ctx, site, crawl.Deps{
 				Fetch: client, Evidence: evidence, Publish: pub, Rates: Rates(s.Cfg), Log: s.Log,
+				RunTimeout: s.RunTimeout, Authenticated: jar != nil,
+				NewIdentity: func() { client.SetDial(dialer.ForIdentity(site.Name, newSession()).DialContext) },
 			})
 			reports[i], errs[i] = rep, err
 			lev := s.Log.Info()
@@ -248,14 +266,87 @@ func (s *Stack) Collect(ctx context.Context, sites []*pipeline.Site) ([]*crawl.R
 				lev = s.Log.Error().Err(err)
 			}
 			lev.Str("run", rep.RunID).Str("source", rep.Source).Str("outcome", rep.Outcome).
-				Int("pages", rep.Pages).Int("failed", rep.Failed).Int("listings", rep.Listings).
+				Int("pages", rep.Pages).Int("pages_ok", rep.PagesOK).Int("failed", rep.Failed).
+				Int("blocked", rep.Blocked).Strs("classes", rep.ClassList()).Int("listings", rep.Listings).
 				Int("vendors", rep.Vendors).Int("events", rep.Events).Strs("selector_misses", rep.MissList()).
+				Str("mirror", rep.Mirror).Int("identities", rep.Identities).Bool("needs_login", rep.NeedsLogin).
 				Dur("took", rep.Finished.Sub(rep.Started)).Msg("collection finished")
 			return nil
 		})
 	}
 	_ = g.Wait()
 	return reports, errors.Join(errs...)
+}
+
+// newSession returns a fresh random session value for a Tor identity.
+func newSession() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// mirrorHosts returns the hosts of a site's mirrors, which a redirect may
+// move between.
+func mirrorHosts(site *pipeline.Site) []string {
+	var out []string
+	for _, m := range site.Mirrors {
+		if u, err := url.Parse(m); err == nil && u.Host != "" {
+			out = append(out, u.Host)
+		}
+	}
+	return out
+}
+
+// CookiesEnvPrefix starts the environment variable naming a source's
+// cookies.txt: COUNTERNET_COOKIES_<SOURCE>, the source name upper-cased
+// with every character outside A-Z and 0-9 turned into "_".
+const CookiesEnvPrefix = "COUNTERNET_COOKIES_"
+
+// CookiesEnv returns the environment variable for source's cookies.txt.
+func CookiesEnv(source string) string {
+	b := []byte(strings.ToUpper(source))
+	for i, c := range b {
+		if (c < 'A' || c > 'Z') && (c < '0' || c > '9') {
+			b[i] = '_'
+		}
+	}
+	return CookiesEnvPrefix + string(b)
+}
+
+// CookiesFile returns where source's session cookies are looked for: the
+// path in CookiesEnv(source) when set, else <data_dir>/cookies/<source>.txt.
+func (s *Stack) CookiesFile(source string) string {
+	if p := os.Getenv(CookiesEnv(source)); p != "" {
+		return p
+	}
+	return filepath.Join(s.Cfg.DataDir, "cookies", source+".txt")
+}
+
+// cookieJar loads source's Netscape cookies.txt into a jar, or returns nil
+// when the source has none (an unauthenticated market). Cookie values are
+// never logged.
+func (s *Stack) cookieJar(source string) (http.CookieJar, error) {
+	path := s.CookiesFile(source)
+	fi, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) && os.Getenv(CookiesEnv(source)) == "" {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading cookies of %s: %w", source, err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		s.Log.Warn().Str("source", source).Str("file", path).Msg("cookies file is readable by others; chmod 600 it")
+	}
+	cookies, err := fetch.LoadCookies(path, time.Now())
+	if err != nil {
+		return nil, fmt.Errorf("reading cookies of %s: %w", source, err)
+	}
+	jar, err := fetch.NewJar(cookies)
+	if err != nil {
+		return nil, err
+	}
+	s.Log.Info().Str("source", source).Int("cookies", len(cookies)).Msg("session cookies loaded")
+	return jar, nil
 }
 
 // retries maps the config's retry count (0: none) onto fetch.Options, where
@@ -283,7 +374,11 @@ func (s *Stack) Loader(ctx context.Context) (*load.Loader, jetstream.Consumer, e
 		return nil, nil, err
 	}
 	l := s.Cfg.Load
-	ld := load.New(cons, s.DB, s.Bus.Publisher(64, 3, 30*time.Second), load.Options{
+	ld := load.New(cons, load.Sinks{
+		Events:      load.WriterFunc(s.DB.InsertFast),
+		DeadLetters: s.Bus.Publisher(64, 3, 30*time.Second),
+		DeadTable:   load.NewTable(s.DB.Conn()),
+	}, load.Options{
 		BatchSize: l.BatchSize, FlushInterval: l.FlushInterval, FetchMax: l.FetchMax,
 	}, s.Log)
 	return ld, cons, nil

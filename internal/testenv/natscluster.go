@@ -137,7 +137,7 @@ func runClusterNode() bool {
 	cport, _ := strconv.Atoi(os.Getenv(envNodeCl))
 	opts := &server.Options{
 		ServerName: name, Host: "127.0.0.1", Port: port, JetStream: true, StoreDir: os.Getenv(envNodeDir),
-		NoSigs: true, NoLog: true,
+		NoSigs: true, NoLog: os.Getenv("COUNTERNET_TEST_NATS_LOG") == "",
 		Cluster: server.ClusterOpts{Name: "counternet-test", Host: "127.0.0.1", Port: cport},
 		Routes:  server.RoutesFromStr(os.Getenv(envRoutes)),
 	}

@@ -24,6 +24,17 @@ type DB struct {
 	conn     driver.Conn
 	database string
 	log      zerolog.Logger
+	cluster  string // set by MigrateWith: maintenance DDL runs ON CLUSTER
+}
+
+// truncate empties a table the warehouse owns, on every node of the
+// cluster when one is configured.
+func (db *DB) truncate(ctx context.Context, table string) error {
+	stmt := "TRUNCATE TABLE " + quoteIdent(table)
+	if db.cluster != "" {
+		stmt = "TRUNCATE TABLE " + quoteIdent(db.database) + "." + quoteIdent(table) + " ON CLUSTER " + quoteIdent(db.cluster)
+	}
+	return db.conn.Exec(ctx, stmt)
 }
 
 // Open connects to the server named by dsn (clickhouse://host:port/database,

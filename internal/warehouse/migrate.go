@@ -104,12 +104,32 @@ ORDER BY version`
 // schema_migrations is a ReplacingMergeTree on version, so a version both
 // recorded collapses to one row.
 func (db *DB) Migrate(ctx context.Context) error {
+	return db.MigrateWith(ctx, MigrateOptions{})
+}
+
+// MigrateWith is Migrate with options: with opts.Cluster set, every
+// statement is rendered for that cluster (RenderCluster) and the database's
+// own maintenance statements (TRUNCATE in LoadReference and
+// RefreshVendorClusters) run ON CLUSTER too.
+func (db *DB) MigrateWith(ctx context.Context, opts MigrateOptions) error {
 	ms, err := Migrations()
 	if err != nil {
 		return err
 	}
-	if err := db.execIdempotent(ctx, createSchemaMigrations); err != nil {
-		return fmt.Errorf("migrating %s: creating schema_migrations: %w", db.database, err)
+	render := func(stmts []string) ([]string, error) { return stmts, nil }
+	if opts.Cluster != "" {
+		db.cluster = opts.Cluster
+		r := &clusterRenderer{cluster: opts.Cluster, database: db.database, sharded: map[string]bool{}}
+		render = r.render
+	}
+	create, err := render([]string{createSchemaMigrations})
+	if err != nil {
+		return fmt.Errorf("migrating %s: %w", db.database, err)
+	}
+	for _, stmt := range create {
+		if err := db.execIdempotent(ctx, stmt); err != nil {
+			return fmt.Errorf("migrating %s: creating schema_migrations: %w", db.database, err)
+		}
 	}
 	applied, err := db.AppliedMigrations(ctx)
 	if err != nil {
@@ -120,7 +140,11 @@ func (db *DB) Migrate(ctx context.Context) error {
 			continue
 		}
 		start := time.Now()
-		for i, stmt := range m.Statements {
+		stmts, err := render(m.Statements)
+		if err != nil {
+			return fmt.Errorf("migrating %s: rendering %04d_%s: %w", db.database, m.Version, m.Name, err)
+		}
+		for i, stmt := range stmts {
 			if err := db.execIdempotent(ctx, stmt); err != nil {
 				return fmt.Errorf("migrating %s: applying %04d_%s statement %d: %w", db.database, m.Version, m.Name, i+1, err)
 			}

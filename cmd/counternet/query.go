@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/counternet/counternet/internal/query"
+	"github.com/counternet/counternet/internal/reference"
+	"github.com/counternet/counternet/internal/stack"
+	"github.com/counternet/counternet/internal/warehouse"
+)
+
+// defaultPartners is the partner directory loaded with the reference data
+// when it exists.
+const defaultPartners = "configs/partners.yaml"
+
+// paramFlags collects repeated --param k=v flags.
+type paramFlags map[string]string
+
+func (p paramFlags) String() string { return fmt.Sprint(map[string]string(p)) }
+
+func (p paramFlags) Set(s string) error {
+	k, v, ok := strings.Cut(s, "=")
+	if !ok || k == "" {
+		return fmt.Errorf("want name=value, got %q", s)
+	}
+	p[k] = v
+	return nil
+}
+
+// runQuery runs a saved query: counternet query NAME [--param k=v]...
+// [--format table|csv|json] [--limit N], or prints its SQL (--sql), or lists
+// the saved queries (--list).
+func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := newFlags("query", stderr)
+	params := paramFlags{}
+	f.fs.Var(params, "param", "a parameter as name=value (repeatable)")
+	format := f.fs.String("format", "table", "output format: table, csv or json")
+	list := f.fs.Bool("list", false, "list the saved queries with their parameters")
+	printSQL := f.fs.Bool("sql", false, "print the SQL with the parameters filled in, for clickhouse-client, and exit")
+	limit := f.fs.Int("limit", 10000, "rows to print at most (0: all)")
+	partners := f.fs.String("partners", defaultPartners, "partner directory loaded with the reference data (skipped when missing)")
+	var name string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, args = args[0], args[1:]
+	}
+	if err := f.fs.Parse(args); err != nil {
+		return err
+	}
+	if name == "" && f.fs.NArg() > 0 {
+		name = f.fs.Arg(0)
+		if err := f.fs.Parse(f.fs.Args()[1:]); err != nil {
+			return err
+		}
+	}
+	if f.fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q (parameters go as --param name=value)", f.fs.Args())
+	}
+	if *list {
+		return listQueries(stdout)
+	}
+	if name == "" {
+		fmt.Fprintln(stderr, "usage: counternet query NAME [--param name=value]... [--format table|csv|json] [--sql] | --list")
+		return flag.ErrHelp
+	}
+	q, err := query.Lookup(name)
+	if err != nil {
+		return err
+	}
+	values, err := q.Values(params)
+	if err != nil {
+		return err
+	}
+	if *printSQL {
+		_, err := io.WriteString(stdout, q.Literal(values))
+		return err
+	}
+	if !validFormat(*format) {
+		return fmt.Errorf("--format %q: want one of %s", *format, strings.Join(query.Formats, ", "))
+	}
+	cfg, err := f.load()
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	s, err := stack.Open(ctx, cfg, log, stack.Need{Warehouse: true})
+	if err != nil {
+		return err
+	}
+	defer s.Close(context.Background())
+	if err := loadReference(ctx, s.DB, *partners); err != nil {
+		return err
+	}
+	if q.RefreshClusters {
+		if _, err := s.DB.RefreshVendorClusters(ctx); err != nil {
+			return err
+		}
+	}
+	res, err := query.Run(ctx, s.DB.Conn(), q, params, *limit)
+	if err != nil {
+		return err
+	}
+	return res.Write(stdout, *format)
+}
+
+func validFormat(f string) bool {
+	for _, x := range query.Formats {
+		if f == x {
+			return true
+		}
+	}
+	return false
+}
+
+func listQueries(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, q := range query.All() {
+		fmt.Fprintf(tw, "%s\t%s\n", q.Name, q.Description)
+		for _, p := range q.Params {
+			def := p.Default
+			if def == "" {
+				def = `""`
+			}
+			fmt.Fprintf(tw, "  --param %s=\t%s (%s, default %s)\n", p.Name, p.Doc, p.Type, def)
+		}
+	}
+	return tw.Flush()
+}
+
+// loadReference writes the embedded reference data, and the partner
+// directory when the file exists, into the warehouse (skipped when
+// unchanged since the last load).
+func loadReference(ctx context.Context, db *warehouse.DB, partnersFile string) error {
+	ref, err := reference.Default()
+	if err != nil {
+		return err
+	}
+	if partnersFile != "" {
+		ps, err := reference.LoadPartners(partnersFile, ref)
+		switch {
+		case errors.Is(err, os.ErrNotExist) && partnersFile == defaultPartners:
+		case err != nil:
+			return err
+		default:
+			ref.Partners = ps
+		}
+	}
+	_, err = db.LoadReference(ctx, ref)
+	return err
+}

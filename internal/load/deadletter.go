@@ -1,0 +1,212 @@
+package load
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/counternet/counternet/internal/bus"
+	"github.com/counternet/counternet/internal/event"
+)
+
+// Bounds on what a dead letter keeps of its message.
+const (
+	// MaxDeadPayload is the most of a message kept on the dead-letter stream;
+	// a longer one (only an oversize message can be) is cut and marked with
+	// HeaderTruncated.
+	MaxDeadPayload = 2 * event.MaxMessage
+	// MaxDeadRowPayload is the most of a message kept in the dead_letters
+	// table.
+	MaxDeadRowPayload = 8 << 10
+	// maxReason bounds the reason text.
+	maxReason = 1024
+)
+
+// Headers a dead letter carries on the dead-letter stream besides
+// bus.HeaderReason and bus.HeaderSubject.
+const (
+	HeaderStream    = "Counternet-Stream"     // stream the message came from
+	HeaderStreamSeq = "Counternet-Stream-Seq" // its sequence there
+	HeaderReceived  = "Counternet-Received"   // when that stream stored it, RFC 3339
+	HeaderBytes     = "Counternet-Bytes"      // its full size
+	HeaderTruncated = "Counternet-Truncated"  // "1" when the payload was cut at MaxDeadPayload
+)
+
+// DeadLetter is one message the loader could not load, and why.
+type DeadLetter struct {
+	Stream     string    // event stream it came from
+	StreamSeq  uint64    // its sequence there
+	Subject    string    // subject it was published on
+	Reason     string    // why it could not be loaded
+	Schema     string    // its "schema" field, when readable
+	EventID    string    // its "event_id" field, when readable
+	ReceivedAt time.Time // when the event stream stored it
+	Payload    []byte    // the message, possibly cut (see Bytes)
+	Bytes      int       // full size of the message
+	DeadSeq    uint64    // sequence on the dead-letter stream (when read from it)
+}
+
+// Truncated reports whether Payload holds less than the whole message.
+func (d DeadLetter) Truncated() bool { return len(d.Payload) < d.Bytes }
+
+func newDeadLetter(msg jetstream.Msg, reason error) DeadLetter {
+	data := msg.Data()
+	d := DeadLetter{Subject: msg.Subject(), Reason: truncate(reason.Error(), maxReason), Payload: data, Bytes: len(data)}
+	if md, err := msg.Metadata(); err == nil {
+		d.Stream, d.StreamSeq, d.ReceivedAt = md.Stream, md.Sequence.Stream, md.Timestamp.UTC()
+	}
+	if len(data) <= event.MaxMessage {
+		var h event.Header
+		if json.Unmarshal(data, &h) == nil {
+			d.Schema, d.EventID = truncate(h.Schema, 128), truncate(h.EventID, 128)
+		}
+	}
+	return d
+}
+
+// message is d as published on the dead-letter stream. Its id derives from
+// the original's stream sequence, so dead-lettering it again stores it once.
+func (d DeadLetter) message(data []byte) bus.Message {
+	h := map[string]string{
+		bus.HeaderReason:  d.Reason,
+		bus.HeaderSubject: d.Subject,
+		HeaderStream:      d.Stream,
+		HeaderStreamSeq:   strconv.FormatUint(d.StreamSeq, 10),
+		HeaderReceived:    d.ReceivedAt.Format(time.RFC3339Nano),
+		HeaderBytes:       strconv.Itoa(len(data)),
+	}
+	if len(data) > MaxDeadPayload {
+		data = data[:MaxDeadPayload]
+		h[HeaderTruncated] = "1"
+	}
+	return bus.Message{
+		Subject: bus.DeadLetterPrefix + "." + d.Subject,
+		ID:      fmt.Sprintf("dead-%s-%d", d.Stream, d.StreamSeq),
+		Data:    data,
+		Header:  h,
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+// Table records dead letters in the ClickHouse table dead_letters (see
+// migration 0040_dead_letters). It implements DeadLetterTable.
+type Table struct {
+	conn driver.Conn
+}
+
+// NewTable returns a recorder writing to dead_letters in conn's default
+// database.
+func NewTable(conn driver.Conn) *Table { return &Table{conn: conn} }
+
+// Record inserts rows, their payloads cut at MaxDeadRowPayload.
+func (t *Table) Record(ctx context.Context, rows []DeadLetter) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	b, err := t.conn.PrepareBatch(ctx, "INSERT INTO dead_letters (stream, stream_seq, subject, reason, schema, event_id, "+
+		"received_at, payload, payload_bytes, payload_truncated, dead_subject)")
+	if err != nil {
+		return fmt.Errorf("recording %d dead letters: %w", len(rows), err)
+	}
+	defer b.Close()
+	for _, r := range rows {
+		payload := r.Payload[:min(len(r.Payload), MaxDeadRowPayload)]
+		var cut uint8
+		if len(payload) < r.Bytes {
+			cut = 1
+		}
+		received := r.ReceivedAt
+		if received.Before(time.Unix(0, 0)) {
+			received = time.Unix(0, 0)
+		}
+		if err := b.Append(r.Stream, r.StreamSeq, r.Subject, r.Reason, r.Schema, r.EventID, received,
+			string(payload), uint64(r.Bytes), cut, bus.DeadLetterPrefix+"."+r.Subject); err != nil {
+			return fmt.Errorf("recording %d dead letters: %w", len(rows), err)
+		}
+	}
+	if err := b.Send(); err != nil {
+		return fmt.Errorf("recording %d dead letters: %w", len(rows), err)
+	}
+	return nil
+}
+
+// ErrNoDeadLetter reports a dead-letter sequence that holds no message.
+var ErrNoDeadLetter = errors.New("no such dead letter")
+
+// ReadDeadLetters returns up to limit dead letters from the dead-letter
+// stream, starting at its sequence from (1 for the oldest), oldest first.
+func ReadDeadLetters(ctx context.Context, js jetstream.JetStream, from uint64, limit int) ([]DeadLetter, error) {
+	st, err := js.Stream(ctx, bus.DeadLetterStream)
+	if err != nil {
+		return nil, fmt.Errorf("reading dead letters: %w", err)
+	}
+	info, err := st.Info(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading dead letters: %w", err)
+	}
+	var out []DeadLetter
+	seq := max(from, info.State.FirstSeq)
+	for ; seq <= info.State.LastSeq && len(out) < limit; seq++ {
+		d, err := readDeadLetter(ctx, st, seq)
+		if errors.Is(err, ErrNoDeadLetter) {
+			continue // deleted or expired
+		}
+		if err != nil {
+			return out, err
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// ReadDeadLetter returns the dead letter at sequence seq of the dead-letter
+// stream, or ErrNoDeadLetter.
+func ReadDeadLetter(ctx context.Context, js jetstream.JetStream, seq uint64) (DeadLetter, error) {
+	st, err := js.Stream(ctx, bus.DeadLetterStream)
+	if err != nil {
+		return DeadLetter{}, fmt.Errorf("reading dead letter %d: %w", seq, err)
+	}
+	return readDeadLetter(ctx, st, seq)
+}
+
+func readDeadLetter(ctx context.Context, st jetstream.Stream, seq uint64) (DeadLetter, error) {
+	m, err := st.GetMsg(ctx, seq)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return DeadLetter{}, fmt.Errorf("reading dead letter %d: %w", seq, ErrNoDeadLetter)
+	}
+	if err != nil {
+		return DeadLetter{}, fmt.Errorf("reading dead letter %d: %w", seq, err)
+	}
+	d := DeadLetter{
+		DeadSeq: seq,
+		Stream:  m.Header.Get(HeaderStream),
+		Subject: m.Header.Get(bus.HeaderSubject),
+		Reason:  m.Header.Get(bus.HeaderReason),
+		Payload: m.Data,
+		Bytes:   len(m.Data),
+	}
+	d.StreamSeq, _ = strconv.ParseUint(m.Header.Get(HeaderStreamSeq), 10, 64)
+	if n, err := strconv.Atoi(m.Header.Get(HeaderBytes)); err == nil {
+		d.Bytes = n
+	}
+	d.ReceivedAt, _ = time.Parse(time.RFC3339Nano, m.Header.Get(HeaderReceived))
+	if len(m.Data) <= event.MaxMessage {
+		var h event.Header
+		if json.Unmarshal(m.Data, &h) == nil {
+			d.Schema, d.EventID = h.Schema, h.EventID
+		}
+	}
+	return d, nil
+}

@@ -1,0 +1,571 @@
+package load
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+	"unsafe"
+
+	"github.com/counternet/counternet/internal/event"
+	"github.com/counternet/counternet/internal/warehouse"
+)
+
+// The loader's hot path decodes listing events with a decoder written for
+// their schema: one pass over the bytes, no reflection, strings taken as
+// substrings of one copy of the message. Whatever it is not sure to decode
+// exactly as encoding/json would (another schema, a null, an escaped key, a
+// key in other case, a repeated key, invalid UTF-8, a \u surrogate, a
+// malformed document) it hands to event.Decode, which stays the reference:
+// a fuzz test holds the two to the same result.
+
+// errFallback says "let event.Decode decide"; it never leaves this file.
+var errFallback = errors.New("not decoded by the fast path")
+
+// decodeInto decodes and validates one message and appends it to the
+// slice of b its schema belongs in, like event.Decode would. The listing
+// fast path decodes in place, its strings pointing into data: data must not
+// be modified afterwards (a JetStream message's data never is).
+func decodeInto(b *warehouse.Batch, data []byte) error {
+	if len(data) <= event.MaxMessage {
+		ls := append(b.Listings, event.Listing{})
+		l := &ls[len(ls)-1]
+		if decodeListing(l, data) == nil {
+			b.Listings = ls
+			return nil
+		}
+		*l = event.Listing{} // drop what the fast path left there
+	}
+	d, err := event.Decode(data)
+	if err != nil {
+		return err
+	}
+	switch {
+	case d.Listing != nil:
+		b.Listings = append(b.Listings, *d.Listing)
+	case d.Vendor != nil:
+		b.Vendors = append(b.Vendors, *d.Vendor)
+	case d.Capture != nil:
+		b.Captures = append(b.Captures, *d.Capture)
+	case d.Run != nil:
+		b.Runs = append(b.Runs, *d.Run)
+	}
+	return nil
+}
+
+// decodeListing decodes a listing event into the zero listing l, or
+// returns errFallback. l's strings share data's memory.
+func decodeListing(l *event.Listing, data []byte) error {
+	if len(data) == 0 || len(data) > event.MaxMessage {
+		return errFallback
+	}
+	d := scanner{s: unsafe.String(&data[0], len(data))}
+	if err := d.listing(l); err != nil {
+		return err
+	}
+	d.ws()
+	if d.i != len(d.s) || l.Schema != event.SchemaListing {
+		return errFallback
+	}
+	if err := l.Validate(); err != nil {
+		return errFallback
+	}
+	return nil
+}
+
+type scanner struct {
+	s string
+	i int
+}
+
+func (d *scanner) ws() {
+	for d.i < len(d.s) {
+		switch d.s[d.i] {
+		case ' ', '\t', '\n', '\r':
+			d.i++
+		default:
+			return
+		}
+	}
+}
+
+// consume skips whitespace and the byte c, or fails.
+func (d *scanner) consume(c byte) bool {
+	d.ws()
+	if d.i < len(d.s) && d.s[d.i] == c {
+		d.i++
+		return true
+	}
+	return false
+}
+
+// object calls field for each key of an object, the scanner placed at the
+// key's value. field reads the value of a key it knows and returns the key's
+// index in known, or returns -1 without reading anything. A key seen twice,
+// or an unknown one that matches a known key but for case (encoding/json
+// would take it), falls back.
+func (d *scanner) object(known []string, field func(key string) (int, error)) error {
+	if !d.consume('{') {
+		return errFallback
+	}
+	if d.consume('}') {
+		return nil
+	}
+	var seen uint64
+	for {
+		d.ws()
+		key, err := d.str()
+		if err != nil {
+			return err
+		}
+		if !d.consume(':') {
+			return errFallback
+		}
+		d.ws()
+		idx, err := field(key)
+		switch {
+		case err != nil:
+			return err
+		case idx < 0:
+			for _, k := range known {
+				if strings.EqualFold(k, key) {
+					return errFallback
+				}
+			}
+			if err := d.skip(0); err != nil {
+				return err
+			}
+		case seen&(1<<idx) != 0:
+			return errFallback
+		default:
+			seen |= 1 << idx
+		}
+		if d.consume(',') {
+			continue
+		}
+		if d.consume('}') {
+			return nil
+		}
+		return errFallback
+	}
+}
+
+var listingKeys = []string{
+	"schema", "event_id", "source", "mirror", "url", "observed_at", "capture_sha256", "pipeline", "run_id",
+	"listing_id", "title", "description", "category_raw", "category", "vendor", "price", "price_usd",
+	"quantity", "unit", "ships_from", "ships_from_raw", "ships_to", "ships_to_raw", "payment_methods",
+	"escrow", "crypto_addresses", "flags",
+}
+
+func (d *scanner) listing(l *event.Listing) error {
+	return d.object(listingKeys, func(key string) (int, error) {
+		var err error
+		switch key {
+		case "schema":
+			l.Schema, err = d.str()
+			return 0, err
+		case "event_id":
+			l.EventID, err = d.str()
+			return 1, err
+		case "source":
+			l.Source, err = d.str()
+			return 2, err
+		case "mirror":
+			l.Mirror, err = d.str()
+			return 3, err
+		case "url":
+			l.URL, err = d.str()
+			return 4, err
+		case "observed_at":
+			l.ObservedAt, err = d.time()
+			return 5, err
+		case "capture_sha256":
+			l.CaptureSHA256, err = d.str()
+			return 6, err
+		case "pipeline":
+			l.Pipeline, err = d.str()
+			return 7, err
+		case "run_id":
+			l.RunID, err = d.str()
+			return 8, err
+		case "listing_id":
+			l.ListingID, err = d.str()
+			return 9, err
+		case "title":
+			l.Title, err = d.str()
+			return 10, err
+		case "description":
+			l.Description, err = d.str()
+			return 11, err
+		case "category_raw":
+			l.CategoryRaw, err = d.str()
+			return 12, err
+		case "category":
+			l.Category, err = d.str()
+			return 13, err
+		case "vendor":
+			l.Vendor, err = d.str()
+			return 14, err
+		case "price":
+			err = d.money(&l.Price)
+			return 15, err
+		case "price_usd":
+			l.PriceUSD, err = d.num()
+			return 16, err
+		case "quantity":
+			l.Quantity, err = d.num()
+			return 17, err
+		case "unit":
+			l.Unit, err = d.str()
+			return 18, err
+		case "ships_from":
+			l.ShipsFrom, err = d.str()
+			return 19, err
+		case "ships_from_raw":
+			l.ShipsFromRaw, err = d.str()
+			return 20, err
+		case "ships_to":
+			l.ShipsTo, err = d.strs()
+			return 21, err
+		case "ships_to_raw":
+			l.ShipsToRaw, err = d.str()
+			return 22, err
+		case "payment_methods":
+			l.PaymentMethods, err = d.strs()
+			return 23, err
+		case "escrow":
+			l.Escrow, err = d.boolean()
+			return 24, err
+		case "crypto_addresses":
+			l.Crypto, err = d.crypto()
+			return 25, err
+		case "flags":
+			l.Flags, err = d.strs()
+			return 26, err
+		}
+		return -1, nil
+	})
+}
+
+func (d *scanner) money(m *event.Money) error {
+	return d.object(moneyKeys, func(key string) (int, error) {
+		var err error
+		switch key {
+		case "amount":
+			m.Amount, err = d.num()
+			return 0, err
+		case "currency":
+			m.Currency, err = d.str()
+			return 1, err
+		case "raw":
+			m.Raw, err = d.str()
+			return 2, err
+		}
+		return -1, nil
+	})
+}
+
+var (
+	moneyKeys  = []string{"amount", "currency", "raw"}
+	cryptoKeys = []string{"chain", "address"}
+)
+
+func (d *scanner) crypto() ([]event.CryptoAddress, error) {
+	if !d.consume('[') {
+		return nil, errFallback
+	}
+	out := []event.CryptoAddress{}
+	if d.consume(']') {
+		return out, nil
+	}
+	for {
+		var c event.CryptoAddress
+		err := d.object(cryptoKeys, func(key string) (int, error) {
+			var err error
+			switch key {
+			case "chain":
+				c.Chain, err = d.str()
+				return 0, err
+			case "address":
+				c.Address, err = d.str()
+				return 1, err
+			}
+			return -1, nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+		if d.consume(',') {
+			continue
+		}
+		if d.consume(']') {
+			return out, nil
+		}
+		return nil, errFallback
+	}
+}
+
+func (d *scanner) strs() ([]string, error) {
+	if !d.consume('[') {
+		return nil, errFallback
+	}
+	out := []string{}
+	if d.consume(']') {
+		return out, nil
+	}
+	for {
+		d.ws()
+		s, err := d.str()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+		if d.consume(',') {
+			continue
+		}
+		if d.consume(']') {
+			return out, nil
+		}
+		return nil, errFallback
+	}
+}
+
+// str reads a JSON string at the current position (whitespace skipped by
+// the caller). Without escapes it is a substring of the message.
+func (d *scanner) str() (string, error) {
+	if d.i >= len(d.s) || d.s[d.i] != '"' {
+		return "", errFallback
+	}
+	start := d.i + 1
+	ascii := true
+	for j := start; j < len(d.s); j++ {
+		c := d.s[j]
+		switch {
+		case c == '"':
+			d.i = j + 1
+			s := d.s[start:j]
+			if !ascii && !utf8.ValidString(s) {
+				return "", errFallback
+			}
+			return s, nil
+		case c == '\\':
+			return d.escaped(start, j)
+		case c < 0x20:
+			return "", errFallback
+		case c >= 0x80:
+			ascii = false
+		}
+	}
+	return "", errFallback
+}
+
+// escaped finishes a string with escapes that began at start; esc is the
+// position of its first backslash.
+func (d *scanner) escaped(start, esc int) (string, error) {
+	b := make([]byte, 0, esc-start+16)
+	b = append(b, d.s[start:esc]...)
+	j := esc
+	for j < len(d.s) {
+		c := d.s[j]
+		switch {
+		case c == '"':
+			d.i = j + 1
+			if !utf8.Valid(b) {
+				return "", errFallback
+			}
+			return string(b), nil
+		case c < 0x20:
+			return "", errFallback
+		case c != '\\':
+			b = append(b, c)
+			j++
+			continue
+		}
+		if j+1 >= len(d.s) {
+			return "", errFallback
+		}
+		switch e := d.s[j+1]; e {
+		case '"', '\\', '/':
+			b = append(b, e)
+		case 'b':
+			b = append(b, '\b')
+		case 'f':
+			b = append(b, '\f')
+		case 'n':
+			b = append(b, '\n')
+		case 'r':
+			b = append(b, '\r')
+		case 't':
+			b = append(b, '\t')
+		case 'u':
+			if j+6 > len(d.s) {
+				return "", errFallback
+			}
+			r, err := strconv.ParseUint(d.s[j+2:j+6], 16, 32)
+			if err != nil || !isHex4(d.s[j+2:j+6]) || (r >= 0xD800 && r < 0xE000) {
+				return "", errFallback
+			}
+			b = utf8.AppendRune(b, rune(r))
+			j += 6
+			continue
+		default:
+			return "", errFallback
+		}
+		j += 2
+	}
+	return "", errFallback
+}
+
+func isHex4(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// num reads a JSON number into a float64 as encoding/json does.
+func (d *scanner) num() (float64, error) {
+	start := d.i
+	j := d.i
+	if j < len(d.s) && d.s[j] == '-' {
+		j++
+	}
+	switch {
+	case j < len(d.s) && d.s[j] == '0':
+		j++
+	case j < len(d.s) && d.s[j] >= '1' && d.s[j] <= '9':
+		for j < len(d.s) && d.s[j] >= '0' && d.s[j] <= '9' {
+			j++
+		}
+	default:
+		return 0, errFallback
+	}
+	if j < len(d.s) && d.s[j] == '.' {
+		j++
+		if j >= len(d.s) || d.s[j] < '0' || d.s[j] > '9' {
+			return 0, errFallback
+		}
+		for j < len(d.s) && d.s[j] >= '0' && d.s[j] <= '9' {
+			j++
+		}
+	}
+	if j < len(d.s) && (d.s[j] == 'e' || d.s[j] == 'E') {
+		j++
+		if j < len(d.s) && (d.s[j] == '+' || d.s[j] == '-') {
+			j++
+		}
+		if j >= len(d.s) || d.s[j] < '0' || d.s[j] > '9' {
+			return 0, errFallback
+		}
+		for j < len(d.s) && d.s[j] >= '0' && d.s[j] <= '9' {
+			j++
+		}
+	}
+	f, err := strconv.ParseFloat(d.s[start:j], 64)
+	if err != nil {
+		return 0, errFallback
+	}
+	d.i = j
+	return f, nil
+}
+
+func (d *scanner) boolean() (bool, error) {
+	switch {
+	case strings.HasPrefix(d.s[d.i:], "true"):
+		d.i += 4
+		return true, nil
+	case strings.HasPrefix(d.s[d.i:], "false"):
+		d.i += 5
+		return false, nil
+	}
+	return false, errFallback
+}
+
+// time reads an RFC 3339 time the way time.Time's UnmarshalJSON does.
+func (d *scanner) time() (time.Time, error) {
+	start := d.i
+	if _, err := d.str(); err != nil {
+		return time.Time{}, err
+	}
+	var t time.Time
+	if err := t.UnmarshalJSON([]byte(d.s[start:d.i])); err != nil {
+		return time.Time{}, errFallback
+	}
+	return t, nil
+}
+
+// maxDepth bounds the nesting of unknown values the fast path skips.
+const maxDepth = 32
+
+// skip passes over one value of a field this build does not know.
+func (d *scanner) skip(depth int) error {
+	if depth > maxDepth || d.i >= len(d.s) {
+		return errFallback
+	}
+	switch c := d.s[d.i]; {
+	case c == '"':
+		_, err := d.str()
+		return err
+	case c == '-' || c >= '0' && c <= '9':
+		_, err := d.num()
+		return err
+	case c == 't' || c == 'f':
+		_, err := d.boolean()
+		return err
+	case c == 'n':
+		if strings.HasPrefix(d.s[d.i:], "null") {
+			d.i += 4
+			return nil
+		}
+		return errFallback
+	case c == '[':
+		d.i++
+		if d.consume(']') {
+			return nil
+		}
+		for {
+			d.ws()
+			if err := d.skip(depth + 1); err != nil {
+				return err
+			}
+			if d.consume(',') {
+				continue
+			}
+			if d.consume(']') {
+				return nil
+			}
+			return errFallback
+		}
+	case c == '{':
+		d.i++
+		if d.consume('}') {
+			return nil
+		}
+		for {
+			d.ws()
+			if _, err := d.str(); err != nil {
+				return err
+			}
+			if !d.consume(':') {
+				return errFallback
+			}
+			d.ws()
+			if err := d.skip(depth + 1); err != nil {
+				return err
+			}
+			if d.consume(',') {
+				continue
+			}
+			if d.consume('}') {
+				return nil
+			}
+			return errFallback
+		}
+	}
+	return errFallback
+}

@@ -1,0 +1,167 @@
+package load
+
+import (
+	"encoding/json"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/counternet/counternet/internal/event"
+	"github.com/counternet/counternet/internal/warehouse"
+)
+
+func sampleListing() event.Listing {
+	l := event.Listing{
+		Provenance: event.Provenance{Source: "alpha", Mirror: "alphaxyz.onion", URL: "http://alphaxyz.onion/l/1",
+			ObservedAt: time.Date(2026, 10, 5, 8, 0, 0, 123, time.UTC), CaptureSHA256: strings.Repeat("ab", 32),
+			Pipeline: "alpha@3", RunID: "run-1"},
+		ListingID: "1", Title: "10g <cocaine> & \"more\" é", Description: "line1\nline2\ttab \u2028 ünïcode",
+		CategoryRaw: "Drugs > Coke", Category: "drugs.stimulants.cocaine", Vendor: "v1",
+		Price: event.Money{Amount: 123.45, Currency: "EUR", Raw: "€123.45"}, PriceUSD: 133.33, Quantity: 10,
+		Unit: "g", ShipsFrom: "NL", ShipsFromRaw: "Netherlands", ShipsTo: []string{"DE", "FR"}, ShipsToRaw: "EU",
+		PaymentMethods: []string{"btc"}, Escrow: true,
+		Crypto: []event.CryptoAddress{{Chain: "btc", Address: "bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh"}},
+		Flags:  []string{"description:truncated"},
+	}
+	l.Finalize()
+	return l
+}
+
+func mustJSON(t testing.TB, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestDecodeListingFastPath: the fast decoder takes well-formed listings,
+// including one carrying fields a later v1 added, and gives exactly what
+// event.Decode gives.
+func TestDecodeListingFastPath(t *testing.T) {
+	l := sampleListing()
+	plain := mustJSON(t, &l)
+	extra := append(plain[:len(plain)-1:len(plain)-1], []byte(`,"seller_rank":{"tier":[1,2,{"x":null}],"ok":true},"z":-1.5e3}`)...)
+	for name, data := range map[string][]byte{"v1": plain, "v1 with extra fields": extra} {
+		t.Run(name, func(t *testing.T) {
+			got := new(event.Listing)
+			if err := decodeListing(got, data); err != nil {
+				t.Fatalf("fast path refused it: %v", err)
+			}
+			want, err := event.Decode(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want.Listing) {
+				t.Fatalf("fast path differs:\n got %+v\nwant %+v", got, want.Listing)
+			}
+		})
+	}
+}
+
+// TestDecodeFallsBack: what the fast path is not sure about goes to
+// event.Decode, and the result (or error) is event.Decode's.
+func TestDecodeFallsBack(t *testing.T) {
+	l := sampleListing()
+	plain := string(mustJSON(t, &l))
+	v := event.Vendor{Provenance: l.Provenance, Handle: "v1"}
+	v.Finalize()
+	tests := []struct {
+		name    string
+		data    string
+		wantErr error // nil: decodes
+	}{
+		{"vendor", string(mustJSON(t, &v)), nil},
+		{"key in other case", strings.Replace(plain, `"title"`, `"Title"`, 1), nil},
+		{"null field", strings.Replace(plain, `"unit":"g"`, `"unit":null`, 1), nil},
+		{"schema v2", strings.Replace(plain, event.SchemaListing, "counternet.listing.v2", 1), event.ErrUnknownSchema},
+		{"wrong type", strings.Replace(plain, `"price_usd":133.33`, `"price_usd":"133"`, 1), event.ErrInvalid},
+		{"invalid json", plain[:len(plain)-1], event.ErrInvalid},
+		{"trailing data", plain + "x", event.ErrInvalid},
+		{"oversize", strings.Replace(plain, `"title":`, `"padding":"`+strings.Repeat("x", event.MaxMessage)+`","title":`, 1), event.ErrInvalid},
+		{"failed validation", strings.Replace(plain, `"ships_from":"NL"`, `"ships_from":"Netherlands"`, 1), event.ErrInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := decodeListing(new(event.Listing), []byte(tt.data)); err == nil {
+				t.Fatalf("fast path accepted it")
+			}
+			var got warehouse.Batch
+			err := decodeInto(&got, []byte(tt.data))
+			want, wantErr := event.Decode([]byte(tt.data))
+			if tt.wantErr == nil {
+				if err != nil || wantErr != nil || !reflect.DeepEqual(got, batchOf(want)) {
+					t.Fatalf("decode = %+v, %v; event.Decode = %+v, %v", got, err, want, wantErr)
+				}
+				return
+			}
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("decode error %v, want %v", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+// FuzzDecodeListing holds the fast decoder to event.Decode: whatever it
+// accepts, event.Decode accepts with the same result.
+func FuzzDecodeListing(f *testing.F) {
+	l := sampleListing()
+	f.Add(mustJSON(f, &l))
+	f.Add([]byte(`{"schema":"counternet.listing.v1","title":"a\u00e9\ud83d\ude00","x":[1,{"y":"z"}]}`))
+	f.Add([]byte(`{"schema":"counternet.listing.v1","price":{"amount":1e400}}`))
+	f.Add([]byte(` {"schema" : "counternet.listing.v1" , "escrow" : false } `))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got := new(event.Listing)
+		if err := decodeListing(got, data); err != nil {
+			return
+		}
+		want, werr := event.Decode(data)
+		if werr != nil {
+			t.Fatalf("fast path accepted what event.Decode rejects (%v): %q", werr, data)
+		}
+		if !reflect.DeepEqual(got, want.Listing) {
+			t.Fatalf("fast path differs on %q:\n got %+v\nwant %+v", data, got, want.Listing)
+		}
+	})
+}
+
+func batchOf(d event.Decoded) warehouse.Batch {
+	var b warehouse.Batch
+	switch {
+	case d.Listing != nil:
+		b.Listings = []event.Listing{*d.Listing}
+	case d.Vendor != nil:
+		b.Vendors = []event.Vendor{*d.Vendor}
+	case d.Capture != nil:
+		b.Captures = []event.Capture{*d.Capture}
+	case d.Run != nil:
+		b.Runs = []event.Run{*d.Run}
+	}
+	return b
+}
+
+func BenchmarkDecodeListing(b *testing.B) {
+	l := sampleListing()
+	data := mustJSON(b, &l)
+	b.Run("fast", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		var batch warehouse.Batch
+		for b.Loop() {
+			batch.Listings = batch.Listings[:0]
+			if err := decodeInto(&batch, data); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("encoding_json", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			if _, err := event.Decode(data); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -1,0 +1,214 @@
+package normalize
+
+import (
+	"errors"
+	"math"
+	"regexp"
+	"strings"
+
+	"github.com/counternet/counternet/internal/event"
+)
+
+// ErrNoCurrency marks a price whose amount was read but which names no
+// currency ("1,234.56"); it wraps ErrUnparsable.
+var ErrNoCurrency = errors.New("no currency next to the amount")
+
+// PerUnit is the quantity a price is stated for when the text says so
+// ("30 EUR/g" is per 1 g, "€3,000/kg" per 1000 g, "$5 each" per 1 unit).
+// The zero value means the price is for the listing as a whole.
+type PerUnit struct {
+	// Quantity is in Unit: grams, millilitres or units.
+	Quantity float64
+	// Unit is UnitGram, UnitMillilitre or UnitCount.
+	Unit string
+}
+
+// Money reads a price: an amount with a currency code, name or sign before
+// or after it ("USD 12.40", "$41.20", "45.00 USD", "€ 30", "£12",
+// "0.2211 LTC", "0.3105 XMR", "฿0.00081", "1,234.56 USD", "1.234,56 €").
+// The first amount that carries a currency wins. The currency is an ISO
+// 4217 code or a crypto ticker, upper case; Raw keeps the text as given.
+// An amount without a currency ("1,234.56") is returned with the amount
+// set, Currency empty and an error wrapping ErrNoCurrency and
+// ErrUnparsable. A per-unit suffix ("30 EUR/g") is ignored; see MoneyPer.
+func Money(raw string) (event.Money, error) {
+	m, _, err := MoneyPer(raw)
+	return m, err
+}
+
+// MoneyPer reads a price like Money and also the unit it is stated per,
+// written right after it: "30 EUR/g", "$10 per gram", "€3000/kg",
+// "0.01 BTC / pill", "5 USD each". per is the zero PerUnit when the text
+// states none.
+func MoneyPer(raw string) (m event.Money, per PerUnit, err error) {
+	s := strings.TrimSpace(raw)
+	m = event.Money{Raw: s}
+	if len(s) > maxInput {
+		return m, per, unparsable("price", raw, "too long")
+	}
+	locs := numRE.FindAllStringIndex(s, -1)
+	if len(locs) == 0 {
+		return m, per, unparsable("price", raw, "no amount")
+	}
+	for _, loc := range locs {
+		end := loc[1]
+		cur := currencyBefore(s[:loc[0]])
+		if cur == "" {
+			var n int
+			cur, n = currencyAfter(s[loc[1]:])
+			end += n
+		}
+		if cur == "" {
+			continue
+		}
+		v, err := number(s[loc[0]:loc[1]], false)
+		if err != nil {
+			return m, per, unparsable("price", raw, err.Error())
+		}
+		m.Amount, m.Currency = v, cur
+		return m, perUnitAt(s[end:]), nil
+	}
+	if v, err := number(s[locs[0][0]:locs[0][1]], false); err == nil {
+		m.Amount = v
+	}
+	return m, per, &noCurrencyError{unparsable("price", raw, ErrNoCurrency.Error())}
+}
+
+// noCurrencyError is an ErrUnparsable error that is also ErrNoCurrency.
+type noCurrencyError struct{ err error }
+
+func (e *noCurrencyError) Error() string { return e.err.Error() }
+func (e *noCurrencyError) Unwrap() []error {
+	return []error{e.err, ErrNoCurrency}
+}
+
+// perRE reads a per-unit suffix right after a price: "/g", "/ 1 kg",
+// "per gram", "a gram"; eachRE reads "each", "ea", "apiece".
+var (
+	perRE  = regexp.MustCompile(`^\s*(?:/|(?i:per|a)\s)\s*(?:(\d+(?:[.,]\d+)?)\s*)?(\pL+)`)
+	eachRE = regexp.MustCompile(`^\s*(?i:each|ea|apiece|per\s+(?:unit|piece|item))\b`)
+)
+
+func perUnitAt(rest string) PerUnit {
+	if eachRE.MatchString(rest) {
+		return PerUnit{Quantity: 1, Unit: UnitCount}
+	}
+	m := perRE.FindStringSubmatch(rest)
+	if m == nil {
+		return PerUnit{}
+	}
+	u, ok := unitWords[strings.ToLower(m[2])]
+	if !ok {
+		return PerUnit{}
+	}
+	q := 1.0
+	if m[1] != "" {
+		v, err := number(m[1], false)
+		if err != nil || !(v > 0) {
+			return PerUnit{}
+		}
+		q = v
+	}
+	return PerUnit{Quantity: roundQty(q * u.factor), Unit: u.code}
+}
+
+// ExchangeRate is a rate a page states: one unit of Base is worth Price
+// units of Quote ("1 BTC = 95,000 USD" is Base BTC, Quote USD, Price 95000).
+type ExchangeRate struct {
+	Base, Quote string
+	Price       float64
+}
+
+// pairRE reads "BTC/USD 95000" and "BTC/USD: 95,000.00".
+var pairRE = regexp.MustCompile(`\b([A-Za-z]{3,4})\s*/\s*([A-Za-z]{3,4})\b\s*[:=]?\s*(\d[\d.,' ]*)`)
+
+// baseRE reads a currency named before a colon or equals sign with no
+// amount of its own: "BTC: $95,000", "XMR = 150 USD".
+var baseRE = regexp.MustCompile(`^\s*(?:1\s+)?([\pL$€£₿฿Ƀɱ]{1,8})\s*[:=≈~]`)
+
+// Rate reads an exchange rate stated on a page: "1 BTC = 95,000 USD",
+// "1 XMR ≈ $150.20", "BTC/USD: 95000", "BTC: $95,000", "1 USD =
+// 0.0000105 BTC". Base and Quote are currency codes as in Money; Price is
+// positive. Text with fewer than two currencies, or two amounts of the
+// same currency, is an error wrapping ErrUnparsable. No rate is ever
+// assumed.
+func Rate(raw string) (ExchangeRate, error) {
+	s := strings.TrimSpace(raw)
+	if len(s) > maxInput {
+		return ExchangeRate{}, unparsable("rate", raw, "too long")
+	}
+	if m := pairRE.FindStringSubmatch(s); m != nil {
+		base, quote := currencyWords[strings.ToLower(m[1])], currencyWords[strings.ToLower(m[2])]
+		if v, err := number(strings.TrimRight(m[3], " '"), false); err == nil && base != "" && quote != "" && base != quote && v > 0 {
+			return ExchangeRate{Base: base, Quote: quote, Price: v}, nil
+		}
+	}
+	var found []event.Money
+	for _, loc := range numRE.FindAllStringIndex(s, -1) {
+		cur := currencyBefore(s[:loc[0]])
+		if cur == "" {
+			cur, _ = currencyAfter(s[loc[1]:])
+		}
+		if cur == "" {
+			continue
+		}
+		v, err := number(s[loc[0]:loc[1]], false)
+		if err != nil {
+			return ExchangeRate{}, unparsable("rate", raw, err.Error())
+		}
+		found = append(found, event.Money{Amount: v, Currency: cur})
+		if len(found) == 2 {
+			break
+		}
+	}
+	switch {
+	case len(found) == 2:
+		a, b := found[0], found[1]
+		if a.Currency == b.Currency || !(a.Amount > 0) || !(b.Amount > 0) {
+			return ExchangeRate{}, unparsable("rate", raw, "want two amounts in different currencies")
+		}
+		p := b.Amount / a.Amount
+		if math.IsInf(p, 0) || !(p > 0) {
+			return ExchangeRate{}, unparsable("rate", raw, "out of range")
+		}
+		return ExchangeRate{Base: a.Currency, Quote: b.Currency, Price: p}, nil
+	case len(found) == 1:
+		if m := baseRE.FindStringSubmatch(s); m != nil {
+			base := currencyWords[strings.ToLower(m[1])]
+			if base == "" {
+				base, _ = currencyAfter(m[1])
+			}
+			if base != "" && base != found[0].Currency && found[0].Amount > 0 {
+				return ExchangeRate{Base: base, Quote: found[0].Currency, Price: found[0].Amount}, nil
+			}
+		}
+	}
+	return ExchangeRate{}, unparsable("rate", raw, "no rate between two currencies")
+}
+
+// With returns a copy of r that also knows x: a rate quoted in USD sets
+// USDPer[x.Base]; a rate of USD in another currency sets USDPer of that
+// currency to its inverse; a rate quoted in a currency r already knows is
+// chained through it. A rate r cannot use leaves the copy as r was, and ok
+// is false. The page-stated rate replaces an operator rate for the same
+// currency: it is what that page charged at that moment.
+func (r Rates) With(x ExchangeRate) (out Rates, ok bool) {
+	out = Rates{AsOf: r.AsOf, USDPer: make(map[string]float64, len(r.USDPer)+1)}
+	for k, v := range r.USDPer {
+		out.USDPer[k] = v
+	}
+	if !(x.Price > 0) || math.IsInf(x.Price, 0) || x.Base == "" || x.Quote == "" || x.Base == x.Quote {
+		return out, false
+	}
+	switch {
+	case x.Quote == "USD":
+		out.USDPer[x.Base] = x.Price
+	case x.Base == "USD":
+		out.USDPer[x.Quote] = 1 / x.Price
+	case r.USDPer[x.Quote] > 0:
+		out.USDPer[x.Base] = x.Price * r.USDPer[x.Quote]
+	default:
+		return out, false
+	}
+	return out, true
+}

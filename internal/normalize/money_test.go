@@ -1,0 +1,154 @@
+package normalize
+
+import (
+	"errors"
+	"math"
+	"testing"
+
+	"github.com/counternet/counternet/internal/event"
+)
+
+func TestMoneyIssueStrings(t *testing.T) {
+	tests := []struct {
+		raw    string
+		amount float64
+		cur    string
+		per    PerUnit
+	}{
+		{"$41.20", 41.20, "USD", PerUnit{}},
+		{"USD 12.40", 12.40, "USD", PerUnit{}},
+		{"EUR 95.00", 95, "EUR", PerUnit{}},
+		{"฿0.00081", 0.00081, "BTC", PerUnit{}},
+		{"0.2211 LTC", 0.2211, "LTC", PerUnit{}},
+		{"0.3105 XMR", 0.3105, "XMR", PerUnit{}},
+		{"1.234,56 €", 1234.56, "EUR", PerUnit{}},
+		{"€ 30", 30, "EUR", PerUnit{}},
+		{"30 EUR/g", 30, "EUR", PerUnit{1, UnitGram}},
+		{"$10 per gram", 10, "USD", PerUnit{1, UnitGram}},
+		{"€3.000/kg", 3, "EUR", PerUnit{1000, UnitGram}}, // a lone "." is the decimal mark in a price
+		{"€3,000/kg", 3000, "EUR", PerUnit{1000, UnitGram}},
+		{"0.01 BTC / pill", 0.01, "BTC", PerUnit{1, UnitCount}},
+		{"5 USD each", 5, "USD", PerUnit{1, UnitCount}},
+		{"$120 / 28g", 120, "USD", PerUnit{28, UnitGram}},
+		{"£8.50 a gram", 8.5, "GBP", PerUnit{1, UnitGram}},
+		{"45 EUR / Mordor", 45, "EUR", PerUnit{}},
+		{"USD 12.40 (0.00013 BTC)", 12.40, "USD", PerUnit{}},
+		{"Ƀ 0.5", 0.5, "BTC", PerUnit{}},
+		{"0,5 Monero", 0.5, "XMR", PerUnit{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.raw, func(t *testing.T) {
+			m, per, err := MoneyPer(tt.raw)
+			if err != nil {
+				t.Fatalf("MoneyPer(%q): %v", tt.raw, err)
+			}
+			if math.Abs(m.Amount-tt.amount) > 1e-12 || m.Currency != tt.cur || per != tt.per {
+				t.Errorf("MoneyPer(%q) = %v %s %+v, want %v %s %+v", tt.raw, m.Amount, m.Currency, per, tt.amount, tt.cur, tt.per)
+			}
+			if m2, err := Money(tt.raw); err != nil || m2 != m {
+				t.Errorf("Money(%q) = %+v, %v; want %+v", tt.raw, m2, err, m)
+			}
+		})
+	}
+}
+
+func TestMoneyNoCurrency(t *testing.T) {
+	for _, tt := range []struct {
+		raw    string
+		amount float64
+	}{{"1,234.56", 1234.56}, {"45.00", 45}, {"Price: 12", 12}} {
+		m, err := Money(tt.raw)
+		if !errors.Is(err, ErrNoCurrency) || !errors.Is(err, ErrUnparsable) {
+			t.Errorf("Money(%q) error %v; want ErrNoCurrency and ErrUnparsable", tt.raw, err)
+		}
+		if m.Amount != tt.amount || m.Currency != "" || m.Raw != tt.raw {
+			t.Errorf("Money(%q) = %+v; want amount %v, no currency", tt.raw, m, tt.amount)
+		}
+	}
+}
+
+func TestRate(t *testing.T) {
+	tests := []struct {
+		raw         string
+		base, quote string
+		price       float64
+	}{
+		{"1 BTC = 95,000 USD", "BTC", "USD", 95000},
+		{"1 XMR ≈ $150.20", "XMR", "USD", 150.20},
+		{"BTC/USD: 95000", "BTC", "USD", 95000},
+		{"XMR/EUR 140.5", "XMR", "EUR", 140.5},
+		{"BTC: $95,000", "BTC", "USD", 95000},
+		{"1 USD = 0.0000105 BTC", "USD", "BTC", 0.0000105},
+		{"Rate: 1 LTC = 85.12 USD (updated hourly)", "LTC", "USD", 85.12},
+		{"0.5 BTC = 47,500 USD", "BTC", "USD", 95000},
+		{"1 BTC = 88.000,50 €", "BTC", "EUR", 88000.5},
+	}
+	for _, tt := range tests {
+		x, err := Rate(tt.raw)
+		if err != nil || x.Base != tt.base || x.Quote != tt.quote || math.Abs(x.Price-tt.price) > 1e-9*tt.price {
+			t.Errorf("Rate(%q) = %+v, %v; want %s/%s %v", tt.raw, x, err, tt.base, tt.quote, tt.price)
+		}
+	}
+	for _, raw := range []string{"", "95000", "1 BTC", "1 BTC = 1 BTC", "USD/USD 1", "0 BTC = 5 USD", "BTC = lots"} {
+		if x, err := Rate(raw); !errors.Is(err, ErrUnparsable) {
+			t.Errorf("Rate(%q) = %+v, %v; want ErrUnparsable", raw, x, err)
+		}
+	}
+}
+
+func TestRatesWith(t *testing.T) {
+	base := Rates{USDPer: map[string]float64{"EUR": 1.1}}
+	tests := []struct {
+		x    ExchangeRate
+		cur  string
+		want float64
+		ok   bool
+	}{
+		{ExchangeRate{"BTC", "USD", 95000}, "BTC", 95000, true},
+		{ExchangeRate{"USD", "XMR", 0.005}, "XMR", 200, true},
+		{ExchangeRate{"XMR", "EUR", 100}, "XMR", 110, true},
+		{ExchangeRate{"XMR", "GBP", 100}, "XMR", 0, false},
+		{ExchangeRate{"XMR", "XMR", 1}, "XMR", 0, false},
+		{ExchangeRate{"XMR", "USD", 0}, "XMR", 0, false},
+	}
+	for _, tt := range tests {
+		r, ok := base.With(tt.x)
+		if ok != tt.ok || math.Abs(r.USDPer[tt.cur]-tt.want) > 1e-9 {
+			t.Errorf("With(%+v) = %v, %v; want %s %v, %v", tt.x, r.USDPer, ok, tt.cur, tt.want, tt.ok)
+		}
+	}
+	if len(base.USDPer) != 1 {
+		t.Errorf("With changed its receiver: %v", base.USDPer)
+	}
+	// No rate, no conversion: never an invented rate.
+	if usd, ok := (Rates{}).USD(mustMoney(t, "0.3105 XMR")); ok || usd != 0 {
+		t.Errorf("USD without rates = %v, %v", usd, ok)
+	}
+}
+
+func mustMoney(t *testing.T, raw string) event.Money {
+	t.Helper()
+	m, err := Money(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func FuzzMoneyPer(f *testing.F) {
+	for _, s := range []string{"$41.20", "30 EUR/g", "1.234,56 €", "€3,000/kg", "0.01 BTC / 1 pill", "5 USD each", "1 BTC = 95,000 USD", "BTC/USD: 95000", "\xff$1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		m, per, err := MoneyPer(raw)
+		if err == nil && (m.Currency == "" || math.IsNaN(m.Amount) || math.IsInf(m.Amount, 0) || m.Amount < 0) {
+			t.Fatalf("MoneyPer(%q) = %+v", raw, m)
+		}
+		if per.Unit != "" && (!(per.Quantity > 0) || (per.Unit != UnitGram && per.Unit != UnitMillilitre && per.Unit != UnitCount)) {
+			t.Fatalf("MoneyPer(%q) per = %+v", raw, per)
+		}
+		if x, err := Rate(raw); err == nil && (x.Base == x.Quote || !(x.Price > 0) || math.IsInf(x.Price, 0)) {
+			t.Fatalf("Rate(%q) = %+v", raw, x)
+		}
+	})
+}

@@ -1,0 +1,158 @@
+package normalize
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/counternet/counternet/internal/event"
+	"github.com/counternet/counternet/internal/pipeline"
+)
+
+// relativeRE reads "3 days ago", "an hour ago", "2h ago", "5 mins ago",
+// "1 week ago"; the unit is group 2, the count group 1 ("a"/"an" is one).
+var relativeRE = regexp.MustCompile(`(?i)^(?:about\s+|over\s+)?(\d{1,4}|an?|one)\s*(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|wks?|w|months?|mo|years?|yrs?|y)\s+ago$`)
+
+// ResolveDate reads a date a page shows, relative to now (the capture
+// time) or absolute: "just now", "today", "yesterday", "3 days ago", "an
+// hour ago", "2h ago", "5 mins ago", "1 week ago", "2 months ago" and every
+// absolute form Date reads. A relative date counts back from now in whole
+// units (a month is 30 days, a year 365), so "3 days ago" is now minus 72
+// hours; "today" is now and "yesterday" now minus 24 hours. The result is
+// UTC. Anything else is an error wrapping ErrUnparsable.
+func ResolveDate(raw string, now time.Time) (time.Time, error) {
+	now = now.UTC()
+	s := strings.ToLower(strings.Join(strings.Fields(raw), " "))
+	if len(s) > maxInput {
+		return time.Time{}, unparsable("date", raw, "too long")
+	}
+	s = strings.TrimPrefix(s, "posted ")
+	s = strings.TrimPrefix(s, "listed ")
+	switch s {
+	case "just now", "now", "today", "moments ago", "a moment ago":
+		return now, nil
+	case "yesterday":
+		return now.Add(-24 * time.Hour), nil
+	}
+	m := relativeRE.FindStringSubmatch(s)
+	if m == nil {
+		return Date(raw)
+	}
+	n := 1
+	if m[1][0] >= '0' && m[1][0] <= '9' {
+		n, _ = strconv.Atoi(m[1])
+	}
+	var unit time.Duration
+	switch u := m[2]; {
+	case u == "mo" || strings.HasPrefix(u, "month"):
+		unit = 30 * 24 * time.Hour
+	case strings.HasPrefix(u, "s"):
+		unit = time.Second
+	case strings.HasPrefix(u, "m"):
+		unit = time.Minute
+	case strings.HasPrefix(u, "h"):
+		unit = time.Hour
+	case strings.HasPrefix(u, "d"):
+		unit = 24 * time.Hour
+	case strings.HasPrefix(u, "w"):
+		unit = 7 * 24 * time.Hour
+	default: // years
+		unit = 365 * 24 * time.Hour
+	}
+	if float64(n)*float64(unit) > float64(maxAgo) {
+		return time.Time{}, unparsable("date", raw, "too far back")
+	}
+	return now.Add(-time.Duration(n) * unit), nil
+}
+
+// maxAgo bounds how far back a relative date may reach.
+const maxAgo = 100 * 365 * 24 * time.Hour
+
+// Post turns an extracted post record into a post event. The posted date
+// is resolved against prov.ObservedAt (ResolveDate) and kept raw beside;
+// the body is bounded by event.MaxDescription ("body:truncated"). Mentions:
+// vendors from the mentions_vendors field (a comma list), markets from the
+// mentions_markets field and from markets, names the body is searched for
+// (case-insensitive, whole words: the titles of the configured sites),
+// onion and crypto addresses and PGP keys found in the body and the
+// pgp_key and crypto fields (FindMentions). A date that does not read is
+// flagged "posted_at"; the record is never dropped. Post calls Finalize.
+func Post(rec pipeline.Record, prov event.Provenance, markets []string) event.Post {
+	var fl flags
+	fs := fields{rec: rec, flags: &fl}
+	p := event.Post{Provenance: prov}
+	p.PostID = fs.text("post_id", event.MaxText)
+	if p.PostID == "" {
+		fl.add("post_id")
+	}
+	p.ThreadID = fs.text("thread_id", event.MaxText)
+	p.ThreadTitle = fs.text("thread_title", event.MaxTitle)
+	p.Author = fs.text("author", event.MaxText)
+	p.Body = fs.text("body", event.MaxDescription)
+	if raw, _, ok := fs.get("posted_at"); ok {
+		p.PostedRaw = fs.bound("posted_raw", raw, event.MaxText)
+		if t, err := ResolveDate(raw, prov.ObservedAt); err == nil {
+			p.PostedAt = t
+		} else {
+			fl.add("posted_at")
+		}
+	}
+	if raw, _, ok := fs.get("mentions_vendors"); ok {
+		for _, v := range strings.Split(raw, ",") {
+			if v = strings.TrimPrefix(strings.TrimSpace(v), "@"); v != "" && len(v) <= event.MaxText {
+				p.Mentions.Vendors = appendNew(p.Mentions.Vendors, v)
+			}
+		}
+	}
+	if raw, _, ok := fs.get("mentions_markets"); ok {
+		for _, v := range strings.Split(raw, ",") {
+			if v = strings.TrimSpace(v); v != "" && len(v) <= event.MaxText {
+				p.Mentions.Markets = appendNew(p.Mentions.Markets, v)
+			}
+		}
+	}
+	for _, name := range markets {
+		if mentionsName(p.Body, name) {
+			p.Mentions.Markets = appendNew(p.Mentions.Markets, name)
+		}
+	}
+	text := p.Body
+	for _, extra := range []string{"pgp_key", "crypto"} {
+		if raw, _, ok := fs.get(extra); ok {
+			text += "\n" + raw
+		}
+	}
+	found := FindMentions(text)
+	p.Mentions.Onions = found.Onions
+	p.Mentions.Crypto = found.Crypto
+	p.Mentions.PGP = found.PGPFingerprints
+	p.Flags = fl
+	p.Finalize()
+	return p
+}
+
+// mentionsName reports whether name occurs in text as whole words, case
+// ignored.
+func mentionsName(text, name string) bool {
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > event.MaxText {
+		return false
+	}
+	lt, ln := strings.ToLower(text), strings.ToLower(name)
+	for i := 0; ; {
+		j := strings.Index(lt[i:], ln)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(ln)
+		if (start == 0 || !isNameByte(lt[start-1])) && (end == len(lt) || !isNameByte(lt[end])) {
+			return true
+		}
+		i = start + 1
+	}
+}
+
+func isNameByte(c byte) bool {
+	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 0x80
+}

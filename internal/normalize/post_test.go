@@ -1,0 +1,174 @@
+package normalize
+
+import (
+	"errors"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/counternet/counternet/internal/event"
+	"github.com/counternet/counternet/internal/fixture"
+	"github.com/counternet/counternet/internal/pipeline"
+)
+
+func TestResolveDate(t *testing.T) {
+	now := time.Date(2026, 1, 10, 12, 0, 0, 0, time.FixedZone("CET", 3600))
+	utc := now.UTC()
+	for _, c := range []struct {
+		raw  string
+		want time.Time
+	}{
+		{"3 days ago", utc.Add(-72 * time.Hour)},
+		{"  3   Days  ago ", utc.Add(-72 * time.Hour)},
+		{"yesterday", utc.Add(-24 * time.Hour)},
+		{"Yesterday", utc.Add(-24 * time.Hour)},
+		{"2 hours ago", utc.Add(-2 * time.Hour)},
+		{"1 hour ago", utc.Add(-time.Hour)},
+		{"an hour ago", utc.Add(-time.Hour)},
+		{"a day ago", utc.Add(-24 * time.Hour)},
+		{"2h ago", utc.Add(-2 * time.Hour)},
+		{"5 mins ago", utc.Add(-5 * time.Minute)},
+		{"45 seconds ago", utc.Add(-45 * time.Second)},
+		{"1 week ago", utc.Add(-7 * 24 * time.Hour)},
+		{"2 months ago", utc.Add(-60 * 24 * time.Hour)},
+		{"about 1 year ago", utc.Add(-365 * 24 * time.Hour)},
+		{"posted 4 days ago", utc.Add(-96 * time.Hour)},
+		{"just now", utc},
+		{"today", utc},
+		{"2024-03-01", time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)},
+		{"14 Mar 2021", time.Date(2021, 3, 14, 0, 0, 0, 0, time.UTC)},
+	} {
+		got, err := ResolveDate(c.raw, now)
+		if err != nil || !got.Equal(c.want) || got.Location() != time.UTC {
+			t.Errorf("ResolveDate(%q) = %v, %v; want %v", c.raw, got, err, c.want)
+		}
+	}
+	for _, raw := range []string{"", "ago", "3 parsecs ago", "days ago", "tomorrow", "99999 days ago", "9999 years ago", strings.Repeat("1", 5000)} {
+		if got, err := ResolveDate(raw, now); !errors.Is(err, ErrUnparsable) {
+			t.Errorf("ResolveDate(%q) = %v, %v; want ErrUnparsable", raw, got, err)
+		}
+	}
+}
+
+func FuzzResolveDate(f *testing.F) {
+	for _, s := range []string{"3 days ago", "yesterday", "an hour ago", "2024-03-01", "99 yrs ago", "just now"} {
+		f.Add(s)
+	}
+	now := time.Date(2026, 1, 10, 12, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, raw string) {
+		got, err := ResolveDate(raw, now)
+		if err != nil {
+			if !errors.Is(err, ErrUnparsable) {
+				t.Fatalf("error %v does not wrap ErrUnparsable", err)
+			}
+			return
+		}
+		if got.After(now) || got.Location() != time.UTC {
+			t.Fatalf("ResolveDate(%q) = %v: after the capture time or not UTC", raw, got)
+		}
+	})
+}
+
+func TestPostRecord(t *testing.T) {
+	prov := event.Provenance{Source: "dredge", URL: "http://x.onion/post/1", ObservedAt: time.Date(2026, 1, 10, 12, 0, 0, 0, time.UTC), CaptureSHA256: "ab"}
+	body := "Bought from @Vendor on nebula market. Link http://p3abovdascsd4wzwxnc5wednyrugvsgnk5tacvoors74qin5m7ckxbid.onion/ pay 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2 or 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN3; harborside is not Harbor."
+	rec := pipeline.Record{Type: pipeline.RecordPost, Fields: map[string]pipeline.Field{
+		"post_id": {Raw: "p1"}, "thread_id": {Raw: "t1"}, "thread_title": {Raw: "Review"}, "author": {Raw: "alice"},
+		"posted_at": {Raw: "3 days ago", Parser: pipeline.ParserDate}, "body": {Raw: body},
+		"mentions_vendors": {Raw: "Vendor, @Vendor, Other"},
+	}}
+	p := Post(rec, prov, []string{"Nebula Market", "Harbor Bazaar", "Harbor"})
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	want := event.Mentions{
+		Vendors: []string{"Vendor", "Other"},
+		Markets: []string{"Nebula Market", "Harbor"},
+		Onions:  []string{"p3abovdascsd4wzwxnc5wednyrugvsgnk5tacvoors74qin5m7ckxbid.onion"},
+		Crypto:  []event.CryptoAddress{{Chain: "btc", Address: "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2"}},
+	}
+	if p.Schema != event.SchemaPost || p.Forum != "dredge" || p.PostID != "p1" || p.ThreadID != "t1" || p.Author != "alice" ||
+		!p.PostedAt.Equal(prov.ObservedAt.Add(-72*time.Hour)) || p.PostedRaw != "3 days ago" || p.Body != body || len(p.Flags) != 0 {
+		t.Errorf("post = %+v", p)
+	}
+	if !slices.Equal(p.Mentions.Vendors, want.Vendors) || !slices.Equal(p.Mentions.Markets, want.Markets) ||
+		!slices.Equal(p.Mentions.Onions, want.Onions) || !slices.Equal(p.Mentions.Crypto, want.Crypto) {
+		t.Errorf("mentions = %+v, want %+v", p.Mentions, want)
+	}
+
+	rec.Fields["posted_at"] = pipeline.Field{Raw: "in the future"}
+	rec.Fields["body"] = pipeline.Field{Raw: strings.Repeat("x", event.MaxDescription+10)}
+	p = Post(rec, prov, nil)
+	if !p.PostedAt.IsZero() || !slices.Contains(p.Flags, "posted_at") || !slices.Contains(p.Flags, "body:truncated") || len(p.Body) > event.MaxDescription {
+		t.Errorf("bad date and long body: flags %v, posted %v, body %d bytes", p.Flags, p.PostedAt, len(p.Body))
+	}
+	if err := p.Validate(); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestPostsOfFixtureForum extracts the saved thread pages of the fixture
+// forum with its site file, normalizes every post as captured at
+// fixture.Now and compares it with the forum's truth: the resolved date,
+// vendors, markets, onion and Bitcoin addresses.
+func TestPostsOfFixtureForum(t *testing.T) {
+	site, err := pipeline.Load("../../pipelines/dredge.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := fixture.Generate(7)
+	f := w.Forum(fixture.Dredge)
+	var markets []string
+	for _, m := range w.AllMarkets() {
+		markets = append(markets, m.Title)
+	}
+	n := 0
+	for _, tc := range site.Tests {
+		if tc.Page != "thread" {
+			continue
+		}
+		body, err := os.ReadFile("../../pipelines/" + tc.File)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := site.Extract(tc.Page, tc.URL, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, _ := url.Parse(tc.URL)
+		prov := event.Provenance{Source: site.Name, Mirror: u.Host, URL: tc.URL, ObservedAt: fixture.Now, CaptureSHA256: "00", Pipeline: site.ID()}
+		for _, r := range res.Records {
+			p := Post(r, prov, markets)
+			th, ok := f.Thread(p.ThreadID)
+			if !ok {
+				t.Fatalf("thread %s not in the fixture", p.ThreadID)
+			}
+			i := slices.IndexFunc(th.Posts, func(q fixture.Post) bool { return q.ID == p.PostID })
+			if i < 0 {
+				t.Fatalf("post %s not in thread %s", p.PostID, th.ID)
+			}
+			q := th.Posts[i]
+			n++
+			var btc []string
+			for _, c := range p.Mentions.Crypto {
+				btc = append(btc, c.Address)
+			}
+			if !p.PostedAt.Equal(q.PostedAt) || p.Author != q.Author || p.Body != q.Body || p.ThreadTitle != th.Title ||
+				!sameSet(p.Mentions.Vendors, q.Vendors) || !sameSet(p.Mentions.Markets, q.Markets) ||
+				!slices.Equal(p.Mentions.Onions, q.Onions) || !slices.Equal(btc, q.BTC) || len(p.Flags) != 0 {
+				t.Errorf("post %s:\n got  %v %+v %v\n want %v vendors %v markets %v onions %v btc %v",
+					p.PostID, p.PostedAt, p.Mentions, p.Flags, q.PostedAt, q.Vendors, q.Markets, q.Onions, q.BTC)
+			}
+		}
+	}
+	if n < 15 {
+		t.Errorf("only %d posts checked", n)
+	}
+}
+
+func sameSet(a, b []string) bool {
+	return slices.Equal(slices.Sorted(slices.Values(a)), slices.Sorted(slices.Values(b)))
+}

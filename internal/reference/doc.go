@@ -1,0 +1,11 @@
+// Package reference turns countries into jurisdictions and cooperation
+// routes. It parses the reference data kept in configs/reference (ISO 3166
+// countries and regions, Budapest Convention and Second Protocol parties,
+// EU cooperation regimes, UNTOC non-parties), keeps each file's uncertainty
+// flags, names the cooperation channels that apply between a requesting and
+// a partner country and why, and loads the partner directory
+// (configs/partners.yaml) with file:line errors.
+//
+// The data is plain Go values; package warehouse writes it to ClickHouse
+// tables, where the cooperation view applies the same rules as Channels.
+package reference

@@ -1,0 +1,184 @@
+package reference_test
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/counternet/counternet/internal/config"
+	"github.com/counternet/counternet/internal/reference"
+)
+
+func load(t *testing.T) *reference.Data {
+	t.Helper()
+	d, err := reference.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func TestLoad(t *testing.T) {
+	d := load(t)
+	if len(d.Countries) != 249 {
+		t.Errorf("%d countries, want 249", len(d.Countries))
+	}
+	count := func(treaty, status string) int {
+		n := 0
+		for _, m := range d.Memberships {
+			if m.Treaty == treaty && (status == "" || m.Status == status) {
+				n++
+			}
+		}
+		return n
+	}
+	for _, tc := range []struct {
+		treaty, status string
+		want           int
+	}{
+		{reference.Budapest, "party", 77}, {reference.Budapest, "signatory", 2},
+		{reference.BudapestProtocol2, "party", 3}, {reference.BudapestProtocol2, "", 52},
+		{reference.EU, "", 27}, {reference.EIO, "", 25}, {reference.Schengen, "", 29},
+		{reference.UNTOC, "", 9},
+	} {
+		if got := count(tc.treaty, tc.status); got != tc.want {
+			t.Errorf("%s %s: %d rows, want %d", tc.treaty, tc.status, got, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		iso  string
+		want func(reference.Country) bool
+		desc string
+	}{
+		{"DE", func(c reference.Country) bool { return c.EUMember && c.EIO && c.Europol == "member" && c.Budapest == "party" }, "EU, EIO, Europol member, Budapest party"},
+		{"DK", func(c reference.Country) bool { return c.EUMember && !c.EIO && c.Europol == "operational_agreement" }, "EU without EIO"},
+		{"IE", func(c reference.Country) bool { return c.EUMember && !c.EIO && c.Budapest == "signatory" }, "EU without EIO, Budapest signatory"},
+		{"EC", func(c reference.Country) bool { return c.Budapest == "party" && c.BudapestUncertain }, "Budapest party flagged UNCERTAIN"},
+		{"BT", func(c reference.Country) bool { return c.UNTOC == reference.UNTOCParty }, "UNTOC party since 2023"},
+		{"IR", func(c reference.Country) bool { return c.UNTOC == reference.UNTOCUncertain }, "UNTOC uncertain"},
+		{"FR", func(c reference.Country) bool { return c.UNTOC == reference.UNTOCPresumed }, "UNTOC presumed"},
+		{"RS", func(c reference.Country) bool { return c.BudapestP2 == "party" && c.BudapestP2InForce == "" }, "Protocol 2 ratified, not in force"},
+		{"NA", func(c reference.Country) bool { return c.Name == "Namibia" }, "NA is Namibia"},
+	} {
+		c, ok := d.Country(tc.iso)
+		if !ok || !tc.want(c) {
+			t.Errorf("%s: %+v, want %s", tc.iso, c, tc.desc)
+		}
+	}
+	var eu reference.Region
+	for _, r := range d.Regions {
+		if r.Name == "eu" {
+			eu = r
+		}
+	}
+	if len(eu.Codes) != 27 {
+		t.Errorf("region eu has %d codes, want 27", len(eu.Codes))
+	}
+	if len(d.SHA256) != 64 {
+		t.Errorf("SHA256 %q", d.SHA256)
+	}
+}
+
+func TestChannels(t *testing.T) {
+	d := load(t)
+	ids := func(a, b string) []string {
+		var out []string
+		for _, r := range d.Channels(a, b) {
+			if r.Reason == "" {
+				t.Errorf("%s-%s %s: no reason", a, b, r.Channel)
+			}
+			out = append(out, r.Channel)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name, a, b string
+		want       []string
+	}{
+		{"EU-EU", "DE", "FR", []string{reference.ChanEIO, reference.ChanEuropolEurojust, reference.ChanJIT, reference.ChanBudapestPreserve, reference.ChanBudapestMLA}},
+		{"EU-Budapest non-EU", "NL", "US", []string{reference.ChanEuropolPartner, reference.ChanBudapestPreserve, reference.ChanBudapestMLA}},
+		{"Budapest-non-Budapest", "GB", "CN", []string{reference.ChanBilateralMLA, reference.ChanUNTOC, reference.ChanVienna1988, reference.ChanLettersRogatory}},
+		{"symmetric", "CN", "GB", []string{reference.ChanBilateralMLA, reference.ChanUNTOC, reference.ChanVienna1988, reference.ChanLettersRogatory}},
+		{"same country", "DE", "DE", nil},
+		{"unknown code", "DE", "ZZ", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := ids(tc.a, tc.b); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("Channels(%s, %s) = %v, want %v", tc.a, tc.b, got, tc.want)
+			}
+		})
+	}
+	// Every channel named is in the catalog, in rank order.
+	rank := map[string]uint8{}
+	for _, c := range reference.Catalog() {
+		rank[c.ID] = c.Rank
+	}
+	for _, a := range d.Countries {
+		last := uint8(0)
+		for _, r := range d.Channels(a.ISO2, "US") {
+			rk, ok := rank[r.Channel]
+			if !ok || rk <= last {
+				t.Fatalf("%s-US: channel %s out of the catalog or out of order", a.ISO2, r.Channel)
+			}
+			last = rk
+		}
+	}
+}
+
+func TestParsePartners(t *testing.T) {
+	ps, err := reference.LoadPartners("../../configs/partners.yaml", load(t))
+	if err != nil {
+		t.Fatalf("configs/partners.yaml: %v", err)
+	}
+	if len(ps) != 4 {
+		t.Errorf("%d partners, want 4", len(ps))
+	}
+	for _, p := range ps {
+		if _, err := p.PublicKey(); err != nil {
+			t.Error(err)
+		}
+		if reference.TLPRank(p.MaxTLP) < 0 {
+			t.Errorf("%s: TLP %q", p.ID, p.MaxTLP)
+		}
+	}
+
+	_, err = reference.LoadPartners("testdata/partners.bad.yaml", load(t))
+	var ce *config.Error
+	if !errors.As(err, &ce) {
+		t.Fatalf("err = %v, want a *config.Error", err)
+	}
+	want := []string{
+		`testdata/partners.bad.yaml:2: partners[0].id: "Bad_ID": use lower-case letters, digits and '-'`,
+		`testdata/partners.bad.yaml:4: partners[0].country: "XX" is not an ISO 3166-1 alpha-2 code`,
+		`testdata/partners.bad.yaml:6: partners[0].signing_key: not an ed25519 public key (base64 of 32 bytes)`,
+		`testdata/partners.bad.yaml:7: partners[0].encryption_key: not an age X25519 recipient (age1...)`,
+		`testdata/partners.bad.yaml:8: partners[0].max_tlp: "orange": want one of clear, green, amber, amber+strict, red`,
+		`testdata/partners.bad.yaml:9: partners[0].excluded_fields[1]: want a field name like listing_obs.description or contacts, got "Bad Field"`,
+		`testdata/partners.bad.yaml:16: partners[1].colour: unknown key; a partner has: id, agency, country, contact, signing_key, encryption_key, max_tlp, excluded_fields`,
+		`testdata/partners.bad.yaml:17: partners[2].agency: missing`,
+		`testdata/partners.bad.yaml:17: partners[2].contact: missing`,
+		`testdata/partners.bad.yaml:17: partners[2].id: id "dup" already used at line 10`,
+		`testdata/partners.bad.yaml:18: partners[2].country: "de" is not an ISO 3166-1 alpha-2 code`,
+	}
+	got := strings.Split(err.Error(), "\n")
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("errors:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func FuzzParsePartners(f *testing.F) {
+	f.Add([]byte("partners:\n  - id: a\n    agency: b\n"))
+	f.Add([]byte("partners: [1, {id: [x]}]\n"))
+	f.Add([]byte("x: &a [*a]\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ps, err := reference.ParsePartners("f.yaml", b, nil)
+		if err == nil {
+			for _, p := range ps {
+				if p.ID == "" || reference.TLPRank(p.MaxTLP) < 0 {
+					t.Fatalf("accepted an invalid partner %+v", p)
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,124 @@
+package warehouse
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// MigrateOptions change how migrations are applied.
+type MigrateOptions struct {
+	// Cluster is the name of a ClickHouse cluster (remote_servers in the
+	// server config). Empty: a single server, statements as written. Set:
+	// every statement is rendered for the cluster (see RenderCluster).
+	Cluster string
+}
+
+// ErrCannotRender marks a migration statement the cluster renderer does not
+// know how to turn into ON CLUSTER DDL.
+var ErrCannotRender = errors.New("statement cannot be rendered for a cluster")
+
+var (
+	reCreateTable = regexp.MustCompile(`(?s)^CREATE TABLE IF NOT EXISTS ([a-z_][a-z0-9_]*)\s*(\(.*\))\s*ENGINE = ([A-Za-z]*MergeTree)(?:\(([^)]*)\))?(.*)$`)
+	reCreateView  = regexp.MustCompile(`(?s)^CREATE VIEW IF NOT EXISTS ([a-z_][a-z0-9_]*) AS\s(.*)$`)
+	reDropTable   = regexp.MustCompile(`^DROP TABLE IF EXISTS ([a-z_][a-z0-9_]*)$`)
+	reAlterTable  = regexp.MustCompile(`(?s)^ALTER TABLE ([a-z_][a-z0-9_]*)\s(.*)$`)
+	reOrderBy     = regexp.MustCompile(`(?s)ORDER BY \(([^)]*)\)`)
+)
+
+// clusterRenderer renders statements for a cluster, remembering which
+// tables it sharded so that later statements about them name both parts.
+type clusterRenderer struct {
+	cluster, database string
+	sharded           map[string]bool
+}
+
+// RenderCluster turns migration statements written for one server into DDL
+// for a cluster named cluster, with tables in database:
+//
+//   - a table whose sort key holds event_id (an observation table) becomes
+//     a ReplicatedMergeTree-family table <name>_local on every shard,
+//     replicated within the shard, plus a Distributed table <name> over
+//     them, sharded by sipHash64(event_id) so that the copies of one event
+//     meet on one shard and still collapse;
+//   - any other table (reference data, audit, clusters, schema_migrations)
+//     becomes one replicated table with a full copy on every node;
+//   - views, DROP and ALTER get ON CLUSTER (ALTER of a sharded table is
+//     applied to both parts).
+//
+// Views keep reading the same names, which are now the Distributed tables.
+// It returns ErrCannotRender for any other statement.
+func RenderCluster(stmts []string, cluster, database string) ([]string, error) {
+	r := &clusterRenderer{cluster: cluster, database: database, sharded: map[string]bool{}}
+	return r.render(stmts)
+}
+
+func (r *clusterRenderer) render(stmts []string) ([]string, error) {
+	var out []string
+	for _, s := range stmts {
+		rs, err := r.one(s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rs...)
+	}
+	return out, nil
+}
+
+func (r *clusterRenderer) on() string { return " ON CLUSTER " + quoteIdent(r.cluster) }
+
+func (r *clusterRenderer) name(table string) string { return quoteIdent(r.database) + "." + quoteIdent(table) }
+
+func (r *clusterRenderer) one(s string) ([]string, error) {
+	s = strings.TrimSpace(s)
+	if m := reCreateTable.FindStringSubmatch(s); m != nil {
+		table, cols, engine, args, rest := m[1], m[2], m[3], m[4], m[5]
+		key := reOrderBy.FindStringSubmatch(rest)
+		if key != nil && containsWord(key[1], "event_id") {
+			r.sharded[table] = true
+			local := table + "_local"
+			path := fmt.Sprintf("'/clickhouse/tables/{shard}/%s/%s', '{replica}'", r.database, local)
+			if args != "" {
+				path += ", " + args
+			}
+			return []string{
+				"CREATE TABLE IF NOT EXISTS " + r.name(local) + r.on() + "\n" + cols + "\nENGINE = Replicated" + engine + "(" + path + ")" + rest,
+				"CREATE TABLE IF NOT EXISTS " + r.name(table) + r.on() + " AS " + r.name(local) +
+					"\nENGINE = Distributed(" + quoteIdent(r.cluster) + ", " + quoteIdent(r.database) + ", " + quoteIdent(local) + ", sipHash64(event_id))",
+			}, nil
+		}
+		path := fmt.Sprintf("'/clickhouse/tables/all/%s/%s', '{replica}'", r.database, table)
+		if args != "" {
+			path += ", " + args
+		}
+		return []string{"CREATE TABLE IF NOT EXISTS " + r.name(table) + r.on() + "\n" + cols + "\nENGINE = Replicated" + engine + "(" + path + ")" + rest}, nil
+	}
+	if m := reCreateView.FindStringSubmatch(s); m != nil {
+		return []string{"CREATE VIEW IF NOT EXISTS " + r.name(m[1]) + r.on() + " AS\n" + m[2]}, nil
+	}
+	if m := reDropTable.FindStringSubmatch(s); m != nil {
+		return []string{"DROP TABLE IF EXISTS " + r.name(m[1]) + r.on()}, nil
+	}
+	if m := reAlterTable.FindStringSubmatch(s); m != nil {
+		if r.sharded[m[1]] {
+			return []string{
+				"ALTER TABLE " + r.name(m[1]+"_local") + r.on() + " " + m[2],
+				"ALTER TABLE " + r.name(m[1]) + r.on() + " " + m[2],
+			}, nil
+		}
+		return []string{"ALTER TABLE " + r.name(m[1]) + r.on() + " " + m[2]}, nil
+	}
+	first, _, _ := strings.Cut(s, "\n")
+	return nil, fmt.Errorf("%w: %s", ErrCannotRender, first)
+}
+
+// containsWord reports whether the comma separated list holds word.
+func containsWord(list, word string) bool {
+	for part := range strings.SplitSeq(list, ",") {
+		if strings.TrimSpace(part) == word {
+			return true
+		}
+	}
+	return false
+}

@@ -22,6 +22,7 @@ import (
 	"github.com/counternet/counternet/internal/config"
 	"github.com/counternet/counternet/internal/demo"
 	"github.com/counternet/counternet/internal/pipeline"
+	"github.com/counternet/counternet/internal/reference"
 	"github.com/counternet/counternet/internal/stack"
 )
 
@@ -38,6 +39,7 @@ commands:
   run        run the configured roles (scheduled collectors, loader) as a service, with metrics
   status     per source the last and next run, selector health; the loader's backlog
   load       load events from JetStream into ClickHouse
+  dead-letters  list the messages the loader could not load, with the reason (--show N: one in full)
   migrate    apply ClickHouse migrations
   check      validate the config and every site file
   capture    show <sha256>: print an archived response (WARC evidence) by its hash
@@ -88,17 +90,18 @@ type command func(ctx context.Context, args []string, stdout, stderr io.Writer) 
 
 // commands are the subcommands by name; each lives in its own file.
 var commands = map[string]command{
-	"demo":     runDemo,
-	"collect":  runCollect,
-	"load":     runLoad,
-	"migrate":  runMigrate,
-	"check":    runCheck,
-	"run":      runRun,
-	"status":   runStatus,
-	"pipeline": runPipeline,
-	"capture":  runCapture,
-	"query":    runQuery,
-	"gen":      runGen,
+	"demo":         runDemo,
+	"collect":      runCollect,
+	"load":         runLoad,
+	"migrate":      runMigrate,
+	"check":        runCheck,
+	"run":          runRun,
+	"status":       runStatus,
+	"pipeline":     runPipeline,
+	"capture":      runCapture,
+	"query":        runQuery,
+	"gen":          runGen,
+	"dead-letters": runDeadLetters,
 	// (one line per command above this comment)
 }
 
@@ -267,6 +270,17 @@ func runCheck(_ context.Context, args []string, stdout, stderr io.Writer) error 
 			continue
 		}
 		fmt.Fprintf(stdout, "%s: ok (%s, %d mirrors, %d page kinds)\n", file, site.ID(), len(site.Mirrors), len(site.Pages))
+	}
+	if cfg.Partners != "" {
+		ref, err := reference.Default()
+		if err != nil {
+			return err
+		}
+		if ps, err := reference.LoadPartners(cfg.Partners, ref); err != nil {
+			errs = append(errs, err)
+		} else {
+			fmt.Fprintf(stdout, "%s: ok (%d partners)\n", cfg.Partners, len(ps))
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/counternet/counternet/internal/testenv"
 )
 
-func connect(t *testing.T, url string) *bus.Conn {
+func connect(t testing.TB, url string) *bus.Conn {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()

@@ -114,16 +114,24 @@ type inflight struct {
 	fut jetstream.PubAckFuture
 }
 
-// publishOnce publishes msgs in windows of p.window and returns those not acked.
+// publishOnce publishes msgs in windows of p.window, the next window going
+// out while the acks of the previous one come back, and returns those not
+// acked.
 func (p *Publisher) publishOnce(ctx context.Context, msgs []Message) []Failure {
-	var failures []Failure
+	var (
+		failures []Failure
+		prev     []inflight
+	)
 	for start := 0; start < len(msgs); start += p.window {
 		chunk := msgs[start:min(start+p.window, len(msgs))]
 		fl := make([]inflight, 0, len(chunk))
 		for _, m := range chunk {
-			nm := &nats.Msg{Subject: m.Subject, Data: m.Data, Header: nats.Header{}}
-			for k, v := range m.Header {
-				nm.Header.Set(k, v)
+			nm := &nats.Msg{Subject: m.Subject, Data: m.Data}
+			if len(m.Header) > 0 {
+				nm.Header = make(nats.Header, len(m.Header)+1)
+				for k, v := range m.Header {
+					nm.Header.Set(k, v)
+				}
 			}
 			fut, err := p.js.PublishMsgAsync(nm, jetstream.WithMsgID(m.ID), jetstream.WithStallWait(p.timeout))
 			if err != nil {
@@ -132,22 +140,33 @@ func (p *Publisher) publishOnce(ctx context.Context, msgs []Message) []Failure {
 			}
 			fl = append(fl, inflight{msg: m, fut: fut})
 		}
-		wctx, cancel := context.WithTimeout(ctx, p.timeout)
-		for _, f := range fl {
+		failures = p.await(ctx, prev, failures)
+		prev = fl
+	}
+	return p.await(ctx, prev, failures)
+}
+
+// await waits at most p.timeout for the acks of fl and adds the events not
+// acknowledged to failures.
+func (p *Publisher) await(ctx context.Context, fl []inflight, failures []Failure) []Failure {
+	if len(fl) == 0 {
+		return failures
+	}
+	wctx, cancel := context.WithTimeout(ctx, p.timeout)
+	defer cancel()
+	for _, f := range fl {
+		select {
+		case <-f.fut.Ok():
+		case err := <-f.fut.Err():
+			failures = append(failures, Failure{ID: f.msg.ID, Subject: f.msg.Subject, Err: err})
+		case <-wctx.Done():
 			select {
 			case <-f.fut.Ok():
-			case err := <-f.fut.Err():
-				failures = append(failures, Failure{ID: f.msg.ID, Subject: f.msg.Subject, Err: err})
-			case <-wctx.Done():
-				select {
-				case <-f.fut.Ok():
-				default:
-					failures = append(failures, Failure{ID: f.msg.ID, Subject: f.msg.Subject,
-						Err: fmt.Errorf("no ack within %s: %w", p.timeout, wctx.Err())})
-				}
+			default:
+				failures = append(failures, Failure{ID: f.msg.ID, Subject: f.msg.Subject,
+					Err: fmt.Errorf("no ack within %s: %w", p.timeout, wctx.Err())})
 			}
 		}
-		cancel()
 	}
 	return failures
 }

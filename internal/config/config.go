@@ -37,6 +37,9 @@ type Config struct {
 	FX         FX         `yaml:"fx"`
 	Demo       Demo       `yaml:"demo"`
 	Run        Run        `yaml:"run"`
+	// Partners is the partner directory file (agencies, keys, highest
+	// TLP, excluded fields); empty means none.
+	Partners string `yaml:"partners"`
 }
 
 // Log is the log section: how much is logged and in which form.
@@ -73,6 +76,9 @@ type ClickHouse struct {
 	// clickhouse-server child process. It may hold a password.
 	DSN      string `yaml:"dsn"`
 	Database string `yaml:"database"`
+	// Cluster, when set, makes migrations use ON CLUSTER with
+	// ReplicatedMergeTree tables and Distributed tables over them.
+	Cluster string `yaml:"cluster"`
 }
 
 // Managed reports whether counternet should run its own clickhouse-server.

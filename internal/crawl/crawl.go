@@ -24,6 +24,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -48,8 +49,11 @@ var (
 
 // Defaults for zero Deps fields.
 const (
-	DefaultMaxPages         = 1000
-	DefaultMaxDepth         = 100
+	DefaultMaxPages = 1000
+	DefaultMaxDepth = 100
+	// DefaultHealthThreshold is the selector match share below which a
+	// run warns.
+	DefaultHealthThreshold  = 0.8
 	DefaultFailureThreshold = 3
 	DefaultBlockBackoff     = 5 * time.Second
 	DefaultBlockBackoffMax  = 2 * time.Minute
@@ -86,7 +90,7 @@ type Deps struct {
 	// MaxPages overrides the site file's limit when > 0.
 	MaxPages int
 	// MaxDepth bounds the links followed from a start page (0:
-	// DefaultMaxDepth); pagination counts as a level.
+	// DefaultMaxDepth); following pagination does not count as a level.
 	MaxDepth int
 	// RunTimeout bounds the whole run (0: none); pages in flight at the
 	// deadline are abandoned and the run ends partial.
@@ -106,6 +110,12 @@ type Deps struct {
 	// BlockBackoffMax (0: the defaults).
 	BlockBackoff    time.Duration
 	BlockBackoffMax time.Duration
+	// Markets are names searched for in forum posts (the names and titles
+	// of the configured sites).
+	Markets []string
+	// HealthThreshold is the share of pages a field's selector must match
+	// before the run result carries a warning (0: DefaultHealthThreshold).
+	HealthThreshold float64
 }
 
 func (d Deps) withDefaults(site *pipeline.Site) Deps {
@@ -117,6 +127,9 @@ func (d Deps) withDefaults(site *pipeline.Site) Deps {
 	}
 	if d.MaxDepth <= 0 {
 		d.MaxDepth = DefaultMaxDepth
+	}
+	if d.HealthThreshold <= 0 {
+		d.HealthThreshold = DefaultHealthThreshold
 	}
 	if d.FailureThreshold <= 0 {
 		d.FailureThreshold = DefaultFailureThreshold
@@ -133,17 +146,23 @@ func (d Deps) withDefaults(site *pipeline.Site) Deps {
 
 // Report is the outcome of one run.
 type Report struct {
-	RunID     string
-	Source    string
-	Pipeline  string
-	Started   time.Time
-	Finished  time.Time
-	Outcome   string // ok, partial, failed
-	Pages     int    // responses received and kept as evidence
-	PagesOK   int    // pages extracted
-	Failed    int    // pages that could not be fetched or kept
-	Blocked   int    // DDoS queues, captchas, login walls, rate limits
-	Truncated int    // pages cut at the size limit (kept, not parsed)
+	RunID    string
+	Source   string
+	Pipeline string
+	Started  time.Time
+	Finished time.Time
+	Outcome  string // ok, partial, failed
+	Pages    int    // responses received and kept as evidence
+	PagesOK  int    // pages extracted
+	Posts    int    // forum post records
+	// Warnings name fields whose selectors matched on too few pages
+	// (selector health below Deps.HealthThreshold).
+	Warnings []string
+	// Health is the selector health of the run, per page kind and field.
+	Health    pipeline.HealthReport
+	Failed    int // pages that could not be fetched or kept
+	Blocked   int // DDoS queues, captchas, login walls, rate limits
+	Truncated int // pages cut at the size limit (kept, not parsed)
 	// Classes counts pages by class (fetch.Class*): ok, too_large, queue,
 	// captcha, login, ratelimit, not_found, refused, error.
 	Classes  map[string]int
@@ -217,7 +236,9 @@ type pageResult struct {
 	task      task
 	url       string
 	links     []pipeline.Link
+	next      []pipeline.Link // pagination: same depth
 	listings  int
+	posts     int
 	vendors   int
 	records   int
 	events    int
@@ -234,6 +255,81 @@ type mirrorBase struct {
 	scheme, host string
 }
 
+// runState is what the pages of one run share: records waiting for their
+// merge partner and the selector health.
+type runState struct {
+	health *pipeline.Health
+
+	mu      sync.Mutex
+	partial map[string]pending // grid tiles waiting for their detail page
+	full    map[string]bool    // keys already published from a full record
+}
+
+type pending struct {
+	rec  pipeline.Record
+	prov event.Provenance
+	// mergedFrom is the page of a grid tile merged into rec: part of the
+	// record's evidence, named in its flags.
+	mergedFrom string
+}
+
+func newRunState(source string) *runState {
+	return &runState{health: pipeline.NewHealth(source), partial: map[string]pending{}, full: map[string]bool{}}
+}
+
+// merge takes one extracted record and returns what is ready to publish.
+// A partial record (a grid tile) waits for the full record of the same
+// natural key; the full one absorbs it (pipeline.Merge: the full record wins
+// on conflicts, the tile adds what it alone shows, such as a price) and is
+// published with its own page as provenance, flagged with the tile's page.
+// A tile seen after its full record is dropped: the full record stands.
+func (rs *runState) merge(r pipeline.Record, prov event.Provenance) []pending {
+	keyField := pipeline.NaturalKey(r.Type)
+	key := r.Get(keyField)
+	if keyField == "" || key == "" {
+		return []pending{{rec: r, prov: prov}}
+	}
+	k := r.Type + "\x00" + key
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if r.Partial {
+		if rs.full[k] {
+			return nil
+		}
+		if p, ok := rs.partial[k]; ok {
+			r = pipeline.Merge([]pipeline.Record{p.rec, r})[0]
+			prov = p.prov
+		}
+		rs.partial[k] = pending{rec: r, prov: prov}
+		return nil
+	}
+	if rs.full[k] {
+		// Seen again on another page or mirror in this run: one listing.
+		return nil
+	}
+	rs.full[k] = true
+	out := pending{rec: r, prov: prov}
+	if p, ok := rs.partial[k]; ok {
+		delete(rs.partial, k)
+		out.rec = pipeline.Merge([]pipeline.Record{r, p.rec})[0]
+		out.mergedFrom = p.prov.URL
+	}
+	return []pending{out}
+}
+
+// leftovers returns the partial records no full record claimed.
+func (rs *runState) leftovers() []pending {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	out := make([]pending, 0, len(rs.partial))
+	for _, p := range rs.partial {
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].prov.URL+out[i].rec.Type < out[j].prov.URL+out[j].rec.Type })
+	rs.partial = map[string]pending{}
+	return out
+}
+
 // Run collects site once. It returns a report in every case; the error is
 // non-nil when the run could not proceed (proxy down, bus unreachable,
 // session expired, run deadline) or some events were not stored.
@@ -248,6 +344,7 @@ func Run(ctx context.Context, site *pipeline.Site, d Deps) (*Report, error) {
 		Classes:  map[string]int{},
 	}
 	log := d.Log.With().Str("run", rep.RunID).Str("source", site.Name).Logger()
+	rs := newRunState(site.Name)
 	var mirrors []mirrorBase
 	for _, m := range site.Mirrors {
 		u, err := url.Parse(m)
@@ -334,7 +431,7 @@ func Run(ctx context.Context, site *pipeline.Site, d Deps) (*Report, error) {
 			inflight++
 			started++
 			m := mirrors[cur]
-			go func() { results <- collectPage(rctx, site, d, rep.RunID, t, m.scheme+"://"+m.host+t.key, log) }()
+			go func() { results <- collectPage(rctx, site, d, rs, rep.RunID, t, m.scheme+"://"+m.host+t.key, log) }()
 		}
 		if inflight == 0 {
 			if len(queue) == 0 || stopped() {
@@ -349,6 +446,7 @@ func Run(ctx context.Context, site *pipeline.Site, d Deps) (*Report, error) {
 		r := <-results
 		inflight--
 		rep.Listings += r.listings
+		rep.Posts += r.posts
 		rep.Vendors += r.vendors
 		rep.Records += r.records
 		rep.Events += r.events
@@ -420,19 +518,41 @@ func Run(ctx context.Context, site *pipeline.Site, d Deps) (*Report, error) {
 			push(r.task, true)
 		}
 
-		for _, l := range r.links {
+		for i, l := range append(r.next, r.links...) {
 			key, ok := canonicalKey(l.URL, mirrors)
 			if !ok {
 				continue
 			}
-			if r.task.depth+1 > d.MaxDepth {
+			depth := r.task.depth + 1
+			if i < len(r.next) {
+				depth = r.task.depth // the next page of a list is no deeper
+			}
+			if depth > d.MaxDepth {
 				if !seen[key] {
 					rep.DepthCapped++
 				}
 				continue
 			}
-			push(task{key: key, page: l.Page, depth: r.task.depth + 1}, false)
+			push(task{key: key, page: l.Page, depth: depth}, false)
 		}
+	}
+	// Partial records (grid tiles) whose full record never came are
+	// published as they are, merged among themselves.
+	if left := rs.leftovers(); len(left) > 0 && !errors.Is(fatal, tor.ErrProxyDown) {
+		var res pageResult
+		var evs []any
+		for _, m := range left {
+			evs = append(evs, res.normalize(m, d, ""))
+		}
+		res.publish(context.WithoutCancel(ctx), d, evs)
+		rep.Listings += res.listings
+		rep.Vendors += res.vendors
+		rep.Events += res.events
+		rep.NotStored = append(rep.NotStored, res.notStored...)
+	}
+	rep.Health = rs.health.Report(d.HealthThreshold)
+	if rep.PagesOK > 0 {
+		rep.Warnings = rep.Health.Warnings
 	}
 	rep.Left = len(queue)
 	if fatal == nil && len(queue) > 0 {
@@ -524,7 +644,7 @@ func isFatal(err error) bool {
 
 // collectPage fetches, keeps, classifies, extracts, normalizes and
 // publishes one page.
-func collectPage(ctx context.Context, site *pipeline.Site, d Deps, runID string, t task, pageURL string, log zerolog.Logger) pageResult {
+func collectPage(ctx context.Context, site *pipeline.Site, d Deps, rs *runState, runID string, t task, pageURL string, log zerolog.Logger) pageResult {
 	res := pageResult{task: t, url: pageURL, class: fetch.ClassError}
 	start := time.Now()
 	page, err := d.Fetch.Get(ctx, pageURL)
@@ -569,7 +689,7 @@ func collectPage(ctx context.Context, site *pipeline.Site, d Deps, runID string,
 	capEv.SHA256 = rec.SHA256
 	events := []any{&capEv}
 	if res.class == fetch.ClassOK {
-		events = res.extract(site, d, runID, page, rec.SHA256, events)
+		events = res.extract(site, d, rs, runID, page, rec.SHA256, events)
 		capEv.Records = res.records
 	}
 	res.publish(ctx, d, events)
@@ -578,7 +698,7 @@ func collectPage(ctx context.Context, site *pipeline.Site, d Deps, runID string,
 }
 
 // extract runs the site file over an ok page and appends its events.
-func (res *pageResult) extract(site *pipeline.Site, d Deps, runID string, page *fetch.Page, sha string, events []any) []any {
+func (res *pageResult) extract(site *pipeline.Site, d Deps, rs *runState, runID string, page *fetch.Page, sha string, events []any) []any {
 	text, err := page.Text()
 	if err != nil {
 		res.err = err
@@ -589,40 +709,63 @@ func (res *pageResult) extract(site *pipeline.Site, d Deps, runID string, page *
 		res.err = fmt.Errorf("extracting %s: %w", page.FinalURL, err)
 		return events
 	}
+	rs.health.Add(res.task.page, out)
 	prov := event.Provenance{
 		Source: site.Name, Mirror: hostOf(page.FinalURL), URL: page.FinalURL,
 		ObservedAt: page.FetchedAt, CaptureSHA256: sha, Pipeline: site.ID(), RunID: runID,
 	}
 	for _, r := range out.Records {
-		switch r.Type {
-		case pipeline.RecordListing:
-			l := normalize.Listing(r, prov, d.Rates)
-			if page.CharsetFlag != "" {
-				l.Flags = append(l.Flags, "charset:"+page.CharsetFlag)
-			}
-			events = append(events, &l)
-			res.listings++
-		case pipeline.RecordVendor:
-			v := normalize.Vendor(r, prov)
-			if page.CharsetFlag != "" {
-				v.Flags = append(v.Flags, "charset:"+page.CharsetFlag)
-			}
-			events = append(events, &v)
-			res.vendors++
+		for _, m := range rs.merge(r, prov) {
+			events = append(events, res.normalize(m, d, page.CharsetFlag))
 		}
 	}
 	res.records = len(out.Records)
 	for _, m := range out.Misses {
 		res.misses = append(res.misses, m.Record+"."+m.Field)
 	}
-	res.links = append(append(res.links, out.Next...), out.Links...)
+	res.next = append(res.next, out.Next...)
+	res.links = append(res.links, out.Links...)
 	return events
+}
+
+// normalize turns one (merged) record into its event and counts it. A
+// record of a type without events (thread) yields nil.
+func (res *pageResult) normalize(m pending, d Deps, charsetFlag string) any {
+	r, prov := m.rec, m.prov
+	var flags *[]string
+	var ev any
+	switch r.Type {
+	case pipeline.RecordListing:
+		l := normalize.Listing(r, prov, d.Rates)
+		flags, ev = &l.Flags, &l
+		res.listings++
+	case pipeline.RecordVendor:
+		v := normalize.Vendor(r, prov)
+		flags, ev = &v.Flags, &v
+		res.vendors++
+	case pipeline.RecordPost:
+		p := normalize.Post(r, prov, d.Markets)
+		flags, ev = &p.Flags, &p
+		res.posts++
+	default:
+		return nil
+	}
+	if charsetFlag != "" {
+		*flags = append(*flags, "charset:"+charsetFlag)
+	}
+	if m.mergedFrom != "" {
+		*flags = append(*flags, "merged_from:"+m.mergedFrom)
+	}
+	return ev
 }
 
 // publish encodes and publishes a page's events, counting what was stored.
 func (res *pageResult) publish(ctx context.Context, d Deps, evs []any) {
 	msgs := make([]bus.Message, 0, len(evs))
 	for _, ev := range evs {
+		if ev == nil {
+			continue
+		}
 		m, err := message(ev)
 		if err != nil {
 			res.err = errors.Join(res.err, err)
@@ -664,6 +807,9 @@ func message(ev any) (bus.Message, error) {
 	case *event.Run:
 		e.Finalize()
 		return bus.Encode(event.Subject(event.TypeRun, e.Source), e.EventID, e)
+	case *event.Post:
+		e.Finalize()
+		return bus.Encode(event.Subject(event.TypePost, e.Source), e.EventID, e)
 	}
 	return bus.Message{}, fmt.Errorf("encoding %T: not an event", ev)
 }
@@ -687,6 +833,7 @@ func finish(ctx context.Context, rep *Report, d Deps, err error) (*Report, error
 		PagesOK: rep.PagesOK, Blocked: rep.Blocked, Truncated: rep.Truncated, Classes: rep.Classes,
 		Records: rep.Records, DurationMS: rep.Finished.Sub(rep.Started).Milliseconds(), Errors: rep.Errors,
 		Mirror: rep.Mirror, MirrorSwitches: rep.MirrorSwitches, Identities: rep.Identities, NeedsLogin: rep.NeedsLogin,
+		Posts: rep.Posts, Warnings: rep.Warnings,
 	}
 	if err != nil {
 		run.Error = truncate(err.Error(), 1024)

@@ -60,8 +60,11 @@ func ServeFixtures(ctx context.Context, seed int64, log zerolog.Logger) (_ *Fixt
 	if err := f.Markets.Start(life); err != nil {
 		return nil, fmt.Errorf("starting fixture markets: %w", err)
 	}
-	for _, m := range f.World.Markets {
+	for _, m := range f.World.AllMarkets() {
 		routes[m.Host] = f.Markets.Addr()
+	}
+	for _, fo := range f.World.Forums {
+		routes[fo.Host] = f.Markets.Addr()
 	}
 	if err := f.Proxy.Start(life); err != nil {
 		return nil, fmt.Errorf("starting socks proxy: %w", err)
@@ -120,11 +123,19 @@ func Start(ctx context.Context, cfg *config.Config, seed int64, log zerolog.Logg
 	return e, nil
 }
 
-// FixtureSites loads the embedded site files of the fixture markets.
+// FixtureSites loads the embedded site files of the fixture markets and
+// forums.
 func FixtureSites(w *fixture.World) ([]*pipeline.Site, error) {
+	var names []string
+	for _, m := range w.AllMarkets() {
+		names = append(names, m.Name)
+	}
+	for _, f := range w.Forums {
+		names = append(names, f.Name)
+	}
 	var sites []*pipeline.Site
-	for _, m := range w.Markets {
-		name := m.Name + ".yaml"
+	for _, n := range names {
+		name := n + ".yaml"
 		data, err := fs.ReadFile(pipelines.Files, name)
 		if err != nil {
 			return nil, fmt.Errorf("reading embedded site file %s: %w", name, err)
@@ -136,6 +147,26 @@ func FixtureSites(w *fixture.World) ([]*pipeline.Site, error) {
 		sites = append(sites, site)
 	}
 	return sites, nil
+}
+
+// Listings is the number of listings the fixture markets hold.
+func Listings(w *fixture.World) int {
+	n := 0
+	for _, m := range w.AllMarkets() {
+		n += len(m.Listings)
+	}
+	return n
+}
+
+// Posts is the number of posts the fixture forums hold.
+func Posts(w *fixture.World) int {
+	n := 0
+	for _, f := range w.Forums {
+		for _, t := range f.Threads {
+			n += len(t.Posts)
+		}
+	}
+	return n
 }
 
 // Collect collects every fixture market once through the proxy.
@@ -186,8 +217,11 @@ func Run(ctx context.Context, cfg *config.Config, opts Options, log zerolog.Logg
 		return err
 	}
 	defer e.Close(context.Background())
-	for _, m := range e.World.Markets {
-		fmt.Fprintf(out, "  market %-8s http://%s  %d listings, %d vendors\n", m.Name, m.Host, len(m.Listings), len(m.Vendors))
+	for _, m := range e.World.AllMarkets() {
+		fmt.Fprintf(out, "  market %-9s http://%s  %d listings, %d vendors\n", m.Name, m.Host, len(m.Listings), len(m.Vendors))
+	}
+	for _, f := range e.World.Forums {
+		fmt.Fprintf(out, "  forum  %-9s http://%s  %d threads\n", f.Name, f.Host, len(f.Threads))
 	}
 	fmt.Fprintf(out, "  socks proxy %s, nats %s\n\n", e.Proxy.Addr(), e.Stack.NATSURL())
 
@@ -228,7 +262,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options, log zerolog.Logg
 			fmt.Fprintf(out, "\nto keep exploring, run `counternet demo --keep` and then:  %s\n", cmd)
 		}
 	}
-	generated := e.World.TotalListings()
+	generated := Listings(e.World)
 	if loaded != generated {
 		err = fmt.Errorf("demo: %d listings loaded, but the fixture markets hold %d", loaded, generated)
 	}

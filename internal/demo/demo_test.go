@@ -126,7 +126,7 @@ func TestEveryListingLandsOnceWithItsFields(t *testing.T) {
 	conn := e.Stack.DB.Conn()
 	got := loaded(t, conn)
 	want := 0
-	for _, m := range e.World.Markets {
+	for _, m := range e.World.AllMarkets() {
 		for _, l := range m.Listings {
 			want++
 			key := m.Name + "/" + l.ID
@@ -153,8 +153,15 @@ func TestEveryListingLandsOnceWithItsFields(t *testing.T) {
 		t.Errorf("fixture refused %d requests that did not come through the proxy", e.Markets.Refused())
 	}
 	vendors := count(t, conn, "SELECT count() FROM vendor_current")
-	if total := uint64(len(e.World.Markets[0].Vendors) + len(e.World.Markets[1].Vendors)); vendors != total {
+	total := 0
+	for _, m := range e.World.AllMarkets() {
+		total += len(m.Vendors)
+	}
+	if vendors != uint64(total) {
 		t.Errorf("vendor_current has %d rows, fixture has %d vendor profiles", vendors, total)
+	}
+	if n, want := count(t, conn, "SELECT uniqExact(source, post_id) FROM post_obs FINAL"), uint64(demo.Posts(e.World)); n != want {
+		t.Errorf("post_obs has %d posts, the fixture forum %d", n, want)
 	}
 
 	// The same collection again: the current listings stay the same, the
@@ -166,8 +173,8 @@ func TestEveryListingLandsOnceWithItsFields(t *testing.T) {
 	if n := count(t, conn, "SELECT count() FROM listing_obs FINAL"); n != uint64(2*want) {
 		t.Errorf("after a second run listing_obs has %d observations, want %d", n, 2*want)
 	}
-	if n := count(t, conn, "SELECT count() FROM runs FINAL"); n != 4 {
-		t.Errorf("runs has %d rows, want 4", n)
+	if n, want := count(t, conn, "SELECT count() FROM runs FINAL"), uint64(2*len(e.Sites)); n != want {
+		t.Errorf("runs has %d rows, want %d", n, want)
 	}
 	if n := count(t, conn, "SELECT count() FROM routes"); n == 0 {
 		t.Error("routes view is empty")

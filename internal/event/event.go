@@ -215,6 +215,10 @@ type Run struct {
 	// NeedsLogin is set when the source showed a login wall: its session
 	// cookies expired (or it needs some); the operator must log in again.
 	NeedsLogin bool `json:"needs_login,omitempty"`
+	// Posts counts forum post records extracted.
+	Posts int `json:"posts,omitempty"`
+	// Warnings name fields whose selectors matched on too few pages.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // ID derives a deterministic event id from the event type, the source, the

@@ -50,6 +50,8 @@ func decodeInto(b *warehouse.Batch, data []byte) error {
 		b.Captures = append(b.Captures, *d.Capture)
 	case d.Run != nil:
 		b.Runs = append(b.Runs, *d.Run)
+	case d.Post != nil:
+		b.Posts = append(b.Posts, *d.Post)
 	}
 	return nil
 }

@@ -19,7 +19,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
@@ -123,8 +122,9 @@ func (l *Loader) count(f func(*Stats)) {
 }
 
 // Run loads until ctx is cancelled, then flushes what it holds (within a
-// short deadline of its own) and returns nil, or the first error that is not
-// about ctx.
+// short deadline of its own) and returns nil. It returns an error only when
+// it cannot start pulling from the consumer; failures after that (an insert,
+// a fetch) are logged and retried.
 func (l *Loader) Run(ctx context.Context) error {
 	return l.loop(ctx, false)
 }

@@ -51,7 +51,9 @@ func TestLoad(t *testing.T) {
 		want func(reference.Country) bool
 		desc string
 	}{
-		{"DE", func(c reference.Country) bool { return c.EUMember && c.EIO && c.Europol == "member" && c.Budapest == "party" }, "EU, EIO, Europol member, Budapest party"},
+		{"DE", func(c reference.Country) bool {
+			return c.EUMember && c.EIO && c.Europol == "member" && c.Budapest == "party"
+		}, "EU, EIO, Europol member, Budapest party"},
 		{"DK", func(c reference.Country) bool { return c.EUMember && !c.EIO && c.Europol == "operational_agreement" }, "EU without EIO"},
 		{"IE", func(c reference.Country) bool { return c.EUMember && !c.EIO && c.Budapest == "signatory" }, "EU without EIO, Budapest signatory"},
 		{"EC", func(c reference.Country) bool { return c.Budapest == "party" && c.BudapestUncertain }, "Budapest party flagged UNCERTAIN"},

@@ -72,6 +72,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options, log zerolog.Logg
 		return err
 	}
 	s.st = st
+	st.Markets = stack.MarketNames(sites)
 	defer st.Close(context.Background())
 
 	var cons jetstream.Consumer

@@ -62,8 +62,9 @@ type Server struct {
 	mu        sync.Mutex
 	ln        net.Listener
 	conns     map[net.Conn]struct{} // live client and outbound conns
-	outbound  map[string]struct{}   // LocalAddr of live outbound conns
+	outbound  map[string]uint64     // LocalAddr of outbound conns -> generation
 	usernames map[string]struct{}
+	gen       uint64
 	closed    bool
 
 	stop      context.CancelFunc // ends dials to targets on Close
@@ -87,7 +88,7 @@ func New(log zerolog.Logger, resolve func(host string) (addr string, ok bool)) *
 		log:       log,
 		resolve:   resolve,
 		conns:     make(map[net.Conn]struct{}),
-		outbound:  make(map[string]struct{}),
+		outbound:  make(map[string]uint64),
 		usernames: make(map[string]struct{}),
 	}
 }
@@ -153,10 +154,15 @@ func (s *Server) Close() error {
 	return s.closeErr
 }
 
+// outboundLinger is how long the address of a closed outbound connection
+// still counts as the proxy's.
+const outboundLinger = time.Second
+
 // IsOutbound reports whether remoteAddr (as a web server sees it in
-// http.Request.RemoteAddr) is the local address of one of the server's live
-// connections to a target, that is, whether the request came through this
-// proxy.
+// http.Request.RemoteAddr) is the local address of one of the server's
+// connections to a target, live or closed within the last second (a
+// request relayed just before the close may be read after it), that is,
+// whether the request came through this proxy.
 func (s *Server) IsOutbound(remoteAddr string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -275,14 +281,24 @@ func (s *Server) serve(c net.Conn) {
 		return
 	}
 	s.conns[out] = struct{}{}
-	s.outbound[local] = struct{}{}
+	s.gen++
+	gen := s.gen
+	s.outbound[local] = gen
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
-		delete(s.outbound, local)
 		delete(s.conns, out)
 		s.mu.Unlock()
 		out.Close()
+		// A request relayed just before the close may still sit in the
+		// target's socket buffer: its address stays known for a while.
+		time.AfterFunc(outboundLinger, func() {
+			s.mu.Lock()
+			if s.outbound[local] == gen {
+				delete(s.outbound, local)
+			}
+			s.mu.Unlock()
+		})
 	}()
 
 	if err := writeReply(c, replySucceeded, out.LocalAddr()); err != nil {

@@ -32,6 +32,7 @@ import (
 	"github.com/counternet/counternet/internal/load"
 	"github.com/counternet/counternet/internal/normalize"
 	"github.com/counternet/counternet/internal/pipeline"
+	"github.com/counternet/counternet/internal/reference"
 	"github.com/counternet/counternet/internal/tor"
 	"github.com/counternet/counternet/internal/warehouse"
 )
@@ -50,8 +51,12 @@ type Stack struct {
 	Bus *bus.Conn
 	DB  *warehouse.DB
 
-	// RunTimeout bounds each collection run (0: none).
+	// RunTimeout bounds each collection run (0: none); Open sets it from
+	// run.run_timeout.
 	RunTimeout time.Duration
+	// Markets are the names searched for in forum posts; when empty,
+	// Collect uses the names and titles of the market sites it is given.
+	Markets []string
 
 	embedded  *bus.Embedded
 	local     *warehouse.Local
@@ -63,7 +68,7 @@ type Stack struct {
 // empty) and connects to everything need asks for. ClickHouse migrations are
 // applied at open.
 func Open(ctx context.Context, cfg *config.Config, log zerolog.Logger, need Need) (*Stack, error) {
-	s := &Stack{Cfg: cfg, Log: log}
+	s := &Stack{Cfg: cfg, Log: log, RunTimeout: cfg.Run.RunTimeout}
 	if need.Bus {
 		if err := s.openBus(ctx); err != nil {
 			s.Close(context.Background())
@@ -125,8 +130,24 @@ func (s *Stack) openWarehouse(ctx context.Context) error {
 		return err
 	}
 	s.DB = db
-	if err := db.Migrate(ctx); err != nil {
+	if err := db.MigrateWith(ctx, warehouse.MigrateOptions{Cluster: s.Cfg.ClickHouse.Cluster}); err != nil {
 		return fmt.Errorf("migrating clickhouse: %w", err)
+	}
+	ref, err := reference.Default()
+	if err != nil {
+		return err
+	}
+	if p := s.Cfg.Partners; p != "" {
+		if _, err := os.Stat(p); err == nil {
+			if ref.Partners, err = reference.LoadPartners(p, ref); err != nil {
+				return err
+			}
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("reading partner directory: %w", err)
+		}
+	}
+	if _, err := db.LoadReference(ctx, ref); err != nil {
+		return fmt.Errorf("loading reference data: %w", err)
 	}
 	return nil
 }
@@ -233,6 +254,10 @@ func (s *Stack) Collect(ctx context.Context, sites []*pipeline.Site) ([]*crawl.R
 	defer evidence.Close()
 	dialer := tor.NewDialer(s.Cfg.Tor.Socks, tor.WithProxyTimeout(s.Cfg.Tor.ConnectTimeout))
 	pub := s.Bus.Publisher(1024, 3, s.Cfg.Collect.PublishTimeout)
+	markets := s.Markets
+	if len(markets) == 0 {
+		markets = MarketNames(sites)
+	}
 	reports := make([]*crawl.Report, len(sites))
 	errs := make([]error, len(sites))
 	var g errgroup.Group
@@ -257,7 +282,7 @@ func (s *Stack) Collect(ctx context.Context, sites []*pipeline.Site) ([]*crawl.R
 			defer client.Close()
 			rep, err := crawl.Run(ctx, site, crawl.Deps{
 				Fetch: client, Evidence: evidence, Publish: pub, Rates: Rates(s.Cfg), Log: s.Log,
-				RunTimeout: s.RunTimeout, Authenticated: jar != nil,
+				RunTimeout: s.RunTimeout, Authenticated: jar != nil, Markets: markets,
 				NewIdentity: func() { client.SetDial(dialer.ForIdentity(site.Name, newSession()).DialContext) },
 			})
 			reports[i], errs[i] = rep, err
@@ -276,6 +301,22 @@ func (s *Stack) Collect(ctx context.Context, sites []*pipeline.Site) ([]*crawl.R
 	}
 	_ = g.Wait()
 	return reports, errors.Join(errs...)
+}
+
+// MarketNames lists the names and titles of the market sites, which forum
+// posts are searched for.
+func MarketNames(sites []*pipeline.Site) []string {
+	var out []string
+	for _, site := range sites {
+		if site.Kind != pipeline.KindMarket {
+			continue
+		}
+		out = append(out, site.Name)
+		if site.Title != "" && site.Title != site.Name {
+			out = append(out, site.Title)
+		}
+	}
+	return out
 }
 
 // newSession returns a fresh random session value for a Tor identity.

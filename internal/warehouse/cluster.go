@@ -68,7 +68,9 @@ func (r *clusterRenderer) render(stmts []string) ([]string, error) {
 
 func (r *clusterRenderer) on() string { return " ON CLUSTER " + quoteIdent(r.cluster) }
 
-func (r *clusterRenderer) name(table string) string { return quoteIdent(r.database) + "." + quoteIdent(table) }
+func (r *clusterRenderer) name(table string) string {
+	return quoteIdent(r.database) + "." + quoteIdent(table)
+}
 
 func (r *clusterRenderer) one(s string) ([]string, error) {
 	s = strings.TrimSpace(s)

@@ -16,6 +16,7 @@ const (
 	codeUnknownTable          = 60
 	codeTableAlreadyExists    = 57
 	codeDatabaseAlreadyExists = 82
+	codeIllegalColumn         = 44
 )
 
 // DB is an open ClickHouse database: a native connection pool whose default

@@ -16,11 +16,12 @@ type Batch struct {
 	Vendors  []event.Vendor
 	Captures []event.Capture
 	Runs     []event.Run
+	Posts    []event.Post
 }
 
 // Len is the number of events in the batch.
 func (b *Batch) Len() int {
-	return len(b.Listings) + len(b.Vendors) + len(b.Captures) + len(b.Runs)
+	return len(b.Listings) + len(b.Vendors) + len(b.Captures) + len(b.Runs) + len(b.Posts)
 }
 
 // column is one named column of an insert and its values, a slice of the
@@ -31,7 +32,7 @@ type column struct {
 }
 
 // Insert writes the batch: one column-wise INSERT per non-empty slice, in the
-// order listings, vendors, captures, runs. It returns the first failure,
+// order listings, vendors, posts, captures, runs. It returns the first failure,
 // naming the table and batch size; tables inserted before it stay inserted,
 // which is safe because a retry of the same events collapses by event_id.
 // Times outside the range of ClickHouse DateTime (1970 to 2106) are clamped
@@ -51,13 +52,18 @@ func (db *DB) Insert(ctx context.Context, b *Batch) error {
 			return err
 		}
 	}
+	if len(b.Posts) > 0 {
+		if err := db.insert(ctx, "post_obs", len(b.Posts), postColumns(b.Posts)); err != nil {
+			return err
+		}
+	}
 	if len(b.Captures) > 0 {
-		if err := db.insert(ctx, "captures", len(b.Captures), captureColumns(b.Captures)); err != nil {
+		if err := db.insert(ctx, "captures", len(b.Captures), append(captureColumns(b.Captures), captureCrawlColumns(b.Captures)...)); err != nil {
 			return err
 		}
 	}
 	if len(b.Runs) > 0 {
-		if err := db.insert(ctx, "runs", len(b.Runs), runColumns(b.Runs)); err != nil {
+		if err := db.insert(ctx, "runs", len(b.Runs), append(runColumns(b.Runs), runCrawlColumns(b.Runs)...)); err != nil {
 			return err
 		}
 	}

@@ -38,6 +38,8 @@ func runCrawlColumns(rs []event.Run) []column {
 		mirror                                       = mk[string](n)
 		switches, identities                         = mk[uint16](n), mk[uint16](n)
 		needsLogin                                   = mk[uint8](n)
+		posts                                        = mk[uint32](n)
+		warnings                                     = mk[[]string](n)
 	)
 	for i := range rs {
 		r := &rs[i]
@@ -57,11 +59,12 @@ func runCrawlColumns(rs []event.Run) []column {
 		mirror[i] = r.Mirror
 		switches[i], identities[i] = clampUInt16(r.MirrorSwitches), clampUInt16(r.Identities)
 		needsLogin[i] = boolUInt8(r.NeedsLogin)
+		posts[i], warnings[i] = clampUInt32(r.Posts), append([]string{}, r.Warnings...)
 	}
 	return []column{
 		{"pages_ok", pagesOK}, {"pages_blocked", blocked}, {"pages_truncated", truncated},
 		{"class_names", classNames}, {"class_counts", classCounts}, {"records", records}, {"events", events},
 		{"duration_ms", durationMS}, {"errors", errs}, {"mirror", mirror}, {"mirror_switches", switches},
-		{"identities", identities}, {"needs_login", needsLogin},
+		{"identities", identities}, {"needs_login", needsLogin}, {"posts", posts}, {"warnings", warnings},
 	}
 }

@@ -27,8 +27,9 @@ func (db *DB) InsertFast(ctx context.Context, b *Batch) error {
 	}{
 		{"listing_obs", len(b.Listings), func() []column { return listingColumns(b.Listings) }},
 		{"vendor_obs", len(b.Vendors), func() []column { return vendorColumns(b.Vendors) }},
-		{"captures", len(b.Captures), func() []column { return captureColumns(b.Captures) }},
-		{"runs", len(b.Runs), func() []column { return runColumns(b.Runs) }},
+		{"captures", len(b.Captures), func() []column { return append(captureColumns(b.Captures), captureCrawlColumns(b.Captures)...) }},
+		{"runs", len(b.Runs), func() []column { return append(runColumns(b.Runs), runCrawlColumns(b.Runs)...) }},
+		{"post_obs", len(b.Posts), func() []column { return postColumns(b.Posts) }},
 	} {
 		if t.rows == 0 {
 			continue
@@ -38,7 +39,7 @@ func (db *DB) InsertFast(ctx context.Context, b *Batch) error {
 		}
 	}
 	db.log.Debug().Int("listings", len(b.Listings)).Int("vendors", len(b.Vendors)).
-		Int("captures", len(b.Captures)).Int("runs", len(b.Runs)).
+		Int("captures", len(b.Captures)).Int("runs", len(b.Runs)).Int("posts", len(b.Posts)).
 		Dur("took", time.Since(start)).Msg("batch inserted")
 	return nil
 }

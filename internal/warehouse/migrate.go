@@ -207,5 +207,11 @@ func (db *DB) execIdempotent(ctx context.Context, stmt string) error {
 	if isCode(err, codeUnknownTable) && strings.HasPrefix(strings.ToUpper(stmt), "DROP") {
 		return nil
 	}
+	// ALTER TABLE ... ADD COLUMN has no IF NOT EXISTS on 18.16: a column
+	// another migrating process added first is in place.
+	if isCode(err, codeIllegalColumn) && strings.Contains(strings.ToUpper(stmt), "ADD COLUMN") &&
+		strings.Contains(err.Error(), "already exists") {
+		return nil
+	}
 	return err
 }

@@ -82,27 +82,21 @@ func knownDataset() *warehouse.Batch {
 	}
 }
 
-// insertPost writes one forum post row (the bus has no post event yet).
+// insertPost writes one forum post through Insert.
 func insertPost(t *testing.T, db *warehouse.DB, forum, thread, post, author string, at time.Time, body string, vendors, addrs, pgp []string) {
 	t.Helper()
-	ctx := testCtx(t)
-	b, err := db.Conn().PrepareBatch(ctx, `INSERT INTO post_obs (event_id, source, mirror, url, forum, thread_id,
-		thread_title, post_id, author, posted_at, body, markets, vendors, onions, crypto_chains, crypto_addresses,
-		pgp_fingerprints, flags, observed_at, capture_sha256, pipeline, run_id)`)
-	if err != nil {
-		t.Fatal(err)
+	p := event.Post{
+		Provenance: event.Provenance{Source: forum, Mirror: forum + ".onion", URL: "http://" + forum + ".onion/t/" + thread,
+			ObservedAt: at, CaptureSHA256: fmt.Sprintf("%064x", 7), Pipeline: forum + "@1", RunID: "run-f"},
+		Forum: "Vendor reviews", ThreadID: thread, ThreadTitle: "review thread", PostID: post, Author: author,
+		PostedAt: at, PostedRaw: at.Format(time.RFC1123), Body: body,
+		Mentions: event.Mentions{Markets: []string{"alpha"}, Vendors: vendors, PGP: pgp},
 	}
-	chains := make([]string, len(addrs))
-	for i := range chains {
-		chains[i] = "btc"
+	for _, a := range addrs {
+		p.Mentions.Crypto = append(p.Mentions.Crypto, event.CryptoAddress{Chain: "btc", Address: a})
 	}
-	err = b.Append(event.ID("post", forum, thread+"/"+post, at, "x"), forum, forum+".onion", "http://"+forum+".onion/t/"+thread,
-		"Vendor reviews", thread, "review thread", post, author, at, body, []string{"alpha"}, vendors, []string{},
-		chains, addrs, pgp, []string{}, at, fmt.Sprintf("%064x", 7), forum+"@1", "run-f")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := b.Send(); err != nil {
+	p.Finalize()
+	if err := db.Insert(testCtx(t), &warehouse.Batch{Posts: []event.Post{p, p}}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -509,4 +503,25 @@ func mustQuery(t *testing.T, name string) query.Query {
 		t.Fatal(err)
 	}
 	return q
+}
+
+// TestVendorLinksNoise checks that an identifier shared by more than 50
+// vendor identities (a market-wide deposit address) links nobody, while
+// crypto_address_reuse still lists it.
+func TestVendorLinksNoise(t *testing.T) {
+	db := testenv.ClickHouse(t)
+	var vs []event.Vendor
+	for i := range 51 {
+		vs = append(vs, vendorObs("zulu", fmt.Sprintf("shop%c%c", 'a'+i/26, 'a'+i%26), week1, "", nil, addrX1))
+	}
+	vs = append(vs, vendorObs("zulu", "lonely", week1, "", nil, addrX2), vendorObs("yankee", "lonelytoo", week1, "", nil, addrX2))
+	if err := db.Insert(testCtx(t), &warehouse.Batch{Vendors: vs}); err != nil {
+		t.Fatal(err)
+	}
+	check(t, "vendor_links", rowsOf(t, db, "SELECT source_a, handle_a, source_b, handle_b, kind FROM vendor_links ORDER BY kind"), []string{
+		"yankee | lonelytoo | zulu | lonely | crypto_address",
+	})
+	check(t, "crypto_address_reuse", rowsOf(t, db, "SELECT address = '"+addrX1+"', vendors FROM crypto_address_reuse ORDER BY vendors"), []string{
+		"0 | 2", "1 | 51",
+	})
 }

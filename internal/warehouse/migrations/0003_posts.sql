@@ -12,6 +12,7 @@
 --   post_id           the forum's own id of the post
 --   author            author handle on that forum
 --   posted_at         when the forum says the post was written (UTC; 1970-01-01 when unknown)
+--   posted_raw        the post date as shown
 --   body              post text (bounded; flags has body:truncated when cut)
 --   markets           market ids or names the post mentions
 --   vendors           vendor handles the post mentions
@@ -37,6 +38,7 @@ CREATE TABLE IF NOT EXISTS post_obs
     post_id String,
     author String,
     posted_at DateTime,
+    posted_raw String,
     body String,
     markets Array(String),
     vendors Array(String),

@@ -1,5 +1,9 @@
 -- 0006_analyst_views: the views that answer an analyst's first questions.
 --
+-- routes is replaced (DROP + CREATE); the views new here are only created
+-- (IF NOT EXISTS), because some read others and a concurrent migrator's
+-- DROP would leave a reader without its source for a moment.
+--
 -- Every view reads the observation tables directly, so it is current the
 -- moment a batch lands; none keeps state of its own. Inner queries rename
 -- the columns they aggregate (at, cap, ...) because ClickHouse 18.16
@@ -27,7 +31,6 @@
 --   quantity, unit       amount offered
 --   price_per_gram_usd   price_usd per gram (0 when the unit has no gram price or the price is unknown)
 --   capture_sha256       SHA-256 of the page (evidence)
-DROP TABLE IF EXISTS price_history;
 CREATE VIEW IF NOT EXISTS price_history AS
 SELECT
     source,
@@ -110,7 +113,6 @@ GROUP BY ships_from, ships_to, category, week, source;
 --   last_seen            latest observation showing it there
 --   observations         distinct observation events showing it there
 --   last_capture_sha256  SHA-256 of the latest page showing it (evidence)
-DROP TABLE IF EXISTS crypto_addresses_seen;
 CREATE VIEW IF NOT EXISTS crypto_addresses_seen AS
 SELECT
     address, chain, source, kind, ref, actor,
@@ -144,7 +146,6 @@ GROUP BY address, chain, source, kind, ref, actor;
 --   first_seen, last_seen   earliest and latest observation showing it there
 --   observations         distinct observation events showing it there
 --   last_capture_sha256  SHA-256 of the latest page showing it
-DROP TABLE IF EXISTS pgp_keys_seen;
 CREATE VIEW IF NOT EXISTS pgp_keys_seen AS
 SELECT
     fingerprint, source, kind, ref, actor,
@@ -175,7 +176,6 @@ GROUP BY fingerprint, source, kind, ref, actor;
 --   market_list    those markets, sorted
 --   kinds          listing, vendor, post: where it was seen, sorted
 --   first_seen, last_seen   earliest and latest sighting
-DROP TABLE IF EXISTS crypto_address_reuse;
 CREATE VIEW IF NOT EXISTS crypto_address_reuse AS
 SELECT
     address,
@@ -206,7 +206,6 @@ HAVING vendors >= 2 OR markets >= 2;
 --   value           the fingerprint, address or normalized handle
 --   first_seen, last_seen   earliest and latest observation showing it
 --   capture_sha256  SHA-256 of the latest page showing it (evidence)
-DROP TABLE IF EXISTS vendor_identifiers;
 CREATE VIEW IF NOT EXISTS vendor_identifiers AS
 SELECT
     source, handle, kind, value,
@@ -260,7 +259,6 @@ GROUP BY source, handle, kind, value;
 -- listing carries, a generic handle stem like "shop"), and joining it would
 -- make pairs by the thousand; crypto_address_reuse still lists such
 -- addresses.
-DROP TABLE IF EXISTS vendor_links;
 CREATE VIEW IF NOT EXISTS vendor_links AS
 SELECT
     source_a, handle_a, source_b, handle_b, kind, evidence,
@@ -296,7 +294,6 @@ WHERE (source_a < source_b OR (source_a = source_b AND handle_a < handle_b))
 --   confidence       high: a shared PGP key, or a shared address and the same or a
 --                    similar handle; medium: a shared address, or the same handle;
 --                    low: a similar handle only
-DROP TABLE IF EXISTS vendor_link_pairs;
 CREATE VIEW IF NOT EXISTS vendor_link_pairs AS
 SELECT
     source_a, handle_a, source_b, handle_b,
@@ -329,7 +326,6 @@ GROUP BY source_a, handle_a, source_b, handle_b;
 --                      newest observation in listing_obs
 --   listings_previous  the same for the 28 days before those
 --   trend              listings_recent - listings_previous
-DROP TABLE IF EXISTS jurisdiction_exposure;
 CREATE VIEW IF NOT EXISTS jurisdiction_exposure AS
 SELECT
     country, name, region, eu_member, budapest,
@@ -379,7 +375,6 @@ ANY LEFT JOIN
 --   listings_to    distinct listings shipping to it that week
 --   vendors_from   distinct (market, vendor) with a listing shipping from it that week
 --   markets        distinct markets
-DROP TABLE IF EXISTS jurisdiction_weekly;
 CREATE VIEW IF NOT EXISTS jurisdiction_weekly AS
 SELECT
     country,

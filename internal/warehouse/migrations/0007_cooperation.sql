@@ -21,7 +21,6 @@
 --   uncertain                     1 when it rests on reference facts flagged UNCERTAIN,
 --                                 on recall, or on facts the reference data lacks
 --   dual_criminality              what the instrument says about dual criminality
-DROP TABLE IF EXISTS cooperation;
 CREATE VIEW IF NOT EXISTS cooperation AS
 SELECT
     requesting, requesting_name, partner, partner_name, channel, rank, channel_name, legal_basis,

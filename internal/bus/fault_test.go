@@ -1,0 +1,145 @@
+package bus_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/counternet/counternet/internal/bus"
+)
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// TestPublishAcrossServerRestart restarts the NATS server (same port, same
+// store) while a collector publishes: every event is either acknowledged or
+// reported as not stored, and publishing the reported ones again leaves the
+// stream holding exactly the published ids, each once.
+func TestPublishAcrossServerRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test")
+	}
+	const n, chunk = 20_000, 500
+	dir, port := t.TempDir(), freePort(t)
+	srv, err := bus.StartEmbedded(dir, port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { srv.Shutdown() }()
+	c := connect(t, srv.URL())
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+
+	msgs := make([]bus.Message, n)
+	want := make(map[string]bool, n)
+	for i := range msgs {
+		id := fmt.Sprintf("evt-%06d", i)
+		m, err := bus.Encode(fmt.Sprintf("intel.v1.listing.m%d", i%4), id, map[string]any{"n": i, "pad": "0123456789abcdef0123456789abcdef"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		msgs[i], want[id] = m, true
+	}
+
+	restarted := make(chan struct{})
+	go func() {
+		defer close(restarted)
+		time.Sleep(300 * time.Millisecond) // let the publishing get going
+		srv.Shutdown()
+		time.Sleep(time.Second)
+		s, err := bus.StartEmbedded(dir, port)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		srv = s
+	}()
+	pub := c.Publisher(256, 1, 3*time.Second)
+	var reported, rounds int
+	pending := msgs
+	for len(pending) > 0 {
+		rounds++
+		if rounds > 50 {
+			t.Fatalf("%d events still not stored after %d rounds", len(pending), rounds)
+		}
+		var again []bus.Message
+		for start := 0; start < len(pending); start += chunk {
+			part := pending[start:min(start+chunk, len(pending))]
+			err := pub.Publish(ctx, part)
+			var nse *bus.NotStoredError
+			switch {
+			case err == nil:
+			case errors.As(err, &nse):
+				byID := make(map[string]bus.Message, len(part))
+				for _, m := range part {
+					byID[m.ID] = m
+				}
+				for _, f := range nse.Failures {
+					m, ok := byID[f.ID]
+					if !ok {
+						t.Fatalf("failure names %q, which was not in the publish", f.ID)
+					}
+					again = append(again, m)
+				}
+			default:
+				t.Fatalf("publish: %v (want nil or a *NotStoredError)", err)
+			}
+		}
+		reported += len(again)
+		pending = again
+	}
+	<-restarted
+	if t.Failed() {
+		return
+	}
+	t.Logf("%d events reported not stored and published again over %d rounds", reported, rounds)
+
+	// The stream holds every id once, and nothing else.
+	c2 := connect(t, srv.URL())
+	st, err := c2.JS.Stream(ctx, "INTEL")
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := st.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.State.Msgs != n {
+		t.Fatalf("stream holds %d messages, want %d", info.State.Msgs, n)
+	}
+	oc, err := st.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := make(map[string]bool, n)
+	for len(seen) < n {
+		batch, err := oc.Fetch(5000, jetstream.FetchMaxWait(5*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := 0
+		for m := range batch.Messages() {
+			got++
+			id := m.Headers().Get(jetstream.MsgIDHeader)
+			if !want[id] || seen[id] {
+				t.Fatalf("stream holds %q (published: %v, seen before: %v)", id, want[id], seen[id])
+			}
+			seen[id] = true
+		}
+		if got == 0 {
+			t.Fatalf("stream read stopped at %d of %d ids", len(seen), n)
+		}
+	}
+}

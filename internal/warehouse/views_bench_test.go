@@ -1,0 +1,111 @@
+package warehouse_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/counternet/counternet/internal/testenv"
+	"github.com/counternet/counternet/internal/warehouse"
+)
+
+// benchRows is the listing observations BenchmarkViews generates
+// (COUNTERNET_BENCH_ROWS overrides it for a quicker run).
+func benchRows() int {
+	if n, err := strconv.Atoi(os.Getenv("COUNTERNET_BENCH_ROWS")); err == nil && n > 0 {
+		return n
+	}
+	return 10_000_000
+}
+
+// fillBench generates observations server-side with INSERT ... SELECT FROM
+// numbers(): 5 markets, 2 million listings seen 5 times each over 52 weeks,
+// 20,000 vendor handles each on every market with one crypto address, 40
+// countries; and one vendor observation per 10 listing observations, each
+// with a PGP fingerprint per handle.
+func fillBench(ctx context.Context, b *testing.B, db *warehouse.DB, n int) {
+	b.Helper()
+	listings := fmt.Sprintf(`INSERT INTO listing_obs (event_id, source, mirror, url, listing_id, title, description,
+	category_raw, category, vendor, price_amount, price_currency, price_raw, price_usd, quantity, unit,
+	ships_from, ships_from_raw, ships_to, ships_to_raw, payment_methods, escrow, crypto_chains, crypto_addresses,
+	flags, observed_at, capture_sha256, pipeline, run_id)
+SELECT
+	hex(cityHash64(number)), concat('m', toString(number %% 5)), 'x.onion', concat('http://x.onion/l/', toString(number)),
+	toString(intDiv(number, 5) %% 2000000), concat('Listing ', toString(number %% 1000)), 'Stealth shipping, tracked.',
+	'Drugs > Stimulants', arrayElement(['drugs.cocaine', 'drugs.mdma', 'drugs.heroin', 'drugs.cannabis'], number %% 4 + 1),
+	concat('vendor_', toString(number %% 20000)), toFloat64(number %% 500 + 20), 'USD', '', toFloat64(number %% 500 + 20),
+	toFloat64(number %% 3 + 1), arrayElement(['g', 'g', 'pills'], number %% 3 + 1),
+	arrayElement(%[2]s, number %% 40 + 1), '', [arrayElement(%[2]s, (number * 7) %% 40 + 1), arrayElement(%[2]s, (number * 13) %% 40 + 1)], '',
+	['btc'], 1, ['btc'], [concat('bc1q', hex(cityHash64(number %% 20000)))], [],
+	toDateTime(1700000000 + (number %% 52) * 604800 + number %% 86400), '', 'bench@1', 'run'
+FROM numbers(%[1]d)`, n, countryArray)
+	vendors := fmt.Sprintf(`INSERT INTO vendor_obs (event_id, source, mirror, url, handle, profile_url, pgp_fingerprints,
+	rating, sales, joined, ships_from, ships_from_raw, contacts, crypto_chains, crypto_addresses, flags, observed_at,
+	capture_sha256, pipeline, run_id)
+SELECT
+	hex(cityHash64(number, 'v')), concat('m', toString(number %% 5)), 'x.onion', '', concat('vendor_', toString(intDiv(number, 5) %% 20000)), '',
+	[hex(cityHash64(intDiv(number, 5) %% 20000, 'pgp'))], 4.5, 100, '2023-01-01', arrayElement(%[2]s, number %% 40 + 1), '', [],
+	['btc'], [concat('bc1q', hex(cityHash64(intDiv(number, 5) %% 20000)))], [],
+	toDateTime(1700000000 + (number %% 52) * 604800), '', 'bench@1', 'run'
+FROM numbers(%[1]d)`, n/10, countryArray)
+	for _, q := range []string{listings, vendors} {
+		if err := db.Conn().Exec(ctx, q); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+const countryArray = `['DE','NL','GB','US','FR','ES','IT','PL','BE','CZ','AT','CH','SE','NO','DK','FI','IE','PT','CA','AU',
+	'CO','PE','BR','MX','IN','CN','TH','ZA','HR','RS','GR','HU','RO','BG','SK','SI','LT','LV','EE','LU']`
+
+// BenchmarkViews measures the routes and vendor-links views over
+// benchRows() listing observations, each as a ratio to a full scan of the
+// tables it reads, measured in the same run.
+func BenchmarkViews(b *testing.B) {
+	db := testenv.ClickHouse(b)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	defer cancel()
+	n := benchRows()
+	start := time.Now()
+	fillBench(ctx, b, db, n)
+	if err := db.Conn().Exec(ctx, "OPTIMIZE TABLE listing_obs FINAL"); err != nil {
+		b.Logf("optimize: %v", err)
+	}
+	b.Logf("generated %d listing and %d vendor observations in %s", n, n/10, time.Since(start).Round(time.Millisecond))
+	queries := []struct{ name, sql string }{
+		// The baselines read every column the views read.
+		{"scan_listings", `SELECT sum(cityHash64(source, listing_id, vendor, category, ships_from)) + sum(length(ships_to))
+			+ sum(length(crypto_addresses)) + sum(price_usd + quantity) + sum(length(unit)) + sum(toUInt32(observed_at)) FROM listing_obs`},
+		{"scan_both", `SELECT (SELECT sum(cityHash64(source, vendor, capture_sha256)) + sum(length(crypto_addresses)) + sum(toUInt32(observed_at)) FROM listing_obs)
+			+ (SELECT sum(cityHash64(source, handle, capture_sha256)) + sum(length(pgp_fingerprints)) + sum(length(crypto_addresses)) + sum(toUInt32(observed_at)) FROM vendor_obs)`},
+		{"routes", `SELECT count(), sum(listings), sum(median_price_per_gram_usd) FROM routes`},
+		{"vendor_links", `SELECT count(), uniqExact(kind) FROM vendor_links`},
+	}
+	took := map[string]time.Duration{}
+	for b.Loop() {
+		for _, q := range queries {
+			t0 := time.Now()
+			var rows int
+			r, err := db.Conn().Query(ctx, q.sql)
+			if err != nil {
+				b.Fatalf("%s: %v", q.name, err)
+			}
+			for r.Next() {
+				rows++
+			}
+			r.Close()
+			if err := r.Err(); err != nil {
+				b.Fatalf("%s: %v", q.name, err)
+			}
+			took[q.name] += time.Since(t0)
+		}
+	}
+	b.ReportMetric(took["routes"].Seconds()/took["scan_listings"].Seconds(), "routes/scan")
+	b.ReportMetric(took["vendor_links"].Seconds()/took["scan_both"].Seconds(), "links/scan")
+	b.ReportMetric(took["scan_listings"].Seconds()/float64(b.N), "scan-s/op")
+	b.ReportMetric(took["routes"].Seconds()/float64(b.N), "routes-s/op")
+	b.ReportMetric(took["vendor_links"].Seconds()/float64(b.N), "links-s/op")
+}

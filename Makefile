@@ -7,7 +7,7 @@ VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
 PKGS     := ./...
 
-.PHONY: all build deps demo test test-short test-unit test-integration vet fmt-check tidy-check check bench clean
+.PHONY: all build deps demo test test-short test-unit test-integration vet fmt-check tidy-check check bench bench-views clean
 
 all: build
 
@@ -52,8 +52,18 @@ tidy-check:
 		echo "go.mod/go.sum are not tidy: run 'go mod tidy' and commit"; \
 		cp /tmp/counternet-go.mod.bak go.mod; cp /tmp/counternet-go.sum.bak go.sum; exit 1; fi
 
+# Benchmarks, each reporting its figure as a ratio to a baseline measured in
+# the same run (x_* and ratio columns). The 10M-row warehouse view benchmark
+# runs with `make bench-views` (it generates 10M rows first, ~2 min).
+BENCH_AWK := awk '/^Benchmark/ { printf "%-44s", $$1; for (i = 3; i < NF; i += 2) printf "  %s=%s", $$(i+1), $$i; printf "\n" } /^(ok|FAIL)/'
 bench: deps
-	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+	@$(GO) test -run '^$$' -bench 'Loader1M|Publish|Collector|OnionFetch' -benchtime 1x -timeout 30m \
+		./internal/load/ ./internal/bus/ ./internal/crawl/ ./internal/tornet/ | $(BENCH_AWK)
+	@$(GO) test -run '^$$' -bench 'DecodeListing|Extract50|Money|CryptoAddresses' -benchtime 2s \
+		./internal/load/ ./internal/pipeline/ ./internal/normalize/ | $(BENCH_AWK)
+
+bench-views: deps
+	$(GO) test -run '^$$' -bench Views -benchtime 1x -timeout 30m ./internal/warehouse/
 
 clean:
 	rm -rf bin data

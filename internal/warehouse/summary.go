@@ -47,8 +47,10 @@ var summaryTables = []struct{ name, query string }{
 	{"vendor_obs", "SELECT count() FROM vendor_obs FINAL"},
 	{"captures", "SELECT count() FROM captures FINAL"},
 	{"runs", "SELECT count() FROM runs FINAL"},
+	{"post_obs", "SELECT count() FROM post_obs FINAL"},
 	{"listing_current", "SELECT count() FROM listing_current"},
 	{"vendor_current", "SELECT count() FROM vendor_current"},
+	{"vendor_links", "SELECT count() FROM vendor_links"},
 }
 
 // topRoutesQuery counts distinct listings per route over all time. It reads

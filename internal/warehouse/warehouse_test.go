@@ -394,7 +394,7 @@ func TestSummary(t *testing.T) {
 			t.Errorf("empty database: %s has %d rows", tc.Name, tc.Rows)
 		}
 	}
-	if len(empty.Tables) != 6 || len(empty.TopRoutes) != 0 || len(empty.TopVendors) != 0 {
+	if len(empty.Tables) != 8 || len(empty.TopRoutes) != 0 || len(empty.TopVendors) != 0 {
 		t.Errorf("empty summary = %+v", empty)
 	}
 	var buf bytes.Buffer

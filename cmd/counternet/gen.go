@@ -18,7 +18,6 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	seed := f.fs.Int64("seed", 1, "seed of the fixture world the observations are drawn from")
 	weeks := f.fs.Int("weeks", 52, "weeks the observations spread over, ending this week")
 	batch := f.fs.Int("batch", 50_000, "rows per insert")
-	partners := f.fs.String("partners", defaultPartners, "partner directory loaded with the reference data (skipped when missing)")
 	if err := f.fs.Parse(args); err != nil {
 		return err
 	}
@@ -35,9 +34,6 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer s.Close(context.Background())
-	if err := loadReference(ctx, s.DB, *partners); err != nil {
-		return err
-	}
 	start := time.Now()
 	st, err := s.DB.Synthesize(ctx, warehouse.SynthOptions{Listings: *listings, Seed: *seed, Weeks: *weeks, BatchSize: *batch})
 	if err != nil {

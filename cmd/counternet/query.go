@@ -2,23 +2,15 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/counternet/counternet/internal/query"
-	"github.com/counternet/counternet/internal/reference"
 	"github.com/counternet/counternet/internal/stack"
-	"github.com/counternet/counternet/internal/warehouse"
 )
-
-// defaultPartners is the partner directory loaded with the reference data
-// when it exists.
-const defaultPartners = "configs/partners.yaml"
 
 // paramFlags collects repeated --param k=v flags.
 type paramFlags map[string]string
@@ -45,7 +37,6 @@ func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	list := f.fs.Bool("list", false, "list the saved queries with their parameters")
 	printSQL := f.fs.Bool("sql", false, "print the SQL with the parameters filled in, for clickhouse-client, and exit")
 	limit := f.fs.Int("limit", 10000, "rows to print at most (0: all)")
-	partners := f.fs.String("partners", defaultPartners, "partner directory loaded with the reference data (skipped when missing)")
 	var name string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		name, args = args[0], args[1:]
@@ -94,9 +85,6 @@ func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer s.Close(context.Background())
-	if err := loadReference(ctx, s.DB, *partners); err != nil {
-		return err
-	}
 	if q.RefreshClusters {
 		if _, err := s.DB.RefreshVendorClusters(ctx); err != nil {
 			return err
@@ -133,24 +121,3 @@ func listQueries(w io.Writer) error {
 	return tw.Flush()
 }
 
-// loadReference writes the embedded reference data, and the partner
-// directory when the file exists, into the warehouse (skipped when
-// unchanged since the last load).
-func loadReference(ctx context.Context, db *warehouse.DB, partnersFile string) error {
-	ref, err := reference.Default()
-	if err != nil {
-		return err
-	}
-	if partnersFile != "" {
-		ps, err := reference.LoadPartners(partnersFile, ref)
-		switch {
-		case errors.Is(err, os.ErrNotExist) && partnersFile == defaultPartners:
-		case err != nil:
-			return err
-		default:
-			ref.Partners = ps
-		}
-	}
-	_, err = db.LoadReference(ctx, ref)
-	return err
-}

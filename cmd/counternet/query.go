@@ -120,4 +120,3 @@ func listQueries(w io.Writer) error {
 	}
 	return tw.Flush()
 }
-

@@ -31,6 +31,12 @@ const (
 	HeaderReason = "Counternet-Reason"
 	// HeaderSubject carries the subject a dead-lettered message arrived on.
 	HeaderSubject = "Counternet-Subject"
+	// TaskStream is the work queue of crawl tasks shared by collector
+	// processes: each task (one scheduled run of one source) is delivered to
+	// one collector and removed once acknowledged.
+	TaskStream   = "CRAWL_TASKS"
+	TaskPrefix   = "crawl.tasks"
+	TaskSubjects = TaskPrefix + ".>"
 )
 
 // Embedded is a nats-server running in this process with JetStream on a file
@@ -160,6 +166,15 @@ func (c *Conn) ensureStreams(ctx context.Context) error {
 		Replicas:    c.opts.Replicas,
 		MaxAge:      c.opts.MaxAge,
 		Duplicates:  c.opts.DuplicateWindow,
+	}, {
+		Name:        TaskStream,
+		Description: "counternet crawl tasks: one scheduled run of one source each, for whichever collector takes it",
+		Subjects:    []string{TaskSubjects},
+		Storage:     jetstream.FileStorage,
+		Replicas:    c.opts.Replicas,
+		Retention:   jetstream.WorkQueuePolicy,
+		MaxAge:      c.opts.MaxAge,
+		Duplicates:  c.opts.DuplicateWindow,
 	}} {
 		if _, err := c.JS.CreateOrUpdateStream(ctx, cfg); err != nil {
 			return fmt.Errorf("ensuring stream %s: %w", cfg.Name, err)
@@ -198,6 +213,27 @@ func (c *Conn) Consumer(ctx context.Context, o ConsumerOptions) (jetstream.Consu
 	cons, err := c.JS.CreateOrUpdateConsumer(ctx, c.opts.Stream, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("ensuring consumer %s on %s: %w", o.Durable, c.opts.Stream, err)
+	}
+	return cons, nil
+}
+
+// TaskConsumer creates or updates the durable pull consumer through which
+// collector processes share crawl tasks. ackWait bounds how long a task may
+// go without a heartbeat (Msg.InProgress) before it is given to another
+// collector.
+func (c *Conn) TaskConsumer(ctx context.Context, durable string, ackWait time.Duration) (jetstream.Consumer, error) {
+	cons, err := c.JS.CreateOrUpdateConsumer(ctx, TaskStream, jetstream.ConsumerConfig{
+		Durable:       durable,
+		Description:   "counternet collectors: crawl tasks",
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       ackWait,
+		MaxDeliver:    5,
+		MaxAckPending: 1000,
+		FilterSubject: TaskSubjects,
+		Replicas:      c.opts.Replicas,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ensuring task consumer %s: %w", durable, err)
 	}
 	return cons, nil
 }

@@ -31,6 +31,7 @@ type Metrics struct {
 	Runs           *prometheus.CounterVec   // source, outcome
 	RunSeconds     *prometheus.HistogramVec // source
 	LastRun        *prometheus.GaugeVec     // source: unix time of the last finished run
+	Skipped        *prometheus.CounterVec   // source: schedule slots skipped, the previous run still going
 
 	LoaderBatch       prometheus.Histogram
 	LoaderLoaded      prometheus.Counter
@@ -62,6 +63,7 @@ func New() *Metrics {
 		Runs:           f.counterVec("counternet_runs_total", "Collection runs by outcome (ok, partial, failed).", "source", "outcome"),
 		RunSeconds:     f.histVec("counternet_run_seconds", "Duration of collection runs.", []float64{1, 5, 15, 60, 300, 900, 3600, 7200}, "source"),
 		LastRun:        f.gaugeVec("counternet_last_run_timestamp_seconds", "When the last run of a source finished.", "source"),
+		Skipped:        f.counterVec("counternet_schedule_skipped_total", "Schedule slots skipped because the previous run of the source was still queued or running.", "source"),
 
 		LoaderBatch:       f.hist("counternet_loader_batch_size", "Events per ClickHouse insert.", prometheus.ExponentialBuckets(10, 4, 8)),
 		LoaderLoaded:      f.counter("counternet_loader_events_total", "Events inserted into ClickHouse and acknowledged."),

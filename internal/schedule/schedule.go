@@ -38,14 +38,25 @@ func (RealClock) After(d time.Duration) <-chan time.Time { return time.After(d) 
 // @hourly and @every 30m.
 var parser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
-// Parse checks a cron expression.
+// Parse checks a cron expression. "@every d" schedules are aligned to
+// multiples of d since the zero time (not to when the process started), so
+// every process with the same schedule names the same slots.
 func Parse(spec string) (cron.Schedule, error) {
 	s, err := parser.Parse(spec)
 	if err != nil {
 		return nil, fmt.Errorf("parsing schedule %q: %w", spec, err)
 	}
+	if every, ok := s.(cron.ConstantDelaySchedule); ok {
+		return alignedEvery{every.Delay}, nil
+	}
 	return s, nil
 }
+
+// alignedEvery fires at every multiple of d.
+type alignedEvery struct{ d time.Duration }
+
+// Next returns the first multiple of d after t.
+func (a alignedEvery) Next(t time.Time) time.Time { return t.Truncate(a.d).Add(a.d) }
 
 // Job is one scheduled piece of work.
 type Job struct {
@@ -56,8 +67,11 @@ type Job struct {
 	Jitter time.Duration
 	// Timeout bounds one run; 0 means none.
 	Timeout time.Duration
-	// Run does the work; ctx ends at the timeout or at shutdown.
-	Run func(ctx context.Context) error
+	// Run does the work; ctx ends at the timeout or at shutdown. slot is
+	// the time the schedule named for this firing, before jitter: every
+	// process with the same schedule sees the same slot, so it can name the
+	// firing (e.g. to deduplicate work shared through a queue).
+	Run func(ctx context.Context, slot time.Time) error
 }
 
 // Status is what a scheduler knows about one job.
@@ -76,7 +90,8 @@ type Status struct {
 type entry struct {
 	job   Job
 	sched cron.Schedule
-	next  time.Time
+	slot  time.Time // next firing as scheduled
+	next  time.Time // slot plus jitter: when it fires
 	st    Status
 }
 
@@ -115,8 +130,7 @@ func (s *Scheduler) Add(j Job) error {
 		}
 	}
 	e := &entry{job: j, sched: sched, st: Status{Name: j.Name, Spec: j.Spec}}
-	e.next = s.nextFire(e, s.clock.Now())
-	e.st.Next = e.next
+	s.plan(e, s.clock.Now())
 	s.entries = append(s.entries, e)
 	s.poke()
 	return nil
@@ -156,12 +170,15 @@ func (s *Scheduler) Has(name string) bool {
 	return false
 }
 
-func (s *Scheduler) nextFire(e *entry, after time.Time) time.Time {
-	t := e.sched.Next(after)
+// plan sets the entry's next slot after a given time, and its firing time
+// with jitter.
+func (s *Scheduler) plan(e *entry, after time.Time) {
+	e.slot = e.sched.Next(after)
+	e.next = e.slot
 	if e.job.Jitter > 0 {
-		t = t.Add(time.Duration(s.rnd.Int64N(int64(e.job.Jitter))))
+		e.next = e.slot.Add(time.Duration(s.rnd.Int64N(int64(e.job.Jitter))))
 	}
-	return t
+	e.st.Next = e.next
 }
 
 // Run fires jobs until ctx ends, then waits for running jobs to finish,
@@ -213,8 +230,8 @@ func (s *Scheduler) fireDue(ctx context.Context) {
 		if e.next.After(now) {
 			continue
 		}
-		e.next = s.nextFire(e, now)
-		e.st.Next = e.next
+		slot := e.slot
+		s.plan(e, maxTime(now, slot))
 		if e.st.Running {
 			e.st.Skipped++
 			s.log.Warn().Str("job", e.job.Name).Msg("previous run still going; firing skipped")
@@ -224,11 +241,18 @@ func (s *Scheduler) fireDue(ctx context.Context) {
 		e.st.Runs++
 		e.st.LastStart = now
 		s.wg.Add(1)
-		go s.runJob(ctx, e)
+		go s.runJob(ctx, e, slot)
 	}
 }
 
-func (s *Scheduler) runJob(ctx context.Context, e *entry) {
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func (s *Scheduler) runJob(ctx context.Context, e *entry, slot time.Time) {
 	defer s.wg.Done()
 	jctx := ctx
 	if e.job.Timeout > 0 {
@@ -236,7 +260,7 @@ func (s *Scheduler) runJob(ctx context.Context, e *entry) {
 		jctx, cancel = context.WithTimeout(ctx, e.job.Timeout)
 		defer cancel()
 	}
-	err := e.job.Run(jctx)
+	err := e.job.Run(jctx, slot)
 	s.mu.Lock()
 	e.st.Running = false
 	e.st.LastEnd = s.clock.Now()

@@ -71,7 +71,7 @@ func TestFiresAsConfigured(t *testing.T) {
 	clock := newFakeClock(t0)
 	s := New(clock, 1, zerolog.Nop())
 	fired := make(chan time.Time, 10)
-	if err := s.Add(Job{Name: "nebula", Spec: "*/10 * * * *", Run: func(context.Context) error {
+	if err := s.Add(Job{Name: "nebula", Spec: "*/10 * * * *", Run: func(context.Context, time.Time) error {
 		fired <- clock.Now()
 		return nil
 	}}); err != nil {
@@ -101,7 +101,7 @@ func TestNoOverlap(t *testing.T) {
 	clock := newFakeClock(t0)
 	s := New(clock, 1, zerolog.Nop())
 	started, release := make(chan struct{}, 10), make(chan struct{})
-	_ = s.Add(Job{Name: "slow", Spec: "@every 1m", Run: func(context.Context) error {
+	_ = s.Add(Job{Name: "slow", Spec: "@every 1m", Run: func(context.Context, time.Time) error {
 		started <- struct{}{}
 		<-release
 		return nil
@@ -132,7 +132,7 @@ func TestRunDeadlineAndErrors(t *testing.T) {
 	clock := newFakeClock(t0)
 	s := New(clock, 1, zerolog.Nop())
 	finished := make(chan error, 1)
-	_ = s.Add(Job{Name: "stuck", Spec: "@every 1m", Timeout: 20 * time.Millisecond, Run: func(ctx context.Context) error {
+	_ = s.Add(Job{Name: "stuck", Spec: "@every 1m", Timeout: 20 * time.Millisecond, Run: func(ctx context.Context, _ time.Time) error {
 		<-ctx.Done()
 		finished <- ctx.Err()
 		return ctx.Err()
@@ -154,7 +154,7 @@ func TestRunDeadlineAndErrors(t *testing.T) {
 func TestJitterAndValidation(t *testing.T) {
 	clock := newFakeClock(t0)
 	s := New(clock, 7, zerolog.Nop())
-	if err := s.Add(Job{Name: "j", Spec: "0 * * * *", Jitter: 5 * time.Minute, Run: func(context.Context) error { return nil }}); err != nil {
+	if err := s.Add(Job{Name: "j", Spec: "0 * * * *", Jitter: 5 * time.Minute, Run: func(context.Context, time.Time) error { return nil }}); err != nil {
 		t.Fatal(err)
 	}
 	next := s.Status()[0].Next
@@ -163,9 +163,9 @@ func TestJitterAndValidation(t *testing.T) {
 		t.Errorf("next %s outside [%s, +5m)", next, base)
 	}
 	for _, bad := range []Job{
-		{Name: "x", Spec: "61 * * * *", Run: func(context.Context) error { return nil }},
-		{Name: "", Spec: "@hourly", Run: func(context.Context) error { return nil }},
-		{Name: "j", Spec: "@hourly", Run: func(context.Context) error { return nil }},
+		{Name: "x", Spec: "61 * * * *", Run: func(context.Context, time.Time) error { return nil }},
+		{Name: "", Spec: "@hourly", Run: func(context.Context, time.Time) error { return nil }},
+		{Name: "j", Spec: "@hourly", Run: func(context.Context, time.Time) error { return nil }},
 	} {
 		if err := s.Add(bad); err == nil {
 			t.Errorf("Add(%+v) accepted", bad.Spec)

@@ -8,6 +8,7 @@ package service
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -17,6 +18,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
+	"github.com/counternet/counternet/internal/bus"
 	"github.com/counternet/counternet/internal/config"
 	"github.com/counternet/counternet/internal/crawl"
 	"github.com/counternet/counternet/internal/load"
@@ -48,9 +50,23 @@ type Service struct {
 	st    *stack.Stack
 	sched *schedule.Scheduler
 
+	pub *bus.Publisher
+
 	mu    sync.Mutex
 	sites map[string]*pipeline.Site
 }
+
+// TaskConsumer is the durable consumer collector processes share.
+const TaskConsumer = "collectors"
+
+const (
+	// taskAckWait is how long a task may go without a heartbeat before
+	// JetStream gives it to another collector; heartbeats come every
+	// taskAckWait/4 while a collection runs.
+	taskAckWait = 2 * time.Minute
+	// maxWorkers bounds the collections one process runs at once.
+	maxWorkers = 8
+)
 
 // Run runs the roles cfg names until ctx ends.
 func Run(ctx context.Context, cfg *config.Config, opts Options, log zerolog.Logger) error {
@@ -127,12 +143,33 @@ func Run(ctx context.Context, cfg *config.Config, opts Options, log zerolog.Logg
 		}()
 	}
 	if collect {
+		tasks, err := st.Bus.TaskConsumer(ctx, TaskConsumer, taskAckWait)
+		if err != nil {
+			return err
+		}
+		s.pub = st.Bus.Publisher(16, 3, 10*time.Second)
 		s.sched = schedule.New(opts.Clock, uint64(time.Now().UnixNano()), log)
 		s.apply(sites)
 		go s.reloads(ctx)
+		// Collections run under a context of their own: at shutdown they
+		// get run.shutdown_grace to finish before they are abandoned.
+		runCtx, abandon := context.WithCancel(context.WithoutCancel(ctx))
+		defer abandon()
+		workDone := make(chan struct{})
+		go func() {
+			s.work(ctx, runCtx, tasks, min(max(len(sites), 1), maxWorkers))
+			close(workDone)
+		}()
 		log.Info().Int("sources", len(sites)).Strs("roles", cfg.Run.Roles).Msg("counternet running")
 		if err := s.sched.Run(ctx, cfg.Run.ShutdownGrace); err != nil {
 			errs <- err
+		}
+		select {
+		case <-workDone:
+		case <-time.After(cfg.Run.ShutdownGrace):
+			log.Warn().Dur("grace", cfg.Run.ShutdownGrace).Msg("abandoning collections still running; their tasks go back to the queue")
+			abandon()
+			<-workDone
 		}
 	} else {
 		log.Info().Strs("roles", cfg.Run.Roles).Msg("counternet running")
@@ -178,7 +215,7 @@ func (s *Service) apply(sites []*pipeline.Site) {
 		name := name
 		err := s.sched.Add(schedule.Job{
 			Name: name, Spec: Spec(s.cfg, name), Jitter: s.cfg.Run.Jitter, Timeout: s.cfg.Run.RunTimeout,
-			Run: func(ctx context.Context) error { return s.collect(ctx, name) },
+			Run: func(ctx context.Context, slot time.Time) error { return s.enqueue(ctx, name, slot) },
 		})
 		if err != nil {
 			s.log.Error().Err(err).Str("source", name).Msg("scheduling source")
@@ -208,12 +245,123 @@ func (s *Service) reloads(ctx context.Context) {
 	}
 }
 
+// task is one scheduled run of one source on the work queue.
+type task struct {
+	Source string    `json:"source"`
+	Slot   time.Time `json:"slot"`
+}
+
+// enqueue puts the run of source due at slot on the shared work queue,
+// unless a run of that source is still queued or in progress (runs of one
+// source never overlap, across all collector processes). Every process
+// that schedules the source names the same slot, so the queue's duplicate
+// detection keeps one task per slot.
+func (s *Service) enqueue(ctx context.Context, source string, slot time.Time) error {
+	subject := bus.TaskPrefix + "." + source
+	stream, err := s.st.Bus.JS.Stream(ctx, bus.TaskStream)
+	if err != nil {
+		return fmt.Errorf("reading task queue: %w", err)
+	}
+	info, err := stream.Info(ctx, jetstream.WithSubjectFilter(subject))
+	if err != nil {
+		return fmt.Errorf("reading task queue: %w", err)
+	}
+	if info.State.Subjects[subject] > 0 {
+		s.m.Skipped.WithLabelValues(source).Inc()
+		s.log.Warn().Str("source", source).Time("slot", slot).Msg("previous run still queued or running; slot skipped")
+		return nil
+	}
+	m, err := bus.Encode(subject, source+"@"+slot.UTC().Format(time.RFC3339Nano), task{Source: source, Slot: slot.UTC()})
+	if err != nil {
+		return err
+	}
+	return s.pub.Publish(ctx, []bus.Message{m})
+}
+
+// work runs n workers taking tasks from the queue until ctx ends; the
+// collections themselves run under runCtx.
+func (s *Service) work(ctx, runCtx context.Context, cons jetstream.Consumer, n int) {
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				batch, err := cons.Fetch(1, jetstream.FetchMaxWait(time.Second))
+				if err != nil {
+					s.log.Warn().Err(err).Msg("taking crawl tasks")
+					sleep(ctx, time.Second)
+					continue
+				}
+				for msg := range batch.Messages() {
+					s.handle(runCtx, msg)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// handle runs one task, heartbeating it while the collection runs, and
+// acknowledges it when the run ended (whatever its outcome: the run event
+// records that). An abandoned run is handed back to the queue.
+func (s *Service) handle(ctx context.Context, msg jetstream.Msg) {
+	var t task
+	if err := json.Unmarshal(msg.Data(), &t); err != nil || t.Source == "" {
+		s.log.Error().Err(err).Msg("malformed crawl task dropped from the queue")
+		_ = msg.Term()
+		return
+	}
+	beat, stop := time.NewTicker(taskAckWait/4), make(chan struct{})
+	defer beat.Stop()
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-beat.C:
+				_ = msg.InProgress()
+			}
+		}
+	}()
+	rctx := ctx
+	if s.cfg.Run.RunTimeout > 0 {
+		var cancel context.CancelFunc
+		rctx, cancel = context.WithTimeout(ctx, s.cfg.Run.RunTimeout)
+		defer cancel()
+	}
+	err := s.collect(rctx, t.Source)
+	close(stop)
+	if ctx.Err() != nil {
+		_ = msg.Nak()
+		return
+	}
+	if err != nil {
+		s.log.Error().Err(err).Str("source", t.Source).Time("slot", t.Slot).Msg("scheduled collection failed")
+	}
+	ackCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := msg.DoubleAck(ackCtx); err != nil {
+		s.log.Warn().Err(err).Str("source", t.Source).Msg("acknowledging crawl task")
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
 // collect runs one collection of one source and reports it.
 func (s *Service) collect(ctx context.Context, name string) error {
 	s.mu.Lock()
 	site := s.sites[name]
 	s.mu.Unlock()
 	if site == nil {
+		s.log.Warn().Str("source", name).Msg("task for a source no longer in the site files; dropped")
 		return nil
 	}
 	reports, err := s.st.Collect(ctx, []*pipeline.Site{site})

@@ -27,6 +27,61 @@ import (
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
+// setup serves the fixture sites behind their proxy and returns a config
+// pointing counternet at them, at the test's NATS and at a fresh database.
+func setup(t *testing.T, ctx context.Context, log zerolog.Logger, seed int64) (*demo.Fixtures, *config.Config) {
+	t.Helper()
+	fx, err := demo.ServeFixtures(ctx, seed, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(fx.Close)
+	dir := t.TempDir()
+	for _, site := range fx.Sites {
+		data, err := fs.ReadFile(pipelines.Files, site.Name+".yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, site.Name+".yaml"), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg, err := config.Load("", config.WithLookupEnv(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.DataDir = t.TempDir()
+	cfg.NATS.URL = testenv.NATS(t)
+	cfg.ClickHouse.DSN = "clickhouse://" + testenv.ClickHouseAddr(t)
+	cfg.ClickHouse.Database = fmt.Sprintf("run_%d", time.Now().UnixNano())
+	cfg.Tor.Socks = fx.Proxy.Addr()
+	cfg.Collect.Pipelines = []string{filepath.Join(dir, "*.yaml")}
+	cfg.Run.Schedule = "@every 1s"
+	cfg.Run.Jitter = 0
+	cfg.Run.MetricsAddr = "127.0.0.1:0"
+	cfg.Run.ShutdownGrace = 30 * time.Second
+	cfg.Load.FlushInterval = 200 * time.Millisecond
+	return fx, cfg
+}
+
+// drain runs a loader until every published event is stored.
+func drain(t *testing.T, ctx context.Context, cfg *config.Config, log zerolog.Logger) *stack.Stack {
+	t.Helper()
+	st, err := stack.Open(ctx, cfg, log, stack.Need{Bus: true, Warehouse: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close(context.Background()) })
+	ld, _, err := st.Loader(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ld.RunUntilIdle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
 func get(t *testing.T, url string) (int, string) {
 	t.Helper()
 	c := http.Client{Timeout: 10 * time.Second}
@@ -68,36 +123,7 @@ func TestRunSchedulesCollectsLoadsAndStops(t *testing.T) {
 	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	fx, err := demo.ServeFixtures(ctx, 11, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fx.Close()
-	dir := t.TempDir()
-	for _, m := range fx.World.Markets {
-		data, err := fs.ReadFile(pipelines.Files, m.Name+".yaml")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, m.Name+".yaml"), data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cfg, err := config.Load("", config.WithLookupEnv(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.DataDir = t.TempDir()
-	cfg.NATS.URL = testenv.NATS(t)
-	cfg.ClickHouse.DSN = "clickhouse://" + testenv.ClickHouseAddr(t)
-	cfg.ClickHouse.Database = fmt.Sprintf("run_%d", time.Now().UnixNano())
-	cfg.Tor.Socks = fx.Proxy.Addr()
-	cfg.Collect.Pipelines = []string{filepath.Join(dir, "*.yaml")}
-	cfg.Run.Schedule = "@every 1s"
-	cfg.Run.Jitter = 0
-	cfg.Run.MetricsAddr = "127.0.0.1:0"
-	cfg.Run.ShutdownGrace = 20 * time.Second
-	cfg.Load.FlushInterval = 200 * time.Millisecond
+	_, cfg := setup(t, ctx, log, 11)
 
 	rctx, stop := context.WithCancel(ctx)
 	addr := make(chan string, 1)
@@ -128,7 +154,7 @@ func TestRunSchedulesCollectsLoadsAndStops(t *testing.T) {
 		case <-time.After(500 * time.Millisecond):
 		}
 	}
-	for _, name := range []string{"counternet_pages_total", "counternet_records_extracted_total",
+	for _, name := range []string{"counternet_pages_total", "counternet_schedule_skipped_total", "counternet_records_extracted_total",
 		"counternet_events_published_total", "counternet_selector_health_ratio", "counternet_loader_batch_size",
 		"counternet_consumer_pending_messages", "counternet_dead_letters_total", "counternet_run_seconds"} {
 		if !regexp.MustCompile(`(?m)^` + name).MatchString(body) {
@@ -154,19 +180,7 @@ func TestRunSchedulesCollectsLoadsAndStops(t *testing.T) {
 
 	// Whatever the loader had not reached stays in the stream; a loader run
 	// to idle stores it, and then ClickHouse holds every listing event once.
-	cfg.Run.Roles = []string{"load"}
-	st, err := stack.Open(ctx, cfg, log, stack.Need{Bus: true, Warehouse: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close(context.Background())
-	ld, _, err := st.Loader(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ld.RunUntilIdle(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := drain(t, ctx, cfg, log)
 	stream, err := st.Bus.JS.Stream(ctx, cfg.NATS.Stream)
 	if err != nil {
 		t.Fatal(err)
@@ -185,5 +199,106 @@ func TestRunSchedulesCollectsLoadsAndStops(t *testing.T) {
 	}
 	if published == 0 || stored != published {
 		t.Errorf("stream holds %d listing events, ClickHouse %d", published, stored)
+	}
+}
+
+// TestCollectorsShareTheWorkQueue runs two collector processes (two
+// services, one of them also loading) on one schedule: every scheduled run
+// of a source is done by exactly one of them, and no page is fetched twice.
+func TestCollectorsShareTheWorkQueue(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: needs clickhouse-server")
+	}
+	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	fx, cfg := setup(t, ctx, log, 13)
+	cfg.Run.Schedule = "@every 2s"
+
+	rctx, stop := context.WithCancel(ctx)
+	type proc struct {
+		addr chan string
+		done chan error
+		base string
+	}
+	var procs []*proc
+	for i, roles := range [][]string{{"collect", "load"}, {"collect"}} {
+		c := *cfg
+		c.Run.Roles = roles
+		c.DataDir = filepath.Join(cfg.DataDir, fmt.Sprint(i))
+		p := &proc{addr: make(chan string, 1), done: make(chan error, 1)}
+		procs = append(procs, p)
+		go func() {
+			p.done <- service.Run(rctx, &c, service.Options{BaseDir: ".", Ready: func(a string) { p.addr <- a }}, log)
+		}()
+		select {
+		case a := <-p.addr:
+			p.base = "http://" + a
+		case err := <-p.done:
+			t.Fatalf("collector %d stopped at start: %v", i, err)
+		}
+	}
+	// Until every source has run at least twice, counted over both processes.
+	for {
+		done := true
+		for _, site := range fx.Sites {
+			n := 0.0
+			for _, p := range procs {
+				_, body := get(t, p.base+"/metrics")
+				n += max(0, metricValue(body, "counternet_runs_total", `source="`+site.Name+`"`, `outcome="ok"`))
+			}
+			done = done && n >= 2
+		}
+		if done {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal("sources did not run twice")
+		case <-time.After(time.Second):
+		}
+	}
+	var perProc []float64
+	for _, p := range procs {
+		_, body := get(t, p.base+"/metrics")
+		total := 0.0
+		for _, site := range fx.Sites {
+			total += max(0, metricValue(body, "counternet_runs_total", `source="`+site.Name+`"`, `outcome="ok"`))
+		}
+		perProc = append(perProc, total)
+	}
+	t.Logf("runs per collector process: %v", perProc)
+	stop()
+	for i, p := range procs {
+		if err := <-p.done; err != nil {
+			t.Fatalf("collector %d: %v", i, err)
+		}
+	}
+
+	st := drain(t, ctx, cfg, log)
+	stream, err := st.Bus.JS.Stream(ctx, "CRAWL_TASKS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := stream.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var runs, pages, distinct uint64
+	conn := st.DB.Conn()
+	if err := conn.QueryRow(ctx, "SELECT count() FROM runs FINAL").Scan(&runs); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.QueryRow(ctx, "SELECT count(), uniqExact(run_id, url) FROM captures FINAL").Scan(&pages, &distinct); err != nil {
+		t.Fatal(err)
+	}
+	if info.State.Msgs != 0 {
+		t.Errorf("%d tasks left in the queue", info.State.Msgs)
+	}
+	if runs != info.State.LastSeq {
+		t.Errorf("%d runs for %d tasks: a scheduled run was done twice or not at all", runs, info.State.LastSeq)
+	}
+	if pages != distinct || uint64(fx.Markets.Requests()) != pages {
+		t.Errorf("%d captures, %d distinct per run, the sites served %d requests: a page was fetched twice", pages, distinct, fx.Markets.Requests())
 	}
 }

@@ -113,6 +113,9 @@ type Deps struct {
 	// Markets are names searched for in forum posts (the names and titles
 	// of the configured sites).
 	Markets []string
+	// OnFetch, when set, is told of every fetch: its page class and how
+	// long it took (for metrics).
+	OnFetch func(class string, took time.Duration)
 	// HealthThreshold is the share of pages a field's selector must match
 	// before the run result carries a warning (0: DefaultHealthThreshold).
 	HealthThreshold float64
@@ -648,6 +651,13 @@ func collectPage(ctx context.Context, site *pipeline.Site, d Deps, rs *runState,
 	res := pageResult{task: t, url: pageURL, class: fetch.ClassError}
 	start := time.Now()
 	page, err := d.Fetch.Get(ctx, pageURL)
+	if d.OnFetch != nil {
+		class := fetch.ClassError
+		if page != nil && page.Status != 0 {
+			class = page.Class()
+		}
+		d.OnFetch(class, time.Since(start))
+	}
 	capEv := event.Capture{Source: site.Name, URL: pageURL, FetchedAt: start.UTC(), PageKind: t.page, RunID: runID,
 		Mirror: hostOf(pageURL), Class: fetch.ClassError}
 	if err != nil {

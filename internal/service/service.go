@@ -89,6 +89,9 @@ func Run(ctx context.Context, cfg *config.Config, opts Options, log zerolog.Logg
 	}
 	s.st = st
 	st.Markets = stack.MarketNames(sites)
+	st.OnFetch = func(source, _ string, took time.Duration) {
+		s.m.FetchSeconds.WithLabelValues(source).Observe(took.Seconds())
+	}
 	defer st.Close(context.Background())
 
 	var cons jetstream.Consumer

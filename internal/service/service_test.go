@@ -154,7 +154,7 @@ func TestRunSchedulesCollectsLoadsAndStops(t *testing.T) {
 		case <-time.After(500 * time.Millisecond):
 		}
 	}
-	for _, name := range []string{"counternet_pages_total", "counternet_schedule_skipped_total", "counternet_records_extracted_total",
+	for _, name := range []string{"counternet_pages_total", "counternet_schedule_skipped_total", "counternet_fetch_seconds_bucket", "counternet_records_extracted_total",
 		"counternet_events_published_total", "counternet_selector_health_ratio", "counternet_loader_batch_size",
 		"counternet_consumer_pending_messages", "counternet_dead_letters_total", "counternet_run_seconds"} {
 		if !regexp.MustCompile(`(?m)^` + name).MatchString(body) {

@@ -54,6 +54,9 @@ type Stack struct {
 	// RunTimeout bounds each collection run (0: none); Open sets it from
 	// run.run_timeout.
 	RunTimeout time.Duration
+	// OnFetch, when set, is told of every page fetch of every source (for
+	// metrics).
+	OnFetch func(source, class string, took time.Duration)
 	// Markets are the names searched for in forum posts; when empty,
 	// Collect uses the names and titles of the market sites it is given.
 	Markets []string
@@ -283,6 +286,7 @@ func (s *Stack) Collect(ctx context.Context, sites []*pipeline.Site) ([]*crawl.R
 			rep, err := crawl.Run(ctx, site, crawl.Deps{
 				Fetch: client, Evidence: evidence, Publish: pub, Rates: Rates(s.Cfg), Log: s.Log,
 				RunTimeout: s.RunTimeout, Authenticated: jar != nil, Markets: markets,
+				OnFetch:     s.onFetch(site.Name),
 				NewIdentity: func() { client.SetDial(dialer.ForIdentity(site.Name, newSession()).DialContext) },
 			})
 			reports[i], errs[i] = rep, err
@@ -301,6 +305,13 @@ func (s *Stack) Collect(ctx context.Context, sites []*pipeline.Site) ([]*crawl.R
 	}
 	_ = g.Wait()
 	return reports, errors.Join(errs...)
+}
+
+func (s *Stack) onFetch(source string) func(string, time.Duration) {
+	if s.OnFetch == nil {
+		return nil
+	}
+	return func(class string, took time.Duration) { s.OnFetch(source, class, took) }
 }
 
 // MarketNames lists the names and titles of the market sites, which forum

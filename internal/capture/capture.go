@@ -13,6 +13,10 @@
 //	                                       each UTC day and past Options.MaxFileBytes
 //	<dir>/index/<sha256[0:2]>.idx           "<sha256> <file> <offset> <length>" per response
 //
+// WARC-Target-URI is the final URL as an RFC 3986 URI (bytes a URI cannot
+// hold %-escaped, fragment dropped); the URL as asked for is in the
+// metadata record.
+//
 // Each WARC file starts with a warcinfo record. Digests follow what
 // standard WARC tools (warcio, gowarc, pywb) verify: WARC-Block-Digest and
 // WARC-Payload-Digest are "sha1:<base32>"; the SHA-256 of the payload, the
@@ -473,9 +477,9 @@ func encode(p *fetch.Page, sha string) ([][]byte, error) {
 		ids[i] = id
 	}
 	reqID, respID, metaID := ids[0], ids[1], ids[2]
-	target := clean(p.FinalURL)
+	target := targetURI(p.FinalURL)
 	if target == "" {
-		target = clean(p.URL)
+		target = targetURI(p.URL)
 	}
 	warcDate := date.Format(time.RFC3339)
 
@@ -746,6 +750,38 @@ func hostOf(rawURL string) string {
 		return rest
 	}
 	return ""
+}
+
+// targetURI is rawURL as WARC-Target-URI wants it, an RFC 3986 URI: the
+// fragment (never sent) dropped, and every byte a URI cannot hold (space,
+// control, non-ASCII, any of < > " { | } \ ^ `, a "%" not starting an
+// escape) %-escaped. A valid URI is returned unchanged. Without it a URL with a
+// raw space (a careless redirect's query) breaks the request line and the
+// space-separated CDX lines replay tools index captures by.
+func targetURI(rawURL string) string {
+	if i := strings.IndexByte(rawURL, '#'); i >= 0 {
+		rawURL = rawURL[:i]
+	}
+	const hexDigits = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(rawURL); i++ {
+		c := rawURL[i]
+		switch {
+		case c == '%' && i+2 < len(rawURL) && isHex(rawURL[i+1]) && isHex(rawURL[i+2]):
+			b.WriteByte(c)
+		case c > ' ' && c < 0x7f && c != '%' && !strings.ContainsRune("<>\"{|}\\^`", rune(c)):
+			b.WriteByte(c)
+		default:
+			b.WriteByte('%')
+			b.WriteByte(hexDigits[c>>4])
+			b.WriteByte(hexDigits[c&15])
+		}
+	}
+	return b.String()
+}
+
+func isHex(c byte) bool {
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
 }
 
 // clean keeps a value on one header line.

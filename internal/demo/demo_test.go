@@ -71,12 +71,20 @@ func collectAndLoad(t *testing.T, e *demo.Env) {
 	}
 }
 
+// sameSet reports whether a and b hold the same codes in any order.
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
+}
+
 type row struct {
 	n                       uint64
 	title, currency, vendor string
 	price                   float64
 	from                    string
-	to                      []string
+	to, except              []string
 }
 
 // loaded reads every listing from listing_obs after collapsing duplicate
@@ -85,7 +93,7 @@ func loaded(t *testing.T, conn driver.Conn) map[string]row {
 	t.Helper()
 	rows, err := conn.Query(context.Background(), `
 		SELECT source, listing_id, count(), any(title), any(price_amount), any(price_currency),
-		       any(vendor), any(ships_from), any(ships_to)
+		       any(vendor), any(ships_from), any(ships_to), any(ships_to_excluded)
 		FROM listing_obs FINAL GROUP BY source, listing_id`)
 	if err != nil {
 		t.Fatal(err)
@@ -95,7 +103,7 @@ func loaded(t *testing.T, conn driver.Conn) map[string]row {
 	for rows.Next() {
 		var src, id string
 		var r row
-		if err := rows.Scan(&src, &id, &r.n, &r.title, &r.price, &r.currency, &r.vendor, &r.from, &r.to); err != nil {
+		if err := rows.Scan(&src, &id, &r.n, &r.title, &r.price, &r.currency, &r.vendor, &r.from, &r.to, &r.except); err != nil {
 			t.Fatal(err)
 		}
 		out[src+"/"+id] = r
@@ -139,7 +147,8 @@ func TestEveryListingLandsOnceWithItsFields(t *testing.T) {
 				t.Errorf("%s: %d observations after collapsing, want 1", key, r.n)
 			}
 			if r.title != l.Title || r.vendor != l.Vendor || r.currency != l.Currency ||
-				math.Abs(r.price-l.Price) > 0.005 || r.from != l.ShipsFrom || !slices.Equal(r.to, l.ShipsTo) {
+				math.Abs(r.price-l.Price) > 0.005 || r.from != l.ShipsFrom || !slices.Equal(r.to, l.ShipsTo) ||
+				!sameSet(r.except, l.ShipsToExcept) {
 				t.Errorf("%s:\n got  %q %q %.2f %s %s→%v\n want %q %q %.2f %s %s→%v", key,
 					r.title, r.vendor, r.price, r.currency, r.from, r.to,
 					l.Title, l.Vendor, l.Price, l.Currency, l.ShipsFrom, l.ShipsTo)

@@ -80,23 +80,31 @@ type Listing struct {
 	Schema  string `json:"schema"`
 	EventID string `json:"event_id"`
 	Provenance
-	ListingID      string          `json:"listing_id"`
-	Title          string          `json:"title"`
-	Description    string          `json:"description,omitempty"`
-	CategoryRaw    string          `json:"category_raw,omitempty"`
-	Category       string          `json:"category,omitempty"` // taxonomy code
-	Vendor         string          `json:"vendor"`
-	Price          Money           `json:"price"`
-	PriceUSD       float64         `json:"price_usd"` // 0 when no rate was known; see Flags
-	Quantity       float64         `json:"quantity,omitempty"`
-	Unit           string          `json:"unit,omitempty"`
-	ShipsFrom      string          `json:"ships_from,omitempty"` // ISO 3166-1 alpha-2
-	ShipsFromRaw   string          `json:"ships_from_raw,omitempty"`
-	ShipsTo        []string        `json:"ships_to,omitempty"` // ISO 3166-1 alpha-2
-	ShipsToRaw     string          `json:"ships_to_raw,omitempty"`
-	PaymentMethods []string        `json:"payment_methods,omitempty"`
-	Escrow         bool            `json:"escrow,omitempty"`
-	Crypto         []CryptoAddress `json:"crypto_addresses,omitempty"`
+	ListingID    string   `json:"listing_id"`
+	Title        string   `json:"title"`
+	Description  string   `json:"description,omitempty"`
+	CategoryRaw  string   `json:"category_raw,omitempty"`
+	Category     string   `json:"category,omitempty"` // taxonomy code
+	Vendor       string   `json:"vendor"`
+	Price        Money    `json:"price"`
+	PriceUSD     float64  `json:"price_usd"` // 0 when no rate was known; see Flags
+	Quantity     float64  `json:"quantity,omitempty"`
+	Unit         string   `json:"unit,omitempty"`
+	ShipsFrom    string   `json:"ships_from,omitempty"` // ISO 3166-1 alpha-2
+	ShipsFromRaw string   `json:"ships_from_raw,omitempty"`
+	ShipsTo      []string `json:"ships_to,omitempty"` // ISO 3166-1 alpha-2
+	ShipsToRaw   string   `json:"ships_to_raw,omitempty"`
+	// ShipsToExcluded are countries a "Worldwide except ..." term leaves
+	// out (ShipsTo is then empty and flagged ships_to:worldwide).
+	ShipsToExcluded []string `json:"ships_to_excluded,omitempty"`
+	// PricePerUnit is the price of one gram, millilitre or unit (see Unit)
+	// in the listing's currency, and PricePerUnitUSD the same in US
+	// dollars; 0 when quantity or rate is unknown.
+	PricePerUnit    float64         `json:"price_per_unit,omitempty"`
+	PricePerUnitUSD float64         `json:"price_per_unit_usd,omitempty"`
+	PaymentMethods  []string        `json:"payment_methods,omitempty"`
+	Escrow          bool            `json:"escrow,omitempty"`
+	Crypto          []CryptoAddress `json:"crypto_addresses,omitempty"`
 	// Flags names fields whose raw text did not normalize (e.g. "price",
 	// "ships_from") and texts that were cut ("description:truncated").
 	Flags []string `json:"flags,omitempty"`

@@ -157,7 +157,7 @@ var listingKeys = []string{
 	"schema", "event_id", "source", "mirror", "url", "observed_at", "capture_sha256", "pipeline", "run_id",
 	"listing_id", "title", "description", "category_raw", "category", "vendor", "price", "price_usd",
 	"quantity", "unit", "ships_from", "ships_from_raw", "ships_to", "ships_to_raw", "payment_methods",
-	"escrow", "crypto_addresses", "flags",
+	"escrow", "crypto_addresses", "flags", "ships_to_excluded", "price_per_unit", "price_per_unit_usd",
 }
 
 func (d *scanner) listing(l *event.Listing) error {
@@ -245,6 +245,15 @@ func (d *scanner) listing(l *event.Listing) error {
 		case "flags":
 			l.Flags, err = d.strs()
 			return 26, err
+		case "ships_to_excluded":
+			l.ShipsToExcluded, err = d.strs()
+			return 27, err
+		case "price_per_unit":
+			l.PricePerUnit, err = d.num()
+			return 28, err
+		case "price_per_unit_usd":
+			l.PricePerUnitUSD, err = d.num()
+			return 29, err
 		}
 		return -1, nil
 	})

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -164,4 +165,32 @@ func BenchmarkDecodeListing(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestListingKeysCoverEvent guards the fast decoder: every JSON field of
+// event.Listing (its own and Provenance's) must be one it decodes, or a
+// field added to the event would be dropped without a word.
+func TestListingKeysCoverEvent(t *testing.T) {
+	var fields []string
+	var walk func(reflect.Type)
+	walk = func(typ reflect.Type) {
+		for i := range typ.NumField() {
+			f := typ.Field(i)
+			if f.Anonymous {
+				walk(f.Type)
+				continue
+			}
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			fields = append(fields, name)
+		}
+	}
+	walk(reflect.TypeOf(event.Listing{}))
+	for _, f := range fields {
+		if !slices.Contains(listingKeys, f) {
+			t.Errorf("event.Listing field %q is not decoded by the fast listing decoder", f)
+		}
+	}
+	if len(fields) != len(listingKeys) {
+		t.Errorf("event.Listing has %d fields, the decoder knows %d", len(fields), len(listingKeys))
+	}
 }

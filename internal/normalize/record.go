@@ -230,7 +230,7 @@ func Listing(rec pipeline.Record, prov event.Provenance, rates Rates) event.List
 				fl.add("ships_to")
 			}
 		} else {
-			l.ShipsTo = shipsTo(raw, l.ShipsFrom, &fl)
+			l.ShipsTo, l.ShipsToExcluded = shipsTo(raw, l.ShipsFrom, &fl)
 		}
 	}
 
@@ -245,6 +245,9 @@ func Listing(rec pipeline.Record, prov event.Provenance, rates Rates) event.List
 		}
 	}
 	l.Crypto = recordCrypto(fs)
+	if p, usd, ok := PerUnitPrice(l); ok {
+		l.PricePerUnit, l.PricePerUnitUSD = p, usd
+	}
 	l.Flags = fl
 	l.Finalize()
 	return l
@@ -354,13 +357,15 @@ func listingUSD(fs fields, price event.Money, rates Rates) float64 {
 	return usd
 }
 
-func shipsTo(raw, shipsFrom string, fl *flags) []string {
+// shipsTo returns the destination codes of a ships-to text and, for a
+// "Worldwide except ..." term, the countries it leaves out.
+func shipsTo(raw, shipsFrom string, fl *flags) (codes, excluded []string) {
 	sh, err := parseShipping(raw)
 	if err != nil {
 		fl.add("ships_to")
-		return nil
+		return nil, nil
 	}
-	codes := sh.codes
+	codes = sh.codes
 	for _, sp := range sh.specials {
 		if sp == SpecialDomestic && shipsFrom != "" {
 			if !slices.Contains(codes, shipsFrom) {
@@ -372,11 +377,12 @@ func shipsTo(raw, shipsFrom string, fl *flags) []string {
 	}
 	if len(sh.excluded) > 0 && slices.Contains(sh.specials, SpecialWorldwide) {
 		fl.add("ships_to:except")
+		excluded = sh.excluded
 	}
 	if len(sh.unresolved) > 0 {
 		fl.add("ships_to")
 	}
-	return codes
+	return codes, excluded
 }
 
 // listRE splits comma-style lists of payment methods and contacts.

@@ -110,6 +110,8 @@ func listingColumns(ls []event.Listing) []column {
 		escrow                                  = mk[uint8](n)
 		observedAt                              = mk[time.Time](n)
 		captureSHA, pipeline, runID             = mk[string](n), mk[string](n), mk[string](n)
+		shipsToExcluded                         = mk[[]string](n)
+		pricePerUnit, pricePerUnitUSD           = mk[float64](n), mk[float64](n)
 	)
 	for i := range ls {
 		l := &ls[i]
@@ -123,6 +125,7 @@ func listingColumns(ls []event.Listing) []column {
 		chains[i], addrs[i] = splitCrypto(l.Crypto)
 		observedAt[i] = clampTime(l.ObservedAt)
 		captureSHA[i], pipeline[i], runID[i] = l.CaptureSHA256, l.Pipeline, l.RunID
+		shipsToExcluded[i], pricePerUnit[i], pricePerUnitUSD[i] = l.ShipsToExcluded, l.PricePerUnit, l.PricePerUnitUSD
 	}
 	return []column{
 		{"event_id", eventID}, {"source", source}, {"mirror", mirror}, {"url", url},
@@ -135,6 +138,7 @@ func listingColumns(ls []event.Listing) []column {
 		{"crypto_chains", chains}, {"crypto_addresses", addrs}, {"flags", flags},
 		{"observed_at", observedAt}, {"capture_sha256", captureSHA}, {"pipeline", pipeline},
 		{"run_id", runID},
+		{"ships_to_excluded", shipsToExcluded}, {"price_per_unit", pricePerUnit}, {"price_per_unit_usd", pricePerUnitUSD},
 	}
 }
 

@@ -17,6 +17,9 @@ build:
 deps:
 	@deploy/deps.sh --with-tor
 
+test-deps:
+	@deploy/deps.sh --with-test-tools
+
 # The main job: fixture markets behind a local SOCKS5 proxy, collected,
 # published on an embedded JetStream, loaded into a managed ClickHouse.
 demo: deps build
@@ -25,7 +28,7 @@ demo: deps build
 # Everything: vet, formatting, module tidiness, the config and every site
 # file validated, unit tests under the race detector, and integration tests
 # against real clickhouse-server and nats-server processes.
-test: deps fmt-check vet tidy-check check test-unit test-integration
+test: test-deps fmt-check vet tidy-check check test-unit test-integration
 
 test-short:
 	$(GO) test -short $(PKGS)

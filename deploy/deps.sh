@@ -1,17 +1,27 @@
 #!/usr/bin/env bash
 # Installs what counternet's demo and tests need on a Debian machine:
-# clickhouse-server and clickhouse-client (the warehouse) and tor (the real
-# onion-service path). As root it installs them with apt-get; otherwise it
-# says exactly what to install and fails.
+# clickhouse-server and clickhouse-client (the warehouse); with --with-tor,
+# tor (the real onion-service test); with --with-test-tools, also chromium
+# (renders export reports headless) and nodejs/npm (checks WARC files with
+# warcio.js). As root it installs them with apt-get; otherwise it says
+# exactly what to install and fails.
 set -euo pipefail
 
 need=()
 have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/usr/bin/$1" ]; }
 have clickhouse-server || need+=(clickhouse-server)
 have clickhouse-client || need+=(clickhouse-client)
-if [ "${1:-}" = "--with-tor" ]; then
-  have tor || need+=(tor)
-fi
+for arg in "$@"; do
+  case "$arg" in
+    --with-tor) have tor || need+=(tor) ;;
+    --with-test-tools)
+      have tor || need+=(tor)
+      have chromium || need+=(chromium)
+      have node || need+=(nodejs)
+      have npm || need+=(npm)
+      ;;
+  esac
+done
 [ ${#need[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then

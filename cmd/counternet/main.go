@@ -45,7 +45,12 @@ commands:
   capture    show <sha256>: print an archived response (WARC evidence) by its hash
   pipeline   test site files against their saved pages (pipeline test [--update] SITE.yaml...), extract one page
   query      run a saved query (query --list; query NAME [--param k=v] [--format table|csv|json] [--sql])
+  chain      follow the money: chain sync, analyze, tags, request (draft preservation request), tx
   gen        write N synthetic listing observations straight to ClickHouse (gen --listings N)
+  export     write a signed, marked, audited package for a partner agency (export --partner ID --tlp L --purpose ... -o FILE)
+  verify     check a package's signature and every file's hash (verify FILE [--key K] [--identity F])
+  open       decrypt, verify and unpack a package (open FILE --identity F -o DIR)
+  keys       write signing and age key pairs (keys generate [--out DIR])
   version    print the version
 
 Every command takes --config FILE (default: the embedded configs/counternet.yaml).
@@ -102,6 +107,11 @@ var commands = map[string]command{
 	"query":        runQuery,
 	"gen":          runGen,
 	"dead-letters": runDeadLetters,
+	"export":       runExport,
+	"verify":       runVerify,
+	"open":         runOpen,
+	"keys":         runKeys,
+	"chain":        runChain,
 	// (one line per command above this comment)
 }
 

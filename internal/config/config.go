@@ -37,6 +37,7 @@ type Config struct {
 	FX         FX         `yaml:"fx"`
 	Demo       Demo       `yaml:"demo"`
 	Run        Run        `yaml:"run"`
+	Export     Export     `yaml:"export"`
 	// Partners is the partner directory file (agencies, keys, highest
 	// TLP, excluded fields); empty means none.
 	Partners string `yaml:"partners"`
@@ -135,6 +136,17 @@ type Run struct {
 	// MetricsAddr is where /metrics, /healthz and /readyz are served;
 	// empty turns the endpoint off.
 	MetricsAddr string `yaml:"metrics_addr"`
+}
+
+// Export is the export section: the sending agency named in every
+// intelligence package.
+type Export struct {
+	Agency  string `yaml:"agency"`  // name of the sending agency
+	Country string `yaml:"country"` // its ISO 3166-1 alpha-2 country
+	Contact string `yaml:"contact"` // contact point named in packages and requests
+	// SigningKey is the ed25519 key that signs manifests; empty means
+	// <data_dir>/keys/signing.key.
+	SigningKey string `yaml:"signing_key"`
 }
 
 // Demo is the demo section.

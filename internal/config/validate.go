@@ -175,6 +175,10 @@ func (c *Config) problems() []problem {
 		}
 	}
 
+	if cc := c.Export.Country; cc != "" && (len(cc) != 2 || strings.ToUpper(cc) != cc) {
+		add("export.country", "%q is not an ISO 3166-1 alpha-2 code like NL", shorten(cc))
+	}
+
 	if len(c.Run.Roles) == 0 {
 		add("run.roles", "must name at least one role: collect, load")
 	}

@@ -262,6 +262,9 @@ func Run(ctx context.Context, cfg *config.Config, opts Options, log zerolog.Logg
 			fmt.Fprintf(out, "\nto keep exploring, run `counternet demo --keep` and then:  %s\n", cmd)
 		}
 	}
+	if _, err := ExportDemo(ctx, e, out); err != nil {
+		return err
+	}
 	generated := Listings(e.World)
 	if loaded != generated {
 		err = fmt.Errorf("demo: %d listings loaded, but the fixture markets hold %d", loaded, generated)

@@ -163,7 +163,8 @@ GROUP BY chain, address;
 
 -- chain_vendor_summary: per vendor identity, what its addresses (seen and
 -- clustered, see chain_vendor_addresses) did on chain and which services
--- the flows (chain_flows) reach.
+-- the flows (chain_flows) reach. Traced chains only (btc); a vendor's
+-- Monero addresses are in chain_untraced_addresses.
 --   source            market
 --   vendor            vendor handle
 --   chain             btc
@@ -190,6 +191,7 @@ FROM
     (
         SELECT source, vendor, chain, count() AS addresses, sum(seen) AS seen_addresses
         FROM chain_vendor_addresses
+        WHERE chain = 'btc'
         GROUP BY source, vendor, chain
     )
     ANY LEFT JOIN

@@ -170,7 +170,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if cfg.Log.Level == "info" {
 		cfg.Log.Level = "warn" // the demo's own output tells the story
 	}
-	return demo.Run(ctx, cfg, demo.Options{Seed: *seed, Keep: *keep, Out: stdout}, newLogger(cfg, stderr))
+	return demo.Run(ctx, cfg, demo.Options{Seed: *seed, Keep: *keep, Out: stdout, Progress: stderr}, newLogger(cfg, stderr))
 }
 
 func runCollect(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -196,7 +196,10 @@ func runCollect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer s.Close(context.Background())
+	onFetch, flush := stack.Progress(stderr, 2*time.Second)
+	s.OnFetch = onFetch
 	reports, err := s.Collect(ctx, sites)
+	flush()
 	for _, r := range reports {
 		if r != nil {
 			fmt.Fprintln(stdout, r.Summary())

@@ -204,6 +204,8 @@ type Options struct {
 	// Keep leaves the servers running after the summary until ctx ends.
 	Keep bool
 	Out  io.Writer
+	// Progress, when set, receives progress lines while collecting.
+	Progress io.Writer
 }
 
 // Run is `counternet demo`: start, collect, load, summarize. The last line
@@ -225,7 +227,12 @@ func Run(ctx context.Context, cfg *config.Config, opts Options, log zerolog.Logg
 	}
 	fmt.Fprintf(out, "  socks proxy %s, nats %s\n\n", e.Proxy.Addr(), e.Stack.NATSURL())
 
+	flush := func() {}
+	if opts.Progress != nil {
+		e.Stack.OnFetch, flush = stack.Progress(opts.Progress, 2*time.Second)
+	}
 	reports, cerr := e.Collect(ctx)
+	flush()
 	for _, r := range reports {
 		if r != nil {
 			fmt.Fprintf(out, "collected %s\n", r.Summary())

@@ -41,6 +41,7 @@ test-integration:
 
 check: build
 	./$(BIN) check
+	./$(BIN) chain tags --check
 
 vet:
 	$(GO) vet $(PKGS)

@@ -303,6 +303,7 @@ WHERE tag_source = 'web crawl' AND chain = 'btc' ORDER BY address`)
 				t.Errorf("draft lacks %q:\n%s", want, b.String())
 			}
 		}
+		t.Run("export", func(t *testing.T) { exportForLT(ctx, t, db, ref, g) })
 	})
 	t.Run("saved queries", func(t *testing.T) {
 		params := map[string]map[string]string{

@@ -291,6 +291,11 @@ func (x *Exporter) write(ctx context.Context, id string, created time.Time, req 
 		}
 	}
 	asm.writeObjects(bw, x.Ref, evidence)
+	flows, err := loadFlows(ctx, x.DB, p.Country, asm, drop)
+	if err != nil {
+		return nil, err
+	}
+	flows.writeObjects(bw, asm, x.Ref)
 	if err := bw.close(); err != nil {
 		return nil, fmt.Errorf("writing bundle.json: %w", err)
 	}
@@ -313,6 +318,7 @@ func (x *Exporter) write(ctx context.Context, id string, created time.Time, req 
 		writeAll(filepath.Join(stage, "vendor_links.csv"), linkColumns, drop, lrows),
 		writeAll(filepath.Join(stage, "crypto_addresses.csv"), cryptoColumns, drop, sightings),
 		writeAll(filepath.Join(stage, "routes.csv"), routeColumns, drop, asm.routeRows),
+		flows.writeCSV(stage, drop),
 	} {
 		if t != nil {
 			return nil, t
@@ -324,16 +330,21 @@ func (x *Exporter) write(ctx context.Context, id string, created time.Time, req 
 		"crypto_sightings": uint64(len(sightings)), "routes": uint64(len(asm.routeRows)),
 		"markets": uint64(len(asm.markets)), "countries": uint64(len(asm.countries)),
 		"evidence_records": uint64(m.Evidence.Records), "stix_objects": uint64(bw.n),
+		"flows": uint64(len(flows.flows)), "flow_services": uint64(len(flows.services())),
+		"untraced_addresses": uint64(len(flows.untraced)),
 	}
 	channels := cooperation(x.Ref, x.Sender.Country, p.Country)
-	if err := writeReport(filepath.Join(stage, "report.html"), m, asm, channels, evidence); err != nil {
+	if err := writeReport(filepath.Join(stage, "report.html"), m, asm, flows, channels, evidence); err != nil {
 		return nil, err
 	}
 	annexes, err := listFiles(stage)
 	if err != nil {
 		return nil, err
 	}
-	if err := writeRequest(filepath.Join(stage, "request"), buildRequest(m, asm, req.CaseInfo, x.Ref, channels, annexes)); err != nil {
+	if err := flows.writeDraft(filepath.Join(stage, "request"), m, channels); err != nil {
+		return nil, err
+	}
+	if err := writeRequest(filepath.Join(stage, "request"), buildRequest(m, asm, flows, req.CaseInfo, x.Ref, channels, annexes)); err != nil {
 		return nil, err
 	}
 	if m.Files, err = listFiles(stage); err != nil {

@@ -47,6 +47,12 @@ type reportData struct {
 	Markets                       []reportMarket
 	Channels                      []reportChannel
 	Evidence                      EvidenceSummary
+	FlowCountry                   string
+	Flows                         []reportFlow
+	MoreFlows                     int
+	Holders                       []DataHolder
+	Untraced                      []untracedAddress
+	UntracedNote                  string
 }
 
 type nameValue struct {
@@ -176,7 +182,7 @@ func orDash(s string) string {
 }
 
 // writeReport renders report.html.
-func writeReport(path string, m *Manifest, a *assembly, channels []reportChannel, evidence map[string]bool) error {
+func writeReport(path string, m *Manifest, a *assembly, fs *flowSet, channels []reportChannel, evidence map[string]bool) error {
 	st := tlpStyle[m.TLP]
 	d := reportData{
 		TLPName: "TLP:" + strings.ToUpper(m.TLP), TLPColor: st.color, TLPRule: st.rule,
@@ -185,7 +191,10 @@ func writeReport(path string, m *Manifest, a *assembly, channels []reportChannel
 		Purpose: m.Purpose, LegalBasis: m.LegalBasis, Case: m.Case, Selection: m.Selection.Describe(),
 		From: day(a.first), To: day(a.last), Minimized: m.Minimized, Channels: channels, Evidence: m.Evidence,
 	}
-	for _, k := range []string{"listings", "vendors", "actors", "vendor_links", "crypto_addresses", "routes", "markets", "countries", "evidence_records"} {
+	d.FlowCountry, d.Untraced, d.UntracedNote = fs.country, fs.untraced, UntracedNote
+	d.Flows, d.MoreFlows = fs.reportRows()
+	d.Holders = fs.dataHolders()
+	for _, k := range []string{"listings", "vendors", "actors", "vendor_links", "crypto_addresses", "routes", "markets", "countries", "flows", "untraced_addresses", "evidence_records"} {
 		d.Counts = append(d.Counts, nameValue{strings.ReplaceAll(k, "_", " "), m.Counts[k]})
 	}
 	for _, act := range a.actors[:min(len(a.actors), 25)] {

@@ -743,34 +743,16 @@ func (db *DB) RefreshChainFlows(ctx context.Context, chainName string, opts chai
 // (view cooperation), and the untraced addresses of the same vendors.
 func (db *DB) ChainRequest(ctx context.Context, requesting, partner string) (*chain.Request, error) {
 	r := &chain.Request{Requesting: requesting, Partner: partner, Now: time.Now().UTC()}
-	rows, err := db.conn.Query(ctx, `SELECT source, vendor, label, category, jurisdiction, confidence, tag_source,
-    to_address, txid, value, block_time, hop, path
-FROM chain_flows
-WHERE direction = 'out' AND endpoint = 'service' AND jurisdiction = ?
-ORDER BY block_time, txid, to_address`, partner)
+	flows, err := db.ChainServiceFlows(ctx, partner, nil)
 	if err != nil {
-		return nil, fmt.Errorf("reading flows to %s in %s: %w", partner, db.database, err)
+		return nil, err
 	}
 	vendors := map[string]bool{}
-	for rows.Next() {
-		var (
-			f   chain.ServiceFlow
-			hop uint8
-		)
-		if err := rows.Scan(&f.Market, &f.Vendor, &f.Service, &f.Category, &f.Jurisdiction, &f.Confidence, &f.TagSource,
-			&f.Deposit, &f.TxID, &f.Value, &f.BlockTime, &hop, &f.Path); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("reading flows to %s: %w", partner, err)
-		}
-		f.Hops = int(hop)
+	for _, f := range flows {
+		r.Flows = append(r.Flows, f.ServiceFlow)
 		vendors[f.Market+":"+f.Vendor] = true
-		r.Flows = append(r.Flows, f)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("reading flows to %s: %w", partner, err)
-	}
-	rows, err = db.conn.Query(ctx, `SELECT rank, channel, channel_name, legal_basis, reason, uncertain, dual_criminality
+	rows, err := db.conn.Query(ctx, `SELECT rank, channel, channel_name, legal_basis, reason, uncertain, dual_criminality
 FROM cooperation WHERE requesting = ? AND partner = ? ORDER BY rank`, requesting, partner)
 	if err != nil {
 		return nil, fmt.Errorf("reading cooperation channels %s to %s: %w", requesting, partner, err)
@@ -813,4 +795,70 @@ FROM cooperation WHERE requesting = ? AND partner = ? ORDER BY rank`, requesting
 		}
 	}
 	return r, rows.Err()
+}
+
+// ChainServiceFlow is a flow to a service with the addresses it went
+// between: Origin, the vendor's address it started from, and From, the
+// address that paid the service's deposit address.
+type ChainServiceFlow struct {
+	chain.ServiceFlow
+	Origin, From string
+}
+
+// MaxServiceFlows bounds the flows ChainServiceFlows returns.
+const MaxServiceFlows = 100_000
+
+// ChainServiceFlows returns the outgoing flows (chain_flows, endpoint
+// service) reaching services whose jurisdiction is partner (ISO alpha-2),
+// in block time order. With vendors (market:handle) it keeps the flows of
+// those vendors only; nil keeps every vendor's. At most MaxServiceFlows.
+func (db *DB) ChainServiceFlows(ctx context.Context, partner string, vendors []string) ([]ChainServiceFlow, error) {
+	const q = `SELECT source, vendor, label, category, jurisdiction, confidence, tag_source,
+    to_address, txid, value, block_time, hop, path, origin_address, from_address
+FROM chain_flows
+WHERE direction = 'out' AND endpoint = 'service' AND jurisdiction = ?`
+	var out []ChainServiceFlow
+	read := func(query string, args ...any) error {
+		rows, err := db.conn.Query(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				f   ChainServiceFlow
+				hop uint8
+			)
+			if err := rows.Scan(&f.Market, &f.Vendor, &f.Service, &f.Category, &f.Jurisdiction, &f.Confidence, &f.TagSource,
+				&f.Deposit, &f.TxID, &f.Value, &f.BlockTime, &hop, &f.Path, &f.Origin, &f.From); err != nil {
+				return err
+			}
+			f.Hops = int(hop)
+			out = append(out, f)
+		}
+		return rows.Err()
+	}
+	var err error
+	if vendors == nil {
+		err = read(q+fmt.Sprintf(" ORDER BY block_time, txid, to_address LIMIT %d", MaxServiceFlows), partner)
+	} else {
+		err = inChunks(vendors, func(part []string) error {
+			return read(q+fmt.Sprintf(" AND concat(source, ':', vendor) IN ? LIMIT %d", MaxServiceFlows), partner, set(part))
+		})
+		sort.SliceStable(out, func(i, j int) bool {
+			a, b := out[i], out[j]
+			if !a.BlockTime.Equal(b.BlockTime) {
+				return a.BlockTime.Before(b.BlockTime)
+			}
+			if a.TxID != b.TxID {
+				return a.TxID < b.TxID
+			}
+			return a.Deposit < b.Deposit
+		})
+		out = out[:min(len(out), MaxServiceFlows)]
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading flows to %s in %s: %w", partner, db.database, err)
+	}
+	return out, nil
 }

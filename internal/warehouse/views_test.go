@@ -439,7 +439,7 @@ func TestSavedQueries(t *testing.T) {
 	}
 	want := map[string]int{
 		// the four vendors whose pages showed a bitcoin address, none traced yet
-		"chain-vendor-summary": 4,
+		"chain-vendor-summary":  4,
 		"vendors-shipping-into": 2, "new-routes": 4, "top-routes": 4, "route-prices": 2, "price-per-gram-by-origin": 1,
 		"multi-market-vendors": 1, "vendor-links": 2, "linked-vendors": 4, "vendor-clusters": 3, "crypto-reuse": 2,
 		"address-sightings": 4, "pgp-sightings": 2, "jurisdiction": 5, "cooperation": 3, "listing-history": 3,

@@ -145,14 +145,26 @@ func collectThroughTor(ctx context.Context, t *testing.T, tn *tornet.Network, wo
 	}
 	dialer := tor.NewDialer(tn.SocksAddr())
 	client := fetch.New(dialer.ForIdentity(site.Name, "tornet-test").DialContext, fetch.Options{
+		Timeout:     20 * time.Second,
 		Delay:       time.Duration(site.Politeness.Delay),
 		Concurrency: max(site.Politeness.Concurrency, 1),
 	}, log)
 	defer client.Close()
 
-	first, err := client.Get(ctx, site.Mirrors[0]+"/")
-	if err != nil {
-		t.Fatalf("first fetch through tor: %v", err)
+	// A fresh network on a loaded machine can leave the first rendezvous
+	// circuit stuck; like the collector after repeated failures, take a
+	// new identity (new circuits) and try again until the deadline.
+	var first *fetch.Page
+	for attempt := 1; ; attempt++ {
+		first, err = client.Get(ctx, site.Mirrors[0]+"/")
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("first fetch through tor (%d identities): %v", attempt, err)
+		}
+		t.Logf("first fetch through tor, identity %d: %v; taking a new identity", attempt, err)
+		client.SetDial(dialer.ForIdentity(site.Name, fmt.Sprintf("tornet-test-%d", attempt)).DialContext)
 	}
 	t.Logf("first fetch through tor: status %d, %s after Start", first.Status, time.Since(began).Round(time.Millisecond))
 

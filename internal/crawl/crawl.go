@@ -266,6 +266,7 @@ type runState struct {
 	mu      sync.Mutex
 	partial map[string]pending // grid tiles waiting for their detail page
 	full    map[string]bool    // keys already published from a full record
+	late    int                // tiles that came after their full record
 }
 
 type pending struct {
@@ -297,6 +298,7 @@ func (rs *runState) merge(r pipeline.Record, prov event.Provenance) []pending {
 	defer rs.mu.Unlock()
 	if r.Partial {
 		if rs.full[k] {
+			rs.late++
 			return nil
 		}
 		if p, ok := rs.partial[k]; ok {
@@ -556,6 +558,12 @@ func Run(ctx context.Context, site *pipeline.Site, d Deps) (*Report, error) {
 	rep.Health = rs.health.Report(d.HealthThreshold)
 	if rep.PagesOK > 0 {
 		rep.Warnings = rep.Health.Warnings
+	}
+	if rs.late > 0 {
+		// Said, not silent: what only those tiles showed is missing from
+		// the records already published (their pages are kept as evidence).
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf(
+			"%d grid records came after their detail page was published; fields only the grid shows were not merged", rs.late))
 	}
 	rep.Left = len(queue)
 	if fatal == nil && len(queue) > 0 {

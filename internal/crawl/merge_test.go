@@ -1,0 +1,50 @@
+package crawl
+
+import (
+	"testing"
+
+	"github.com/counternet/counternet/internal/event"
+	"github.com/counternet/counternet/internal/pipeline"
+)
+
+func rec(partial bool, fields ...string) pipeline.Record {
+	r := pipeline.Record{Type: pipeline.RecordListing, Partial: partial, Fields: map[string]pipeline.Field{}}
+	for i := 0; i+1 < len(fields); i += 2 {
+		r.Fields[fields[i]] = pipeline.Field{Raw: fields[i+1]}
+	}
+	return r
+}
+
+func TestRunStateMerge(t *testing.T) {
+	rs := newRunState("whitehall")
+	grid := event.Provenance{URL: "http://x.onion/grid?page=1"}
+	detail := event.Provenance{URL: "http://x.onion/offer/7"}
+
+	// A tile waits; its detail page absorbs it, the detail page winning.
+	if out := rs.merge(rec(true, "listing_id", "7", "price", "1.5 XMR", "title", "short"), grid); len(out) != 0 {
+		t.Fatalf("tile published at once: %+v", out)
+	}
+	out := rs.merge(rec(false, "listing_id", "7", "title", "Full title", "vendor", "v"), detail)
+	if len(out) != 1 || out[0].rec.Get("price") != "1.5 XMR" || out[0].rec.Get("title") != "Full title" ||
+		out[0].prov.URL != detail.URL || out[0].mergedFrom != grid.URL {
+		t.Fatalf("merged = %+v", out)
+	}
+	// The same listing again in this run (another page or mirror): one listing.
+	if out := rs.merge(rec(false, "listing_id", "7", "title", "Full title"), detail); len(out) != 0 {
+		t.Errorf("duplicate full record published: %+v", out)
+	}
+	// A tile after its detail page is counted, not silently lost.
+	rs.merge(rec(true, "listing_id", "7", "price", "2 XMR"), grid)
+	if rs.late != 1 {
+		t.Errorf("late tiles = %d, want 1", rs.late)
+	}
+	// A tile whose detail page never came is published at the end.
+	rs.merge(rec(true, "listing_id", "8", "price", "3 XMR"), grid)
+	if left := rs.leftovers(); len(left) != 1 || left[0].rec.Get("listing_id") != "8" {
+		t.Errorf("leftovers = %+v", left)
+	}
+	// Records without a natural key pass through.
+	if out := rs.merge(pipeline.Record{Type: "thread", Fields: map[string]pipeline.Field{}}, grid); len(out) != 1 {
+		t.Errorf("keyless record = %+v", out)
+	}
+}

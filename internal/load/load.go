@@ -487,17 +487,31 @@ func sleep(ctx context.Context, d time.Duration) {
 // delivered but unacknowledged — everything published so far is stored —
 // polling every poll, or when ctx ends.
 func WaitIdle(ctx context.Context, cons jetstream.Consumer, poll time.Duration) error {
+	var (
+		last    *jetstream.ConsumerInfo
+		lastErr error
+	)
 	for {
-		info, err := cons.Info(ctx)
-		if err == nil && info.NumPending == 0 && info.NumAckPending == 0 {
-			return nil
+		// Each request is bounded on its own: during a leader election one
+		// can go unanswered, and the next one reaches the new leader.
+		ictx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		info, err := cons.Info(ictx)
+		cancel()
+		if err == nil {
+			if info.NumPending == 0 && info.NumAckPending == 0 {
+				return nil
+			}
+			last = info
+		} else {
+			lastErr = err
 		}
 		select {
 		case <-ctx.Done():
-			if err != nil {
-				return fmt.Errorf("waiting for the loader: %w (last error: %v)", ctx.Err(), err)
+			if last == nil {
+				return fmt.Errorf("waiting for the loader: %w (last error: %v)", ctx.Err(), lastErr)
 			}
-			return fmt.Errorf("waiting for the loader: %w (%d pending, %d unacked)", ctx.Err(), info.NumPending, info.NumAckPending)
+			return fmt.Errorf("waiting for the loader: %w (%d pending, %d unacked; last error: %v)",
+				ctx.Err(), last.NumPending, last.NumAckPending, lastErr)
 		case <-time.After(poll):
 		}
 	}

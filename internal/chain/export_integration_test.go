@@ -161,6 +161,20 @@ func exportForLT(ctx context.Context, t *testing.T, db *warehouse.DB, ref *refer
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The objects the flows add (the service as an organisation, its
+	// location, wallets and flow relationships) against the OASIS schemas.
+	wd, _ := os.Getwd()
+	if dir, err := export.FindSTIXSchemas(wd); err != nil {
+		t.Logf("not checking the bundle against the OASIS schemas: %v", err)
+	} else {
+		schemas, err := export.LoadSTIXSchemas(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, err := range schemas.ValidateBundle(bundle) {
+			t.Errorf("bundle.json: %v", err)
+		}
+	}
 	for name, text := range map[string]string{"request.md": string(md), "report.html": string(report), "bundle.json": string(bundle)} {
 		for _, want := range []string{"ExampleExchange", g.addr("E1"), g.txs["peel2"]} {
 			if !strings.Contains(text, want) {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,65 +12,17 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
-// EnvSTIXSchemas points the schema test at the OASIS STIX 2.1 JSON schemas
-// (the folder holding schemas/ and tlp-2.0/); by default the test looks for
-// shared/stix2-schemas beside the repository (CI clones it with shared/
-// next to it) or in any parent directory.
-const EnvSTIXSchemas = "COUNTERNET_STIX_SCHEMAS"
-
 func stixSchemaDir(t *testing.T) string {
 	t.Helper()
-	if d := os.Getenv(EnvSTIXSchemas); d != "" {
-		return d
-	}
 	wd, err := os.Getwd()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for d := wd; ; d = filepath.Dir(d) {
-		cand := filepath.Join(d, "shared", "stix2-schemas")
-		if _, err := os.Stat(filepath.Join(cand, "schemas", "common", "bundle.json")); err == nil {
-			return cand
-		}
-		if filepath.Dir(d) == d {
-			break
-		}
-	}
-	t.Skipf("skipping: the OASIS STIX 2.1 schemas (shared/stix2-schemas beside the repository) are not here; set %s to their folder", EnvSTIXSchemas)
-	return ""
-}
-
-// stixCompiler loads every schema file under dir/schemas by its $id.
-func stixCompiler(t *testing.T, dir string) (*jsonschema.Compiler, map[string]string) {
-	t.Helper()
-	c := jsonschema.NewCompiler()
-	ids := map[string]string{} // path relative to schemas/ -> $id
-	root := filepath.Join(dir, "schemas")
-	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".json") {
-			return err
-		}
-		f, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		doc, err := jsonschema.UnmarshalJSON(f)
-		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		id, _ := doc.(map[string]any)["$id"].(string)
-		if id == "" {
-			return fmt.Errorf("%s: no $id", path)
-		}
-		rel, _ := filepath.Rel(root, path)
-		ids[filepath.ToSlash(rel)] = id
-		return c.AddResource(id, doc)
-	})
+	dir, err := FindSTIXSchemas(wd)
 	if err != nil {
-		t.Fatal(err)
+		t.Skipf("skipping: %v", err)
 	}
-	return c, ids
+	return dir
 }
 
 func TestBundleValidatesAgainstOASISSchemas(t *testing.T) {
@@ -79,21 +30,15 @@ func TestBundleValidatesAgainstOASISSchemas(t *testing.T) {
 		t.Skip("integration test: needs clickhouse-server")
 	}
 	dir := stixSchemaDir(t)
-	c, ids := stixCompiler(t, dir)
-	schemas := map[string]*jsonschema.Schema{}
+	sch, err := LoadSTIXSchemas(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
 	schema := func(rel string) *jsonschema.Schema {
-		if s := schemas[rel]; s != nil {
-			return s
-		}
-		id, ok := ids[rel]
-		if !ok {
-			t.Fatalf("no schema %s", rel)
-		}
-		s, err := c.Compile(id)
+		s, err := sch.Schema(rel)
 		if err != nil {
-			t.Fatalf("compiling %s: %v", rel, err)
+			t.Fatal(err)
 		}
-		schemas[rel] = s
 		return s
 	}
 	e := newEnv(t)
@@ -129,28 +74,16 @@ func TestBundleValidatesAgainstOASISSchemas(t *testing.T) {
 				obj := o.(map[string]any)
 				typ, _ := obj["type"].(string)
 				byType[typ]++
-				var rel string
+				rel := sch.SchemaFor(typ)
 				switch typ {
 				case "marking-definition":
-					rel = "common/marking-definition.json"
 					if obj["id"] != marking || obj["name"] != tlp["name"] {
 						t.Errorf("marking-definition %v %v, want the official %v", obj["id"], obj["name"], marking)
 					}
-				case "extension-definition":
-					rel = "common/extension-definition.json"
-				case "relationship", "sighting":
-					rel = "sros/" + typ + ".json"
 				case ListingType, WalletType:
-					rel = "common/cyber-observable-core.json"
 					ext, _ := obj["extensions"].(map[string]any)
 					if len(ext) != 1 {
 						t.Errorf("object %d (%s) names no extension-definition", i, typ)
-					}
-				default:
-					if _, ok := ids["sdos/"+typ+".json"]; ok {
-						rel = "sdos/" + typ + ".json"
-					} else {
-						rel = "observables/" + typ + ".json"
 					}
 				}
 				if err := schema(rel).Validate(o); err != nil {

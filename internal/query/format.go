@@ -10,7 +10,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-	"unicode"
+
+	"github.com/counternet/counternet/internal/warehouse"
 )
 
 // Formats Write knows.
@@ -144,19 +145,5 @@ func Text(v any) string {
 	return fmt.Sprint(v)
 }
 
-// cell makes scraped text safe for a table cell.
-func cell(s string) string {
-	if s == "" {
-		return "-"
-	}
-	r := []rune(strings.TrimSpace(strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, s)))
-	if len(r) > maxCell {
-		r = append(r[:maxCell-1], '…')
-	}
-	return string(r)
-}
+// cell makes scraped text safe for a table cell (warehouse.Cell).
+func cell(s string) string { return warehouse.Cell(s, maxCell) }

@@ -161,9 +161,13 @@ func (s *Summary) Print(w io.Writer) error {
 // maxCell bounds the width of a printed value.
 const maxCell = 40
 
-// cell makes scraped text safe for a table cell: control characters (tabs,
-// newlines, escapes) become spaces, long text is cut, and empty shows as "-".
-func cell(s string) string {
+// cell makes scraped text safe for a summary table cell.
+func cell(s string) string { return Cell(s, maxCell) }
+
+// Cell makes scraped text safe for a table cell: control characters (tabs,
+// newlines, escapes) become spaces, text longer than width runes is cut
+// with an ellipsis, and empty shows as "-".
+func Cell(s string, width int) string {
 	if s == "" {
 		return "-"
 	}
@@ -173,8 +177,8 @@ func cell(s string) string {
 		}
 		return r
 	}, s)))
-	if len(r) > maxCell {
-		r = append(r[:maxCell-1], '…')
+	if len(r) > width {
+		r = append(r[:width-1], '…')
 	}
 	return string(r)
 }

@@ -542,8 +542,10 @@ func Run(ctx context.Context, site *pipeline.Site, d Deps) (*Report, error) {
 		}
 	}
 	// Partial records (grid tiles) whose full record never came are
-	// published as they are, merged among themselves.
-	if left := rs.leftovers(); len(left) > 0 && !errors.Is(fatal, tor.ErrProxyDown) {
+	// published as they are, merged among themselves — also when the run
+	// ended early (proxy down, deadline): they were seen, and the bus does
+	// not need the proxy.
+	if left := rs.leftovers(); len(left) > 0 {
 		var res pageResult
 		var evs []any
 		for _, m := range left {

@@ -147,11 +147,7 @@ func chainAnalyze(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err := f.fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := f.load()
-	if err != nil {
-		return err
-	}
-	s, err := stack.Open(ctx, cfg, newLogger(cfg, stderr), stack.Need{Warehouse: true})
+	s, err := f.open(ctx, stderr, stack.Need{Warehouse: true})
 	if err != nil {
 		return err
 	}
@@ -201,11 +197,7 @@ func chainTags(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *check {
 		return nil
 	}
-	cfg, err := f.load()
-	if err != nil {
-		return err
-	}
-	s, err := stack.Open(ctx, cfg, newLogger(cfg, stderr), stack.Need{Warehouse: true})
+	s, err := f.open(ctx, stderr, stack.Need{Warehouse: true})
 	if err != nil {
 		return err
 	}
@@ -227,11 +219,7 @@ func chainRequest(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if len(*country) != 2 || len(*requesting) != 2 {
 		return errors.New("--country and --requesting take ISO 3166-1 alpha-2 codes")
 	}
-	cfg, err := f.load()
-	if err != nil {
-		return err
-	}
-	s, err := stack.Open(ctx, cfg, newLogger(cfg, stderr), stack.Need{Warehouse: true})
+	s, err := f.open(ctx, stderr, stack.Need{Warehouse: true})
 	if err != nil {
 		return err
 	}

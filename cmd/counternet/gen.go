@@ -24,12 +24,7 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if *listings < 0 || *weeks <= 0 || *batch <= 0 {
 		return fmt.Errorf("--listings must be 0 or more, --weeks and --batch above 0")
 	}
-	cfg, err := f.load()
-	if err != nil {
-		return err
-	}
-	log := newLogger(cfg, stderr)
-	s, err := stack.Open(ctx, cfg, log, stack.Need{Warehouse: true})
+	s, err := f.open(ctx, stderr, stack.Need{Warehouse: true})
 	if err != nil {
 		return err
 	}

@@ -132,6 +132,16 @@ func (c *common) load() (*config.Config, error) {
 	return config.Load(c.config)
 }
 
+// open loads the config and opens what need asks for: the command's stack
+// (its Cfg and Log are the loaded config and its logger).
+func (c *common) open(ctx context.Context, stderr io.Writer, need stack.Need) (*stack.Stack, error) {
+	cfg, err := c.load()
+	if err != nil {
+		return nil, err
+	}
+	return stack.Open(ctx, cfg, newLogger(cfg, stderr), need)
+}
+
 func newLogger(cfg *config.Config, stderr io.Writer) zerolog.Logger {
 	var w io.Writer = stderr
 	if cfg.Log.Format == "console" {
@@ -214,16 +224,12 @@ func runLoad(ctx context.Context, args []string, _, stderr io.Writer) error {
 	if err := f.fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := f.load()
-	if err != nil {
-		return err
-	}
-	log := newLogger(cfg, stderr)
-	s, err := stack.Open(ctx, cfg, log, stack.Need{Bus: true, Warehouse: true})
+	s, err := f.open(ctx, stderr, stack.Need{Bus: true, Warehouse: true})
 	if err != nil {
 		return err
 	}
 	defer s.Close(context.Background())
+	log := s.Log
 	ld, _, err := s.Loader(ctx)
 	if err != nil {
 		return err
@@ -244,11 +250,7 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := f.fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := f.load()
-	if err != nil {
-		return err
-	}
-	s, err := stack.Open(ctx, cfg, newLogger(cfg, stderr), stack.Need{Warehouse: true})
+	s, err := f.open(ctx, stderr, stack.Need{Warehouse: true})
 	if err != nil {
 		return err
 	}

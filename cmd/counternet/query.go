@@ -75,12 +75,7 @@ func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if !validFormat(*format) {
 		return fmt.Errorf("--format %q: want one of %s", *format, strings.Join(query.Formats, ", "))
 	}
-	cfg, err := f.load()
-	if err != nil {
-		return err
-	}
-	log := newLogger(cfg, stderr)
-	s, err := stack.Open(ctx, cfg, log, stack.Need{Warehouse: true})
+	s, err := f.open(ctx, stderr, stack.Need{Warehouse: true})
 	if err != nil {
 		return err
 	}

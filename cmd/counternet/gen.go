@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/counternet/counternet/internal/stack"
-	"github.com/counternet/counternet/internal/warehouse"
+	"github.com/counternet/counternet/internal/synth"
 )
 
 // runGen writes synthetic observations straight to ClickHouse, for
@@ -30,7 +30,7 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	defer s.Close(context.Background())
 	start := time.Now()
-	st, err := s.DB.Synthesize(ctx, warehouse.SynthOptions{Listings: *listings, Seed: *seed, Weeks: *weeks, BatchSize: *batch})
+	st, err := synth.Write(ctx, s.DB, synth.Options{Listings: *listings, Seed: *seed, Weeks: *weeks, BatchSize: *batch}, s.Log)
 	if err != nil {
 		return err
 	}

@@ -13,8 +13,8 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/counternet/counternet/internal/reference"
+	"github.com/counternet/counternet/internal/synth"
 	"github.com/counternet/counternet/internal/testenv"
-	"github.com/counternet/counternet/internal/warehouse"
 )
 
 // BenchmarkExport100k exports 100,000 distinct listings (synthetic, from
@@ -27,8 +27,8 @@ func BenchmarkExport100k(b *testing.B) {
 	const n = 100_000
 	db := testenv.ClickHouse(b)
 	ctx := context.Background()
-	if _, err := db.Synthesize(ctx, warehouse.SynthOptions{Listings: n, Seed: 42, Weeks: 1,
-		Start: time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)}); err != nil {
+	if _, err := synth.Write(ctx, db, synth.Options{Listings: n, Seed: 42, Weeks: 1,
+		Start: time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)}, zerolog.Nop()); err != nil {
 		b.Fatal(err)
 	}
 	ref, err := reference.Default()

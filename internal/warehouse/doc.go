@@ -6,8 +6,8 @@
 // (LoadReference), records export attempts (RecordExport), computes vendor
 // identity clusters (RefreshVendorClusters), renders the schema for a
 // cluster (MigrateWith, RenderCluster), generates docs/schema.md from the
-// migrations' comments (SchemaDoc) and writes synthetic observations
-// (Synthesize).
+// migrations' comments (SchemaDoc). Synthetic observations for benchmarks
+// come from package synth.
 //
 // The schema and every query run on Debian's ClickHouse 18.16 and on current
 // releases, over the native protocol only (clickhouse-go's HTTP transport

@@ -1,4 +1,8 @@
-package warehouse
+// Package synth writes realistic synthetic observations straight into the
+// warehouse — listings and vendors drawn from the fixture markets' catalog,
+// cloned and spread over weeks — for benchmarks and for analysts trying
+// queries (`counternet gen`). Nothing it writes came from a real site.
+package synth
 
 import (
 	"context"
@@ -9,12 +13,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/counternet/counternet/internal/event"
 	"github.com/counternet/counternet/internal/fixture"
+	"github.com/counternet/counternet/internal/warehouse"
 )
 
-// SynthOptions shape a synthetic dataset.
-type SynthOptions struct {
+// Options shape a synthetic dataset.
+type Options struct {
 	Listings  int       // listing observations to write
 	Seed      int64     // seed of the fixture world and of the price noise
 	Start     time.Time // first observation week (default: 52 weeks before now)
@@ -22,8 +29,8 @@ type SynthOptions struct {
 	BatchSize int       // rows per insert (default 50,000)
 }
 
-// SynthStats is what Synthesize wrote.
-type SynthStats struct {
+// Stats is what Write wrote.
+type Stats struct {
 	Listings, Vendors, Batches int
 }
 
@@ -33,15 +40,15 @@ const eurUSD = 1.08
 // worldwide is where a listing shipping "worldwide" is taken to ship.
 var worldwide = []string{"US", "GB", "DE", "FR", "NL", "AU", "CA", "ES", "IT", "SE"}
 
-// Synthesize writes opts.Listings realistic listing observations, and the
+// Write writes opts.Listings realistic listing observations, and the
 // vendor observations that go with them, straight into the warehouse. The
 // catalog is the fixture world of opts.Seed (its markets, vendors, products,
 // prices and routes); each round re-observes every listing a week later
 // with its price moved a little, and once the weeks are used up the catalog
 // is cloned under new listing ids, so the dataset grows the way a crawl
 // history does. Rows go in batches of opts.BatchSize through Insert.
-func (db *DB) Synthesize(ctx context.Context, opts SynthOptions) (SynthStats, error) {
-	var st SynthStats
+func Write(ctx context.Context, db *warehouse.DB, opts Options, log zerolog.Logger) (Stats, error) {
+	var st Stats
 	if opts.Weeks <= 0 {
 		opts.Weeks = 52
 	}
@@ -65,7 +72,7 @@ func (db *DB) Synthesize(ctx context.Context, opts SynthOptions) (SynthStats, er
 		return st, fmt.Errorf("synthesizing: the fixture world of seed %d has no listings", opts.Seed)
 	}
 	rng := rand.New(rand.NewPCG(uint64(opts.Seed), 0x5eed))
-	batch := &Batch{}
+	batch := &warehouse.Batch{}
 	flush := func() error {
 		if batch.Len() == 0 {
 			return nil
@@ -74,7 +81,7 @@ func (db *DB) Synthesize(ctx context.Context, opts SynthOptions) (SynthStats, er
 			return fmt.Errorf("synthesizing: %w", err)
 		}
 		st.Batches++
-		batch = &Batch{Listings: batch.Listings[:0], Vendors: batch.Vendors[:0]}
+		batch = &warehouse.Batch{Listings: batch.Listings[:0], Vendors: batch.Vendors[:0]}
 		return nil
 	}
 	seenVendor := map[string]int{}
@@ -102,7 +109,7 @@ func (db *DB) Synthesize(ctx context.Context, opts SynthOptions) (SynthStats, er
 	if err := flush(); err != nil {
 		return st, err
 	}
-	db.log.Info().Int("listings", st.Listings).Int("vendors", st.Vendors).Int("batches", st.Batches).Msg("synthetic observations written")
+	log.Info().Int("listings", st.Listings).Int("vendors", st.Vendors).Int("batches", st.Batches).Msg("synthetic observations written")
 	return st, nil
 }
 

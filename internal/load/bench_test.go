@@ -1,8 +1,10 @@
 package load_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -26,10 +28,17 @@ const (
 
 // BenchmarkLoader1M loads 1M listing events end to end, JetStream →
 // ClickHouse, with the loader in a process of its own (batches of 50k,
-// ack after insert), and compares its rate with clickhouse-client
-// inserting the same rows from a JSONEachRow file into a table of the same
-// shape, in the same run. It reports the loader's events/s, the client's
-// rows/s, their ratio and the loader's peak RSS.
+// ack after insert), and compares its rate, in the same run, with:
+//
+//   - clickhouse-client inserting the same rows from a file into a table of
+//     the same shape, in the Native format (the fastest it reads; "ratio")
+//     and as JSONEachRow ("ratio_json");
+//   - a drain process pulling the same messages from the same consumer and
+//     acking each without decoding or storing anything: the ceiling
+//     JetStream puts on any loader that acks every message
+//     ("ratio_fetch_ack").
+//
+// It also reports the loader's CPU time per event and its peak RSS.
 func BenchmarkLoader1M(b *testing.B) {
 	n := 1_000_000
 	if v, err := strconv.Atoi(os.Getenv(EnvBenchEvents)); err == nil && v > 0 {
@@ -48,8 +57,8 @@ func BenchmarkLoader1M(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	rowsFile := filepath.Join(dir, "rows.json")
-	f, err := os.Create(rowsFile)
+	jsonFile, nativeFile := filepath.Join(dir, "rows.json"), filepath.Join(dir, "rows.native")
+	f, err := os.Create(jsonFile)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -66,6 +75,43 @@ func BenchmarkLoader1M(b *testing.B) {
 	if err := db.Conn().Exec(ctx, "CREATE TABLE listing_client AS listing_obs"); err != nil {
 		b.Fatal(err)
 	}
+	// clickhouse-client runs one query, its input (if any) from a file, its
+	// output to another; it returns how long it took.
+	clientRun := func(query, stdin, stdout string) float64 {
+		b.Helper()
+		cmd := exec.CommandContext(ctx, client, "--host", host, "--port", port, "--database", db.Database(), "--query", query)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if stdin != "" {
+			in, err := os.Open(stdin)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer in.Close()
+			cmd.Stdin = in
+		}
+		if stdout != "" {
+			o, err := os.Create(stdout)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer o.Close()
+			cmd.Stdout = o
+		}
+		start := time.Now()
+		if err := cmd.Run(); err != nil {
+			b.Fatalf("clickhouse-client %q: %v: %s", query, err, out.Bytes())
+		}
+		return time.Since(start).Seconds()
+	}
+	clientRows := func() {
+		b.Helper()
+		var got uint64
+		if err := db.Conn().QueryRow(ctx, "SELECT count() FROM listing_client").Scan(&got); err != nil || got != uint64(n) {
+			b.Fatalf("clickhouse-client stored %d rows (%v), want %d", got, err, n)
+		}
+	}
+	insert := "INSERT INTO listing_client (" + loadtest.RowColumns + ") FORMAT "
 
 	natsURL := testenv.NATS(b)
 	cfgPath, err := loadtest.WriteConfig(dir, loadtest.LoaderConfig{
@@ -81,28 +127,42 @@ func BenchmarkLoader1M(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer conn.Close()
-
-	for b.Loop() {
-		// The baseline: clickhouse-client inserting the same rows from a file.
-		in, err := os.Open(rowsFile)
-		if err != nil {
+	dropConsumer := func() {
+		b.Helper()
+		if err := conn.JS.DeleteConsumer(ctx, "INTEL", "loader"); err != nil {
 			b.Fatal(err)
 		}
-		cmd := exec.CommandContext(ctx, client, "--host", host, "--port", port, "--database", db.Database(),
-			"--query", "INSERT INTO listing_client ("+loadtest.RowColumns+") FORMAT JSONEachRow")
-		cmd.Stdin = in
-		start := time.Now()
-		out, err := cmd.CombinedOutput()
-		clientSecs := time.Since(start).Seconds()
-		in.Close()
-		if err != nil {
-			b.Fatalf("clickhouse-client: %v: %s", err, out)
-		}
+	}
 
+	for b.Loop() {
 		b.StopTimer()
+		// The baselines: clickhouse-client inserting the same rows from a
+		// file, as JSON and in its own Native format.
+		jsonSecs := clientRun(insert+"JSONEachRow", jsonFile, "")
+		clientRows()
+		if _, err := os.Stat(nativeFile); err != nil {
+			clientRun("SELECT "+loadtest.RowColumns+" FROM listing_client FORMAT Native", "", nativeFile)
+		}
+		if err := db.Conn().Exec(ctx, "TRUNCATE TABLE listing_client"); err != nil {
+			b.Fatal(err)
+		}
+		nativeSecs := clientRun(insert+"Native", nativeFile, "")
+		clientRows()
+
+		// The ceiling: the same messages fetched and acked, nothing more.
 		if err := conn.Publisher(4096, 3, time.Minute).Publish(ctx, msgs); err != nil {
 			b.Fatal(err)
 		}
+		drain, err := loadtest.StartDrain(cfgPath, n, io.Discard)
+		if err != nil {
+			b.Fatal(err)
+		}
+		drained, err := drain.Wait(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		dropConsumer()
+
 		b.StartTimer()
 		var logs fileLog
 		child, err := loadtest.StartLoader(cfgPath, true, logs.open(b, dir))
@@ -127,27 +187,29 @@ func BenchmarkLoader1M(b *testing.B) {
 		if !landed.ExactlyOnce() {
 			b.Fatalf("not exactly once: %s", landed)
 		}
-		var clientRows uint64
-		if err := db.Conn().QueryRow(ctx, "SELECT count() FROM listing_client").Scan(&clientRows); err != nil || clientRows != uint64(n) {
-			b.Fatalf("clickhouse-client stored %d rows (%v), want %d", clientRows, err, n)
-		}
-		loaderRate := float64(n) / rep.Seconds
-		clientRate := float64(n) / clientSecs
-		b.ReportMetric(loaderRate, "events/s")
-		b.ReportMetric(clientRate, "client_rows/s")
-		b.ReportMetric(loaderRate/clientRate, "ratio")
+		rate := func(secs float64) float64 { return float64(n) / secs }
+		loader, native, jsonRate, ceiling := rate(rep.Seconds), rate(nativeSecs), rate(jsonSecs), rate(drained.Seconds)
+		b.ReportMetric(loader, "events/s")
+		b.ReportMetric(native, "client_rows/s")
+		b.ReportMetric(loader/native, "ratio")
+		b.ReportMetric(loader/jsonRate, "ratio_json")
+		b.ReportMetric(loader/ceiling, "ratio_fetch_ack")
+		b.ReportMetric(rep.CPUSeconds/float64(n)*1e6, "cpu_us/event")
 		b.ReportMetric(float64(rep.PeakRSSKB)/1024, "peak_rss_MiB")
-		b.Logf("%d events: loader %.2fs (%.0f events/s, %d batches, peak RSS %d MiB), clickhouse-client %.2fs (%.0f rows/s), ratio %.2f",
-			n, rep.Seconds, loaderRate, rep.Batches, rep.PeakRSSKB/1024, clientSecs, clientRate, loaderRate/clientRate)
-		// The next round starts from empty tables and a fresh consumer.
+		b.Logf("%d events: loader %.2fs (%.0f events/s, %.1f CPU-s, %d batches, peak RSS %d MiB); "+
+			"clickhouse-client Native %.2fs (%.0f rows/s), JSONEachRow %.2fs (%.0f rows/s); fetch+ack %.2fs (%.0f msgs/s, %.1f CPU-s); "+
+			"ratio %.2f, to JSON %.2f, to fetch+ack %.2f",
+			n, rep.Seconds, loader, rep.CPUSeconds, rep.Batches, rep.PeakRSSKB/1024,
+			nativeSecs, native, jsonSecs, jsonRate, drained.Seconds, ceiling, drained.CPUSeconds,
+			loader/native, loader/jsonRate, loader/ceiling)
+		// The next round starts from empty tables, a fresh consumer and an
+		// empty stream.
 		for _, q := range []string{"TRUNCATE TABLE listing_obs", "TRUNCATE TABLE listing_client"} {
 			if err := db.Conn().Exec(ctx, q); err != nil {
 				b.Fatal(err)
 			}
 		}
-		if err := conn.JS.DeleteConsumer(ctx, "INTEL", "loader"); err != nil {
-			b.Fatal(err)
-		}
+		dropConsumer()
 		st, err := conn.JS.Stream(ctx, "INTEL")
 		if err == nil {
 			err = st.Purge(ctx)

@@ -1,6 +1,7 @@
 package load
 
 import (
+	"encoding/binary"
 	"errors"
 	"strconv"
 	"strings"
@@ -351,25 +352,57 @@ func (d *scanner) str() (string, error) {
 	}
 	start := d.i + 1
 	ascii := true
-	for j := start; j < len(d.s); j++ {
-		c := d.s[j]
-		switch {
-		case c == '"':
-			d.i = j + 1
-			s := d.s[start:j]
-			if !ascii && !utf8.ValidString(s) {
-				return "", errFallback
+	// Eight bytes at a time while none of them is a quote, a backslash or a
+	// control byte; a word with one is read byte by byte.
+	for j := start; j < len(d.s); {
+		if j+8 <= len(d.s) {
+			if w := load64(d.s, j); !special(w) {
+				ascii = ascii && w&hi == 0
+				j += 8
+				continue
 			}
-			return s, nil
-		case c == '\\':
-			return d.escaped(start, j)
-		case c < 0x20:
-			return "", errFallback
-		case c >= 0x80:
-			ascii = false
+		}
+		for end := min(j+8, len(d.s)); j < end; j++ {
+			switch c := d.s[j]; {
+			case c == '"':
+				d.i = j + 1
+				s := d.s[start:j]
+				if !ascii && !utf8.ValidString(s) {
+					return "", errFallback
+				}
+				return s, nil
+			case c == '\\':
+				return d.escaped(start, j)
+			case c < 0x20:
+				return "", errFallback
+			case c >= 0x80:
+				ascii = false
+			}
 		}
 	}
 	return "", errFallback
+}
+
+// Word-at-a-time tests on eight bytes of a string, little-endian: lo has
+// 0x01 and hi 0x80 in every byte.
+const (
+	lo = 0x0101010101010101
+	hi = 0x8080808080808080
+)
+
+// load64 reads s[j:j+8] as a little-endian word, in one load.
+func load64(s string, j int) uint64 {
+	w := s[j : j+8]
+	return binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(w), 8))
+}
+
+// special reports whether any byte of w is '"', '\\' or below 0x20: the
+// word tests "has a zero byte" ((x-lo) &^ x & hi) and "has a byte below n"
+// ((x-lo*n) &^ x & hi), exact for whether any byte matches.
+func special(w uint64) bool {
+	quote := w ^ (lo * '"')
+	slash := w ^ (lo * '\\')
+	return ((quote-lo)&^quote|(slash-lo)&^slash|(w-lo*0x20)&^w)&hi != 0
 }
 
 // escaped finishes a string with escapes that began at start; esc is the

@@ -3,6 +3,7 @@ package load
 import (
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"reflect"
 	"slices"
 	"strings"
@@ -192,5 +193,42 @@ func TestListingKeysCoverEvent(t *testing.T) {
 	}
 	if len(fields) != len(listingKeys) {
 		t.Errorf("event.Listing has %d fields, the decoder knows %d", len(fields), len(listingKeys))
+	}
+}
+
+// TestSpecialWord holds the word-at-a-time test to a byte-by-byte one: for
+// every byte value at every position of a word of otherwise plain bytes,
+// and for random words.
+func TestSpecialWord(t *testing.T) {
+	byteSpecial := func(w uint64) bool {
+		for k := 0; k < 8; k++ {
+			c := byte(w >> (8 * k))
+			if c == '"' || c == '\\' || c < 0x20 {
+				return true
+			}
+		}
+		return false
+	}
+	for _, fill := range []byte{'a', 0x7f, 0x80, 0xff, ' ', '#', '[', ']'} {
+		for pos := 0; pos < 8; pos++ {
+			for c := 0; c < 256; c++ {
+				w := lo * uint64(fill)
+				w = w&^(0xff<<(8*pos)) | uint64(c)<<(8*pos)
+				if got, want := special(w), byteSpecial(w); got != want {
+					t.Fatalf("special(%#016x) = %v, want %v", w, got, want)
+				}
+			}
+		}
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 1_000_000 {
+		w := r.Uint64()
+		if got, want := special(w), byteSpecial(w); got != want {
+			t.Fatalf("special(%#016x) = %v, want %v", w, got, want)
+		}
+	}
+	s := "abcdefgh"
+	if got := load64(s, 0); got != 0x6867666564636261 {
+		t.Fatalf("load64 = %#x", got)
 	}
 }

@@ -174,7 +174,7 @@ func TestClickHouseDownDuringLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	ld := load.New(cons, load.Sinks{
-		Events:      load.WriterFunc(db.InsertFast),
+		Events:      load.WriterFunc(db.Insert),
 		DeadLetters: c.Publisher(64, 3, 10*time.Second),
 		DeadTable:   load.NewTable(db.Conn()),
 	}, load.Options{BatchSize: 5000, FlushInterval: 200 * time.Millisecond, FetchMax: 1000, RetryMax: 2 * time.Second}, log)
@@ -277,7 +277,7 @@ func TestPoisonMessagesDeadLettered(t *testing.T) {
 		t.Fatal(err)
 	}
 	ld := load.New(cons, load.Sinks{
-		Events:      load.WriterFunc(db.InsertFast),
+		Events:      load.WriterFunc(db.Insert),
 		DeadLetters: c.Publisher(64, 3, 10*time.Second),
 		DeadTable:   load.NewTable(db.Conn()),
 	}, load.Options{BatchSize: 30, FlushInterval: 100 * time.Millisecond, FetchMax: 10},

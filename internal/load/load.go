@@ -34,7 +34,7 @@ type Writer interface {
 	Insert(ctx context.Context, b *warehouse.Batch) error
 }
 
-// WriterFunc adapts a function to Writer, e.g. a *warehouse.DB's InsertFast.
+// WriterFunc adapts a function to Writer, e.g. a *warehouse.DB's Insert.
 type WriterFunc func(ctx context.Context, b *warehouse.Batch) error
 
 // Insert calls f.

@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
 	"github.com/counternet/counternet/internal/config"
@@ -27,12 +28,15 @@ import (
 // Environment of a re-executed test binary that runs a loader instead of
 // its tests.
 const (
-	EnvChild     = "COUNTERNET_LOADTEST_CHILD"      // "loader" runs the loader
+	EnvChild     = "COUNTERNET_LOADTEST_CHILD"      // "loader" runs the loader, "drain" only fetches and acks
+	EnvDrain     = "COUNTERNET_LOADTEST_DRAIN"      // how many messages a drain child acks before it stops
 	EnvConfig    = "COUNTERNET_LOADTEST_CONFIG"     // config file of the child
 	EnvUntilIdle = "COUNTERNET_LOADTEST_UNTIL_IDLE" // "1": stop once everything is loaded
 	// EnvCPUProfile, when set in the environment of the test run, names a
 	// file the loader child writes its CPU profile to.
 	EnvCPUProfile = "COUNTERNET_LOADTEST_CPUPROFILE"
+	// EnvDrainCPUProfile does the same for a drain child.
+	EnvDrainCPUProfile = "COUNTERNET_LOADTEST_DRAIN_CPUPROFILE"
 )
 
 // Report is what a loader child prints on its last line of stdout when it
@@ -43,6 +47,7 @@ type Report struct {
 	DeadLetters int     `json:"dead_letters"`
 	Retries     int     `json:"retries"`
 	Seconds     float64 `json:"seconds"`     // from the loader's start to its return
+	CPUSeconds  float64 `json:"cpu_seconds"` // user and system CPU time of the child
 	PeakRSSKB   int64   `json:"peak_rss_kb"` // VmHWM of the child
 	Error       string  `json:"error,omitempty"`
 }
@@ -51,12 +56,17 @@ type Report struct {
 // way "counternet load --config FILE [--until-idle]" runs one (same config
 // loading and wiring through internal/stack), and exits. It returns at once
 // in a normal test run. Call it first in TestMain.
+//
+// A "drain" child instead pulls from the loader's consumer, with the same
+// configuration, and acks every message without decoding or storing it:
+// the ceiling JetStream sets on any loader.
 func RunChildIfAsked() {
-	if os.Getenv(EnvChild) != "loader" {
+	run := map[string]func(context.Context) (Report, error){"loader": runLoaderChild, "drain": runDrainChild}[os.Getenv(EnvChild)]
+	if run == nil {
 		return
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	rep, err := runLoaderChild(ctx)
+	rep, err := run(ctx)
 	stop()
 	if err != nil {
 		rep.Error = err.Error()
@@ -88,17 +98,11 @@ func runLoaderChild(ctx context.Context) (Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	if path := os.Getenv(EnvCPUProfile); path != "" {
-		f, err := os.Create(path)
-		if err != nil {
-			return rep, fmt.Errorf("writing cpu profile: %w", err)
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return rep, fmt.Errorf("writing cpu profile: %w", err)
-		}
-		defer pprof.StopCPUProfile()
+	stopProfile, err := startProfile(os.Getenv(EnvCPUProfile))
+	if err != nil {
+		return rep, err
 	}
+	defer stopProfile()
 	start := time.Now()
 	if os.Getenv(EnvUntilIdle) == "1" {
 		err = ld.RunUntilIdle(ctx)
@@ -108,8 +112,83 @@ func runLoaderChild(ctx context.Context) (Report, error) {
 	rep.Seconds = time.Since(start).Seconds()
 	st := ld.Stats()
 	rep.Loaded, rep.Batches, rep.DeadLetters, rep.Retries = st.Loaded, st.Batches, st.DeadLetters, st.Retries
+	rep.CPUSeconds = cpuSeconds()
 	rep.PeakRSSKB, _ = PeakRSSKB(os.Getpid())
 	return rep, err
+}
+
+// runDrainChild acks EnvDrain messages of the loader's consumer, pulled as
+// the loader pulls them, and reports how long that took.
+func runDrainChild(ctx context.Context) (Report, error) {
+	var rep Report
+	n, err := strconv.Atoi(os.Getenv(EnvDrain))
+	if err != nil || n <= 0 {
+		return rep, fmt.Errorf("%s: want a count of messages, got %q", EnvDrain, os.Getenv(EnvDrain))
+	}
+	cfg, err := config.Load(os.Getenv(EnvConfig))
+	if err != nil {
+		return rep, err
+	}
+	s, err := stack.Open(ctx, cfg, zerolog.New(os.Stderr).Level(zerolog.WarnLevel), stack.Need{Bus: true})
+	if err != nil {
+		return rep, err
+	}
+	defer s.Close(context.Background())
+	cons, err := s.Consumer(ctx)
+	if err != nil {
+		return rep, err
+	}
+	stopProfile, err := startProfile(os.Getenv(EnvDrainCPUProfile))
+	if err != nil {
+		return rep, err
+	}
+	defer stopProfile()
+	start := time.Now()
+	it, err := cons.Messages(jetstream.PullMaxMessages(cfg.Load.FetchMax))
+	if err != nil {
+		return rep, fmt.Errorf("pulling messages: %w", err)
+	}
+	defer it.Stop()
+	for rep.Loaded < n {
+		m, err := it.Next()
+		if err != nil {
+			return rep, fmt.Errorf("pulling message %d of %d: %w", rep.Loaded+1, n, err)
+		}
+		if err := m.Ack(); err != nil {
+			return rep, fmt.Errorf("acking message %d of %d: %w", rep.Loaded+1, n, err)
+		}
+		rep.Loaded++
+	}
+	rep.Seconds = time.Since(start).Seconds()
+	rep.CPUSeconds = cpuSeconds()
+	rep.PeakRSSKB, _ = PeakRSSKB(os.Getpid())
+	return rep, nil
+}
+
+// startProfile writes a CPU profile to path, if path is set, until stop is
+// called.
+func startProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("writing cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("writing cpu profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// cpuSeconds is the user and system CPU time this process has used.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
 // LoaderConfig is the part of a loader child's configuration a test sets.
@@ -171,13 +250,23 @@ type Child struct {
 // log goes to stderr. With untilIdle it exits by itself once every
 // published event is stored.
 func StartLoader(cfgPath string, untilIdle bool, stderr io.Writer) (*Child, error) {
+	return startChild(stderr, EnvChild+"=loader", EnvConfig+"="+cfgPath, EnvUntilIdle+"="+boolEnv(untilIdle))
+}
+
+// StartDrain starts a drain child: with the loader's config file at cfgPath
+// it pulls n messages from the loader's consumer, acks each, and exits.
+func StartDrain(cfgPath string, n int, stderr io.Writer) (*Child, error) {
+	return startChild(stderr, EnvChild+"=drain", EnvConfig+"="+cfgPath, EnvDrain+"="+strconv.Itoa(n))
+}
+
+func startChild(stderr io.Writer, env ...string) (*Child, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("starting loader child: %w", err)
 	}
 	c := &Child{done: make(chan struct{})}
 	c.cmd = exec.Command(exe, "-test.run=^$")
-	c.cmd.Env = append(os.Environ(), EnvChild+"=loader", EnvConfig+"="+cfgPath, EnvUntilIdle+"="+boolEnv(untilIdle))
+	c.cmd.Env = append(os.Environ(), env...)
 	c.cmd.Stdout = &c.stdout
 	c.cmd.Stderr = stderr
 	c.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}

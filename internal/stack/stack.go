@@ -427,7 +427,7 @@ func (s *Stack) Loader(ctx context.Context) (*load.Loader, jetstream.Consumer, e
 	}
 	l := s.Cfg.Load
 	ld := load.New(cons, load.Sinks{
-		Events:      load.WriterFunc(s.DB.InsertFast),
+		Events:      load.WriterFunc(s.DB.Insert),
 		DeadLetters: s.Bus.Publisher(64, 3, 30*time.Second),
 		DeadTable:   load.NewTable(s.DB.Conn()),
 	}, load.Options{

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
 	"github.com/counternet/counternet/internal/event"
 )
 
@@ -37,61 +39,107 @@ type column struct {
 // which is safe because a retry of the same events collapses by event_id.
 // Times outside the range of ClickHouse DateTime (1970 to 2106) are clamped
 // to it, so a zero time reads as 1970-01-01 00:00:00.
+//
+// Each INSERT sends its rows in data blocks of insertChunk rows: the
+// driver's column buffers are sized by the first block and reused by the
+// next, so a batch of 50,000 listings is never copied into buffers that
+// keep doubling, and the server parses one block while the next is built.
+// A failed INSERT may have stored some of its blocks; like any failure it
+// is retried whole and the repeats collapse by event_id.
 func (db *DB) Insert(ctx context.Context, b *Batch) error {
 	if b == nil {
 		return nil
 	}
 	start := time.Now()
-	if len(b.Listings) > 0 {
-		if err := db.insert(ctx, "listing_obs", len(b.Listings), listingColumns(b.Listings)); err != nil {
-			return err
+	for _, t := range []struct {
+		table string
+		rows  int
+		cols  func(lo, hi int) []column
+	}{
+		{"listing_obs", len(b.Listings), func(lo, hi int) []column { return listingColumns(b.Listings[lo:hi]) }},
+		{"vendor_obs", len(b.Vendors), func(lo, hi int) []column { return vendorColumns(b.Vendors[lo:hi]) }},
+		{"post_obs", len(b.Posts), func(lo, hi int) []column { return postColumns(b.Posts[lo:hi]) }},
+		{"captures", len(b.Captures), func(lo, hi int) []column {
+			return append(captureColumns(b.Captures[lo:hi]), captureCrawlColumns(b.Captures[lo:hi])...)
+		}},
+		{"runs", len(b.Runs), func(lo, hi int) []column {
+			return append(runColumns(b.Runs[lo:hi]), runCrawlColumns(b.Runs[lo:hi])...)
+		}},
+	} {
+		if t.rows == 0 {
+			continue
 		}
-	}
-	if len(b.Vendors) > 0 {
-		if err := db.insert(ctx, "vendor_obs", len(b.Vendors), vendorColumns(b.Vendors)); err != nil {
-			return err
-		}
-	}
-	if len(b.Posts) > 0 {
-		if err := db.insert(ctx, "post_obs", len(b.Posts), postColumns(b.Posts)); err != nil {
-			return err
-		}
-	}
-	if len(b.Captures) > 0 {
-		if err := db.insert(ctx, "captures", len(b.Captures), append(captureColumns(b.Captures), captureCrawlColumns(b.Captures)...)); err != nil {
-			return err
-		}
-	}
-	if len(b.Runs) > 0 {
-		if err := db.insert(ctx, "runs", len(b.Runs), append(runColumns(b.Runs), runCrawlColumns(b.Runs)...)); err != nil {
+		if err := db.insertBlocks(ctx, t.table, t.rows, insertChunk, t.cols); err != nil {
 			return err
 		}
 	}
 	db.log.Debug().Int("listings", len(b.Listings)).Int("vendors", len(b.Vendors)).
-		Int("captures", len(b.Captures)).Int("runs", len(b.Runs)).
+		Int("captures", len(b.Captures)).Int("runs", len(b.Runs)).Int("posts", len(b.Posts)).
 		Dur("took", time.Since(start)).Msg("batch inserted")
 	return nil
 }
 
+// insertChunk is how many rows one data block of an INSERT holds.
+const insertChunk = 8192
+
+// insert writes rows rows, whose values cols holds, into table in one
+// INSERT of one data block.
 func (db *DB) insert(ctx context.Context, table string, rows int, cols []column) error {
-	names := make([]string, len(cols))
-	for i, c := range cols {
+	return db.insertBlocks(ctx, table, rows, max(rows, 1), func(int, int) []column { return cols })
+}
+
+// insertBlocks writes rows rows into table in one INSERT, one data block
+// of up to size rows at a time, taking the values of rows [lo, hi) from
+// cols(lo, hi).
+func (db *DB) insertBlocks(ctx context.Context, table string, rows, size int, cols func(lo, hi int) []column) error {
+	chunk := cols(0, min(rows, size))
+	names := make([]string, len(chunk))
+	for i, c := range chunk {
 		names[i] = c.name
 	}
 	// 18.16 needs the column list: without it the batch has no columns.
-	query := "INSERT INTO " + table + " (" + strings.Join(names, ", ") + ")"
-	batch, err := db.conn.PrepareBatch(ctx, query)
+	batch, err := db.conn.PrepareBatch(ctx, "INSERT INTO "+table+" ("+strings.Join(names, ", ")+")")
 	if err != nil {
 		return fmt.Errorf("inserting %s batch of %d: preparing: %w", table, rows, err)
 	}
 	defer batch.Close()
-	for i, c := range cols {
-		if err := batch.Column(i).Append(c.values); err != nil {
-			return fmt.Errorf("inserting %s batch of %d: column %s: %w", table, rows, c.name, err)
+	for lo := 0; lo < rows; lo += size {
+		hi := min(rows, lo+size)
+		if lo > 0 {
+			chunk = cols(lo, hi)
+		}
+		for i, c := range chunk {
+			if err := appendColumn(batch.Column(i), c.values); err != nil {
+				return fmt.Errorf("inserting %s batch of %d: column %s: %w", table, rows, c.name, err)
+			}
+		}
+		if hi < rows {
+			if err := batch.Flush(); err != nil {
+				return fmt.Errorf("inserting %s batch of %d: rows %d-%d: %w", table, rows, lo, hi, err)
+			}
 		}
 	}
 	if err := batch.Send(); err != nil {
 		return fmt.Errorf("inserting %s batch of %d: %w", table, rows, err)
+	}
+	return nil
+}
+
+// appendColumn appends values to col. Array columns go row by row: a
+// [][]string handed to Append goes through reflection, while each []string
+// handed to AppendRow takes the driver's typed path.
+func appendColumn(col driver.BatchColumn, values any) error {
+	arr, ok := values.([][]string)
+	if !ok {
+		return col.Append(values)
+	}
+	for _, row := range arr {
+		if row == nil {
+			row = []string{}
+		}
+		if err := col.AppendRow(row); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -495,5 +496,54 @@ func TestMigrationsEmbedded(t *testing.T) {
 	}
 	if !sort.IntsAreSorted(versions) || len(versions) < 2 || versions[0] != 1 {
 		t.Errorf("versions = %v", versions)
+	}
+}
+
+// TestInsertManyBlocks inserts a batch larger than one data block (the
+// insert sends it in blocks, reusing the driver's buffers): every row
+// arrives once, with the values of its own event, whatever block it was in.
+func TestInsertManyBlocks(t *testing.T) {
+	db := testenv.ClickHouse(t)
+	ctx := testCtx(t)
+	const n = 20_000 // three blocks, the last one partial
+	ls := make([]event.Listing, n)
+	var wantUSD float64
+	for i := range ls {
+		usd := float64(i%977) + 0.25
+		to := []string{"DE", "FR", "BE"}[:1+i%3]
+		ls[i] = listing("alpha", fmt.Sprint(i), fmt.Sprintf("v%d", i%50), week1.Add(time.Duration(i)*time.Second), usd, "NL", to...)
+		wantUSD += usd
+	}
+	if err := db.Insert(ctx, &warehouse.Batch{Listings: ls}); err != nil {
+		t.Fatal(err)
+	}
+	var (
+		rows, ids, routes uint64
+		sumUSD            float64
+	)
+	err := db.Conn().QueryRow(ctx, `SELECT count(), uniqExact(event_id), sum(length(ships_to)), sum(price_usd)
+		FROM listing_obs`).Scan(&rows, &ids, &routes, &sumUSD)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows != n || ids != n {
+		t.Errorf("listing_obs holds %d rows, %d distinct events; want %d of each", rows, ids, n)
+	}
+	if wantRoutes := uint64(n/3*(1+2+3) + 1 + 2); routes != wantRoutes { // 20,000 = 3·6666 + 2
+		t.Errorf("ships_to entries = %d, want %d", routes, wantRoutes)
+	}
+	if sumUSD != wantUSD {
+		t.Errorf("sum(price_usd) = %v, want %v", sumUSD, wantUSD)
+	}
+	// One row near the end of the last block, read back whole.
+	var title, shipsFrom string
+	var shipsTo []string
+	err = db.Conn().QueryRow(ctx, `SELECT title, ships_from, ships_to FROM listing_obs WHERE listing_id = '19999'`).
+		Scan(&title, &shipsFrom, &shipsTo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := ls[19999].Title; title != want || shipsFrom != "NL" || !slices.Equal(shipsTo, []string{"DE", "FR"}) {
+		t.Errorf("listing 19999 = %q %q %v, want %q NL [DE FR]", title, shipsFrom, shipsTo, want)
 	}
 }

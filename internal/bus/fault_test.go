@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -23,15 +24,23 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// TestPublishAcrossServerRestart restarts the NATS server (same port, same
-// store) while a collector publishes: every event is either acknowledged or
-// reported as not stored, and publishing the reported ones again leaves the
-// stream holding exactly the published ids, each once.
+// TestPublishAcrossServerRestart stops the NATS server (same port, same
+// store) while a collector publishes, for longer than a publish waits for its
+// acks, then starts it again: every event is either acknowledged or reported
+// by id as not stored; publishing the reported ones again leaves the stream
+// holding exactly the published ids, each once. The outage is placed after
+// the first chunks are stored and outlasts the ack timeout, so the report
+// path is always taken.
 func TestPublishAcrossServerRestart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("integration test")
 	}
-	const n, chunk = 20_000, 500
+	const (
+		n, chunk   = 20_000, 500
+		stopAfter  = 4               // chunks stored before the server stops
+		ackTimeout = 2 * time.Second // how long a publish waits for its acks
+		outage     = 2*ackTimeout + time.Second
+	)
 	dir, port := t.TempDir(), freePort(t)
 	srv, err := bus.StartEmbedded(dir, port)
 	if err != nil {
@@ -44,9 +53,10 @@ func TestPublishAcrossServerRestart(t *testing.T) {
 
 	msgs := make([]bus.Message, n)
 	want := make(map[string]bool, n)
+	pad := strings.Repeat("0123456789abcdef", 48) // events of about 800 bytes
 	for i := range msgs {
 		id := fmt.Sprintf("evt-%06d", i)
-		m, err := bus.Encode(fmt.Sprintf("intel.v1.listing.m%d", i%4), id, map[string]any{"n": i, "pad": "0123456789abcdef0123456789abcdef"})
+		m, err := bus.Encode(fmt.Sprintf("intel.v1.listing.m%d", i%4), id, map[string]any{"n": i, "pad": pad})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -54,19 +64,20 @@ func TestPublishAcrossServerRestart(t *testing.T) {
 	}
 
 	restarted := make(chan struct{})
-	go func() {
+	restart := func() {
 		defer close(restarted)
-		time.Sleep(300 * time.Millisecond) // let the publishing get going
 		srv.Shutdown()
-		time.Sleep(time.Second)
+		time.Sleep(outage)
 		s, err := bus.StartEmbedded(dir, port)
 		if err != nil {
 			t.Error(err)
 			return
 		}
 		srv = s
-	}()
-	pub := c.Publisher(256, 1, 3*time.Second)
+	}
+	// No retries inside Publish: what it reports, the caller publishes again,
+	// as a collector's next run does.
+	pub := c.Publisher(256, 0, ackTimeout)
 	var reported, rounds int
 	pending := msgs
 	for len(pending) > 0 {
@@ -75,7 +86,10 @@ func TestPublishAcrossServerRestart(t *testing.T) {
 			t.Fatalf("%d events still not stored after %d rounds", len(pending), rounds)
 		}
 		var again []bus.Message
-		for start := 0; start < len(pending); start += chunk {
+		for i, start := 0, 0; start < len(pending); i, start = i+1, start+chunk {
+			if rounds == 1 && i == stopAfter {
+				go restart()
+			}
 			part := pending[start:min(start+chunk, len(pending))]
 			err := pub.Publish(ctx, part)
 			var nse *bus.NotStoredError
@@ -99,12 +113,18 @@ func TestPublishAcrossServerRestart(t *testing.T) {
 		}
 		reported += len(again)
 		pending = again
+		if len(pending) > 0 {
+			<-restarted // the next round publishes to the server that is back
+		}
 	}
 	<-restarted
 	if t.Failed() {
 		return
 	}
 	t.Logf("%d events reported not stored and published again over %d rounds", reported, rounds)
+	if reported == 0 {
+		t.Fatalf("the server was down for %v, longer than the %v ack timeout, yet no event was reported not stored", outage, ackTimeout)
+	}
 
 	// The stream holds every id once, and nothing else.
 	c2 := connect(t, srv.URL())

@@ -177,6 +177,7 @@ func TestClickHouseDownDuringLoad(t *testing.T) {
 		Events:      load.WriterFunc(db.Insert),
 		DeadLetters: c.Publisher(64, 3, 10*time.Second),
 		DeadTable:   load.NewTable(db.Conn()),
+		Acks:        c.NC,
 	}, load.Options{BatchSize: 5000, FlushInterval: 200 * time.Millisecond, FetchMax: 1000, RetryMax: 2 * time.Second}, log)
 	lctx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
@@ -280,6 +281,7 @@ func TestPoisonMessagesDeadLettered(t *testing.T) {
 		Events:      load.WriterFunc(db.Insert),
 		DeadLetters: c.Publisher(64, 3, 10*time.Second),
 		DeadTable:   load.NewTable(db.Conn()),
+		Acks:        c.NC,
 	}, load.Options{BatchSize: 30, FlushInterval: 100 * time.Millisecond, FetchMax: 10},
 		zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.ErrorLevel))
 	if err := ld.RunUntilIdle(ctx); err != nil {

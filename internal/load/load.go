@@ -54,11 +54,21 @@ type DeadLetterTable interface {
 	Record(ctx context.Context, rows []DeadLetter) error
 }
 
+// Acks publishes the JetStream acknowledgements of stored messages (and the
+// "in progress" of held ones) to their reply subjects, as jetstream.Msg's
+// Ack and InProgress do; a *nats.Conn is one. Acking by reply subject lets
+// a batch let go of each message, with its headers, once it is decoded:
+// what it keeps is the data its rows point into and the reply subject.
+type Acks interface {
+	Publish(subject string, data []byte) error
+}
+
 // Sinks are where a loader puts what it reads.
 type Sinks struct {
 	Events      Writer          // required: the event tables
 	DeadLetters DeadLetters     // required: the dead-letter stream
 	DeadTable   DeadLetterTable // optional: the dead_letters table
+	Acks        Acks            // required: the connection acks go out on
 }
 
 // Options tune batching.
@@ -140,12 +150,13 @@ func (l *Loader) RunUntilIdle(ctx context.Context) error {
 type batch struct {
 	ctx   context.Context // bounds the insert's retries
 	rows  warehouse.Batch
-	msgs  []jetstream.Msg // acked after the insert
-	dead  []deadMsg       // dead-lettered after the insert
-	first time.Time       // arrival of the first message
+	texts texts     // the strings of rows.Listings
+	acks  []string  // reply subjects of the messages in rows, acked after the insert
+	dead  []deadMsg // dead-lettered after the insert
+	first time.Time // arrival of the first message
 }
 
-func (b *batch) size() int { return len(b.msgs) + len(b.dead) }
+func (b *batch) size() int { return len(b.acks) + len(b.dead) }
 
 // reset empties b for reuse, keeping its capacity and dropping its
 // references to messages.
@@ -154,12 +165,14 @@ func (b *batch) reset() {
 	clear(b.rows.Vendors)
 	clear(b.rows.Captures)
 	clear(b.rows.Runs)
-	clear(b.msgs)
+	clear(b.acks)
 	clear(b.dead)
+	b.texts.reset()
 	*b = batch{
+		texts: b.texts,
 		rows: warehouse.Batch{Listings: b.rows.Listings[:0], Vendors: b.rows.Vendors[:0],
 			Captures: b.rows.Captures[:0], Runs: b.rows.Runs[:0]},
-		msgs: b.msgs[:0],
+		acks: b.acks[:0],
 		dead: b.dead[:0],
 	}
 }
@@ -173,6 +186,9 @@ type deadMsg struct {
 const finalFlushTimeout = 15 * time.Second
 
 func (l *Loader) loop(ctx context.Context, untilIdle bool) error {
+	if l.sinks.Events == nil || l.sinks.DeadLetters == nil || l.sinks.Acks == nil {
+		return errors.New("loader: the events writer, the dead-letter stream and the ack connection are all required")
+	}
 	jobs := make(chan *batch) // unbuffered: one batch inserting, one filling
 	free := make(chan *batch, 2)
 	inserted := make(chan struct{})
@@ -195,7 +211,7 @@ func (l *Loader) loop(ctx context.Context, untilIdle bool) error {
 			// Listings are nearly all of the traffic: room for a full batch
 			// of them up front, so filling it never copies it.
 			return &batch{rows: warehouse.Batch{Listings: make([]event.Listing, 0, l.opts.BatchSize)},
-				msgs: make([]jetstream.Msg, 0, l.opts.BatchSize)}
+				acks: make([]string, 0, l.opts.BatchSize)}
 		}
 	}
 
@@ -347,7 +363,7 @@ func (l *Loader) handOff(ctx context.Context, jobs chan<- *batch, b *batch, keep
 		case <-ctx.Done():
 			return false
 		case <-t.C:
-			inProgress(b)
+			l.inProgress(b)
 		}
 	}
 }
@@ -361,9 +377,15 @@ func (l *Loader) keepAliveInterval() time.Duration {
 	return 10 * time.Second
 }
 
-func inProgress(b *batch) {
-	for _, m := range b.msgs {
-		_ = m.InProgress()
+// JetStream's acknowledgement bodies.
+var (
+	ackBody        = []byte("+ACK")
+	inProgressBody = []byte("+WPI")
+)
+
+func (l *Loader) inProgress(b *batch) {
+	for _, reply := range b.acks {
+		_ = l.sinks.Acks.Publish(reply, inProgressBody)
 	}
 	for _, d := range b.dead {
 		_ = d.msg.InProgress()
@@ -375,11 +397,15 @@ func (l *Loader) add(b *batch, msg jetstream.Msg) {
 	if b.size() == 0 {
 		b.first = time.Now()
 	}
+	listings := len(b.rows.Listings)
 	if err := decodeInto(&b.rows, msg.Data()); err != nil {
 		b.dead = append(b.dead, deadMsg{msg: msg, reason: err})
 		return
 	}
-	b.msgs = append(b.msgs, msg)
+	if len(b.rows.Listings) > listings {
+		b.texts.own(&b.rows.Listings[listings])
+	}
+	b.acks = append(b.acks, msg.Reply())
 }
 
 // store inserts b, retrying with backoff while b.ctx lives, and acks every
@@ -388,18 +414,18 @@ func (l *Loader) add(b *batch, msg jetstream.Msg) {
 // redelivered.
 func (l *Loader) store(b *batch) {
 	start := time.Now()
-	if len(b.msgs) > 0 {
+	if len(b.acks) > 0 {
 		if err := l.retry(b, func(ctx context.Context) error { return l.sinks.Events.Insert(ctx, &b.rows) }); err != nil {
 			return
 		}
-		for _, m := range b.msgs {
-			if err := m.Ack(); err != nil {
+		for _, reply := range b.acks {
+			if err := l.sinks.Acks.Publish(reply, ackBody); err != nil {
 				// The rows are stored; a redelivery collapses by event_id.
 				l.log.Warn().Err(err).Msg("acking message")
 			}
 		}
-		l.count(func(s *Stats) { s.Batches++; s.Loaded += len(b.msgs) })
-		l.log.Info().Int("events", len(b.msgs)).Int("listings", len(b.rows.Listings)).
+		l.count(func(s *Stats) { s.Batches++; s.Loaded += len(b.acks) })
+		l.log.Info().Int("events", len(b.acks)).Int("listings", len(b.rows.Listings)).
 			Int("vendors", len(b.rows.Vendors)).Int("captures", len(b.rows.Captures)).
 			Int("runs", len(b.rows.Runs)).Dur("took", time.Since(start)).Msg("batch loaded")
 	}
@@ -418,13 +444,13 @@ func (l *Loader) retry(b *batch, op func(context.Context) error) error {
 			return nil
 		}
 		if b.ctx.Err() != nil {
-			l.log.Warn().Err(err).Int("events", len(b.msgs)).Msg("insert abandoned; events stay in the stream for redelivery")
+			l.log.Warn().Err(err).Int("events", len(b.acks)).Msg("insert abandoned; events stay in the stream for redelivery")
 			return b.ctx.Err()
 		}
 		l.count(func(s *Stats) { s.Retries++ })
-		l.log.Warn().Err(err).Int("events", len(b.msgs)).Int("attempt", attempt).
+		l.log.Warn().Err(err).Int("events", len(b.acks)).Int("attempt", attempt).
 			Dur("backoff", backoff).Msg("insert failed; holding acks and retrying")
-		inProgress(b)
+		l.inProgress(b)
 		sleep(b.ctx, backoff+time.Duration(rand.Int64N(int64(backoff/2))))
 		backoff = min(backoff*2, l.opts.RetryMax)
 	}

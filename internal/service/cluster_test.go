@@ -50,7 +50,7 @@ func TestClusterNodeLossLosesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ld := load.New(cons, load.Sinks{Events: db, DeadLetters: conn.Publisher(64, 3, 10*time.Second)},
+	ld := load.New(cons, load.Sinks{Events: db, DeadLetters: conn.Publisher(64, 3, 10*time.Second), Acks: conn.NC},
 		load.Options{BatchSize: 2000, FlushInterval: 200 * time.Millisecond}, log)
 	lctx, stopLoader := context.WithCancel(ctx)
 	loaderDone := make(chan error, 1)

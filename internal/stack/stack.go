@@ -430,6 +430,7 @@ func (s *Stack) Loader(ctx context.Context) (*load.Loader, jetstream.Consumer, e
 		Events:      load.WriterFunc(s.DB.Insert),
 		DeadLetters: s.Bus.Publisher(64, 3, 30*time.Second),
 		DeadTable:   load.NewTable(s.DB.Conn()),
+		Acks:        s.Bus.NC,
 	}, load.Options{
 		BatchSize: l.BatchSize, FlushInterval: l.FlushInterval, FetchMax: l.FetchMax,
 	}, s.Log)

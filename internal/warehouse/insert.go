@@ -125,19 +125,27 @@ func (db *DB) insertBlocks(ctx context.Context, table string, rows, size int, co
 	return nil
 }
 
-// appendColumn appends values to col. Array columns go row by row: a
-// [][]string handed to Append goes through reflection, while each []string
-// handed to AppendRow takes the driver's typed path.
+// appendColumn appends values to col. Array columns go row by row, each
+// row as pointers to its strings: a [][]string handed to Append goes
+// through reflection, and a []string handed to AppendRow boxes every
+// string into an interface (an allocation each), while a *string boxes
+// for free.
 func appendColumn(col driver.BatchColumn, values any) error {
 	arr, ok := values.([][]string)
 	if !ok {
 		return col.Append(values)
 	}
+	n := 0
 	for _, row := range arr {
-		if row == nil {
-			row = []string{}
+		n += len(row)
+	}
+	ptrs := make([]*string, 0, n)
+	for _, row := range arr {
+		start := len(ptrs)
+		for i := range row {
+			ptrs = append(ptrs, &row[i])
 		}
-		if err := col.AppendRow(row); err != nil {
+		if err := col.AppendRow(ptrs[start:len(ptrs):len(ptrs)]); err != nil {
 			return err
 		}
 	}

@@ -80,29 +80,15 @@ func RunChildIfAsked() {
 
 func runLoaderChild(ctx context.Context) (Report, error) {
 	var rep Report
-	cfg, err := config.Load(os.Getenv(EnvConfig))
+	s, stop, err := openChild(ctx, stack.Need{Bus: true, Warehouse: true}, EnvCPUProfile)
 	if err != nil {
 		return rep, err
 	}
-	lvl, err := zerolog.ParseLevel(cfg.Log.Level)
-	if err != nil {
-		lvl = zerolog.InfoLevel
-	}
-	log := zerolog.New(os.Stderr).Level(lvl).With().Timestamp().Int("pid", os.Getpid()).Logger()
-	s, err := stack.Open(ctx, cfg, log, stack.Need{Bus: true, Warehouse: true})
-	if err != nil {
-		return rep, err
-	}
-	defer s.Close(context.Background())
+	defer stop()
 	ld, _, err := s.Loader(ctx)
 	if err != nil {
 		return rep, err
 	}
-	stopProfile, err := startProfile(os.Getenv(EnvCPUProfile))
-	if err != nil {
-		return rep, err
-	}
-	defer stopProfile()
 	start := time.Now()
 	if os.Getenv(EnvUntilIdle) == "1" {
 		err = ld.RunUntilIdle(ctx)
@@ -125,26 +111,17 @@ func runDrainChild(ctx context.Context) (Report, error) {
 	if err != nil || n <= 0 {
 		return rep, fmt.Errorf("%s: want a count of messages, got %q", EnvDrain, os.Getenv(EnvDrain))
 	}
-	cfg, err := config.Load(os.Getenv(EnvConfig))
+	s, stop, err := openChild(ctx, stack.Need{Bus: true}, EnvDrainCPUProfile)
 	if err != nil {
 		return rep, err
 	}
-	s, err := stack.Open(ctx, cfg, zerolog.New(os.Stderr).Level(zerolog.WarnLevel), stack.Need{Bus: true})
-	if err != nil {
-		return rep, err
-	}
-	defer s.Close(context.Background())
+	defer stop()
 	cons, err := s.Consumer(ctx)
 	if err != nil {
 		return rep, err
 	}
-	stopProfile, err := startProfile(os.Getenv(EnvDrainCPUProfile))
-	if err != nil {
-		return rep, err
-	}
-	defer stopProfile()
 	start := time.Now()
-	it, err := cons.Messages(jetstream.PullMaxMessages(cfg.Load.FetchMax))
+	it, err := cons.Messages(jetstream.PullMaxMessages(s.Cfg.Load.FetchMax))
 	if err != nil {
 		return rep, fmt.Errorf("pulling messages: %w", err)
 	}
@@ -163,6 +140,30 @@ func runDrainChild(ctx context.Context) (Report, error) {
 	rep.CPUSeconds = cpuSeconds()
 	rep.PeakRSSKB, _ = PeakRSSKB(os.Getpid())
 	return rep, nil
+}
+
+// openChild loads the child's config (EnvConfig), opens what need asks
+// for, logging at the config's level to stderr, and starts a CPU profile
+// when the environment variable profileEnv names a file; stop undoes it all.
+func openChild(ctx context.Context, need stack.Need, profileEnv string) (s *stack.Stack, stop func(), err error) {
+	cfg, err := config.Load(os.Getenv(EnvConfig))
+	if err != nil {
+		return nil, nil, err
+	}
+	lvl, err := zerolog.ParseLevel(cfg.Log.Level)
+	if err != nil {
+		lvl = zerolog.InfoLevel
+	}
+	log := zerolog.New(os.Stderr).Level(lvl).With().Timestamp().Int("pid", os.Getpid()).Logger()
+	if s, err = stack.Open(ctx, cfg, log, need); err != nil {
+		return nil, nil, err
+	}
+	stopProfile, err := startProfile(os.Getenv(profileEnv))
+	if err != nil {
+		s.Close(context.Background())
+		return nil, nil, err
+	}
+	return s, func() { stopProfile(); s.Close(context.Background()) }, nil
 }
 
 // startProfile writes a CPU profile to path, if path is set, until stop is

@@ -532,3 +532,106 @@ func TestVendorLinksNoise(t *testing.T) {
 		"0 | 2", "1 | 51",
 	})
 }
+
+// vendorIdentifiers0006 and vendorLinksJoin are vendor_identifiers and
+// vendor_links as migration 0006 defined them (one aggregation over every
+// observation; a self-join): the reference 0009 must match.
+const vendorIdentifiers0006 = `SELECT
+    source, handle, kind, value,
+    min(at) AS first_seen,
+    max(at) AS last_seen,
+    argMax(cap, at) AS capture_sha256
+FROM
+(
+    SELECT source, handle, 'pgp_fingerprint' AS kind, fp AS value, observed_at AS at, capture_sha256 AS cap
+    FROM vendor_obs ARRAY JOIN pgp_fingerprints AS fp
+    UNION ALL
+    SELECT source, handle, 'crypto_address' AS kind, addr AS value, observed_at AS at, capture_sha256 AS cap
+    FROM vendor_obs ARRAY JOIN crypto_addresses AS addr
+    UNION ALL
+    SELECT source, vendor AS handle, 'crypto_address' AS kind, addr AS value, observed_at AS at, capture_sha256 AS cap
+    FROM listing_obs ARRAY JOIN crypto_addresses AS addr
+    WHERE vendor != ''
+    UNION ALL
+    SELECT source, handle, 'handle' AS kind, lower(handle) AS value, observed_at AS at, capture_sha256 AS cap
+    FROM vendor_obs
+    UNION ALL
+    SELECT source, vendor AS handle, 'handle' AS kind, lower(vendor) AS value, observed_at AS at, capture_sha256 AS cap
+    FROM listing_obs
+    WHERE vendor != ''
+    UNION ALL
+    SELECT source, handle, 'similar_handle' AS kind, replaceRegexpAll(lower(handle), '[0-9_.-]', '') AS value, observed_at AS at, capture_sha256 AS cap
+    FROM vendor_obs
+    UNION ALL
+    SELECT source, vendor AS handle, 'similar_handle' AS kind, replaceRegexpAll(lower(vendor), '[0-9_.-]', '') AS value, observed_at AS at, capture_sha256 AS cap
+    FROM listing_obs
+    WHERE vendor != ''
+)
+WHERE handle != '' AND value != '' AND NOT (kind = 'similar_handle' AND lengthUTF8(value) < 4)
+GROUP BY source, handle, kind, value`
+
+const vendorLinksJoin = `SELECT
+    source_a, handle_a, source_b, handle_b, kind, evidence,
+    multiIf(kind IN ('pgp_fingerprint', 'crypto_address'), 'strong', kind = 'handle', 'medium', 'weak') AS strength,
+    capture_a, capture_b, first_seen_a, last_seen_a, first_seen_b, last_seen_b
+FROM
+(
+    SELECT source AS source_a, handle AS handle_a, kind, value AS evidence,
+        capture_sha256 AS capture_a, first_seen AS first_seen_a, last_seen AS last_seen_a
+    FROM vendor_identifiers
+    WHERE (kind, value) IN (SELECT kind, value FROM vendor_identifiers GROUP BY kind, value HAVING count() BETWEEN 2 AND 50)
+)
+ALL INNER JOIN
+(
+    SELECT source AS source_b, handle AS handle_b, kind, value AS evidence,
+        capture_sha256 AS capture_b, first_seen AS first_seen_b, last_seen AS last_seen_b
+    FROM vendor_identifiers
+    WHERE (kind, value) IN (SELECT kind, value FROM vendor_identifiers GROUP BY kind, value HAVING count() BETWEEN 2 AND 50)
+) USING (kind, evidence)
+WHERE (source_a < source_b OR (source_a = source_b AND handle_a < handle_b))
+    AND NOT (kind = 'handle' AND source_a = source_b)
+    AND NOT (kind = 'similar_handle' AND lower(handle_a) = lower(handle_b))`
+
+// TestVendorLinksMatchesJoin holds vendor_identifiers and vendor_links as
+// 0009 defines them (aggregated per branch; pairs drawn from arrays) to the
+// 0006 forms they replaced, row for row, over generated markets where one
+// handle sells on five markets with one address and one PGP key.
+func TestVendorLinksMatchesJoin(t *testing.T) {
+	db := testenv.ClickHouse(t)
+	ctx := testCtx(t)
+	fillBench(ctx, t, db, 200_000)
+	const digest = `SELECT count(), sum(cityHash64(source_a, handle_a, source_b, handle_b, kind, evidence, strength,
+		capture_a, capture_b, first_seen_a, last_seen_a, first_seen_b, last_seen_b)) FROM `
+	var (
+		n, m       uint64
+		sumN, sumM uint64
+	)
+	if err := db.Conn().QueryRow(ctx, digest+"vendor_links").Scan(&n, &sumN); err != nil {
+		t.Fatal(err)
+	}
+	reference := strings.ReplaceAll(vendorLinksJoin, "FROM vendor_identifiers", "FROM ("+vendorIdentifiers0006+")")
+	if err := db.Conn().QueryRow(ctx, digest+"("+reference+")").Scan(&m, &sumM); err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 {
+		t.Fatal("vendor_links is empty over the generated markets")
+	}
+	if n != m || sumN != sumM {
+		t.Errorf("vendor_links: %d rows (digest %x); the self-join of 0006: %d rows (digest %x)", n, sumN, m, sumM)
+	}
+	const idDigest = `SELECT count(), sum(cityHash64(source, handle, kind, value, first_seen, last_seen, capture_sha256)) FROM `
+	if err := db.Conn().QueryRow(ctx, idDigest+"vendor_identifiers").Scan(&n, &sumN); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Conn().QueryRow(ctx, idDigest+"("+vendorIdentifiers0006+")").Scan(&m, &sumM); err != nil {
+		t.Fatal(err)
+	}
+	if n != m || sumN != sumM {
+		t.Errorf("vendor_identifiers: %d rows (digest %x); 0006's: %d rows (digest %x)", n, sumN, m, sumM)
+	}
+	var kinds uint64
+	if err := db.Conn().QueryRow(ctx, "SELECT uniqExact(kind) FROM vendor_links").Scan(&kinds); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d links of %d kinds", n, kinds)
+}

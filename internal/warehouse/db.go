@@ -14,6 +14,8 @@ import (
 // ClickHouse error codes the warehouse tells apart.
 const (
 	codeUnknownTable          = 60
+	codeTableIsDropped        = 218
+	codeMultipleAliases       = 179
 	codeTableAlreadyExists    = 57
 	codeDatabaseAlreadyExists = 82
 	codeIllegalColumn         = 44

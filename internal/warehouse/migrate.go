@@ -191,13 +191,46 @@ func (db *DB) recordMigration(ctx context.Context, m Migration) error {
 	return b.Send()
 }
 
+// raceRetries bounds how many times (100 ms apart) a statement is tried
+// again after failing only because another process is migrating the same
+// database at that moment (see concurrentRace).
+const raceRetries = 50
+
+// concurrentRace reports whether stmt failed with err only because another
+// process is applying the same migration at the same moment:
+//   - a view is checked against the tables and views it reads when it is
+//     created, and one it reads can be gone for a moment, between the
+//     other process's DROP and CREATE of it;
+//   - two ALTER TABLE ... ADD COLUMN of the same column at once can fail on
+//     18.16 with "different expressions with the same alias ..._tmp"; tried
+//     again, the column is found in place.
+func concurrentRace(stmt string, err error) bool {
+	upper := strings.ToUpper(stmt)
+	switch {
+	case strings.HasPrefix(upper, "CREATE VIEW"):
+		return isCode(err, codeUnknownTable) || isCode(err, codeTableIsDropped)
+	case strings.Contains(upper, "ADD COLUMN"):
+		return isCode(err, codeMultipleAliases)
+	}
+	return false
+}
+
 // execIdempotent runs one idempotent DDL statement. When another process runs
 // the same statement at the same moment, the server can report that the
 // object already exists (CREATE ... IF NOT EXISTS checked before the other
 // created it) or is already gone (DROP ... IF EXISTS); both mean the
-// statement's effect is in place.
+// statement's effect is in place. A failure that only the other process's
+// work in progress explains is tried again, within bounds.
 func (db *DB) execIdempotent(ctx context.Context, stmt string) error {
 	err := db.conn.Exec(ctx, stmt)
+	for try := 0; err != nil && concurrentRace(stmt, err) && try < raceRetries; try++ {
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(100 * time.Millisecond):
+		}
+		err = db.conn.Exec(ctx, stmt)
+	}
 	if err == nil {
 		return nil
 	}

@@ -12,6 +12,7 @@
 package load
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -58,7 +59,8 @@ type DeadLetterTable interface {
 // "in progress" of held ones) to their reply subjects, as jetstream.Msg's
 // Ack and InProgress do; a *nats.Conn is one. Acking by reply subject lets
 // a batch let go of each message, with its headers, once it is decoded:
-// what it keeps is the data its rows point into and the reply subject.
+// it keeps the reply subject, and a listing's text is copied into the
+// batch's own column chunks (see texts).
 type Acks interface {
 	Publish(subject string, data []byte) error
 }
@@ -418,11 +420,17 @@ func (l *Loader) store(b *batch) {
 		if err := l.retry(b, func(ctx context.Context) error { return l.sinks.Events.Insert(ctx, &b.rows) }); err != nil {
 			return
 		}
+		failed, firstErr := 0, error(nil)
 		for _, reply := range b.acks {
 			if err := l.sinks.Acks.Publish(reply, ackBody); err != nil {
-				// The rows are stored; a redelivery collapses by event_id.
-				l.log.Warn().Err(err).Msg("acking message")
+				failed++
+				firstErr = cmp.Or(firstErr, err)
 			}
+		}
+		if failed > 0 {
+			// The rows are stored; the redelivered messages collapse by event_id.
+			l.log.Warn().Err(firstErr).Int("messages", failed).Int("events", len(b.acks)).
+				Msg("acking stored messages failed; they will be redelivered and collapse by event_id")
 		}
 		l.count(func(s *Stats) { s.Batches++; s.Loaded += len(b.acks) })
 		l.log.Info().Int("events", len(b.acks)).Int("listings", len(b.rows.Listings)).

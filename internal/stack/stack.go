@@ -256,7 +256,21 @@ func (s *Stack) Collect(ctx context.Context, sites []*pipeline.Site) ([]*crawl.R
 	}
 	defer evidence.Close()
 	dialer := tor.NewDialer(s.Cfg.Tor.Socks, tor.WithProxyTimeout(s.Cfg.Tor.ConnectTimeout))
-	pub := s.Bus.Publisher(1024, 3, s.Cfg.Collect.PublishTimeout)
+	direct := s.Bus.Publisher(1024, 3, s.Cfg.Collect.PublishTimeout)
+	// Events an earlier run could not store on the bus go first; what the
+	// bus does not acknowledge now is kept for the next run, and reported.
+	outbox, err := bus.OpenOutbox(filepath.Join(s.Cfg.DataDir, "outbox"))
+	if err != nil {
+		return nil, err
+	}
+	if n, err := outbox.Flush(ctx, direct); n > 0 || err != nil {
+		lev := s.Log.Info()
+		if err != nil {
+			lev = s.Log.Warn().Err(err)
+		}
+		lev.Int("events", n).Str("outbox", outbox.Dir()).Msg("published events kept by earlier runs")
+	}
+	pub := bus.Spooling{P: direct, Outbox: outbox}
 	markets := s.Markets
 	if len(markets) == 0 {
 		markets = MarketNames(sites)

@@ -13,7 +13,8 @@ import (
 )
 
 // runStatus is `counternet status`: per source the last run and its outcome,
-// the next scheduled run, selector health, and the loader's backlog.
+// the next scheduled run, selector health, the loader's backlog, and the
+// events waiting in the outbox.
 func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f := newFlags("status", stderr)
 	if err := f.fs.Parse(args); err != nil {
@@ -81,8 +82,19 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if info.NumPending > 0 && info.Delivered.Last != nil {
 		lag = time.Since(*info.Delivered.Last).Round(time.Second).String()
 	}
-	fmt.Fprintf(stdout, "\nloader %s: %d pending, %d delivered unacked, %d redelivered, last delivery %s ago (lag while pending: %s)\n",
+	fmt.Fprintf(stdout, "\nloader %s: %d pending, %d delivered unacked, %d redelivered, last delivery %s (lag while pending: %s)\n",
 		info.Name, info.NumPending, info.NumAckPending, info.NumRedelivered, sinceOrNever(info.Delivered.Last), lag)
+	ob, err := st.Outbox()
+	if err != nil {
+		return err
+	}
+	kept, err := ob.Pending()
+	if err != nil {
+		return err
+	}
+	if kept > 0 {
+		fmt.Fprintf(stdout, "outbox %s: %d events the bus did not acknowledge, published first by the next collection\n", ob.Dir(), kept)
+	}
 	return nil
 }
 
@@ -90,5 +102,5 @@ func sinceOrNever(t *time.Time) string {
 	if t == nil {
 		return "never"
 	}
-	return time.Since(*t).Round(time.Second).String()
+	return time.Since(*t).Round(time.Second).String() + " ago"
 }

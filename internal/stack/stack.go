@@ -242,6 +242,12 @@ func Rates(cfg *config.Config) normalize.Rates {
 	return normalize.Rates{AsOf: cfg.FX.AsOf.Time(), USDPer: cfg.FX.USDPer}
 }
 
+// Outbox opens the outbox under the data dir: events a collection could
+// not store on the bus, kept for the next one.
+func (s *Stack) Outbox() (*bus.Outbox, error) {
+	return bus.OpenOutbox(filepath.Join(s.Cfg.DataDir, "outbox"))
+}
+
 // Collect runs one collection of each site through the Tor SOCKS proxy at
 // cfg.tor.socks, the sites in parallel, each with its own stream-isolation
 // identity, and publishes events on the bus. It returns every site's report;
@@ -259,7 +265,7 @@ func (s *Stack) Collect(ctx context.Context, sites []*pipeline.Site) ([]*crawl.R
 	direct := s.Bus.Publisher(1024, 3, s.Cfg.Collect.PublishTimeout)
 	// Events an earlier run could not store on the bus go first; what the
 	// bus does not acknowledge now is kept for the next run, and reported.
-	outbox, err := bus.OpenOutbox(filepath.Join(s.Cfg.DataDir, "outbox"))
+	outbox, err := s.Outbox()
 	if err != nil {
 		return nil, err
 	}

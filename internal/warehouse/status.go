@@ -23,12 +23,16 @@ type SourceStatus struct {
 
 // lastRunsQuery picks each source's latest run and the share of its ok
 // pages that yielded records.
-const lastRunsQuery = `SELECT r.source, r.started_at, r.finished_at, r.outcome, r.error, r.pages, r.pages_failed, r.listings, r.vendors,
+//
+// Inside the subquery no alias may take a column's name: ClickHouse would
+// read started_at in argMax(..., started_at) as the alias max(started_at),
+// an aggregate inside an aggregate.
+const lastRunsQuery = `SELECT r.source, r.last_start, r.last_finish, r.outcome, r.error, r.pages, r.pages_failed, r.listings, r.vendors,
        ifNull(c.health, 0) AS health
 FROM
 (
-    SELECT source, argMax(run_id, started_at) AS run_id, max(started_at) AS started_at,
-           argMax(finished_at, started_at) AS finished_at, argMax(outcome, started_at) AS outcome,
+    SELECT source, argMax(run_id, started_at) AS run_id, max(started_at) AS last_start,
+           argMax(finished_at, started_at) AS last_finish, argMax(outcome, started_at) AS outcome,
            argMax(error, started_at) AS error, argMax(pages, started_at) AS pages,
            argMax(pages_failed, started_at) AS pages_failed, argMax(listings, started_at) AS listings,
            argMax(vendors, started_at) AS vendors

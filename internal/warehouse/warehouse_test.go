@@ -547,3 +547,40 @@ func TestInsertManyBlocks(t *testing.T) {
 		t.Errorf("listing 19999 = %q %q %v, want %q NL [DE FR]", title, shipsFrom, shipsTo, want)
 	}
 }
+
+// TestSourceStatuses reads back each source's latest run (what `counternet
+// status` prints): of two runs of one source the later one, with its own
+// outcome and counts.
+func TestSourceStatuses(t *testing.T) {
+	db := testenv.ClickHouse(t)
+	ctx := testCtx(t)
+	run := func(source, id string, start time.Time, outcome string, pages int) event.Run {
+		r := event.Run{RunID: id, Source: source, Pipeline: source + "@1", StartedAt: start,
+			FinishedAt: start.Add(time.Minute), Outcome: outcome, Pages: pages, Listings: pages * 2}
+		r.Finalize()
+		return r
+	}
+	runs := []event.Run{
+		run("alpha", "a1", week1, "failed", 3),
+		run("alpha", "a2", week1.Add(time.Hour), "ok", 10),
+		run("beta", "b1", week1, "partial", 4),
+	}
+	if err := db.Insert(ctx, &warehouse.Batch{Runs: runs}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.SourceStatuses(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("SourceStatuses = %+v, want alpha and beta", got)
+	}
+	a, b := got[0], got[1]
+	if a.Source != "alpha" || !a.LastStart.Equal(week1.Add(time.Hour)) || !a.LastFinish.Equal(week1.Add(time.Hour+time.Minute)) ||
+		a.LastOutcome != "ok" || a.Pages != 10 || a.Listings != 20 {
+		t.Errorf("alpha: %+v, want the run a2 (ok, 10 pages, 20 listings)", a)
+	}
+	if b.Source != "beta" || b.LastOutcome != "partial" || b.Pages != 4 {
+		t.Errorf("beta: %+v, want the run b1 (partial, 4 pages)", b)
+	}
+}

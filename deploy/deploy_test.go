@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -75,6 +76,13 @@ func TestKubernetesManifests(t *testing.T) {
 					loadsAsConfig(t, f+":"+role, []byte(d["data"].(map[string]any)[role].(string)))
 				}
 			}
+			if kind == "StatefulSet" && md["name"] == "counternet-collector" {
+				// Evidence and the outbox must outlive the pod.
+				claims, _ := d["spec"].(map[string]any)["volumeClaimTemplates"].([]any)
+				if len(claims) == 0 || strings.Contains(fmt.Sprint(d["spec"]), "emptyDir") {
+					t.Errorf("%s: the collector's data dir is not on a volume claim of its own", f)
+				}
+			}
 			if kind == "StatefulSet" && md["name"] == "nats" {
 				if n := d["spec"].(map[string]any)["replicas"]; n != 3 {
 					t.Errorf("nats replicas %v, want 3", n)
@@ -82,7 +90,7 @@ func TestKubernetesManifests(t *testing.T) {
 			}
 		}
 	}
-	for kind, want := range map[string]int{"StatefulSet": 3, "Deployment": 2, "Service": 3, "ConfigMap": 5} {
+	for kind, want := range map[string]int{"StatefulSet": 4, "Deployment": 1, "Service": 4, "ConfigMap": 5} {
 		if kinds[kind] < want {
 			t.Errorf("%d %s objects, want at least %d", kinds[kind], kind, want)
 		}

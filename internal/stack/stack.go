@@ -64,6 +64,10 @@ type Stack struct {
 	embedded  *bus.Embedded
 	local     *warehouse.Local
 	closeOnce sync.Once
+
+	outboxOnce sync.Once
+	outbox     *bus.Outbox
+	outboxErr  error
 }
 
 // Open starts what the config leaves to counternet (an embedded nats-server
@@ -243,9 +247,13 @@ func Rates(cfg *config.Config) normalize.Rates {
 }
 
 // Outbox opens the outbox under the data dir: events a collection could
-// not store on the bus, kept for the next one.
+// not store on the bus, kept for the next one. It is opened once, so the
+// collections a service runs at the same time spool and flush it in turn.
 func (s *Stack) Outbox() (*bus.Outbox, error) {
-	return bus.OpenOutbox(filepath.Join(s.Cfg.DataDir, "outbox"))
+	s.outboxOnce.Do(func() {
+		s.outbox, s.outboxErr = bus.OpenOutbox(filepath.Join(s.Cfg.DataDir, "outbox"))
+	})
+	return s.outbox, s.outboxErr
 }
 
 // Collect runs one collection of each site through the Tor SOCKS proxy at

@@ -277,7 +277,9 @@ func (s *Stack) Collect(ctx context.Context, sites []*pipeline.Site) ([]*crawl.R
 	if err != nil {
 		return nil, err
 	}
-	if n, err := outbox.Flush(ctx, direct); n > 0 || err != nil {
+	// One attempt: when the bus is still down the run finds out at its
+	// first publish, and spools again.
+	if n, err := outbox.Flush(ctx, s.Bus.Publisher(1024, 0, s.Cfg.Collect.PublishTimeout)); n > 0 || err != nil {
 		lev := s.Log.Info()
 		if err != nil {
 			lev = s.Log.Warn().Err(err)

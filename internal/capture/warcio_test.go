@@ -378,7 +378,9 @@ func TestWARCFilesOpenInWarcio(t *testing.T) {
 	}
 
 	for _, p := range puts {
-		key := fmt.Sprintf("%s@%d", filepath.Base(p.rec.Path), p.rec.Offset)
+		// By path: each source has its own directory, and the same file
+		// name (date and sequence) can occur in two of them.
+		key := fmt.Sprintf("%s@%d", p.rec.Path, p.rec.Offset)
 		resp, ok := responses[key]
 		if !ok {
 			t.Errorf("%s: warcio.js found no response record at %s", p.page.URL, key)

@@ -301,7 +301,7 @@ async function checkFile(file) {
     if (errors.length) failed++;
     lines.push({
       kind: "record",
-      file: basename(file),
+      file, // the path as given: two sources' directories can hold files of the same name
       offset: r.offset,
       length: r.length,
       type,
@@ -348,7 +348,7 @@ async function checkFile(file) {
   }
   const byOffset = new Map(lines.map((l) => [l.offset, l]));
   for (const c of cdx) {
-    lines.push({ kind: "cdx", file: basename(file), ...c });
+    lines.push({ kind: "cdx", ...c, file });
     const rec = byOffset.get(c.offset);
     if (!rec) {
       fileErrors.push(`cdx line at offset ${c.offset} matches no record`);

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -12,17 +11,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/counternet/counternet/internal/bus"
+	"github.com/counternet/counternet/internal/testenv"
 )
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
 
 // TestPublishAcrossServerRestart stops the NATS server (same port, same
 // store) while a collector publishes, for longer than a publish waits for its
@@ -41,12 +31,7 @@ func TestPublishAcrossServerRestart(t *testing.T) {
 		ackTimeout = 2 * time.Second // how long a publish waits for its acks
 		outage     = 2*ackTimeout + time.Second
 	)
-	dir, port := t.TempDir(), freePort(t)
-	srv, err := bus.StartEmbedded(dir, port)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { srv.Shutdown() }()
+	srv := testenv.NewRestartableNATS(t)
 	c := connect(t, srv.URL())
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -66,14 +51,11 @@ func TestPublishAcrossServerRestart(t *testing.T) {
 	restarted := make(chan struct{})
 	restart := func() {
 		defer close(restarted)
-		srv.Shutdown()
+		srv.Stop()
 		time.Sleep(outage)
-		s, err := bus.StartEmbedded(dir, port)
-		if err != nil {
+		if err := srv.Start(); err != nil {
 			t.Error(err)
-			return
 		}
-		srv = s
 	}
 	// No retries inside Publish: what it reports, the caller publishes again,
 	// as a collector's next run does.

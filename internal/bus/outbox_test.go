@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/counternet/counternet/internal/bus"
+	"github.com/counternet/counternet/internal/testenv"
 )
 
 // TestOutboxKeepsWhatWasNotStored publishes through a spooling publisher
@@ -22,12 +23,7 @@ func TestOutboxKeepsWhatWasNotStored(t *testing.T) {
 	if testing.Short() {
 		t.Skip("integration test")
 	}
-	dir, port := t.TempDir(), freePort(t)
-	srv, err := bus.StartEmbedded(dir, port)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { srv.Shutdown() }()
+	srv := testenv.NewRestartableNATS(t)
 	c := connect(t, srv.URL())
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -61,7 +57,7 @@ func TestOutboxKeepsWhatWasNotStored(t *testing.T) {
 		t.Fatalf("publishing with the server up: %v, %d spooled", err, pending())
 	}
 
-	srv.Shutdown()
+	srv.Stop()
 	err = pub.Publish(ctx, batch(50, 100))
 	var nse *bus.NotStoredError
 	if !errors.As(err, &nse) || len(nse.Failures) != 100 || !strings.Contains(err.Error(), ob.Dir()) {
@@ -80,7 +76,7 @@ func TestOutboxKeepsWhatWasNotStored(t *testing.T) {
 		t.Fatalf("flush with the server down = %d, %v, %d left; want an error and all 100 kept", n, err, pending())
 	}
 
-	if srv, err = bus.StartEmbedded(dir, port); err != nil {
+	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
 	// Flush until the client has reconnected and every message is stored.

@@ -3,7 +3,6 @@ package crawl_test
 import (
 	"context"
 	"errors"
-	"net"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -17,6 +16,7 @@ import (
 	"github.com/counternet/counternet/internal/crawl"
 	"github.com/counternet/counternet/internal/event"
 	"github.com/counternet/counternet/internal/fixture/hostile"
+	"github.com/counternet/counternet/internal/testenv"
 )
 
 // TestBusDownMidRun stops the NATS server while a collector runs, through
@@ -31,18 +31,7 @@ func TestBusDownMidRun(t *testing.T) {
 	defer cancel()
 
 	// A NATS server of this test's own, to stop and start again.
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	dir := t.TempDir()
-	srv, err := bus.StartEmbedded(dir, port)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { srv.Shutdown() }()
+	srv := testenv.NewRestartableNATS(t)
 	c, err := bus.Connect(ctx, bus.Options{URL: srv.URL(), Name: "crawl-busdown", MaxAge: time.Hour, DuplicateWindow: time.Hour}, zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +51,7 @@ func TestBusDownMidRun(t *testing.T) {
 		d.Publish = bus.Spooling{P: c.Publisher(64, 0, time.Second), Outbox: ob}
 		d.OnFetch = func(string, time.Duration) {
 			if fetched.Add(1) == 4 {
-				stop.Do(srv.Shutdown)
+				stop.Do(srv.Stop)
 			}
 		}
 	})
@@ -82,7 +71,7 @@ func TestBusDownMidRun(t *testing.T) {
 	}
 	t.Logf("%d events published, %d reported not stored, %d in the outbox", rep.Events, len(rep.NotStored), len(spooled))
 
-	if srv, err = bus.StartEmbedded(dir, port); err != nil {
+	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
 	for n := -1; n != 0 && ctx.Err() == nil; {

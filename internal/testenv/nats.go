@@ -1,6 +1,9 @@
 package testenv
 
 import (
+	"fmt"
+	"net"
+	"sync"
 	"testing"
 
 	"github.com/counternet/counternet/internal/bus"
@@ -17,4 +20,62 @@ func NATS(tb testing.TB) string {
 	}
 	tb.Cleanup(srv.Shutdown)
 	return srv.URL()
+}
+
+// RestartableNATS is an embedded JetStream server of one test's own, on a
+// fixed loopback port and store, that the test can stop and start again the
+// way an operator restarts nats-server: clients keep its URL and reconnect.
+type RestartableNATS struct {
+	dir  string
+	port int
+	url  string
+
+	mu  sync.Mutex
+	srv *bus.Embedded
+}
+
+// NewRestartableNATS starts a RestartableNATS; it stops when the test ends.
+func NewRestartableNATS(tb testing.TB) *RestartableNATS {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	n := &RestartableNATS{dir: tb.TempDir(), port: port}
+	if err := n.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(n.Stop)
+	return n
+}
+
+// URL is the server's client URL, the same across restarts.
+func (n *RestartableNATS) URL() string { return n.url }
+
+// Stop shuts the server down; stopping a stopped server does nothing.
+func (n *RestartableNATS) Stop() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.srv != nil {
+		n.srv.Shutdown()
+		n.srv = nil
+	}
+}
+
+// Start starts the server again on its port and store; starting a running
+// server does nothing.
+func (n *RestartableNATS) Start() error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.srv != nil {
+		return nil
+	}
+	srv, err := bus.StartEmbedded(n.dir, n.port)
+	if err != nil {
+		return fmt.Errorf("starting embedded nats-server on port %d: %w", n.port, err)
+	}
+	n.srv, n.url = srv, srv.URL()
+	return nil
 }

@@ -178,10 +178,7 @@ func (o *Outbox) Flush(ctx context.Context, p interface {
 			}
 			published += len(msgs)
 		case errors.As(perr, &nse):
-			failed := make(map[string]bool, len(nse.Failures))
-			for _, f := range nse.Failures {
-				failed[f.ID] = true
-			}
+			failed := nse.ids()
 			left := slices.DeleteFunc(slices.Clone(msgs), func(m Message) bool { return !failed[m.ID] })
 			if err := writeSpool(path, left); err != nil {
 				return published, errors.Join(perr, fmt.Errorf("rewriting %s: %w", path, err))
@@ -211,10 +208,7 @@ func (s Spooling) Publish(ctx context.Context, msgs []Message) error {
 	if !errors.As(err, &nse) {
 		return err
 	}
-	failed := make(map[string]bool, len(nse.Failures))
-	for _, f := range nse.Failures {
-		failed[f.ID] = true
-	}
+	failed := nse.ids()
 	var left []Message
 	for _, m := range msgs {
 		if failed[m.ID] {
@@ -227,6 +221,15 @@ func (s Spooling) Publish(ctx context.Context, msgs []Message) error {
 		return errors.Join(err, serr)
 	}
 	return fmt.Errorf("%w; %s kept in %s, published first by the next run", err, plural(len(left), "event"), path)
+}
+
+// ids is the set of event ids e names.
+func (e *NotStoredError) ids() map[string]bool {
+	ids := make(map[string]bool, len(e.Failures))
+	for _, f := range e.Failures {
+		ids[f.ID] = true
+	}
+	return ids
 }
 
 func plural(n int, what string) string {

@@ -214,6 +214,11 @@ func (s *Store) Put(source string, p *fetch.Page) (Record, error) {
 	rec.Offset = wf.size + int64(len(recs[0]))
 	rec.Length = int64(len(recs[1]))
 	if _, err := wf.f.Write(all); err != nil {
+		// Part of the records may be in the file now, so its size is no
+		// longer known: the next Put starts a new file rather than index
+		// its records at wrong offsets.
+		wf.f.Close()
+		delete(s.files, sourceDir(source))
 		return Record{}, fmt.Errorf("capturing %s: writing %s: %w", p.FinalURL, wf.rel, err)
 	}
 	wf.size += int64(len(all))
@@ -397,12 +402,13 @@ func (s *Store) Response(sha string) (*Response, error) {
 		if err == nil {
 			return r, nil
 		}
-		errs = append(errs, err)
+		errs = append(errs, fmt.Errorf("%s@%d: %w", filepath.Base(l.File), l.Offset, err))
 	}
 	return nil, fmt.Errorf("reading capture %s: %w: %w", sha, ErrTampered, errors.Join(errs...))
 }
 
-// readAt reads and verifies the response record at l.
+// readAt reads and verifies the response record at l. Its errors do not
+// name l; the caller does.
 func readAt(l Location, sha string) (*Response, error) {
 	f, err := os.Open(l.File)
 	if err != nil {
@@ -414,10 +420,10 @@ func readAt(l Location, sha string) (*Response, error) {
 	}
 	fields, block, err := readRecord(io.LimitReader(f, l.Length))
 	if err != nil {
-		return nil, fmt.Errorf("%s@%d: %w", filepath.Base(l.File), l.Offset, err)
+		return nil, err
 	}
 	if t := fields["warc-type"]; t != "response" {
-		return nil, fmt.Errorf("%s@%d: record is %q, want response", filepath.Base(l.File), l.Offset, t)
+		return nil, fmt.Errorf("record is %q, want response", t)
 	}
 	i := bytes.Index(block, []byte("\r\n\r\n"))
 	if i < 0 {

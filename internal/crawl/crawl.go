@@ -22,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -399,7 +400,6 @@ func Run(ctx context.Context, site *pipeline.Site, d Deps) (*Report, error) {
 		consec, blocks    int
 		failedHere        []task // failed on the current mirror since its last success
 		pauseUntil        time.Time
-		errSeen           = map[string]bool{}
 	)
 	stopped := func() bool { return fatal != nil || started >= d.MaxPages }
 	for {
@@ -474,10 +474,7 @@ func Run(ctx context.Context, site *pipeline.Site, d Deps) (*Report, error) {
 			rep.Blocked++
 		}
 		if r.err != nil {
-			if msg := r.err.Error(); len(rep.Errors) < maxErrors && !errSeen[msg] {
-				errSeen[msg] = true
-				rep.Errors = append(rep.Errors, truncate(msg, 512))
-			}
+			rep.noteError(r.err)
 			if fatal == nil && (isFatal(r.err) || rctx.Err() != nil) {
 				fatal = runError(ctx, r.err)
 				if rctx.Err() != nil {
@@ -552,6 +549,10 @@ func Run(ctx context.Context, site *pipeline.Site, d Deps) (*Report, error) {
 			evs = append(evs, res.normalize(m, d, ""))
 		}
 		res.publish(context.WithoutCancel(ctx), d, evs)
+		if res.err != nil {
+			rep.noteError(res.err)
+			log.Warn().Err(res.err).Int("records", len(left)).Msg("grid records without a detail page not all published")
+		}
 		rep.Listings += res.listings
 		rep.Vendors += res.vendors
 		rep.Events += res.events
@@ -576,6 +577,14 @@ func Run(ctx context.Context, site *pipeline.Site, d Deps) (*Report, error) {
 			len(rep.NotStored), rep.NotStored[0], bus.ErrNotStored)
 	}
 	return finish(ctx, rep, d, fatal)
+}
+
+// noteError keeps err among the report's first distinct errors.
+func (r *Report) noteError(err error) {
+	msg := truncate(err.Error(), 512)
+	if len(r.Errors) < maxErrors && !slices.Contains(r.Errors, msg) {
+		r.Errors = append(r.Errors, msg)
+	}
 }
 
 // runError names why a run stopped when its context ended.
@@ -711,6 +720,11 @@ func collectPage(ctx context.Context, site *pipeline.Site, d Deps, rs *runState,
 	if res.class == fetch.ClassOK {
 		events = res.extract(site, d, rs, runID, page, rec.SHA256, events)
 		capEv.Records = res.records
+		if res.err != nil {
+			// The page is kept but could not be read as data: its capture
+			// says why, so zero records is not taken for a selector miss.
+			capEv.Error = truncate(res.err.Error(), 512)
+		}
 	}
 	res.publish(ctx, d, events)
 	log.Debug().Str("url", pageURL).Str("class", res.class).Int("records", capEv.Records).Msg("page collected")

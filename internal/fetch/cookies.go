@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/counternet/counternet/internal/tor"
 )
 
 // ErrCookieFile marks a cookies.txt that cannot be used.
@@ -118,7 +120,7 @@ func NewJar(cookies []*http.Cookie) (http.CookieJar, error) {
 		if !strings.HasPrefix(cp.Domain, ".") {
 			cp.Domain = "" // host-only
 		}
-		if isOnion(host) {
+		if tor.IsOnion(host) {
 			cp.Secure = false
 		}
 		byHost[host] = append(byHost[host], &cp)

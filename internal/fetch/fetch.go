@@ -33,6 +33,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/counternet/counternet/internal/tor"
 )
 
 // Sentinel errors, checked with errors.Is. Errors from the dial function
@@ -529,14 +531,9 @@ func isNetTimeout(err error) bool {
 	return errors.As(err, &ne) && ne.Timeout()
 }
 
-// isOnion reports whether host (without port) is in the .onion domain.
-func isOnion(host string) bool {
-	return strings.HasSuffix(strings.ToLower(strings.TrimSuffix(host, ".")), ".onion")
-}
-
 // redirectAllowed checks a redirect from u's host to next's.
 func (c *Client) redirectAllowed(from *url.URL, next *url.URL) error {
-	if isOnion(from.Hostname()) && !isOnion(next.Hostname()) && !c.opts.AllowClearnet {
+	if tor.IsOnion(from.Hostname()) && !tor.IsOnion(next.Hostname()) && !c.opts.AllowClearnet {
 		return fmt.Errorf("%w: %s redirects to %s", ErrClearnetRedirect, from, next.Host)
 	}
 	if strings.EqualFold(next.Host, from.Host) {

@@ -111,11 +111,15 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 	s.ln = ln
 	s.stopCtx, s.stop = context.WithCancel(context.WithoutCancel(ctx))
+	stopped := s.stopCtx
 	s.wg.Add(1)
 	go s.accept(ln)
 	go func() {
-		<-ctx.Done()
-		s.Close()
+		select {
+		case <-ctx.Done():
+			s.Close()
+		case <-stopped.Done(): // closed already
+		}
 	}()
 	s.log.Info().Str("addr", ln.Addr().String()).Msg("socks server listening")
 	return nil

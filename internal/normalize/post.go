@@ -2,6 +2,7 @@ package normalize
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -71,7 +72,8 @@ const maxAgo = 100 * 365 * 24 * time.Hour
 
 // Post turns an extracted post record into a post event. The posted date
 // is resolved against prov.ObservedAt (ResolveDate) and kept raw beside;
-// the body is bounded by event.MaxDescription ("body:truncated"). Mentions:
+// the body is bounded by event.MaxDescription ("body:truncated"), but
+// mentions are taken from all of it. Mentions:
 // vendors from the mentions_vendors field (a comma list), markets from the
 // mentions_markets field and from markets, names the body is searched for
 // (case-insensitive, whole words: the titles of the configured sites),
@@ -98,26 +100,17 @@ func Post(rec pipeline.Record, prov event.Provenance, markets []string) event.Po
 			fl.add("posted_at")
 		}
 	}
-	if raw, _, ok := fs.get("mentions_vendors"); ok {
-		for _, v := range strings.Split(raw, ",") {
-			if v = strings.TrimPrefix(strings.TrimSpace(v), "@"); v != "" && len(v) <= event.MaxText {
-				p.Mentions.Vendors = appendNew(p.Mentions.Vendors, v)
-			}
-		}
-	}
-	if raw, _, ok := fs.get("mentions_markets"); ok {
-		for _, v := range strings.Split(raw, ",") {
-			if v = strings.TrimSpace(v); v != "" && len(v) <= event.MaxText {
-				p.Mentions.Markets = appendNew(p.Mentions.Markets, v)
-			}
-		}
-	}
+	p.Mentions.Vendors = mentionList(fs, "mentions_vendors", "@")
+	p.Mentions.Markets = mentionList(fs, "mentions_markets", "")
+	// Mentions are searched for in the whole body (up to maxScanText), not
+	// only in the part the event keeps, so none is lost to the bound.
+	text, _, _ := fs.get("body")
+	text = cut(text, maxScanText)
 	for _, name := range markets {
-		if mentionsName(p.Body, name) {
+		if mentionsName(text, name) {
 			p.Mentions.Markets = appendNew(p.Mentions.Markets, name)
 		}
 	}
-	text := p.Body
 	for _, extra := range []string{"pgp_key", "crypto"} {
 		if raw, _, ok := fs.get(extra); ok {
 			text += "\n" + raw
@@ -130,6 +123,34 @@ func Post(rec pipeline.Record, prov event.Provenance, markets []string) event.Po
 	p.Flags = fl
 	p.Finalize()
 	return p
+}
+
+// mentionList reads the comma list of names in field name: each name
+// trimmed and without prefix, in order, without duplicates. A name longer
+// than event.MaxText is left out and the field flagged; past maxListItems
+// names the rest are left out and "<name>:truncated" flagged.
+func mentionList(fs fields, name, prefix string) []string {
+	raw, _, ok := fs.get(name)
+	if !ok {
+		return nil
+	}
+	var out []string
+	for rest := raw; rest != ""; {
+		var v string
+		v, rest, _ = strings.Cut(rest, ",")
+		v = strings.TrimPrefix(strings.TrimSpace(v), prefix)
+		switch {
+		case v == "" || slices.Contains(out, v):
+		case len(v) > event.MaxText:
+			fs.flags.add(name)
+		case len(out) == maxListItems:
+			fs.flags.add(name + ":truncated")
+			return out
+		default:
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // mentionsName reports whether name occurs in text as whole words, case

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -107,6 +108,52 @@ func TestPostRecord(t *testing.T) {
 	}
 	if err := p.Validate(); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestPostMentionLists checks that the mention list fields are bounded and
+// that what they leave out is flagged, not dropped in silence.
+func TestPostMentionLists(t *testing.T) {
+	prov := event.Provenance{Source: "dredge", URL: "http://x.onion/post/1", ObservedAt: time.Date(2026, 1, 10, 12, 0, 0, 0, time.UTC)}
+	var names []string
+	for i := range maxListItems + 10 {
+		names = append(names, "v"+strconv.Itoa(i))
+	}
+	long := strings.Repeat("m", event.MaxText+1)
+	rec := pipeline.Record{Type: pipeline.RecordPost, Fields: map[string]pipeline.Field{
+		"post_id":          {Raw: "p1"},
+		"mentions_vendors": {Raw: strings.Join(names, ", ")},
+		"mentions_markets": {Raw: "Nebula, " + long + ", Harbor,,Nebula"},
+	}}
+	p := Post(rec, prov, nil)
+	if !slices.Equal(p.Mentions.Vendors, names[:maxListItems]) {
+		t.Errorf("vendors = %d names %v..., want the first %d", len(p.Mentions.Vendors), p.Mentions.Vendors[:min(3, len(p.Mentions.Vendors))], maxListItems)
+	}
+	if want := []string{"Nebula", "Harbor"}; !slices.Equal(p.Mentions.Markets, want) {
+		t.Errorf("markets = %v, want %v", p.Mentions.Markets, want)
+	}
+	if want := []string{"mentions_vendors:truncated", "mentions_markets"}; !slices.Equal(p.Flags, want) {
+		t.Errorf("flags = %v, want %v", p.Flags, want)
+	}
+	if err := p.Validate(); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestPostMentionsPastBodyBound checks that what a long body mentions
+// after the part the event keeps is still found.
+func TestPostMentionsPastBodyBound(t *testing.T) {
+	prov := event.Provenance{Source: "dredge", URL: "http://x.onion/post/1", ObservedAt: time.Date(2026, 1, 10, 12, 0, 0, 0, time.UTC)}
+	const onion = "p3abovdascsd4wzwxnc5wednyrugvsgnk5tacvoors74qin5m7ckxbid.onion"
+	body := strings.Repeat("filler ", event.MaxDescription/7+10) + "bought on Nebula Market via " + onion + " paid 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2"
+	rec := pipeline.Record{Type: pipeline.RecordPost, Fields: map[string]pipeline.Field{"post_id": {Raw: "p1"}, "body": {Raw: body}}}
+	p := Post(rec, prov, []string{"Nebula Market"})
+	if len(p.Body) > event.MaxDescription || !slices.Contains(p.Flags, "body:truncated") {
+		t.Errorf("body %d bytes, flags %v: want it bounded and flagged", len(p.Body), p.Flags)
+	}
+	if !slices.Equal(p.Mentions.Markets, []string{"Nebula Market"}) || !slices.Equal(p.Mentions.Onions, []string{onion}) ||
+		!slices.Equal(p.Mentions.Crypto, []event.CryptoAddress{{Chain: "btc", Address: "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2"}}) {
+		t.Errorf("mentions = %+v, want the market, onion and address after the bound", p.Mentions)
 	}
 }
 

@@ -213,14 +213,7 @@ func Listing(rec pipeline.Record, prov event.Provenance, rates Rates) event.List
 	}
 	l.PriceUSD = listingUSD(fs, l.Price, rates)
 
-	if raw, _, ok := fs.get("ships_from"); ok {
-		l.ShipsFromRaw = fs.bound("ships_from_raw", raw, event.MaxText)
-		if code, err := Country(raw); err == nil {
-			l.ShipsFrom = code
-		} else {
-			fl.add("ships_from")
-		}
-	}
+	l.ShipsFrom, l.ShipsFromRaw = shipsFrom(fs)
 	if raw, parser, ok := fs.get("ships_to"); ok {
 		l.ShipsToRaw = fs.bound("ships_to_raw", raw, event.MaxText)
 		if parser == pipeline.ParserCountry {
@@ -355,6 +348,23 @@ func listingUSD(fs fields, price event.Money, rates Rates) float64 {
 		fs.flags.add("price_usd")
 	}
 	return usd
+}
+
+// shipsFrom reads the ships_from field of a listing or vendor: its
+// country code, empty and flagged "ships_from" when the text names no
+// country, and the raw text, bounded ("ships_from_raw:truncated").
+func shipsFrom(fs fields) (code, raw string) {
+	raw, _, ok := fs.get("ships_from")
+	if !ok {
+		return "", ""
+	}
+	bounded := fs.bound("ships_from_raw", raw, event.MaxText)
+	code, err := Country(raw)
+	if err != nil {
+		fs.flags.add("ships_from")
+		return "", bounded
+	}
+	return code, bounded
 }
 
 // shipsTo returns the destination codes of a ships-to text and, for a
@@ -515,14 +525,7 @@ func Vendor(rec pipeline.Record, prov event.Provenance) event.Vendor {
 			fl.add("joined")
 		}
 	}
-	if raw, _, ok := fs.get("ships_from"); ok {
-		v.ShipsFromRaw = fs.bound("ships_from_raw", raw, event.MaxText)
-		if code, err := Country(raw); err == nil {
-			v.ShipsFrom = code
-		} else {
-			fl.add("ships_from")
-		}
-	}
+	v.ShipsFrom, v.ShipsFromRaw = shipsFrom(fs)
 	v.Contacts = vendorContacts(fs)
 	v.Crypto = recordCrypto(fs)
 	v.Flags = fl

@@ -22,7 +22,16 @@ type nodeRef struct {
 type nodeIndex struct {
 	lines map[string]int // path -> line of its key (or item)
 	refs  []nodeRef
+
+	inAlias int // depth of aliases being walked
+	aliased int // nodes walked through aliases so far
 }
+
+// maxAliasedNodes bounds the nodes the index walks through aliases, so a
+// file of nested aliases (a "billion laughs") cannot make it expand
+// without end. An error on a path past the bound is reported at the line
+// of its nearest indexed ancestor.
+const maxAliasedNodes = 10000
 
 func indexNodes(root *yaml.Node) *nodeIndex {
 	idx := &nodeIndex{lines: map[string]int{}}
@@ -36,6 +45,12 @@ func indexNodes(root *yaml.Node) *nodeIndex {
 }
 
 func (idx *nodeIndex) walk(n *yaml.Node, path string) {
+	if idx.inAlias > 0 {
+		if idx.aliased >= maxAliasedNodes {
+			return
+		}
+		idx.aliased++
+	}
 	switch n.Kind {
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
@@ -57,7 +72,9 @@ func (idx *nodeIndex) walk(n *yaml.Node, path string) {
 		idx.refs = append(idx.refs, nodeRef{line: n.Line, path: path, value: n.Value})
 	case yaml.AliasNode:
 		if n.Alias != nil {
+			idx.inAlias++
 			idx.walk(n.Alias, path)
+			idx.inAlias--
 		}
 	}
 }

@@ -17,7 +17,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -264,17 +263,12 @@ var ErrInvalid = errors.New("invalid site file")
 // Load reads and parses one site file. A file larger than MaxFileSize is an
 // error.
 func Load(path string) (*Site, error) {
-	f, err := os.Open(path)
+	data, err := readBounded(path, MaxFileSize)
+	if errors.Is(err, errTooLarge) {
+		return nil, Errors{&Error{File: path, Msg: fmt.Sprintf("site file larger than %d bytes", MaxFileSize)}}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("loading site file: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading site file %s: %w", path, err)
-	}
-	if len(data) > MaxFileSize {
-		return nil, Errors{&Error{File: path, Msg: fmt.Sprintf("site file larger than %d bytes", MaxFileSize)}}
 	}
 	return Parse(path, data)
 }

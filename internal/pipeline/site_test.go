@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -203,5 +204,28 @@ func TestParseRejects(t *testing.T) {
 				t.Errorf("Parse error:\n%v\nwant:\n%s", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestParseAliasBomb checks that nested aliases (a "billion laughs") are an
+// error found quickly, not an expansion of millions of nodes, whether they
+// sit under a key the decoder knows or one it does not.
+func TestParseAliasBomb(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("version: 1\nname: t\npipeline_version: 1\nkind: market\nstart: [{path: /, page: p}]\npages: {p: {}}\n")
+	b.WriteString(`l0: &l0 ["x","x","x","x","x","x","x","x","x","x"]` + "\n")
+	for i := 1; i <= 8; i++ {
+		prev := "*l" + strconv.Itoa(i-1)
+		b.WriteString("l" + strconv.Itoa(i) + ": &l" + strconv.Itoa(i) + " [" + strings.Repeat(prev+",", 9) + prev + "]\n")
+	}
+	for _, tail := range []string{"", "mirrors: *l8\n"} {
+		start := time.Now()
+		_, err := Parse("bomb.yaml", []byte(b.String()+tail))
+		if !errors.Is(err, ErrInvalid) {
+			t.Errorf("Parse(alias bomb %q) = %v, want ErrInvalid", tail, err)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("Parse(alias bomb %q) took %v", tail, d)
+		}
 	}
 }

@@ -81,25 +81,30 @@ func (s *Site) testPath(rel string) string {
 	return filepath.Join(filepath.Dir(s.File), filepath.FromSlash(rel))
 }
 
-func readBounded(path string) ([]byte, error) {
+// errTooLarge marks a file readBounded refused for its size.
+var errTooLarge = errors.New("file too large")
+
+// readBounded reads the file at path, reading no more than limit+1 bytes;
+// a larger file is an error wrapping errTooLarge.
+func readBounded(path string, limit int64) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxPageFile+1))
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
-	if len(data) > MaxPageFile {
-		return nil, fmt.Errorf("%s is larger than %d bytes", path, MaxPageFile)
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s is larger than %d bytes: %w", path, limit, errTooLarge)
 	}
 	return data, nil
 }
 
 // runTest extracts one saved page.
 func (s *Site) runTest(t TestCase) (*Result, error) {
-	body, err := readBounded(s.testPath(t.File))
+	body, err := readBounded(s.testPath(t.File), MaxPageFile)
 	if err != nil {
 		return nil, fmt.Errorf("reading saved page of test %s of %s: %w", t.Name, s.ID(), err)
 	}
@@ -125,7 +130,7 @@ func RunTests(s *Site) ([]Diff, error) {
 		if err != nil {
 			return diffs, err
 		}
-		data, err := readBounded(s.testPath(t.Want))
+		data, err := readBounded(s.testPath(t.Want), MaxPageFile)
 		if err != nil {
 			return diffs, fmt.Errorf("reading expectations of test %s of %s (pipeline test --update writes them): %w", t.Name, s.ID(), err)
 		}

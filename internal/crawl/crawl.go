@@ -190,6 +190,9 @@ type Report struct {
 	// the frontier when the run stopped.
 	DepthCapped int
 	Left        int
+	// FrontierFull counts links not queued because the frontier already
+	// held MaxPages pages (a link found on several pages counts each time).
+	FrontierFull int
 	// NeedsLogin names a source that showed a login wall: its session
 	// expired (Deps.Authenticated) or it needs one.
 	NeedsLogin bool
@@ -372,10 +375,18 @@ func Run(ctx context.Context, site *pipeline.Site, d Deps) (*Report, error) {
 			queue = append([]task{t}, queue...)
 			return
 		}
-		if !seen[t.key] {
-			seen[t.key] = true
-			queue = append(queue, t)
+		if seen[t.key] {
+			return
 		}
+		// The run fetches at most MaxPages pages: a longer frontier could
+		// never be worked through, and a page of links must not grow it
+		// (or seen) without bound.
+		if len(queue) >= d.MaxPages {
+			rep.FrontierFull++
+			return
+		}
+		seen[t.key] = true
+		queue = append(queue, t)
 	}
 	starts, err := site.StartLinks(site.Mirrors[0])
 	if err != nil {
@@ -569,8 +580,9 @@ func Run(ctx context.Context, site *pipeline.Site, d Deps) (*Report, error) {
 			"%d grid records came after their detail page was published; fields only the grid shows were not merged", rs.late))
 	}
 	rep.Left = len(queue)
-	if fatal == nil && len(queue) > 0 {
-		log.Warn().Int("left", len(queue)).Int("max_pages", d.MaxPages).Msg("page limit reached; frontier not exhausted")
+	if fatal == nil && (len(queue) > 0 || rep.FrontierFull > 0) {
+		log.Warn().Int("left", len(queue)).Int("not_queued", rep.FrontierFull).Int("max_pages", d.MaxPages).
+			Msg("page limit reached; frontier not exhausted")
 	}
 	if fatal == nil && len(rep.NotStored) > 0 {
 		fatal = fmt.Errorf("%d events not stored on the bus after retries (first %s): %w",

@@ -556,3 +556,26 @@ func gunzip(t *testing.T, raw []byte) []byte {
 	}
 	return b
 }
+
+// TestFrontierBounded: a run limited to 4 pages over a market whose index
+// links to 12 listings queues no more than it can fetch, counts the links
+// it did not queue, and collects the listings it had room for.
+func TestFrontierBounded(t *testing.T) {
+	e := newEnv(t, hostile.Options{Items: 12})
+	site := siteFile(t, "frontier", mirrorA)
+	site.Politeness.Concurrency = 1
+	rep, err := e.run(t, site, fetchOptions(), func(d *crawl.Deps) { d.MaxPages = 4 })
+	if err != nil {
+		t.Fatalf("run: %v; %s", err, rep.Summary())
+	}
+	if rep.Pages != 4 || rep.Listings != 3 {
+		t.Errorf("run: %s; want 4 pages (the index and 3 listings)", rep.Summary())
+	}
+	if rep.Left+rep.Pages-1 > 4 || rep.FrontierFull < 12-4 {
+		t.Errorf("frontier: %d left, %d links not queued; want at most 4 queued in all and the other %d links counted",
+			rep.Left, rep.FrontierFull, 12-4)
+	}
+	if n := len(listings(e.events(t, "frontier"))); n != 3 {
+		t.Errorf("%d listings on the bus, want 3", n)
+	}
+}

@@ -7,7 +7,7 @@ VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
 PKGS     := ./...
 
-.PHONY: all build deps demo test test-short test-unit test-integration vet fmt-check tidy-check check bench bench-views clean
+.PHONY: all build deps test-deps demo test test-short test-unit test-integration vet fmt-check tidy-check check bench bench-views clean
 
 all: build
 
@@ -50,7 +50,7 @@ vet:
 	$(GO) vet $(PKGS)
 
 fmt-check:
-	@out=$$(gofmt -l cmd internal configs pipelines 2>/dev/null); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@out=$$(gofmt -l cmd internal configs pipelines deploy 2>/dev/null); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 tidy-check:
 	@cp go.mod /tmp/counternet-go.mod.bak; cp go.sum /tmp/counternet-go.sum.bak; \

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -106,7 +107,10 @@ func TestCompose(t *testing.T) {
 		}
 	}
 	for _, f := range []string{"compose/collector.yaml", "compose/loader.yaml"} {
-		data, _ := os.ReadFile(f)
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err) // empty data would load as the defaults and pass
+		}
 		loadsAsConfig(t, f, data)
 	}
 }
@@ -117,7 +121,10 @@ func TestSystemdUnits(t *testing.T) {
 		t.Fatalf("found %d units, want collector, loader and tor", len(files))
 	}
 	for _, f := range files {
-		data, _ := os.ReadFile(f)
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, want := range []string{"[Unit]", "[Service]", "[Install]", "ExecStart=", "Restart="} {
 			if !strings.Contains(string(data), want) {
 				t.Errorf("%s lacks %s", f, want)
@@ -127,6 +134,7 @@ func TestSystemdUnits(t *testing.T) {
 }
 
 func TestGrafanaDashboards(t *testing.T) {
+	exported := exportedSeries(t)
 	for _, f := range []string{"grafana/operators.json", "grafana/analysts.json"} {
 		data, err := os.ReadFile(f)
 		if err != nil {
@@ -150,5 +158,33 @@ func TestGrafanaDashboards(t *testing.T) {
 				t.Errorf("%s: panel %q has no query", f, p.Title)
 			}
 		}
+		// A panel on a series counternet does not export stays empty
+		// without an error: every counternet_* name must be one of ours.
+		for _, m := range reSeries.FindAllStringSubmatch(string(data), -1) {
+			if !exported[m[1]] {
+				t.Errorf("%s: queries %s, which internal/metrics does not export", f, m[0])
+			}
+		}
 	}
+}
+
+// reSeries finds counternet series in a dashboard; the name a histogram
+// is registered under is without its _bucket, _sum or _count suffix.
+var reSeries = regexp.MustCompile(`\b(counternet_[a-z0-9_]*?)(?:_bucket|_sum|_count)?\b`)
+
+// exportedSeries lists the names internal/metrics registers.
+func exportedSeries(t *testing.T) map[string]bool {
+	t.Helper()
+	src, err := os.ReadFile("../internal/metrics/metrics.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, m := range regexp.MustCompile(`"(counternet_[a-z0-9_]+)"`).FindAllStringSubmatch(string(src), -1) {
+		names[m[1]] = true
+	}
+	if len(names) < 10 {
+		t.Fatalf("found %d series names in internal/metrics", len(names))
+	}
+	return names
 }

@@ -118,17 +118,16 @@ func chainSync(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg, stderr)
-	source, err := src.open(cfg, log)
+	source, err := src.open(cfg, newLogger(cfg, stderr))
 	if err != nil {
 		return err
 	}
-	s, err := stack.Open(ctx, cfg, log, stack.Need{Warehouse: true})
+	s, err := f.open(ctx, stderr, stack.Need{Warehouse: true})
 	if err != nil {
 		return err
 	}
 	defer s.Close(context.Background())
-	rep, err := (&chain.Syncer{Source: source, Store: s.DB.Chain(), Log: log}).Sync(ctx, chain.SyncOptions{
+	rep, err := (&chain.Syncer{Source: source, Store: s.DB.Chain(), Log: s.Log}).Sync(ctx, chain.SyncOptions{
 		Hops: *hops, MaxAddresses: *maxAddrs, MaxTxsPerAddress: *maxTxs, RecheckAfter: *recheck})
 	fmt.Fprintf(stdout, "chain sync %s: %d seen addresses, %d asked (per hop %v), %d skipped, %d incomplete, %d refused; "+
 		"%d transactions fetched, %d new, tip %d, %s (%.0f tx/s)\n", rep.Source, rep.Seeds, rep.Addresses, rep.PerHop,

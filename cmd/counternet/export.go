@@ -89,7 +89,6 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		sort.Strings(missing)
 		return fmt.Errorf("missing %s (see counternet export -h)", strings.Join(missing, ", "))
 	}
-	log := newLogger(cfg, stderr)
 	req := export.Request{Partner: *partner, Case: *caseRef, TLP: *tlp, Purpose: *purpose, LegalBasis: *legal,
 		Evidence: *evidence && !*noEvidence, Minimize: minimize, Who: *who, Output: *out}
 	req.Selection = export.Selection{Vendors: vendors, Markets: markets, Jurisdictions: jurisdictions}
@@ -147,7 +146,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	s, err := stack.Open(ctx, cfg, log, stack.Need{Warehouse: true})
+	s, err := f.open(ctx, stderr, stack.Need{Warehouse: true})
 	if err != nil {
 		return err
 	}
@@ -158,7 +157,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	defer store.Close()
 	x := &export.Exporter{
-		DB: s.DB, Ref: ref, Partners: partners, SigningKey: key, Captures: store, Log: log,
+		DB: s.DB, Ref: ref, Partners: partners, SigningKey: key, Captures: store, Log: s.Log,
 		Sender:   export.Sender{Agency: *agency, Country: strings.ToUpper(*country), Contact: *contact},
 		AuditLog: filepath.Join(cfg.DataDir, export.AuditLogFile),
 		Progress: func(p export.Progress) { fmt.Fprintf(stderr, "export: %s %d\n", p.Stage, p.Done) },

@@ -1,7 +1,7 @@
-// Command counternet is one binary whose subcommands are counternet's roles:
-// demo, collect, load, migrate, check and version. It parses flags, wires the
-// parts through internal/stack and runs them under one context that ends on
-// SIGINT or SIGTERM.
+// Command counternet is one binary whose subcommands are counternet's roles
+// (demo, collect, run, load, export, verify and the others its usage lists).
+// It parses flags, wires the parts through internal/stack and runs them
+// under one context that ends on SIGINT or SIGTERM.
 package main
 
 import (
@@ -115,10 +115,11 @@ var commands = map[string]command{
 	// (one line per command above this comment)
 }
 
-// common holds the flags every command takes.
+// common holds the flags every command takes, and the config once loaded.
 type common struct {
 	config string
 	fs     *flag.FlagSet
+	cfg    *config.Config
 }
 
 func newFlags(name string, stderr io.Writer) *common {
@@ -128,12 +129,22 @@ func newFlags(name string, stderr io.Writer) *common {
 	return c
 }
 
+// load loads the config --config names. It loads it once: later calls
+// return the same config, with whatever the command changed in it.
 func (c *common) load() (*config.Config, error) {
-	return config.Load(c.config)
+	if c.cfg == nil {
+		cfg, err := config.Load(c.config)
+		if err != nil {
+			return nil, err
+		}
+		c.cfg = cfg
+	}
+	return c.cfg, nil
 }
 
-// open loads the config and opens what need asks for: the command's stack
-// (its Cfg and Log are the loaded config and its logger).
+// open opens what need asks for: the command's stack (its Cfg and Log are
+// the config load returns and its logger). A command that checks or changes
+// the config before it starts any server calls load first.
 func (c *common) open(ctx context.Context, stderr io.Writer, need stack.Need) (*stack.Stack, error) {
 	cfg, err := c.load()
 	if err != nil {
@@ -195,13 +206,15 @@ func runCollect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if *source != "" {
 		cfg.Collect.Sources = strings.Split(*source, ",")
+		for i, name := range cfg.Collect.Sources {
+			cfg.Collect.Sources[i] = strings.TrimSpace(name)
+		}
 	}
-	log := newLogger(cfg, stderr)
 	sites, err := stack.LoadSites(cfg, ".")
 	if err != nil {
 		return err
 	}
-	s, err := stack.Open(ctx, cfg, log, stack.Need{Bus: true})
+	s, err := f.open(ctx, stderr, stack.Need{Bus: true})
 	if err != nil {
 		return err
 	}

@@ -28,7 +28,7 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	st, err := stack.Open(ctx, cfg, newLogger(cfg, stderr), stack.Need{Bus: true, Warehouse: true})
+	st, err := f.open(ctx, stderr, stack.Need{Bus: true, Warehouse: true})
 	if err != nil {
 		return err
 	}

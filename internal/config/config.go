@@ -209,18 +209,29 @@ func Default() (*Config, error) {
 	return &cfg, nil
 }
 
+// MaxFileBytes bounds the config file Load reads.
+const MaxFileBytes = 1 << 20
+
 // Load reads the config file at path over the defaults, applies environment
 // overrides and validates the result. An empty path loads the defaults and
 // the environment only. Problems in the configuration are returned together
 // as an *Error; a file that cannot be read is returned as that error,
-// wrapped.
+// wrapped, and a file larger than MaxFileBytes is refused.
 func Load(path string, opts ...Option) (*Config, error) {
 	if path == "" {
 		return Parse("", nil, opts...)
 	}
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading config: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading config %s: %w", path, err)
+	}
+	if len(data) > MaxFileBytes {
+		return nil, fmt.Errorf("reading config %s: larger than %d bytes", path, MaxFileBytes)
 	}
 	return Parse(path, data, opts...)
 }

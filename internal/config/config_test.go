@@ -353,6 +353,18 @@ func TestLoadMissingFile(t *testing.T) {
 	}
 }
 
+func TestLoadTooLarge(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "big.yaml")
+	data := append([]byte("data_dir: /var/lib/counternet\n"), bytes.Repeat([]byte("# padding\n"), MaxFileBytes/10+1)...)
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(path)
+	if err == nil || !strings.Contains(err.Error(), "larger than") || !strings.Contains(err.Error(), path) {
+		t.Fatalf("a config of %d bytes: got %v, want an error naming the file and the limit", len(data), err)
+	}
+}
+
 func TestValidateWithoutFile(t *testing.T) {
 	cfg, err := Default()
 	if err != nil {

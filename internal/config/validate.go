@@ -1,8 +1,6 @@
 package config
 
 import (
-	"github.com/counternet/counternet/internal/schedule"
-
 	"errors"
 	"fmt"
 	"math"
@@ -15,6 +13,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/counternet/counternet/internal/schedule"
 )
 
 // Limits enforced by validation.

@@ -92,6 +92,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options, log zerolog.Logg
 	st.OnFetch = func(source, _ string, took time.Duration) {
 		s.m.FetchSeconds.WithLabelValues(source).Observe(took.Seconds())
 	}
+	st.OnInsert = func(took time.Duration) { s.m.InsertSeconds.Observe(took.Seconds()) }
 	defer st.Close(context.Background())
 
 	var cons jetstream.Consumer

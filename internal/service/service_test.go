@@ -161,6 +161,11 @@ func TestRunSchedulesCollectsLoadsAndStops(t *testing.T) {
 			t.Errorf("metrics lack %s", name)
 		}
 	}
+	// Every insert the loader made was timed: by the time it counted loaded
+	// events, ClickHouse had accepted at least one batch.
+	if n := metricValue(body, "counternet_loader_insert_seconds_count"); n < 1 {
+		t.Errorf("counternet_loader_insert_seconds_count = %v after events were loaded", n)
+	}
 	if code, _ := get(t, base+"/healthz"); code != 200 {
 		t.Errorf("/healthz = %d", code)
 	}

@@ -57,6 +57,9 @@ type Stack struct {
 	// OnFetch, when set, is told of every page fetch of every source (for
 	// metrics).
 	OnFetch func(source, class string, took time.Duration)
+	// OnInsert, when set before Loader is called, is told how long each
+	// batch insert ClickHouse accepted took (for metrics).
+	OnInsert func(took time.Duration)
 	// Markets are the names searched for in forum posts; when empty,
 	// Collect uses the names and titles of the market sites it is given.
 	Markets []string
@@ -455,9 +458,20 @@ func (s *Stack) Loader(ctx context.Context) (*load.Loader, jetstream.Consumer, e
 	if err != nil {
 		return nil, nil, err
 	}
+	events := load.WriterFunc(s.DB.Insert)
+	if onInsert := s.OnInsert; onInsert != nil {
+		events = func(ctx context.Context, b *warehouse.Batch) error {
+			start := time.Now()
+			if err := s.DB.Insert(ctx, b); err != nil {
+				return err
+			}
+			onInsert(time.Since(start))
+			return nil
+		}
+	}
 	l := s.Cfg.Load
 	ld := load.New(cons, load.Sinks{
-		Events:      load.WriterFunc(s.DB.Insert),
+		Events:      events,
 		DeadLetters: s.Bus.Publisher(64, 3, 30*time.Second),
 		DeadTable:   load.NewTable(s.DB.Conn()),
 		Acks:        s.Bus.NC,

@@ -43,6 +43,31 @@ func TestParseConfig(t *testing.T) {
 	}
 }
 
+// TestNewRefuses checks that New fails closed: a Tor source without the
+// Tor dialer, and an RPC password variable that is not set, are errors
+// naming the source; a URL's credentials never appear in an error.
+func TestNewRefuses(t *testing.T) {
+	_, err := chain.New(chain.SourceConfig{Name: "onion", Kind: chain.KindEsplora, URL: "http://example.onion/api", Tor: true}, nil, zerolog.Nop())
+	if err == nil || !strings.Contains(err.Error(), "onion") || !strings.Contains(err.Error(), "Tor dialer") {
+		t.Errorf("Tor source without a dialer: err = %v, want a refusal naming the source", err)
+	}
+	const env = "COUNTERNET_TEST_UNSET_RPC_PASSWORD"
+	t.Setenv(env, "")
+	os.Unsetenv(env)
+	_, err = chain.New(chain.SourceConfig{Name: "node", Kind: chain.KindRPC, URL: "http://127.0.0.1:8334", User: "u", PasswordEnv: env}, nil, zerolog.Nop())
+	if err == nil || !strings.Contains(err.Error(), env) || !strings.Contains(err.Error(), "node") {
+		t.Errorf("unset password variable: err = %v, want an error naming %s and the source", err, env)
+	}
+	t.Setenv(env, "secret")
+	if _, err := chain.New(chain.SourceConfig{Name: "node", Kind: chain.KindRPC, URL: "http://127.0.0.1:8334", User: "u", PasswordEnv: env}, nil, zerolog.Nop()); err != nil {
+		t.Errorf("password variable set: %v", err)
+	}
+	_, err = chain.New(chain.SourceConfig{Name: "node", Kind: chain.KindRPC, URL: "ftp://u:hunter2@127.0.0.1:8334"}, nil, zerolog.Nop())
+	if err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("URL with credentials: err = %v, want an error without the password", err)
+	}
+}
+
 func TestLoadTags(t *testing.T) {
 	tags, err := chain.LoadTags("../../configs/tags")
 	if err != nil {
@@ -312,5 +337,14 @@ func TestTraceFlows(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("flows (3 hops):\n%q\nwant\n%q", got, want)
+	}
+}
+
+func TestFormatBTC(t *testing.T) {
+	for sat, want := range map[int64]string{0: "0.00000000", 1: "0.00000001", 12345: "0.00012345",
+		150_000_000: "1.50000000", -5: "-0.00000005", -150_000_000: "-1.50000000", 2_100_000_000_000_000: "21000000.00000000"} {
+		if got := chain.FormatBTC(sat); got != want {
+			t.Errorf("FormatBTC(%d) = %q, want %q", sat, got, want)
+		}
 	}
 }

@@ -146,7 +146,7 @@ func (c SourceConfig) Validate() []error {
 	case err != nil:
 		bad("url", "%v", err)
 	case u.Scheme != "http" && u.Scheme != "https", u.Host == "":
-		bad("url", "must be an http or https URL, got %q", c.URL)
+		bad("url", "must be an http or https URL, got %q", u.Redacted())
 	case u.User != nil:
 		bad("url", "must not carry credentials (use user and password_env)")
 	}
@@ -250,14 +250,18 @@ func (c *Config) Lookup(name string) (SourceConfig, error) {
 }
 
 // New builds the source cfg describes. dial opens its connections (nil: a
-// direct dial; the caller passes the Tor dialer when cfg.Tor is set). The
-// password is read from cfg.PasswordEnv here.
+// direct dial). A source with cfg.Tor set needs the Tor dialer: without one
+// New fails rather than dial directly. The password is read from
+// cfg.PasswordEnv here; a variable that is not set is an error.
 func New(cfg SourceConfig, dial DialFunc, log zerolog.Logger) (Source, error) {
 	cfg = cfg.WithDefaults()
 	if errs := cfg.Validate(); len(errs) > 0 {
 		return nil, fmt.Errorf("chain source %s: %w", cfg.Name, errors.Join(errs...))
 	}
 	if dial == nil {
+		if cfg.Tor {
+			return nil, fmt.Errorf("chain source %s: tor is set but no Tor dialer was given; refusing to dial directly", cfg.Name)
+		}
 		d := &netDialer
 		dial = d.DialContext
 	}
@@ -266,7 +270,10 @@ func New(cfg SourceConfig, dial DialFunc, log zerolog.Logger) (Source, error) {
 	case KindRPC:
 		var password string
 		if cfg.PasswordEnv != "" {
-			password = os.Getenv(cfg.PasswordEnv)
+			var ok bool
+			if password, ok = os.LookupEnv(cfg.PasswordEnv); !ok {
+				return nil, fmt.Errorf("chain source %s: password_env: environment variable %s is not set", cfg.Name, cfg.PasswordEnv)
+			}
 		}
 		return newRPC(cfg, password, dial, log), nil
 	default:

@@ -51,8 +51,18 @@ type Request struct {
 	Now      time.Time
 }
 
-// btc formats satoshi as BTC with eight decimals.
-func btc(sat int64) string { return fmt.Sprintf("%d.%08d BTC", sat/1e8, sat%1e8) }
+// FormatBTC formats an amount in satoshi as BTC with eight decimals
+// ("0.00012345", "-1.50000000").
+func FormatBTC(sat int64) string {
+	sign := ""
+	if sat < 0 {
+		sign, sat = "-", -sat
+	}
+	return fmt.Sprintf("%s%d.%08d", sign, sat/1e8, sat%1e8)
+}
+
+// btc formats satoshi as FormatBTC does, with the unit.
+func btc(sat int64) string { return FormatBTC(sat) + " BTC" }
 
 // WriteDraft writes the draft request as Markdown: the facts (flows with
 // their transactions, amounts and time windows per deposit address), the

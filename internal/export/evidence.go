@@ -61,8 +61,14 @@ func copyEvidence(store *capture.Store, shas []string, dir string, limit int64, 
 				loc = &locs[i]
 			}
 		}
-		if loc == nil || loc.Length > maxRecord {
+		if loc == nil {
 			sum.Missing++
+			sum.Notes = append(sum.Notes, "capture "+sha+": the store's index does not locate its response record; left out")
+			continue
+		}
+		if loc.Length > maxRecord {
+			sum.Missing++
+			sum.Notes = append(sum.Notes, fmt.Sprintf("capture %s: its record of %d bytes is larger than the %d bytes one record may take; left out", sha, loc.Length, maxRecord))
 			continue
 		}
 		if total+loc.Length > limit {

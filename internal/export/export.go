@@ -113,8 +113,10 @@ func (x *Exporter) partner(id string) (reference.Partner, bool) {
 }
 
 // Export checks the request against the partner's policy and writes the
-// package. A refused request returns an error wrapping ErrRefused, with the
-// reason; every refusal and every export is audited (export_audit and the
+// package. A refused request (an invalid selection or --minimize name, an
+// unknown partner, a missing purpose, legal basis or investigator, or the
+// partner's policy) returns an error wrapping ErrRefused, with the reason;
+// every refusal and every export is audited (export_audit and the
 // local log) before Export returns. A package whose audit fails is removed:
 // nothing leaves unaudited.
 func (x *Exporter) Export(ctx context.Context, req Request) (*Outcome, error) {
@@ -131,13 +133,8 @@ func (x *Exporter) Export(ctx context.Context, req Request) (*Outcome, error) {
 		return nil, fmt.Errorf("exporting: %s already exists", req.Output)
 	}
 	req.TLP = strings.ToLower(strings.TrimSpace(req.TLP))
-	if err := req.Selection.Normalize(); err != nil {
-		return nil, fmt.Errorf("exporting: %w", err)
-	}
-	drop, err := minimizeSet(req.Minimize)
-	if err != nil {
-		return nil, fmt.Errorf("exporting: %w", err)
-	}
+	selErr := req.Selection.Normalize()
+	drop, dropErr := minimizeSet(req.Minimize)
 	id := uuid.NewString()
 	started := x.now().UTC()
 	a := warehouse.ExportAudit{
@@ -145,8 +142,13 @@ func (x *Exporter) Export(ctx context.Context, req Request) (*Outcome, error) {
 		LegalBasis: req.LegalBasis, CaseRef: req.Case, Selection: req.Selection.Describe(),
 	}
 	p, ok := x.partner(req.Partner)
+	a.PartnerCountry = p.Country
 	var refusal error
 	switch {
+	case selErr != nil:
+		refusal = fmt.Errorf("%w: %w", ErrRefused, selErr)
+	case dropErr != nil:
+		refusal = fmt.Errorf("%w: %w", ErrRefused, dropErr)
 	case !ok:
 		refusal = fmt.Errorf("%w: no partner %q in the partner directory", ErrRefused, req.Partner)
 	case strings.TrimSpace(req.Purpose) == "":
@@ -156,7 +158,6 @@ func (x *Exporter) Export(ctx context.Context, req Request) (*Outcome, error) {
 	case strings.TrimSpace(req.Who) == "":
 		refusal = fmt.Errorf("%w: who is exporting is not known", ErrRefused)
 	default:
-		a.PartnerCountry = p.Country
 		refusal = CheckPolicy(p, req.TLP, drop)
 	}
 	if refusal != nil {
@@ -178,7 +179,7 @@ func (x *Exporter) Export(ctx context.Context, req Request) (*Outcome, error) {
 		return nil, fmt.Errorf("exporting %s: package removed: %w", id, err)
 	}
 	if err := os.Rename(out.File, req.Output); err != nil {
-		return nil, fmt.Errorf("exporting %s: %w", id, err)
+		return nil, fmt.Errorf("exporting %s: audited as exported, but the package is still at %s: %w", id, out.File, err)
 	}
 	out.File = req.Output
 	x.Log.Info().Str("export", id).Str("partner", p.ID).Str("tlp", req.TLP).Str("file", req.Output).

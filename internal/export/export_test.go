@@ -228,6 +228,7 @@ func TestExportRefused(t *testing.T) {
 		{"excluded-field", "nca-gb", "amber", nil, "excludes listing_obs.description"},
 		{"excluded-kind", "nca-gb", "green", []string{"description"}, "vendor_obs.contacts"},
 		{"unknown-partner", "nobody", "clear", nil, `no partner "nobody"`},
+		{"unknown-minimize-field", "fbi-us", "clear", []string{"body"}, `"body": no such field`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

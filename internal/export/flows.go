@@ -85,15 +85,6 @@ func (fs *flowSet) services() []string {
 	return sortedKeys(seen)
 }
 
-// satBTC formats satoshi as BTC with eight decimals.
-func satBTC(sat int64) string {
-	sign := ""
-	if sat < 0 {
-		sign, sat = "-", -sat
-	}
-	return fmt.Sprintf("%s%d.%08d", sign, sat/1e8, sat%1e8)
-}
-
 func flowVendor(f *warehouse.ChainServiceFlow) string { return f.Market + ":" + f.Vendor }
 
 var flowColumns = []column[*warehouse.ChainServiceFlow]{
@@ -107,7 +98,7 @@ var flowColumns = []column[*warehouse.ChainServiceFlow]{
 	{"attribution_confidence", "", func(f *warehouse.ChainServiceFlow) string { return f.Confidence }},
 	{"deposit_address", "", func(f *warehouse.ChainServiceFlow) string { return f.Deposit }},
 	{"txid", "", func(f *warehouse.ChainServiceFlow) string { return f.TxID }},
-	{"amount_btc", "", func(f *warehouse.ChainServiceFlow) string { return satBTC(f.Value) }},
+	{"amount_btc", "", func(f *warehouse.ChainServiceFlow) string { return chain.FormatBTC(f.Value) }},
 	{"amount_sat", "", func(f *warehouse.ChainServiceFlow) string { return strconv.FormatInt(f.Value, 10) }},
 	{"block_time", "", func(f *warehouse.ChainServiceFlow) string { return tstr(f.BlockTime) }},
 	{"hops", "", func(f *warehouse.ChainServiceFlow) string { return strconv.Itoa(f.Hops) }},
@@ -179,7 +170,7 @@ func (fs *flowSet) writeObjects(b *bundleWriter, a *assembly, ref *reference.Dat
 		if f.Origin != "" {
 			b.relationship(walletID(f.Origin), "related-to", walletID(f.Deposit),
 				fmt.Sprintf("Bitcoin flow of vendor %s: transaction %s paid %s BTC (%d sat) to %s at %s, %d hop(s) from the vendor's address %s (path %s).",
-					flowVendor(f), f.TxID, satBTC(f.Value), f.Value, f.Deposit, tstr(f.BlockTime), f.Hops, f.Origin, strings.Join(f.Path, " → ")), nil)
+					flowVendor(f), f.TxID, chain.FormatBTC(f.Value), f.Value, f.Deposit, tstr(f.BlockTime), f.Hops, f.Origin, strings.Join(f.Path, " → ")), nil)
 		}
 	}
 }
@@ -197,7 +188,7 @@ func (fs *flowSet) reportRows() (rows []reportFlow, more int) {
 	for i := range fs.flows[:min(len(fs.flows), maxReportFlows)] {
 		f := &fs.flows[i]
 		rows = append(rows, reportFlow{Vendor: flowVendor(f), Service: f.Service, Category: f.Category, Jurisdiction: f.Jurisdiction,
-			Deposit: f.Deposit, TxID: f.TxID, BTC: satBTC(f.Value), Time: tstr(f.BlockTime), Hops: f.Hops})
+			Deposit: f.Deposit, TxID: f.TxID, BTC: chain.FormatBTC(f.Value), Time: tstr(f.BlockTime), Hops: f.Hops})
 	}
 	return rows, len(fs.flows) - len(rows)
 }
@@ -262,7 +253,7 @@ func (fs *flowSet) dataHolders() []DataHolder {
 				d = &Deposit{Address: f.Deposit}
 				deposits[f.Deposit] = d
 			}
-			d.Transactions = append(d.Transactions, DepositTx{TxID: f.TxID, AmountBTC: satBTC(f.Value), AmountSat: f.Value,
+			d.Transactions = append(d.Transactions, DepositTx{TxID: f.TxID, AmountBTC: chain.FormatBTC(f.Value), AmountSat: f.Value,
 				BlockTime: tstr(f.BlockTime), Hops: f.Hops, Vendor: flowVendor(f)})
 			d.TotalSat += f.Value
 			h.TotalSat += f.Value
@@ -273,10 +264,10 @@ func (fs *flowSet) dataHolders() []DataHolder {
 		}
 		for _, addr := range sortedKeys(deposits) {
 			d := deposits[addr]
-			d.TotalBTC, d.First, d.Last = satBTC(d.TotalSat), tstr(dfirst[addr]), tstr(dlast[addr])
+			d.TotalBTC, d.First, d.Last = chain.FormatBTC(d.TotalSat), tstr(dfirst[addr]), tstr(dlast[addr])
 			h.Deposits = append(h.Deposits, *d)
 		}
-		h.TotalBTC = satBTC(h.TotalSat)
+		h.TotalBTC = chain.FormatBTC(h.TotalSat)
 		h.DataFrom, h.DataUntil = day(first.AddDate(0, 0, -30)), day(last.AddDate(0, 0, 90))
 		out = append(out, h)
 	}

@@ -123,7 +123,7 @@ func LoadPublicKey(arg string) (ed25519.PublicKey, error) {
 	if k, err := ParsePublicKey(arg); err == nil {
 		return k, nil
 	}
-	b, err := readKeyFile(arg)
+	b, err := readKeyFile(arg, false)
 	if err != nil {
 		return nil, fmt.Errorf("loading public key: %w", err)
 	}
@@ -137,14 +137,7 @@ func LoadPublicKey(arg string) (ed25519.PublicKey, error) {
 // LoadSigningKey reads an ed25519 private key from a PKCS#8 PEM file as
 // GenerateKeys writes it. A file readable by others is refused.
 func LoadSigningKey(path string) (ed25519.PrivateKey, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil, fmt.Errorf("loading signing key: %w", err)
-	}
-	if fi.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("loading signing key %s: %w: mode %v, want 0600", path, ErrBadKey, fi.Mode().Perm())
-	}
-	b, err := readKeyFile(path)
+	b, err := readKeyFile(path, true)
 	if err != nil {
 		return nil, fmt.Errorf("loading signing key: %w", err)
 	}
@@ -165,7 +158,7 @@ func LoadSigningKey(path string) (ed25519.PrivateKey, error) {
 
 // LoadIdentities reads age identities from a key file (age-keygen format).
 func LoadIdentities(path string) ([]age.Identity, error) {
-	b, err := readKeyFile(path)
+	b, err := readKeyFile(path, false)
 	if err != nil {
 		return nil, fmt.Errorf("loading age identity: %w", err)
 	}
@@ -176,12 +169,24 @@ func LoadIdentities(path string) ([]age.Identity, error) {
 	return ids, nil
 }
 
-func readKeyFile(path string) ([]byte, error) {
+// readKeyFile reads a key file of at most maxKeyFile bytes. With private
+// set, a file that others can read or write is refused; the mode is taken
+// from the file opened, so it is the one read.
+func readKeyFile(path string, private bool) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	if private {
+		fi, err := f.Stat()
+		if err != nil {
+			return nil, err
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			return nil, fmt.Errorf("%s: %w: mode %v, want 0600", path, ErrBadKey, fi.Mode().Perm())
+		}
+	}
 	b, err := io.ReadAll(io.LimitReader(f, maxKeyFile+1))
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)

@@ -159,17 +159,9 @@ func (s Selection) where() (string, []any) {
 		conds = append(conds, "has(?, source)")
 		args = append(args, s.Markets)
 	}
-	q, b := s.vendorKeys()
-	switch {
-	case len(q) > 0 && len(b) > 0:
-		conds = append(conds, "(has(?, concat(source, ':', vendor)) OR has(?, vendor))")
-		args = append(args, q, b)
-	case len(q) > 0:
-		conds = append(conds, "has(?, concat(source, ':', vendor))")
-		args = append(args, q)
-	case len(b) > 0:
-		conds = append(conds, "has(?, vendor)")
-		args = append(args, b)
+	if q, b := s.vendorKeys(); len(q) > 0 || len(b) > 0 {
+		c, a := vendorCond("vendor", q, b)
+		conds, args = append(conds, c), append(args, a...)
 	}
 	if len(s.Routes) > 0 {
 		var ors []string
@@ -198,6 +190,21 @@ func (s Selection) where() (string, []any) {
 		return "", nil
 	}
 	return " WHERE " + strings.Join(conds, " AND "), args
+}
+
+// vendorCond is the condition matching a row whose source:handle is one
+// of keys or whose handle is one of bare (handle is the column holding the
+// handle); at least one of keys and bare is not empty.
+func vendorCond(handle string, keys, bare []string) (string, []any) {
+	qualified := "has(?, concat(source, ':', " + handle + "))"
+	switch {
+	case len(keys) > 0 && len(bare) > 0:
+		return "(" + qualified + " OR has(?, " + handle + "))", []any{keys, bare}
+	case len(keys) > 0:
+		return qualified, []any{keys}
+	default:
+		return "has(?, " + handle + ")", []any{bare}
+	}
 }
 
 // timeWhere bounds observed_at by Since and Until.
@@ -350,19 +357,8 @@ func selectProfiles(ctx context.Context, conn driver.Conn, keys, bare []string, 
 		}
 		return expr
 	}
-	var conds []string
-	var args []any
-	switch {
-	case len(keys) > 0 && len(bare) > 0:
-		conds = append(conds, "(has(?, concat(source, ':', handle)) OR has(?, handle))")
-		args = append(args, keys, bare)
-	case len(keys) > 0:
-		conds = append(conds, "has(?, concat(source, ':', handle))")
-		args = append(args, keys)
-	default:
-		conds = append(conds, "has(?, handle)")
-		args = append(args, bare)
-	}
+	c, args := vendorCond("handle", keys, bare)
+	conds := []string{c}
 	tw, ta := sel.timeWhere()
 	conds, args = append(conds, tw...), append(args, ta...)
 	query := "SELECT source, handle, " +

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -118,6 +119,26 @@ func TestWhereBindsValues(t *testing.T) {
 	}
 	if w, a := (Selection{}).where(); w != "" || a != nil {
 		t.Errorf("empty selection: %q %v", w, a)
+	}
+}
+
+// TestVendorCond checks the vendor condition of each filter shape: one
+// bound argument per placeholder, in order, on the named column.
+func TestVendorCond(t *testing.T) {
+	keys, bare := []string{"alpha:a"}, []string{"b"}
+	for _, tt := range []struct {
+		keys, bare []string
+		want       string
+		args       []any
+	}{
+		{keys, bare, "(has(?, concat(source, ':', handle)) OR has(?, handle))", []any{keys, bare}},
+		{keys, nil, "has(?, concat(source, ':', handle))", []any{keys}},
+		{nil, bare, "has(?, handle)", []any{bare}},
+	} {
+		c, a := vendorCond("handle", tt.keys, tt.bare)
+		if c != tt.want || !reflect.DeepEqual(a, tt.args) {
+			t.Errorf("vendorCond(%v, %v) = %q %v, want %q %v", tt.keys, tt.bare, c, a, tt.want, tt.args)
+		}
 	}
 }
 

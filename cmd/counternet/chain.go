@@ -87,8 +87,10 @@ func (s sourceFlags) open(cfg *config.Config, log zerolog.Logger) (chain.Source,
 			return nil, err
 		}
 	case *s.rpc != "":
-		sc = chain.SourceConfig{Name: "rpc", Kind: chain.KindRPC, URL: *s.rpc, User: *s.rpcUser,
-			PasswordEnv: "COUNTERNET_CHAIN_RPC_PASSWORD", Tor: *s.tor}
+		sc = chain.SourceConfig{Name: "rpc", Kind: chain.KindRPC, URL: *s.rpc, Tor: *s.tor}
+		if *s.rpcUser != "" { // a node without RPC authentication takes no user and no password
+			sc.User, sc.PasswordEnv = *s.rpcUser, "COUNTERNET_CHAIN_RPC_PASSWORD"
+		}
 	case *s.esplora != "":
 		sc = chain.SourceConfig{Name: "esplora", Kind: chain.KindEsplora, URL: *s.esplora, Tor: *s.tor, Rate: 2}
 	default:

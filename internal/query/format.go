@@ -85,8 +85,8 @@ func (r *Result) writeJSON(w io.Writer) error {
 	for i, row := range r.Rows {
 		m := make(map[string]any, len(row))
 		for j, v := range row {
-			if t, ok := v.(time.Time); ok && j < len(r.Types) && r.Types[j] == "Date" {
-				m[r.Columns[j]] = t.UTC().Format(time.DateOnly)
+			if d, ok := r.date(j, v); ok {
+				m[r.Columns[j]] = d
 				continue
 			}
 			m[r.Columns[j]] = jsonValue(v)
@@ -117,10 +117,18 @@ func jsonValue(v any) any {
 
 // text renders value v of column i, a Date column as YYYY-MM-DD.
 func (r *Result) text(i int, v any) string {
-	if t, ok := v.(time.Time); ok && i < len(r.Types) && r.Types[i] == "Date" {
-		return t.UTC().Format(time.DateOnly)
+	if d, ok := r.date(i, v); ok {
+		return d
 	}
 	return Text(v)
+}
+
+// date renders value v of column i as YYYY-MM-DD when the column is a Date.
+func (r *Result) date(i int, v any) (string, bool) {
+	if t, ok := v.(time.Time); ok && i < len(r.Types) && r.Types[i] == "Date" {
+		return t.UTC().Format(time.DateOnly), true
+	}
+	return "", false
 }
 
 // Text renders one value as text: times as RFC 3339 UTC, floats without

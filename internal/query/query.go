@@ -7,9 +7,11 @@ import (
 	"math"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -40,6 +42,8 @@ type Param struct {
 	Type    Type
 	Default string
 	Doc     string
+	// Choices, when set, are the only values a String parameter takes.
+	Choices []string
 }
 
 // Query is one saved query. Its SQL names parameters as @name.
@@ -83,13 +87,18 @@ func (p Param) value(s string) (any, error) {
 		}
 		return s, nil
 	case Date:
-		if !reDate.MatchString(s) {
+		// The pattern keeps the form; Parse rejects a month 13 or a
+		// 31 February, which ClickHouse 18.16 would read as some other day.
+		if _, err := time.Parse(time.DateOnly, s); err != nil || !reDate.MatchString(s) {
 			return nil, fmt.Errorf("%w: %s=%q: want a date like 2026-01-31", ErrBadParam, p.Name, s)
 		}
 		return s, nil
 	default:
 		if len(s) > MaxStringParam {
 			return nil, fmt.Errorf("%w: %s: longer than %d bytes", ErrBadParam, p.Name, MaxStringParam)
+		}
+		if len(p.Choices) > 0 && !slices.Contains(p.Choices, s) {
+			return nil, fmt.Errorf("%w: %s=%q: want one of %s", ErrBadParam, p.Name, s, strings.Join(p.Choices, ", "))
 		}
 		return s, nil
 	}

@@ -93,6 +93,27 @@ func TestValues(t *testing.T) {
 	if _, err := query.Lookup("nope"); !errors.Is(err, query.ErrUnknownQuery) {
 		t.Errorf("Lookup(nope) = %v", err)
 	}
+
+	// A parameter with choices takes nothing else: a misspelt confidence
+	// would otherwise read as the lowest.
+	lv, err := query.Lookup("linked-vendors")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := lv.Values(map[string]string{"min_confidence": "high"}); err != nil || v["min_confidence"] != "high" {
+		t.Errorf("min_confidence=high: %v, %v", v, err)
+	}
+	if _, err := lv.Values(map[string]string{"min_confidence": "hgih"}); !errors.Is(err, query.ErrBadParam) {
+		t.Errorf("min_confidence=hgih: err = %v, want ErrBadParam", err)
+	}
+
+	// A date must be a day of the calendar.
+	dq := query.Query{Name: "d", Params: []query.Param{{Name: "since", Type: query.Date, Default: "2026-01-31"}}}
+	for s, ok := range map[string]bool{"2026-01-31": true, "2024-02-29": true, "2026-02-31": false, "2026-13-01": false, "2026-1-31": false, "": false} {
+		if _, err := dq.Values(map[string]string{"since": s}); ok != (err == nil) || !ok && !errors.Is(err, query.ErrBadParam) {
+			t.Errorf("since=%q: err = %v", s, err)
+		}
+	}
 }
 
 // TestLiteral checks the SQL printed for clickhouse-client: values are

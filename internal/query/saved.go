@@ -128,7 +128,8 @@ ORDER BY strength = 'strong' DESC, kind, source_a, handle_a, source_b, handle_b`
 	{
 		Name:        "linked-vendors",
 		Description: "pairs of vendor identities that are probably the same actor, at a minimum confidence",
-		Params: []Param{{Name: "min_confidence", Type: String, Default: "medium", Doc: "high, medium or low"},
+		Params: []Param{{Name: "min_confidence", Type: String, Default: "medium", Doc: "high, medium or low",
+			Choices: []string{"high", "medium", "low"}},
 			pLimit},
 		SQL: `SELECT source_a, handle_a, source_b, handle_b, confidence, kinds, evidence_list
 FROM vendor_link_pairs

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"filippo.io/age"
 	"gopkg.in/yaml.v3"
 
 	"github.com/counternet/counternet/internal/config"
@@ -110,14 +111,19 @@ func ParsePartners(filename string, data []byte, countries *Data) ([]Partner, er
 		fail(root.Line, "", "want a mapping with the key partners")
 		return nil, &config.Error{Errors: errs}
 	}
-	var list *yaml.Node
+	var list, listKey *yaml.Node
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
 		if k.Value != "partners" {
 			fail(k.Line, k.Value, "unknown key; the top level has: partners")
 			continue
 		}
-		list = v
+		if listKey != nil {
+			// A second list would replace the first, dropping its partners.
+			fail(k.Line, k.Value, "key already set at line %d", listKey.Line)
+			continue
+		}
+		list, listKey = v, k
 	}
 	var ps []Partner
 	if list != nil && list.Kind != yaml.SequenceNode && list.Tag != "!!null" {
@@ -242,8 +248,12 @@ func validatePartner(p Partner, countries *Data) []partnerProblem {
 	} else if _, err := p.PublicKey(); err != nil {
 		add("signing_key", "not an ed25519 public key (base64 of 32 bytes)")
 	}
-	if p.EncryptionKey != "" && !validAgeRecipient(p.EncryptionKey) {
-		add("encryption_key", "not an age X25519 recipient (age1...)")
+	if p.EncryptionKey != "" {
+		// The parser export encrypts with: a key that passes here is one
+		// a package can be encrypted to.
+		if _, err := age.ParseX25519Recipient(p.EncryptionKey); err != nil {
+			add("encryption_key", "not an age X25519 recipient (age1...)")
+		}
 	}
 	switch {
 	case p.MaxTLP == "":

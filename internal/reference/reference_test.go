@@ -2,6 +2,7 @@ package reference_test
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -183,4 +184,46 @@ func FuzzParsePartners(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestParsePartnersKeys checks the checks ParsePartners adds to decoding:
+// an encryption key is one age can encrypt to, and a second partners list
+// is an error rather than a replacement of the first.
+func TestParsePartnersKeys(t *testing.T) {
+	const (
+		recipient = "age1rrsuqkpk95275mltkrnaqtherpnv7wh4tfm7kqt24w8rpcer4u9sc0vlje"
+		entry     = "  - id: %s\n    agency: A\n    country: DE\n    contact: c\n" +
+			"    signing_key: \"+dBXY+oP5J/h+bmnU1Vz90p/ExidO2RJ3/2b+4HMjnk=\"\n    max_tlp: red\n"
+	)
+	for _, tc := range []struct {
+		name, key string
+		ok        bool
+	}{
+		{"valid", recipient, true},
+		{"checksum", recipient[:len(recipient)-1] + "q", false},
+		{"upper case", strings.ToUpper(recipient), false},
+		{"too short", recipient[:len(recipient)-8], false},
+		{"not bech32", "age1notarecipient", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := "partners:\n" + fmt.Sprintf(entry, "p1") + "    encryption_key: " + tc.key + "\n"
+			ps, err := reference.ParsePartners("p.yaml", []byte(doc), nil)
+			if tc.ok {
+				if err != nil || len(ps) != 1 || ps[0].EncryptionKey != tc.key {
+					t.Fatalf("ParsePartners = %+v, %v; want the partner with its key", ps, err)
+				}
+				return
+			}
+			want := "p.yaml:8: partners[0].encryption_key: not an age X25519 recipient (age1...)"
+			if err == nil || err.Error() != want {
+				t.Errorf("err = %v, want %s", err, want)
+			}
+		})
+	}
+
+	doc := "partners:\n" + fmt.Sprintf(entry, "first") + "partners:\n" + fmt.Sprintf(entry, "second")
+	ps, err := reference.ParsePartners("p.yaml", []byte(doc), nil)
+	if want := "p.yaml:8: partners: key already set at line 1"; err == nil || err.Error() != want {
+		t.Errorf("two partners lists: %+v, %v; want the error %s", ps, err, want)
+	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/counternet/counternet/internal/event"
 	"github.com/counternet/counternet/internal/fixture"
+	"github.com/counternet/counternet/internal/normalize"
 	"github.com/counternet/counternet/internal/warehouse"
 )
 
@@ -133,11 +134,17 @@ func synthListing(fl fixture.Listing, clone int, at time.Time, rng *rand.Rand) e
 			Source: fl.Market, Mirror: fixture.HostFor(fl.Market), URL: "http://" + fixture.HostFor(fl.Market) + "/listing/" + id,
 			ObservedAt: at, CaptureSHA256: sum, Pipeline: fl.Market + "@synthetic", RunID: "synthetic-" + at.Format("2006-01-02"),
 		},
-		ListingID: id, Title: fl.Title, Description: fl.Description, CategoryRaw: fl.Category,
-		Category: categoryCode(fl.Category), Vendor: fl.Vendor,
+		ListingID: id, Title: fl.Title, Description: fl.Description, CategoryRaw: fl.Category, Vendor: fl.Vendor,
 		Price:    event.Money{Amount: price, Currency: fl.Currency, Raw: strconv.FormatFloat(price, 'f', 2, 64) + " " + fl.Currency},
 		PriceUSD: usd, Quantity: fl.Quantity, Unit: fl.Unit, ShipsFrom: fl.ShipsFrom, ShipsFromRaw: fl.ShipsFrom,
 		ShipsTo: to, ShipsToRaw: strings.Join(to, ", "), PaymentMethods: fl.PaymentMethods, Escrow: fl.Escrow,
+	}
+	// The taxonomy code the pipeline gives a listing, flagged as there
+	// when nothing matches.
+	if code, ok := normalize.CategoryOf(l.CategoryRaw, l.Title); ok {
+		l.Category = code
+	} else {
+		l.Flags = append(l.Flags, "category")
 	}
 	l.Finalize()
 	return l
@@ -157,14 +164,4 @@ func synthVendor(market string, v fixture.Vendor, at time.Time) event.Vendor {
 	}
 	ve.Finalize()
 	return ve
-}
-
-// categoryCode turns a category path shown on a market ("Drugs > Opioids >
-// Fentanyl") into a dotted code (drugs.opioids.fentanyl).
-func categoryCode(path string) string {
-	parts := strings.Split(path, ">")
-	for i, p := range parts {
-		parts[i] = strings.ReplaceAll(strings.ToLower(strings.TrimSpace(p)), " ", "_")
-	}
-	return strings.Join(parts, ".")
 }

@@ -2,7 +2,6 @@ package testenv
 
 import (
 	"fmt"
-	"net"
 	"sync"
 	"testing"
 
@@ -37,13 +36,7 @@ type RestartableNATS struct {
 // NewRestartableNATS starts a RestartableNATS; it stops when the test ends.
 func NewRestartableNATS(tb testing.TB) *RestartableNATS {
 	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	n := &RestartableNATS{dir: tb.TempDir(), port: port}
+	n := &RestartableNATS{dir: tb.TempDir(), port: freePorts(tb, 1)[0]}
 	if err := n.Start(); err != nil {
 		tb.Fatal(err)
 	}

@@ -42,16 +42,14 @@ type clusterNode struct {
 
 // NATSCluster starts n nats-server processes (the test binary re-executed by
 // Main, each a real nats-server with its own store) clustered over routes on
-// loopback, and waits until JetStream has a meta leader. The processes are
-// killed when the test ends.
+// loopback, and waits until every node accepts client connections. JetStream
+// elects its meta leader after that: a test retries its first stream
+// creation until the cluster accepts it. The processes are killed when the
+// test ends.
 func NATSCluster(tb testing.TB, n int) *Cluster {
 	tb.Helper()
 	c := &Cluster{tb: tb}
 	ports := freePorts(tb, 2*n)
-	var routes []string
-	for i := range n {
-		routes = append(routes, fmt.Sprintf("nats://127.0.0.1:%d", ports[2*i+1]))
-	}
 	for i := range n {
 		c.nodes = append(c.nodes, &clusterNode{name: fmt.Sprintf("n%d", i+1), dir: filepath.Join(tb.TempDir(), "js"),
 			port: ports[2*i], clusterPort: ports[2*i+1]})
@@ -62,9 +60,18 @@ func NATSCluster(tb testing.TB, n int) *Cluster {
 		}
 	})
 	for _, nd := range c.nodes {
-		c.start(nd, strings.Join(routes, ","))
+		c.start(nd, c.routes())
 	}
 	return c
+}
+
+// routes are the cluster route URLs of every node, comma separated.
+func (c *Cluster) routes() string {
+	var routes []string
+	for _, nd := range c.nodes {
+		routes = append(routes, fmt.Sprintf("nats://127.0.0.1:%d", nd.clusterPort))
+	}
+	return strings.Join(routes, ",")
 }
 
 func (c *Cluster) start(nd *clusterNode, routes string) {
@@ -119,11 +126,7 @@ func (c *Cluster) kill(nd *clusterNode) {
 // Restart starts a killed node i again on its ports and store.
 func (c *Cluster) Restart(i int) {
 	c.tb.Helper()
-	var routes []string
-	for _, nd := range c.nodes {
-		routes = append(routes, fmt.Sprintf("nats://127.0.0.1:%d", nd.clusterPort))
-	}
-	c.start(c.nodes[i], strings.Join(routes, ","))
+	c.start(c.nodes[i], c.routes())
 }
 
 // runClusterNode runs a cluster node when this process was started as one

@@ -445,11 +445,12 @@ HAVING length(addrs) > 1`)
 	if err := db.truncate(ctx, "chain_clusters"); err != nil {
 		return st, fmt.Errorf("refreshing chain clusters in %s: emptying chain_clusters: %w", db.database, err)
 	}
-	for lo := 0; lo < len(addrs); lo += insertBatch {
-		hi := min(lo+insertBatch, len(addrs))
-		err := db.insert(ctx, "chain_clusters", hi-lo, []column{
-			{"chain", chains[lo:hi]}, {"cluster_id", ids[lo:hi]}, {"address", addrs[lo:hi]},
-			{"size", sizes[lo:hi]}, {"txs", txs[lo:hi]}, {"computed_at", at[lo:hi]},
+	if len(addrs) > 0 {
+		err := db.insertBlocks(ctx, "chain_clusters", len(addrs), insertChunk, func(lo, hi int) []column {
+			return []column{
+				{"chain", chains[lo:hi]}, {"cluster_id", ids[lo:hi]}, {"address", addrs[lo:hi]},
+				{"size", sizes[lo:hi]}, {"txs", txs[lo:hi]}, {"computed_at", at[lo:hi]},
+			}
 		})
 		if err != nil {
 			return st, fmt.Errorf("refreshing chain clusters: %w", err)
@@ -702,39 +703,44 @@ func (db *DB) RefreshChainFlows(ctx context.Context, chainName string, opts chai
 		return 0, fmt.Errorf("refreshing chain flows in %s: emptying chain_flows: %w", db.database, err)
 	}
 	now := time.Now().UTC().Truncate(time.Second)
-	for lo := 0; lo < len(flows); lo += insertBatch {
-		part := flows[lo:min(lo+insertBatch, len(flows))]
-		n := len(part)
-		var (
-			chains, sources, vendors, dirs, origins = mk[string](n), mk[string](n), mk[string](n), mk[string](n), mk[string](n)
-			txids, froms, tos, endpoints            = mk[string](n), mk[string](n), mk[string](n), mk[string](n)
-			labels, cats, juris, confs, tsrc        = mk[string](n), mk[string](n), mk[string](n), mk[string](n), mk[string](n)
-			hops                                    = mk[uint8](n)
-			values                                  = mk[int64](n)
-			heights                                 = mk[uint32](n)
-			times, at                               = mk[time.Time](n), mk[time.Time](n)
-			paths                                   = mk[[]string](n)
-		)
-		for i, f := range part {
-			chains[i], sources[i], vendors[i], dirs[i], origins[i] = f.Chain, f.Source, f.Vendor, string(f.Direction), f.Origin
-			txids[i], froms[i], tos[i], endpoints[i] = f.TxID, f.From, f.To, f.Endpoint
-			labels[i], cats[i], juris[i], confs[i], tsrc[i] = f.Label.Label, f.Label.Category, f.Label.Jurisdiction, f.Label.Confidence, f.Label.Source
-			hops[i], values[i], heights[i] = uint8(f.Hop), f.Value, clampUInt32(int(f.BlockHeight))
-			times[i], at[i], paths[i] = clampTime(f.BlockTime), now, f.Path
-		}
-		err := db.insert(ctx, "chain_flows", n, []column{
-			{"chain", chains}, {"source", sources}, {"vendor", vendors}, {"direction", dirs}, {"hop", hops},
-			{"origin_address", origins}, {"txid", txids}, {"from_address", froms}, {"to_address", tos},
-			{"value", values}, {"block_height", heights}, {"block_time", times}, {"path", paths},
-			{"endpoint", endpoints}, {"label", labels}, {"category", cats}, {"jurisdiction", juris},
-			{"confidence", confs}, {"tag_source", tsrc}, {"computed_at", at},
-		})
-		if err != nil {
+	if len(flows) > 0 {
+		if err := db.insertBlocks(ctx, "chain_flows", len(flows), insertChunk, func(lo, hi int) []column {
+			return flowColumns(flows[lo:hi], now)
+		}); err != nil {
 			return 0, fmt.Errorf("refreshing chain flows: %w", err)
 		}
 	}
 	db.log.Info().Int("flows", len(flows)).Dur("took", time.Since(start)).Msg("chain flows refreshed")
 	return len(flows), nil
+}
+
+// flowColumns maps flows to the columns of chain_flows, computed at now.
+func flowColumns(flows []chain.Flow, now time.Time) []column {
+	n := len(flows)
+	var (
+		chains, sources, vendors, dirs, origins = mk[string](n), mk[string](n), mk[string](n), mk[string](n), mk[string](n)
+		txids, froms, tos, endpoints            = mk[string](n), mk[string](n), mk[string](n), mk[string](n)
+		labels, cats, juris, confs, tsrc        = mk[string](n), mk[string](n), mk[string](n), mk[string](n), mk[string](n)
+		hops                                    = mk[uint8](n)
+		values                                  = mk[int64](n)
+		heights                                 = mk[uint32](n)
+		times, at                               = mk[time.Time](n), mk[time.Time](n)
+		paths                                   = mk[[]string](n)
+	)
+	for i, f := range flows {
+		chains[i], sources[i], vendors[i], dirs[i], origins[i] = f.Chain, f.Source, f.Vendor, string(f.Direction), f.Origin
+		txids[i], froms[i], tos[i], endpoints[i] = f.TxID, f.From, f.To, f.Endpoint
+		labels[i], cats[i], juris[i], confs[i], tsrc[i] = f.Label.Label, f.Label.Category, f.Label.Jurisdiction, f.Label.Confidence, f.Label.Source
+		hops[i], values[i], heights[i] = uint8(f.Hop), f.Value, clampUInt32(int(f.BlockHeight))
+		times[i], at[i], paths[i] = clampTime(f.BlockTime), now, f.Path
+	}
+	return []column{
+		{"chain", chains}, {"source", sources}, {"vendor", vendors}, {"direction", dirs}, {"hop", hops},
+		{"origin_address", origins}, {"txid", txids}, {"from_address", froms}, {"to_address", tos},
+		{"value", values}, {"block_height", heights}, {"block_time", times}, {"path", paths},
+		{"endpoint", endpoints}, {"label", labels}, {"category", cats}, {"jurisdiction", juris},
+		{"confidence", confs}, {"tag_source", tsrc}, {"computed_at", at},
+	}
 }
 
 // ChainRequest gathers a draft preservation request for the services in
@@ -808,10 +814,15 @@ type ChainServiceFlow struct {
 // MaxServiceFlows bounds the flows ChainServiceFlows returns.
 const MaxServiceFlows = 100_000
 
+// ErrTooManyFlows is returned when more flows than MaxServiceFlows reach
+// the services of one jurisdiction.
+var ErrTooManyFlows = errors.New("too many service flows")
+
 // ChainServiceFlows returns the outgoing flows (chain_flows, endpoint
 // service) reaching services whose jurisdiction is partner (ISO alpha-2),
 // in block time order. With vendors (market:handle) it keeps the flows of
-// those vendors only; nil keeps every vendor's. At most MaxServiceFlows.
+// those vendors only; nil keeps every vendor's. More than MaxServiceFlows
+// is ErrTooManyFlows, never a silently shortened list.
 func (db *DB) ChainServiceFlows(ctx context.Context, partner string, vendors []string) ([]ChainServiceFlow, error) {
 	const q = `SELECT source, vendor, label, category, jurisdiction, confidence, tag_source,
     to_address, txid, value, block_time, hop, path, origin_address, from_address
@@ -834,16 +845,19 @@ WHERE direction = 'out' AND endpoint = 'service' AND jurisdiction = ?`
 				return err
 			}
 			f.Hops = int(hop)
+			if len(out) >= MaxServiceFlows {
+				return fmt.Errorf("%w: more than %d", ErrTooManyFlows, MaxServiceFlows)
+			}
 			out = append(out, f)
 		}
 		return rows.Err()
 	}
 	var err error
 	if vendors == nil {
-		err = read(q+fmt.Sprintf(" ORDER BY block_time, txid, to_address LIMIT %d", MaxServiceFlows), partner)
+		err = read(q+fmt.Sprintf(" ORDER BY block_time, txid, to_address LIMIT %d", MaxServiceFlows+1), partner)
 	} else {
 		err = inChunks(vendors, func(part []string) error {
-			return read(q+fmt.Sprintf(" AND concat(source, ':', vendor) IN ? LIMIT %d", MaxServiceFlows), partner, set(part))
+			return read(q+fmt.Sprintf(" AND concat(source, ':', vendor) IN ? LIMIT %d", MaxServiceFlows+1), partner, set(part))
 		})
 		sort.SliceStable(out, func(i, j int) bool {
 			a, b := out[i], out[j]
@@ -855,7 +869,6 @@ WHERE direction = 'out' AND endpoint = 'service' AND jurisdiction = ?`
 			}
 			return a.Deposit < b.Deposit
 		})
-		out = out[:min(len(out), MaxServiceFlows)]
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading flows to %s in %s: %w", partner, db.database, err)

@@ -101,14 +101,14 @@ FROM vendor_links WHERE kind IN ('pgp_fingerprint', 'crypto_address')`)
 	for _, r := range roots {
 		ms := members[r]
 		sort.Slice(ms, func(i, j int) bool { return ms[i].String() < ms[j].String() })
-		mk := map[string]bool{}
+		onMarkets := map[string]bool{}
 		for _, m := range ms {
-			mk[m.source] = true
+			onMarkets[m.source] = true
 		}
 		id := ms[0].String()
 		for _, m := range ms {
 			clusterID, source, handle = append(clusterID, id), append(source, m.source), append(handle, m.handle)
-			size, nlinks, markets = append(size, uint32(len(ms))), append(nlinks, linkCount[r]), append(markets, uint32(len(mk)))
+			size, nlinks, markets = append(size, uint32(len(ms))), append(nlinks, linkCount[r]), append(markets, uint32(len(onMarkets)))
 			at = append(at, now)
 		}
 		st.Largest = max(st.Largest, len(ms))
@@ -118,22 +118,17 @@ FROM vendor_links WHERE kind IN ('pgp_fingerprint', 'crypto_address')`)
 		return st, fmt.Errorf("refreshing vendor clusters in %s: emptying vendor_clusters: %w", db.database, err)
 	}
 	if len(clusterID) > 0 {
-		for lo := 0; lo < len(clusterID); lo += insertBatch {
-			hi := min(lo+insertBatch, len(clusterID))
-			err := db.insert(ctx, "vendor_clusters", hi-lo, []column{
+		err := db.insertBlocks(ctx, "vendor_clusters", len(clusterID), insertChunk, func(lo, hi int) []column {
+			return []column{
 				{"cluster_id", clusterID[lo:hi]}, {"source", source[lo:hi]}, {"handle", handle[lo:hi]},
 				{"size", size[lo:hi]}, {"links", nlinks[lo:hi]}, {"markets", markets[lo:hi]}, {"computed_at", at[lo:hi]},
-			})
-			if err != nil {
-				return st, fmt.Errorf("refreshing vendor clusters: %w", err)
 			}
+		})
+		if err != nil {
+			return st, fmt.Errorf("refreshing vendor clusters: %w", err)
 		}
 	}
 	db.log.Info().Int("links", st.Links).Int("members", st.Members).Int("clusters", st.Clusters).
 		Int("largest", st.Largest).Dur("took", time.Since(start)).Msg("vendor clusters refreshed")
 	return st, nil
 }
-
-// insertBatch is the row count of one INSERT when the warehouse writes a
-// large table of its own.
-const insertBatch = 50_000

@@ -135,16 +135,13 @@ func (db *DB) MigrateWith(ctx context.Context, opts MigrateOptions) error {
 	if err != nil {
 		return fmt.Errorf("migrating %s: %w", db.database, err)
 	}
-	for _, m := range ms {
-		if applied[m.Version] {
-			continue
-		}
-		start := time.Now()
-		stmts, err := render(m.Statements)
-		if err != nil {
-			return fmt.Errorf("migrating %s: rendering %04d_%s: %w", db.database, m.Version, m.Name, err)
-		}
-		for i, stmt := range stmts {
+	steps, err := pendingMigrations(ms, applied, render)
+	if err != nil {
+		return fmt.Errorf("migrating %s: %w", db.database, err)
+	}
+	for _, st := range steps {
+		m, start := st.Migration, time.Now()
+		for i, stmt := range st.rendered {
 			if err := db.execIdempotent(ctx, stmt); err != nil {
 				return fmt.Errorf("migrating %s: applying %04d_%s statement %d: %w", db.database, m.Version, m.Name, i+1, err)
 			}
@@ -156,6 +153,32 @@ func (db *DB) MigrateWith(ctx context.Context, opts MigrateOptions) error {
 			Int("statements", len(m.Statements)).Dur("took", time.Since(start)).Msg("migration applied")
 	}
 	return nil
+}
+
+// pendingMigration is a migration not applied yet, with its statements
+// as they are to be sent.
+type pendingMigration struct {
+	Migration
+	rendered []string
+}
+
+// pendingMigrations renders every migration of ms in version order and
+// returns those not in applied. Applied migrations are rendered too, their
+// statements dropped: the cluster renderer learns from each CREATE TABLE
+// which tables it sharded, and an ALTER in a later migration must reach
+// the _local part of a table an earlier migration created.
+func pendingMigrations(ms []Migration, applied map[uint32]bool, render func([]string) ([]string, error)) ([]pendingMigration, error) {
+	var out []pendingMigration
+	for _, m := range ms {
+		stmts, err := render(m.Statements)
+		if err != nil {
+			return nil, fmt.Errorf("rendering %04d_%s: %w", m.Version, m.Name, err)
+		}
+		if !applied[m.Version] {
+			out = append(out, pendingMigration{Migration: m, rendered: stmts})
+		}
+	}
+	return out, nil
 }
 
 // AppliedMigrations returns the versions recorded in schema_migrations.

@@ -80,3 +80,19 @@ func TestPublishReportsWhatWasNotStored(t *testing.T) {
 		t.Fatalf("Publish = %v, want NotStoredError naming lost-1", err)
 	}
 }
+
+// TestPublishRetriesEachMessage: a retry sends again every message that was
+// not stored, even when messages share an id or have none, so one that is
+// never stored is still reported, not hidden by another one that was.
+func TestPublishRetriesEachMessage(t *testing.T) {
+	c := connect(t, testenv.NATS(t))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	lost := bus.Message{Subject: "elsewhere.x", Data: []byte(`{"n":1}`)}             // no stream holds it
+	stored := bus.Message{Subject: "intel.v1.listing.test", Data: []byte(`{"n":2}`)} // the event stream does
+	err := c.Publisher(8, 2, 2*time.Second).Publish(ctx, []bus.Message{lost, stored})
+	var nse *bus.NotStoredError
+	if !errors.As(err, &nse) || len(nse.Failures) != 1 || nse.Failures[0].Subject != lost.Subject {
+		t.Fatalf("Publish = %v, want a NotStoredError naming the message on %s", err, lost.Subject)
+	}
+}

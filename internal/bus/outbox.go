@@ -153,7 +153,9 @@ func (o *Outbox) Pending() (int, error) {
 // removes each file once all its messages were acknowledged. When some of a
 // file's messages were not, the file is rewritten with just those and Flush
 // returns the publish error (a *NotStoredError); nothing is removed that was
-// not stored. It returns how many messages were published.
+// not stored. A file it cannot read is left as it is, named in the error,
+// and the files after it are still flushed. It returns how many messages
+// were published.
 func (o *Outbox) Flush(ctx context.Context, p interface {
 	Publish(context.Context, []Message) error
 }) (int, error) {
@@ -164,31 +166,33 @@ func (o *Outbox) Flush(ctx context.Context, p interface {
 		return 0, err
 	}
 	published := 0
+	var errs []error // files left unread
 	for _, path := range files {
 		msgs, err := readSpool(path)
 		if err != nil {
-			return published, fmt.Errorf("flushing outbox: %w", err)
+			errs = append(errs, fmt.Errorf("flushing outbox: %w", err))
+			continue
 		}
 		perr := p.Publish(ctx, msgs)
 		var nse *NotStoredError
 		switch {
 		case perr == nil:
 			if err := os.Remove(path); err != nil {
-				return published, fmt.Errorf("flushing outbox: %w", err)
+				return published, errors.Join(append(errs, fmt.Errorf("flushing outbox: %w", err))...)
 			}
 			published += len(msgs)
 		case errors.As(perr, &nse):
 			failed := nse.ids()
 			left := slices.DeleteFunc(slices.Clone(msgs), func(m Message) bool { return !failed[m.ID] })
 			if err := writeSpool(path, left); err != nil {
-				return published, errors.Join(perr, fmt.Errorf("rewriting %s: %w", path, err))
+				return published, errors.Join(append(errs, perr, fmt.Errorf("rewriting %s: %w", path, err))...)
 			}
-			return published + len(msgs) - len(left), perr
+			return published + len(msgs) - len(left), errors.Join(append(errs, perr)...)
 		default:
-			return published, perr
+			return published, errors.Join(append(errs, perr)...)
 		}
 	}
-	return published, nil
+	return published, errors.Join(errs...)
 }
 
 // Spooling publishes through P, and spools to Outbox whatever P reports not

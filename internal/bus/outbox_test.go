@@ -109,3 +109,46 @@ func TestOutboxKeepsWhatWasNotStored(t *testing.T) {
 		t.Fatalf("stream holds %d messages, want the 150 published, each once", info.State.Msgs)
 	}
 }
+
+// TestOutboxFlushGoesPastAnUnreadableFile: a spool file that cannot be read
+// back (here one cut in the middle of a line) is left as it is and named in
+// the error, and the spool files after it are still published and removed.
+func TestOutboxFlushGoesPastAnUnreadableFile(t *testing.T) {
+	c := connect(t, testenv.NATS(t))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ob, err := bus.OpenOutbox(filepath.Join(t.TempDir(), "outbox"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spooled []string
+	for i := range 3 {
+		m, err := bus.Encode("intel.v1.listing.alpha", fmt.Sprintf("evt-%d", i), map[string]any{"n": i})
+		if err != nil {
+			t.Fatal(err)
+		}
+		path, err := ob.Spool([]bus.Message{m})
+		if err != nil {
+			t.Fatal(err)
+		}
+		spooled = append(spooled, path)
+	}
+	data, err := os.ReadFile(spooled[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(spooled[0], data[:len(data)/2], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	n, err := ob.Flush(ctx, c.Publisher(8, 0, 5*time.Second))
+	if n != 2 || err == nil || !strings.Contains(err.Error(), spooled[0]) {
+		t.Fatalf("Flush = %d, %v; want the 2 readable events published and an error naming %s", n, err, spooled[0])
+	}
+	left, _ := filepath.Glob(filepath.Join(ob.Dir(), "*"))
+	if len(left) != 1 || left[0] != spooled[0] {
+		t.Fatalf("outbox holds %v, want only the unreadable %s", left, spooled[0])
+	}
+	if kept, err := os.ReadFile(spooled[0]); err != nil || string(kept) != string(data[:len(data)/2]) {
+		t.Fatalf("the unreadable file was changed: %q, %v", kept, err)
+	}
+}

@@ -83,10 +83,6 @@ func (c *Conn) Publisher(window, retries int, timeout time.Duration) *Publisher 
 // were not, after retries, it returns a *NotStoredError naming them (errors.Is
 // ErrNotStored); nothing is dropped silently.
 func (p *Publisher) Publish(ctx context.Context, msgs []Message) error {
-	byID := make(map[string]Message, len(msgs))
-	for _, m := range msgs {
-		byID[m.ID] = m
-	}
 	pending := msgs
 	var failures []Failure
 	for attempt := 0; attempt <= p.retries && len(pending) > 0; attempt++ {
@@ -97,11 +93,9 @@ func (p *Publisher) Publish(ctx context.Context, msgs []Message) error {
 			case <-time.After(time.Duration(attempt) * 250 * time.Millisecond):
 			}
 		}
-		failures = p.publishOnce(ctx, pending)
-		pending = pending[:0:0]
-		for _, f := range failures {
-			pending = append(pending, byID[f.ID])
-		}
+		// Retried by message, not by id: messages sharing an id (or
+		// having none) are each sent again.
+		failures, pending = p.publishOnce(ctx, pending)
 	}
 	if len(failures) > 0 {
 		return &NotStoredError{Failures: failures}
@@ -114,13 +108,25 @@ type inflight struct {
 	fut jetstream.PubAckFuture
 }
 
+// notStored collects the messages of one attempt that were not acked, and
+// why.
+type notStored struct {
+	failures []Failure
+	msgs     []Message
+}
+
+func (n *notStored) add(m Message, err error) {
+	n.failures = append(n.failures, Failure{ID: m.ID, Subject: m.Subject, Err: err})
+	n.msgs = append(n.msgs, m)
+}
+
 // publishOnce publishes msgs in windows of p.window, the next window going
 // out while the acks of the previous one come back, and returns those not
-// acked.
-func (p *Publisher) publishOnce(ctx context.Context, msgs []Message) []Failure {
+// acked: why, and the messages themselves.
+func (p *Publisher) publishOnce(ctx context.Context, msgs []Message) ([]Failure, []Message) {
 	var (
-		failures []Failure
-		prev     []inflight
+		failed notStored
+		prev   []inflight
 	)
 	for start := 0; start < len(msgs); start += p.window {
 		chunk := msgs[start:min(start+p.window, len(msgs))]
@@ -135,22 +141,23 @@ func (p *Publisher) publishOnce(ctx context.Context, msgs []Message) []Failure {
 			}
 			fut, err := p.js.PublishMsgAsync(nm, jetstream.WithMsgID(m.ID), jetstream.WithStallWait(p.timeout))
 			if err != nil {
-				failures = append(failures, Failure{ID: m.ID, Subject: m.Subject, Err: err})
+				failed.add(m, err)
 				continue
 			}
 			fl = append(fl, inflight{msg: m, fut: fut})
 		}
-		failures = p.await(ctx, prev, failures)
+		p.await(ctx, prev, &failed)
 		prev = fl
 	}
-	return p.await(ctx, prev, failures)
+	p.await(ctx, prev, &failed)
+	return failed.failures, failed.msgs
 }
 
 // await waits at most p.timeout for the acks of fl and adds the events not
-// acknowledged to failures.
-func (p *Publisher) await(ctx context.Context, fl []inflight, failures []Failure) []Failure {
+// acknowledged to failed.
+func (p *Publisher) await(ctx context.Context, fl []inflight, failed *notStored) {
 	if len(fl) == 0 {
-		return failures
+		return
 	}
 	wctx, cancel := context.WithTimeout(ctx, p.timeout)
 	defer cancel()
@@ -158,15 +165,13 @@ func (p *Publisher) await(ctx context.Context, fl []inflight, failures []Failure
 		select {
 		case <-f.fut.Ok():
 		case err := <-f.fut.Err():
-			failures = append(failures, Failure{ID: f.msg.ID, Subject: f.msg.Subject, Err: err})
+			failed.add(f.msg, err)
 		case <-wctx.Done():
 			select {
 			case <-f.fut.Ok():
 			default:
-				failures = append(failures, Failure{ID: f.msg.ID, Subject: f.msg.Subject,
-					Err: fmt.Errorf("no ack within %s: %w", p.timeout, wctx.Err())})
+				failed.add(f.msg, fmt.Errorf("no ack within %s: %w", p.timeout, wctx.Err()))
 			}
 		}
 	}
-	return failures
 }

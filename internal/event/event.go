@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Schema names carried in every message's "schema" field.
@@ -305,17 +306,7 @@ func (r *Run) Finalize() {
 
 // Validate reports what is missing or malformed in a listing.
 func (l *Listing) Validate() error {
-	var errs []string
-	errs = provenanceErrors(errs, &l.Provenance)
-	if l.Schema != SchemaListing {
-		errs = append(errs, fmt.Sprintf("schema %q, want %q", l.Schema, SchemaListing))
-	}
-	if l.EventID == "" {
-		errs = append(errs, "event_id empty")
-	}
-	if l.ListingID == "" {
-		errs = append(errs, "listing_id empty")
-	}
+	errs := observationErrors(&l.Provenance, l.Schema, SchemaListing, l.EventID, "listing_id", l.ListingID)
 	if len(l.Title) > MaxTitle || len(l.Description) > MaxDescription {
 		errs = append(errs, "text over its bound")
 	}
@@ -332,17 +323,7 @@ func (l *Listing) Validate() error {
 
 // Validate reports what is missing or malformed in a vendor.
 func (v *Vendor) Validate() error {
-	var errs []string
-	errs = provenanceErrors(errs, &v.Provenance)
-	if v.Schema != SchemaVendor {
-		errs = append(errs, fmt.Sprintf("schema %q, want %q", v.Schema, SchemaVendor))
-	}
-	if v.EventID == "" {
-		errs = append(errs, "event_id empty")
-	}
-	if v.Handle == "" {
-		errs = append(errs, "handle empty")
-	}
+	errs := observationErrors(&v.Provenance, v.Schema, SchemaVendor, v.EventID, "handle", v.Handle)
 	if v.ShipsFrom != "" && !isCountryCode(v.ShipsFrom) {
 		errs = append(errs, fmt.Sprintf("ships_from %q is not an alpha-2 code", v.ShipsFrom))
 	}
@@ -351,17 +332,7 @@ func (v *Vendor) Validate() error {
 
 // Validate reports what is missing or malformed in a post.
 func (p *Post) Validate() error {
-	var errs []string
-	errs = provenanceErrors(errs, &p.Provenance)
-	if p.Schema != SchemaPost {
-		errs = append(errs, fmt.Sprintf("schema %q, want %q", p.Schema, SchemaPost))
-	}
-	if p.EventID == "" {
-		errs = append(errs, "event_id empty")
-	}
-	if p.PostID == "" {
-		errs = append(errs, "post_id empty")
-	}
+	errs := observationErrors(&p.Provenance, p.Schema, SchemaPost, p.EventID, "post_id", p.PostID)
 	if p.Forum != p.Source {
 		errs = append(errs, fmt.Sprintf("forum %q differs from source %q", p.Forum, p.Source))
 	}
@@ -396,7 +367,11 @@ func (r *Run) Validate() error {
 	return joinErrs("run", errs)
 }
 
-func provenanceErrors(errs []string, p *Provenance) []string {
+// observationErrors reports what an observation (a listing, vendor or post)
+// lacks in its provenance, schema name, event id and natural key (keyName
+// is the key's JSON field).
+func observationErrors(p *Provenance, schema, wantSchema, eventID, keyName, key string) []string {
+	var errs []string
 	if p.Source == "" {
 		errs = append(errs, "source empty")
 	}
@@ -406,7 +381,29 @@ func provenanceErrors(errs []string, p *Provenance) []string {
 	if p.URL == "" {
 		errs = append(errs, "url empty")
 	}
+	if schema != wantSchema {
+		errs = append(errs, fmt.Sprintf("schema %q, want %q", schema, wantSchema))
+	}
+	if eventID == "" {
+		errs = append(errs, "event_id empty")
+	}
+	if key == "" {
+		errs = append(errs, keyName+" empty")
+	}
 	return errs
+}
+
+// Cut returns s cut to at most max bytes, on a UTF-8 boundary so that a
+// valid string stays valid.
+func Cut(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	i := max
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i]
 }
 
 func joinErrs(what string, errs []string) error {

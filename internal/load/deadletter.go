@@ -57,14 +57,14 @@ func (d DeadLetter) Truncated() bool { return len(d.Payload) < d.Bytes }
 
 func newDeadLetter(msg jetstream.Msg, reason error) DeadLetter {
 	data := msg.Data()
-	d := DeadLetter{Subject: msg.Subject(), Reason: truncate(reason.Error(), maxReason), Payload: data, Bytes: len(data)}
+	d := DeadLetter{Subject: msg.Subject(), Reason: event.Cut(reason.Error(), maxReason), Payload: data, Bytes: len(data)}
 	if md, err := msg.Metadata(); err == nil {
 		d.Stream, d.StreamSeq, d.ReceivedAt = md.Stream, md.Sequence.Stream, md.Timestamp.UTC()
 	}
 	if len(data) <= event.MaxMessage {
 		var h event.Header
 		if json.Unmarshal(data, &h) == nil {
-			d.Schema, d.EventID = truncate(h.Schema, 128), truncate(h.EventID, 128)
+			d.Schema, d.EventID = event.Cut(h.Schema, 128), event.Cut(h.EventID, 128)
 		}
 	}
 	return d
@@ -91,13 +91,6 @@ func (d DeadLetter) message(data []byte) bus.Message {
 		Data:    data,
 		Header:  h,
 	}
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
 }
 
 // Table records dead letters in the ClickHouse table dead_letters (see

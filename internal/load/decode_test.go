@@ -71,12 +71,15 @@ func TestDecodeFallsBack(t *testing.T) {
 	plain := string(mustJSON(t, &l))
 	v := event.Vendor{Provenance: l.Provenance, Handle: "v1"}
 	v.Finalize()
+	p := event.Post{Provenance: l.Provenance, ThreadID: "t1", PostID: "p1", Body: "see alpha"}
+	p.Finalize()
 	tests := []struct {
 		name    string
 		data    string
 		wantErr error // nil: decodes
 	}{
 		{"vendor", string(mustJSON(t, &v)), nil},
+		{"post", string(mustJSON(t, &p)), nil},
 		{"key in other case", strings.Replace(plain, `"title"`, `"Title"`, 1), nil},
 		{"null field", strings.Replace(plain, `"unit":"g"`, `"unit":null`, 1), nil},
 		{"schema v2", strings.Replace(plain, event.SchemaListing, "counternet.listing.v2", 1), event.ErrUnknownSchema},
@@ -141,6 +144,8 @@ func batchOf(d event.Decoded) warehouse.Batch {
 		b.Captures = []event.Capture{*d.Capture}
 	case d.Run != nil:
 		b.Runs = []event.Run{*d.Run}
+	case d.Post != nil:
+		b.Posts = []event.Post{*d.Post}
 	}
 	return b
 }

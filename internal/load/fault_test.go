@@ -2,6 +2,7 @@ package load_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -48,6 +49,18 @@ func consumerInfo(t testing.TB, cons jetstream.Consumer) *jetstream.ConsumerInfo
 		t.Fatal(err)
 	}
 	return info
+}
+
+// newLoader builds a loader over cons writing into db, dead letters going
+// to c's dead-letter stream and db's dead_letters table, as stack.Loader
+// wires one.
+func newLoader(c *bus.Conn, db *warehouse.DB, cons jetstream.Consumer, opts load.Options, log zerolog.Logger) *load.Loader {
+	return load.New(cons, load.Sinks{
+		Events:      load.WriterFunc(db.Insert),
+		DeadLetters: c.Publisher(64, 3, 10*time.Second),
+		DeadTable:   load.NewTable(db.Conn()),
+		Acks:        c.NC,
+	}, opts, log)
 }
 
 // TestLoaderKilledMidLoad kills the loader, a process of its own, with
@@ -173,12 +186,7 @@ func TestClickHouseDownDuringLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ld := load.New(cons, load.Sinks{
-		Events:      load.WriterFunc(db.Insert),
-		DeadLetters: c.Publisher(64, 3, 10*time.Second),
-		DeadTable:   load.NewTable(db.Conn()),
-		Acks:        c.NC,
-	}, load.Options{BatchSize: 5000, FlushInterval: 200 * time.Millisecond, FetchMax: 1000, RetryMax: 2 * time.Second}, log)
+	ld := newLoader(c, db, cons, load.Options{BatchSize: 5000, FlushInterval: 200 * time.Millisecond, FetchMax: 1000, RetryMax: 2 * time.Second}, log)
 	lctx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- ld.Run(lctx) }()
@@ -277,12 +285,7 @@ func TestPoisonMessagesDeadLettered(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ld := load.New(cons, load.Sinks{
-		Events:      load.WriterFunc(db.Insert),
-		DeadLetters: c.Publisher(64, 3, 10*time.Second),
-		DeadTable:   load.NewTable(db.Conn()),
-		Acks:        c.NC,
-	}, load.Options{BatchSize: 30, FlushInterval: 100 * time.Millisecond, FetchMax: 10},
+	ld := newLoader(c, db, cons, load.Options{BatchSize: 30, FlushInterval: 100 * time.Millisecond, FetchMax: 10},
 		zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.ErrorLevel))
 	if err := ld.RunUntilIdle(ctx); err != nil {
 		t.Fatal(err)
@@ -343,5 +346,64 @@ func TestPoisonMessagesDeadLettered(t *testing.T) {
 	}
 	if i != len(poisons) {
 		t.Fatalf("dead_letters holds %d rows, want %d", i, len(poisons))
+	}
+}
+
+// TestLoaderReportsEndOfPulling deletes the loader's consumer, then closes
+// its connection, under a running loader: after loading every event it was
+// given, Run returns an error saying why pulling ended, instead of nil as
+// if it had been stopped.
+func TestLoaderReportsEndOfPulling(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	db := testenv.ClickHouse(t)
+	url := testenv.NATS(t)
+	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.ErrorLevel)
+	ls := loadtest.Listings(200, 5)
+	msgs, err := loadtest.Messages(ls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := connectBus(t, url)
+	publish(t, c, msgs)
+	for _, tc := range []struct {
+		name string
+		end  func(c *bus.Conn) error
+		want error
+	}{
+		{"consumer deleted", func(c *bus.Conn) error { return c.JS.DeleteConsumer(ctx, "INTEL", "loader") }, jetstream.ErrConsumerDeleted},
+		{"connection closed", func(c *bus.Conn) error { c.NC.Close(); return nil }, jetstream.ErrMsgIteratorClosed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := connectBus(t, url)
+			cons, err := c.Consumer(ctx, bus.ConsumerOptions{Durable: "loader", MaxAckPending: 1000, AckWait: 30 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ld := newLoader(c, db, cons, load.Options{BatchSize: 50, FlushInterval: 100 * time.Millisecond, FetchMax: 20}, log)
+			done := make(chan error, 1)
+			go func() { done <- ld.Run(ctx) }()
+			if err := load.WaitIdle(ctx, cons, 50*time.Millisecond); err != nil {
+				t.Fatal(err)
+			}
+			if err := tc.end(c); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case err := <-done:
+				if !errors.Is(err, tc.want) {
+					t.Fatalf("Run = %v, want an error wrapping %v", err, tc.want)
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatal("Run went on for 30 s after pulling ended")
+			}
+			landed, err := loadtest.CheckLanded(ctx, db.Conn(), "listing_obs", loadtest.IDs(ls))
+			if err != nil || !landed.ExactlyOnce() {
+				t.Fatalf("events: %v %s", err, landed)
+			}
+		})
 	}
 }

@@ -134,9 +134,11 @@ func (l *Loader) count(f func(*Stats)) {
 }
 
 // Run loads until ctx is cancelled, then flushes what it holds (within a
-// short deadline of its own) and returns nil. It returns an error only when
-// it cannot start pulling from the consumer; failures after that (an insert,
-// a fetch) are logged and retried.
+// short deadline of its own) and returns nil. It returns an error when it
+// cannot start pulling from the consumer, or when pulling ends before ctx
+// does (the consumer was deleted, the connection closed); it then flushes
+// what it holds first. Other failures (an insert, a fetch) are logged and
+// retried.
 func (l *Loader) Run(ctx context.Context) error {
 	return l.loop(ctx, false)
 }
@@ -167,13 +169,14 @@ func (b *batch) reset() {
 	clear(b.rows.Vendors)
 	clear(b.rows.Captures)
 	clear(b.rows.Runs)
+	clear(b.rows.Posts)
 	clear(b.acks)
 	clear(b.dead)
 	b.texts.reset()
 	*b = batch{
 		texts: b.texts,
 		rows: warehouse.Batch{Listings: b.rows.Listings[:0], Vendors: b.rows.Vendors[:0],
-			Captures: b.rows.Captures[:0], Runs: b.rows.Runs[:0]},
+			Captures: b.rows.Captures[:0], Runs: b.rows.Runs[:0], Posts: b.rows.Posts[:0]},
 		acks: b.acks[:0],
 		dead: b.dead[:0],
 	}
@@ -218,7 +221,7 @@ func (l *Loader) loop(ctx context.Context, untilIdle bool) error {
 	}
 
 	keepAlive := l.keepAliveInterval()
-	in, stopFetch, err := l.receive()
+	in, stopFetch, pullErr, err := l.receive()
 	if err != nil {
 		close(jobs)
 		<-inserted
@@ -230,6 +233,7 @@ func (l *Loader) loop(ctx context.Context, untilIdle bool) error {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	lastMsg := time.Now()
+	var ended error // why pulling ended before ctx did
 loop:
 	for {
 		switch {
@@ -245,15 +249,22 @@ loop:
 			break loop
 		case m, ok := <-in:
 			if !ok {
-				break loop // the iterator ended: only when stopped
+				if ctx.Err() == nil {
+					ended = pullErr()
+				}
+				break loop
 			}
 			lastMsg = time.Now()
 			l.add(cur, m)
-			// Take what is already there without going back to select.
+			// Take what is already there without going back to select; a
+			// closed channel is seen by the select above on the next turn.
 		drain:
 			for cur.size() < l.opts.BatchSize {
 				select {
-				case m := <-in:
+				case m, ok := <-in:
+					if !ok {
+						break drain
+					}
 					l.add(cur, m)
 				default:
 					break drain
@@ -293,7 +304,10 @@ loop:
 	}
 	close(jobs)
 	<-inserted
-	return nil
+	if ended != nil {
+		l.log.Error().Err(ended).Msg("loader stopped: pulling from the consumer ended")
+	}
+	return ended
 }
 
 // idlePoll is how long RunUntilIdle waits for a message before it flushes
@@ -304,24 +318,34 @@ const idlePoll = 250 * time.Millisecond
 // channel, keeping at most about 2×FetchMax of them prefetched: the
 // iterator pulls more only as messages are taken from it. stop ends the
 // pulling (it is idempotent); messages pulled but not taken are released
-// for redelivery, and the channel is closed.
-func (l *Loader) receive() (<-chan jetstream.Msg, func(), error) {
+// for redelivery, and the channel is closed. The channel also closes when
+// the iterator ends by itself (the consumer was deleted, the connection
+// closed); ended then says why, and is nil after stop.
+func (l *Loader) receive() (in <-chan jetstream.Msg, stop func(), ended func() error, err error) {
 	it, err := l.cons.Messages(jetstream.PullMaxMessages(l.opts.FetchMax))
 	if err != nil {
-		return nil, nil, fmt.Errorf("pulling messages: %w", err)
+		return nil, nil, nil, fmt.Errorf("pulling messages: %w", err)
 	}
-	in := make(chan jetstream.Msg, l.opts.FetchMax)
+	msgs := make(chan jetstream.Msg, l.opts.FetchMax)
 	quit := make(chan struct{})
 	done := make(chan struct{})
+	var endErr error // set before msgs is closed
 	go func() {
 		defer close(done)
-		defer close(in)
+		defer close(msgs)
+		var last error
 		for {
 			m, err := it.Next()
 			if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+				select {
+				case <-quit:
+				default:
+					endErr = fmt.Errorf("pulling messages: %w", cmp.Or(last, err))
+				}
 				return
 			}
 			if err != nil {
+				last = err
 				l.log.Warn().Err(err).Msg("pulling messages; retrying")
 				select {
 				case <-quit:
@@ -330,8 +354,9 @@ func (l *Loader) receive() (<-chan jetstream.Msg, func(), error) {
 				}
 				continue
 			}
+			last = nil
 			select {
-			case in <- m:
+			case msgs <- m:
 			case <-quit:
 				_ = m.Nak()
 				return
@@ -339,17 +364,19 @@ func (l *Loader) receive() (<-chan jetstream.Msg, func(), error) {
 		}
 	}()
 	var once sync.Once
-	stop := func() {
+	stop = func() {
 		once.Do(func() {
 			close(quit)
 			it.Stop()
 			<-done
-			for m := range in { // pulled, never batched: let them go to the next loader now
+			for m := range msgs { // pulled, never batched: let them go to the next loader now
 				_ = m.Nak()
 			}
 		})
 	}
-	return in, stop, nil
+	// Read only once msgs is closed, which happens after endErr is set.
+	ended = func() error { return endErr }
+	return msgs, stop, ended, nil
 }
 
 // handOff gives b to the inserter, keeping its messages from being
@@ -435,7 +462,7 @@ func (l *Loader) store(b *batch) {
 		l.count(func(s *Stats) { s.Batches++; s.Loaded += len(b.acks) })
 		l.log.Info().Int("events", len(b.acks)).Int("listings", len(b.rows.Listings)).
 			Int("vendors", len(b.rows.Vendors)).Int("captures", len(b.rows.Captures)).
-			Int("runs", len(b.rows.Runs)).Dur("took", time.Since(start)).Msg("batch loaded")
+			Int("runs", len(b.rows.Runs)).Int("posts", len(b.rows.Posts)).Dur("took", time.Since(start)).Msg("batch loaded")
 	}
 	if len(b.dead) > 0 {
 		l.deadLetter(b)

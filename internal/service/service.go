@@ -121,6 +121,11 @@ func Run(ctx context.Context, cfg *config.Config, opts Options, log zerolog.Logg
 
 	var wg sync.WaitGroup
 	errs := make(chan error, 3)
+	// A loader that stops by itself (its consumer deleted, its connection
+	// closed) stops the service, which then shuts down in order and returns
+	// why: a service that no longer loads must not look healthy.
+	ctx, loaderFailed := context.WithCancel(ctx)
+	defer loaderFailed()
 	if loadRole {
 		ld, _, err := st.Loader(ctx)
 		if err != nil {
@@ -133,6 +138,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options, log zerolog.Logg
 			defer wg.Done()
 			if err := ld.Run(lctx); err != nil {
 				errs <- fmt.Errorf("loader: %w", err)
+				loaderFailed()
 			}
 		}()
 		go func() {

@@ -307,3 +307,48 @@ func TestCollectorsShareTheWorkQueue(t *testing.T) {
 		t.Errorf("%d captures, %d distinct per run, the sites served %d requests: a page was fetched twice", pages, distinct, fx.Markets.Requests())
 	}
 }
+
+// TestRunStopsWhenItsLoaderStops deletes the loader's consumer under a
+// running `counternet run` (role load): the service stops by itself and
+// returns the loader's reason, instead of running on without loading.
+func TestRunStopsWhenItsLoaderStops(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: needs clickhouse-server")
+	}
+	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.ErrorLevel)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	_, cfg := setup(t, ctx, log, 3)
+	cfg.Run.Roles = []string{"load"}
+	addr := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- service.Run(ctx, cfg, service.Options{BaseDir: ".", Ready: func(a string) { addr <- a }}, log)
+	}()
+	<-addr
+	st, err := stack.Open(ctx, cfg, log, stack.Need{Bus: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close(context.Background())
+	// The service creates its consumer as it starts: delete it once it is there.
+	for {
+		err := st.Bus.JS.DeleteConsumer(ctx, cfg.NATS.Stream, cfg.Load.Consumer)
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("deleting the loader's consumer: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "loader") {
+			t.Fatalf("service.Run = %v, want the loader's error", err)
+		}
+		t.Logf("service stopped: %v", err)
+	case <-ctx.Done():
+		t.Fatal("the service kept running after its loader's consumer was deleted")
+	}
+}

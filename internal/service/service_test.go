@@ -331,16 +331,23 @@ func TestRunStopsWhenItsLoaderStops(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close(context.Background())
-	// The service creates its consumer as it starts: delete it once it is there.
+	// Delete the consumer once the loader is pulling from it (a pull
+	// request of its is waiting).
 	for {
-		err := st.Bus.JS.DeleteConsumer(ctx, cfg.NATS.Stream, cfg.Load.Consumer)
+		cons, err := st.Bus.JS.Consumer(ctx, cfg.NATS.Stream, cfg.Load.Consumer)
 		if err == nil {
-			break
+			var info *jetstream.ConsumerInfo
+			if info, err = cons.Info(ctx); err == nil && info.NumWaiting > 0 {
+				break
+			}
 		}
 		if ctx.Err() != nil {
-			t.Fatalf("deleting the loader's consumer: %v", err)
+			t.Fatalf("waiting for the loader to pull: %v", err)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+	if err := st.Bus.JS.DeleteConsumer(ctx, cfg.NATS.Stream, cfg.Load.Consumer); err != nil {
+		t.Fatal(err)
 	}
 	select {
 	case err := <-done:

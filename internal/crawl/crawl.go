@@ -593,7 +593,7 @@ func Run(ctx context.Context, site *pipeline.Site, d Deps) (*Report, error) {
 
 // noteError keeps err among the report's first distinct errors.
 func (r *Report) noteError(err error) {
-	msg := truncate(err.Error(), 512)
+	msg := event.Cut(err.Error(), 512)
 	if len(r.Errors) < maxErrors && !slices.Contains(r.Errors, msg) {
 		r.Errors = append(r.Errors, msg)
 	}
@@ -699,7 +699,7 @@ func collectPage(ctx context.Context, site *pipeline.Site, d Deps, rs *runState,
 			if isFatal(err) || ctx.Err() != nil {
 				return res
 			}
-			capEv.Outcome, capEv.Error = "error", truncate(err.Error(), 512)
+			capEv.Outcome, capEv.Error = "error", event.Cut(err.Error(), 512)
 			capEv.DurationMS = time.Since(start).Milliseconds()
 			if page != nil {
 				capEv.Attempts = page.Attempts
@@ -715,14 +715,14 @@ func collectPage(ctx context.Context, site *pipeline.Site, d Deps, rs *runState,
 	capEv.Class, capEv.Charset, capEv.CharsetFlag = res.class, page.Charset, page.CharsetFlag
 	capEv.Mirror = hostOf(page.FinalURL)
 	if err != nil {
-		capEv.Error = truncate(err.Error(), 512)
+		capEv.Error = event.Cut(err.Error(), 512)
 	}
 	rec, perr := d.Evidence.Put(site.Name, page)
 	if perr != nil {
 		// A page we cannot keep as evidence is not used as data.
 		res.class = fetch.ClassError
 		res.err = fmt.Errorf("keeping evidence of %s: %w", pageURL, perr)
-		capEv.Outcome, capEv.Class, capEv.Error = "error", fetch.ClassError, truncate(res.err.Error(), 512)
+		capEv.Outcome, capEv.Class, capEv.Error = "error", fetch.ClassError, event.Cut(res.err.Error(), 512)
 		res.publish(ctx, d, []any{&capEv})
 		return res
 	}
@@ -735,7 +735,7 @@ func collectPage(ctx context.Context, site *pipeline.Site, d Deps, rs *runState,
 		if res.err != nil {
 			// The page is kept but could not be read as data: its capture
 			// says why, so zero records is not taken for a selector miss.
-			capEv.Error = truncate(res.err.Error(), 512)
+			capEv.Error = event.Cut(res.err.Error(), 512)
 		}
 	}
 	res.publish(ctx, d, events)
@@ -882,7 +882,7 @@ func finish(ctx context.Context, rep *Report, d Deps, err error) (*Report, error
 		Posts: rep.Posts, Warnings: rep.Warnings,
 	}
 	if err != nil {
-		run.Error = truncate(err.Error(), 1024)
+		run.Error = event.Cut(err.Error(), 1024)
 	}
 	run.Events = rep.Events + 1
 	// A failed run is a fact too: its run event is published whatever happened.
@@ -932,11 +932,4 @@ func hostOf(s string) string {
 		return ""
 	}
 	return strings.ToLower(u.Hostname())
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
 }

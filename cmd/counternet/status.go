@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"text/tabwriter"
 	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/counternet/counternet/internal/schedule"
 	"github.com/counternet/counternet/internal/service"
@@ -70,9 +73,15 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	cons, err := st.Consumer(ctx)
+	// Looked up, not created or updated: status must not change the consumer
+	// a running loader uses, whatever this process's config says.
+	cons, err := st.Bus.JS.Consumer(ctx, cfg.NATS.Stream, cfg.Load.Consumer)
+	if errors.Is(err, jetstream.ErrConsumerNotFound) {
+		fmt.Fprintf(stdout, "\nloader %s: no such consumer on stream %s yet (no loader has started)\n", cfg.Load.Consumer, cfg.NATS.Stream)
+		return printOutbox(st, stdout)
+	}
 	if err != nil {
-		return err
+		return fmt.Errorf("reading loader consumer: %w", err)
 	}
 	info, err := cons.Info(ctx)
 	if err != nil {
@@ -84,6 +93,11 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	fmt.Fprintf(stdout, "\nloader %s: %d pending, %d delivered unacked, %d redelivered, last delivery %s (lag while pending: %s)\n",
 		info.Name, info.NumPending, info.NumAckPending, info.NumRedelivered, sinceOrNever(info.Delivered.Last), lag)
+	return printOutbox(st, stdout)
+}
+
+// printOutbox says how many events wait in the outbox, if any.
+func printOutbox(st *stack.Stack, stdout io.Writer) error {
 	ob, err := st.Outbox()
 	if err != nil {
 		return err

@@ -66,6 +66,9 @@ type Record struct {
 	Partial bool `json:"partial,omitempty"`
 	// Fields holds the fields that matched (or have a default), by name.
 	Fields map[string]Field `json:"fields"`
+	// Locale is the site's locale (date order, time zone), copied from the
+	// site file so normalization reads dates as the site writes them.
+	Locale Locale `json:"locale,omitzero"`
 }
 
 // Field is one raw field value and the parser normalization applies to it.
@@ -127,6 +130,9 @@ func (s *Site) Extract(pageKind, pageURL string, body []byte) (*Result, error) {
 	res.Links = links(doc, base, pg.Follow)
 	for i := range pg.Records {
 		extractRecords(res, doc, pageURL, &pg.Records[i])
+	}
+	for i := range res.Records {
+		res.Records[i].Locale = s.Locale
 	}
 	return res, nil
 }

@@ -90,6 +90,9 @@ type Site struct {
 	// Schedule is when the site is collected, as a cron expression
 	// ("0 */6 * * *", "@daily"); empty means only on demand. Version 2.
 	Schedule string `yaml:"schedule"`
+	// Locale says how the site writes dates: day/month order and the time
+	// zone of times shown without one. Version 2.
+	Locale Locale `yaml:"locale"`
 	// Pages are the page kinds, by name.
 	Pages map[string]*Page `yaml:"pages"`
 	// Tests are saved pages with their expected records (RunTests).
@@ -102,6 +105,17 @@ type Site struct {
 	compiled bool
 	nameLine int
 	sched    cron.Schedule
+}
+
+// Locale is how a site writes dates and times.
+type Locale struct {
+	// DateOrder is the order of numeric dates: "DMY" (21/11/2017), "MDY"
+	// (11/21/2017) or "YMD"; empty means day/month order is decided only
+	// where it is unambiguous.
+	DateOrder string `yaml:"date_order" json:"date_order,omitempty"`
+	// TimeZone is the zone of times the site shows without one: an IANA
+	// name ("Europe/Moscow") or an offset ("+03:00"); empty means UTC.
+	TimeZone string `yaml:"time_zone" json:"time_zone,omitempty"`
 }
 
 // TestCase is one saved page of a site and where its expected records are.

@@ -118,6 +118,29 @@ type Locale struct {
 	TimeZone string `yaml:"time_zone" json:"time_zone,omitempty"`
 }
 
+// Location is the locale's time zone: UTC when none is set.
+func (l Locale) Location() (*time.Location, error) {
+	tz := strings.TrimSpace(l.TimeZone)
+	if tz == "" || strings.EqualFold(tz, "UTC") {
+		return time.UTC, nil
+	}
+	if m := offsetRE.FindStringSubmatch(tz); m != nil {
+		h, _ := strconv.Atoi(m[2])
+		mins, _ := strconv.Atoi(m[3])
+		if h > 14 || mins > 59 {
+			return nil, fmt.Errorf("offset %q out of range", tz)
+		}
+		off := h*3600 + mins*60
+		if m[1] == "-" {
+			off = -off
+		}
+		return time.FixedZone(tz, off), nil
+	}
+	return time.LoadLocation(tz)
+}
+
+var offsetRE = regexp.MustCompile(`^(?:UTC|GMT)?([+-])(\d{1,2}):?(\d{2})?$`)
+
 // TestCase is one saved page of a site and where its expected records are.
 type TestCase struct {
 	// Name names the test; unique within the site file.
@@ -244,11 +267,17 @@ type FieldRule struct {
 	// Required drops a record that lacks this field (natural keys are
 	// always required).
 	Required bool `yaml:"required"`
+	// Lines keeps the line breaks of the text (block elements and <br>
+	// start a new line; white space is collapsed within lines only). It
+	// defaults to true for the free-text fields description, body and
+	// signature and to false for every other field. Version 2.
+	Lines *bool `yaml:"lines"`
 
 	sel    cascadia.Matcher
 	re     *regexp.Regexp
 	group  int    // capture group of re to keep; -1: the first group, or the whole match
 	parser string // effective parser
+	lines  bool   // keep line breaks (Lines, or the field's default)
 }
 
 // EffectiveParser is the parser normalization applies to this field: the

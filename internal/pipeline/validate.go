@@ -20,6 +20,7 @@ var (
 	nameRE      = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 	pageNameRE  = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,62}$`)
 	fieldNameRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
+	attrKeyRE   = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
 )
 
 // MaxConcurrency bounds politeness.concurrency.
@@ -61,6 +62,7 @@ func (v *validator) site(s *Site) {
 			s.sched = sched
 		}
 	}
+	v.locale(&s.Locale)
 	if !nameRE.MatchString(s.Name) {
 		v.add("name", nil, "name %q must be 1-63 lower-case letters, digits or '-', starting with a letter or digit", s.Name)
 	}
@@ -281,11 +283,21 @@ func (v *validator) record(p string, r *RecordRule) {
 			r.Fields[name] = &FieldRule{}
 			f = r.Fields[name]
 		}
-		if !fieldNameRE.MatchString(name) {
+		attrKey, isAttr := strings.CutPrefix(name, AttributePrefix)
+		switch {
+		case isAttr && !attrKeyRE.MatchString(attrKey):
+			v.add(fp, nil, "attribute name %q must be %s followed by lower-case letters, digits or '_' (at most 64), starting with a letter", name, AttributePrefix)
+		case !isAttr && !fieldNameRE.MatchString(name):
 			v.add(fp, nil, "field name %q must be lower-case letters, digits or '_', starting with a letter", name)
 		}
 		var parsers []string
-		if ok {
+		if ok && isAttr {
+			parsers = AttributeParsers
+			if f != nil && f.Parser == "" {
+				v.add(fp+".parser", nil, "an attribute needs a parser: one of %s", strings.Join(AttributeParsers, ", "))
+			}
+			v.v2(fp, "attributes")
+		} else if ok {
 			var fieldOK bool
 			parsers, fieldOK = known[name]
 			if !fieldOK {
@@ -295,6 +307,10 @@ func (v *validator) record(p string, r *RecordRule) {
 			}
 		}
 		v.field(fp, f, parsers)
+		f.lines = multilineFields[name] && f.Attr == "" && f.From == ""
+		if f.Lines != nil {
+			f.lines = *f.Lines
+		}
 	}
 }
 
@@ -350,6 +366,12 @@ func (v *validator) field(p string, f *FieldRule, parsers []string) {
 			}
 		}
 	}
+	if f.Lines != nil {
+		v.v2(p+".lines", "lines")
+		if f.Attr != "" || f.From != "" {
+			v.add(p+".lines", nil, "lines applies to the text of an element, not to attr or from")
+		}
+	}
 	f.parser = f.Parser
 	if v2Parsers[f.Parser] {
 		v.v2(p+".parser", "parser "+f.Parser)
@@ -373,4 +395,22 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// locale checks the site's date order and time zone.
+func (v *validator) locale(l *Locale) {
+	if *l == (Locale{}) {
+		return
+	}
+	v.v2("locale", "locale")
+	switch l.DateOrder {
+	case "", "DMY", "MDY", "YMD":
+	default:
+		v.add("locale.date_order", nil, "date_order %q must be DMY (21/11/2017), MDY (11/21/2017) or YMD", l.DateOrder)
+	}
+	if l.TimeZone != "" {
+		if _, err := l.Location(); err != nil {
+			v.add("locale.time_zone", nil, "time_zone %q: want an IANA zone (Europe/Moscow) or an offset (+03:00)", l.TimeZone)
+		}
+	}
 }

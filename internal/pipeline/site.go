@@ -154,6 +154,27 @@ type TestCase struct {
 	// Want is the file of expected records, relative to the site file's
 	// directory; it defaults to File with ".html" replaced by ".want.yaml".
 	Want string `yaml:"want"`
+	// ContentType is the Content-Type header the page came with
+	// ("text/html; charset=ISO-8859-1"): the page is decoded as the
+	// crawler would decode it (package pagetext). Empty: no header.
+	ContentType string `yaml:"content_type"`
+	// Captured is when the page was fetched (RFC 3339 or YYYY-MM-DD):
+	// relative dates and exchange rates in normalized expectations are
+	// read against it.
+	Captured string `yaml:"captured"`
+}
+
+// CapturedAt is the test's capture time; zero when none is given.
+func (t TestCase) CapturedAt() (time.Time, error) {
+	if t.Captured == "" {
+		return time.Time{}, nil
+	}
+	for _, layout := range []string{time.RFC3339, "2006-01-02"} {
+		if v, err := time.Parse(layout, t.Captured); err == nil {
+			return v.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("test %s: captured %q: want RFC 3339 (2020-09-17T12:00:00Z) or YYYY-MM-DD", t.Name, t.Captured)
 }
 
 // Start is one place a crawl begins: a path (or absolute URL on a mirror)

@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 )
@@ -98,5 +100,35 @@ func TestLocale(t *testing.T) {
 	l := Locale{TimeZone: "-05:30"}
 	if loc, err := l.Location(); err != nil || loc.String() != "-05:30" {
 		t.Errorf("Location = %v, %v", loc, err)
+	}
+}
+
+// A line indented one space off is reported at its own line, not at the
+// start of the block yaml.v3 names.
+func TestMisindentedLine(t *testing.T) {
+	good, err := os.ReadFile("../../pipelines/nebula.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lineOf := func(text, needle string) int {
+		return strings.Count(text[:strings.Index(text, needle)], "\n") + 1
+	}
+	for _, tc := range []struct{ from, to string }{
+		{"          title:           {selector", "         title:           {selector"},
+		{"    follow:\n      - {selector: \"div.vendor-info", "     follow:\n      - {selector: \"div.vendor-info"},
+	} {
+		bad := strings.Replace(string(good), tc.from, tc.to, 1)
+		want := fmt.Sprintf("nebula.yaml:%d:", lineOf(bad, strings.TrimLeft(tc.to, " ")))
+		_, err := Parse("nebula.yaml", []byte(bad))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v, want it at %s", err, want)
+		}
+	}
+	s, err := Parse("deep.yaml", []byte(deepSite))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Extract("listing", "http://x.onion/", nil); err == nil || !strings.Contains(err.Error(), "the site file has index") {
+		t.Errorf("unknown page kind: %v", err)
 	}
 }

@@ -114,7 +114,7 @@ func (s *Site) Extract(pageKind, pageURL string, body []byte) (*Result, error) {
 	}
 	pg, ok := s.Pages[pageKind]
 	if !ok {
-		return nil, fmt.Errorf("extracting %s page of %s: %w", pageKind, s.ID(), ErrUnknownPage)
+		return nil, fmt.Errorf("extracting %s page of %s: %w (the site file has %s)", pageKind, s.ID(), ErrUnknownPage, strings.Join(sortedKeys(s.Pages), ", "))
 	}
 	base, err := url.Parse(pageURL)
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {

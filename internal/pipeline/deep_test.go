@@ -132,3 +132,24 @@ func TestMisindentedLine(t *testing.T) {
 		t.Errorf("unknown page kind: %v", err)
 	}
 }
+
+func TestHasChildSelector(t *testing.T) {
+	site := strings.Replace(deepSite, `description: {selector: "div.desc"}`, `description: {selector: "ul.attrs li:has(> span.k:contains('Origin')) span.v"}`, 1)
+	s, err := Parse("deep.yaml", []byte(site))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := `<div class="listing"><h2>L</h2><ul class="attrs"><li><em><span class="k">Origin</span></em><span class="v">FR</span></li><li><span class="k">Origin</span> <span class="v">DE</span></li></ul></div>`
+	res, err := s.Extract("index", "http://x.onion/", []byte(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Records[0].Get("description"); got != "DE" {
+		t.Errorf(":has(> ...) matched %q, want the li whose child is the label", got)
+	}
+	for _, bad := range []string{"li:has(> a b)", "li:has(+ span)"} {
+		if _, err := Parse("deep.yaml", []byte(strings.Replace(deepSite, `selector: "div.desc"`, `selector: "`+bad+`"`, 1))); err == nil {
+			t.Errorf("%s accepted", bad)
+		}
+	}
+}

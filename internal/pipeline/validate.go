@@ -241,7 +241,12 @@ func (v *validator) link(p string, l *LinkRule) {
 }
 
 func (v *validator) selector(p, sel string) cascadia.Matcher {
-	g, err := cascadia.ParseGroup(sel)
+	rewritten, err := rewriteHasChild(sel)
+	if err != nil {
+		v.add(p, nil, "selector %q: %v", sel, err)
+		return nil
+	}
+	g, err := cascadia.ParseGroup(rewritten)
 	if err != nil {
 		v.add(p, nil, "selector %q does not compile: %v", sel, err)
 		return nil

@@ -46,6 +46,8 @@ var (
 	ErrSessionExpired = errors.New("session expired: new login needed")
 	// ErrRunDeadline marks a run cut by Deps.RunTimeout.
 	ErrRunDeadline = errors.New("run deadline reached")
+	// ErrArchived marks a run refused because the site file is archived.
+	ErrArchived = errors.New("site is archived")
 )
 
 // Defaults for zero Deps fields.
@@ -383,6 +385,9 @@ func Run(ctx context.Context, site *pipeline.Site, d Deps) (*Report, error) {
 	}
 	if len(mirrors) == 0 {
 		return finish(ctx, rep, d, errors.New("site has no mirrors"))
+	}
+	if site.Archived {
+		return finish(ctx, rep, d, fmt.Errorf("%w: %s (%s) is marked archived: its site file documents saved pages and is never collected", ErrArchived, site.Name, site.File))
 	}
 	cur := 0
 	rep.Mirror = mirrors[0].host

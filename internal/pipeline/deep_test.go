@@ -153,3 +153,23 @@ func TestHasChildSelector(t *testing.T) {
 		}
 	}
 }
+
+// A market that is gone keeps its v2 mirrors only when marked archived; a
+// saved page's test may live outside the site file's directory.
+func TestArchivedV2Mirrors(t *testing.T) {
+	v2 := strings.Replace(deepSite, `mirrors: ["http://p3abovdascsd4wzwxnc5wednyrugvsgnk5tacvoors74qin5m7ckxbid.onion"]`, `mirrors: ["http://xtzqxvmi6p7hul6i.onion"]`, 1)
+	v2 = strings.Replace(v2, `start: [{path: "/", page: index}]`, "start: [{path: \"/\", page: index}]\ntests: [{name: a, file: ../../shared/x.html, page: index, url: \"http://xtzqxvmi6p7hul6i.onion/\"}]", 1)
+	if _, err := Parse("deep.yaml", []byte(v2)); err == nil || !strings.Contains(err.Error(), "archived: true") {
+		t.Errorf("v2 mirror without archived: %v", err)
+	}
+	s, err := Parse("deep.yaml", []byte("archived: true\n"+v2))
+	if err != nil {
+		t.Fatalf("archived v2 site: %v", err)
+	}
+	if !s.Archived {
+		t.Error("Archived not set")
+	}
+	if _, err := Parse("deep.yaml", []byte("archived: true\n"+strings.Replace(v2, "xtzqxvmi6p7hul6i.onion", "xtzqxvmi6p7hul6.onion", -1))); err == nil {
+		t.Error("a 15-character onion accepted as v2")
+	}
+}

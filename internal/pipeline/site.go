@@ -81,6 +81,10 @@ type Site struct {
 	Title string `yaml:"title"`
 	// Mirrors are base URLs, tried in order.
 	Mirrors []string `yaml:"mirrors"`
+	// Archived marks a market or forum that is gone, kept for its saved
+	// pages (tests) and as a record of where it was: its mirrors may be
+	// version 2 onion addresses, and it is never collected.
+	Archived bool `yaml:"archived"`
 	// Start lists where a crawl begins.
 	Start []Start `yaml:"start"`
 	// Limits bound one run.

@@ -291,13 +291,18 @@ func runCheck(_ context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	var errs []error
+	var sites []*pipeline.Site
 	for _, file := range files {
 		site, err := pipeline.Load(file)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
+		sites = append(sites, site)
 		fmt.Fprintf(stdout, "%s: ok (%s, %d mirrors, %d page kinds)\n", file, site.ID(), len(site.Mirrors), len(site.Pages))
+	}
+	if err := pipeline.CheckUnique(sites); err != nil {
+		errs = append(errs, err)
 	}
 	if cfg.Partners != "" {
 		ref, err := reference.Default()

@@ -286,6 +286,9 @@ func runCheck(_ context.Context, args []string, stdout, stderr io.Writer) error 
 		name = "configs/counternet.yaml (embedded)"
 	}
 	fmt.Fprintf(stdout, "%s: ok\n", name)
+	for _, w := range config.Warnings(cfg) {
+		fmt.Fprintf(stdout, "%s: warning: %s\n", name, w)
+	}
 	files, err := cfg.PipelineFiles(".")
 	if err != nil {
 		return err

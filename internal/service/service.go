@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -57,6 +58,10 @@ type Service struct {
 	// specs is the schedule each scheduled source runs on (Spec); apply
 	// alone touches it.
 	specs map[string]string
+
+	// Collections this process ran to an end, failed, and handed back to
+	// the queue at shutdown: the counts its stop is logged with.
+	collected, failed, handedBack, running atomic.Int64
 }
 
 // TaskConsumer is the durable consumer collector processes share.
@@ -76,7 +81,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options, log zerolog.Logg
 	if opts.Clock == nil {
 		opts.Clock = schedule.RealClock{}
 	}
-	s := &Service{cfg: cfg, opts: opts, log: log, m: metrics.New(), sites: map[string]*pipeline.Site{}}
+	s := &Service{cfg: cfg, opts: opts, log: log, m: metrics.New(), sites: map[string]*pipeline.Site{}, specs: map[string]string{}}
 	collect, loadRole := slices.Contains(cfg.Run.Roles, "collect"), slices.Contains(cfg.Run.Roles, "load")
 
 	var sites []*pipeline.Site
@@ -125,6 +130,29 @@ func Run(ctx context.Context, cfg *config.Config, opts Options, log zerolog.Logg
 		opts.Ready("")
 	}
 
+	started := time.Now()
+	var ld *load.Loader
+	// Every stop is logged: when the drain starts (SIGTERM, SIGINT or a
+	// loader that stopped) and when the process is done, with its counts.
+	returned := make(chan struct{})
+	defer close(returned)
+	go func() {
+		select {
+		case <-ctx.Done():
+			log.Info().Int64("collections_running", s.running.Load()).Dur("grace", cfg.Run.ShutdownGrace).
+				Msg("shutting down: draining collections, then the loader")
+		case <-returned:
+		}
+	}()
+	defer func() {
+		ev := log.Info().Int64("collections", s.collected.Load()).Int64("collections_failed", s.failed.Load()).
+			Int64("handed_back", s.handedBack.Load()).Dur("uptime", time.Since(started).Round(time.Second))
+		if ld != nil {
+			st := ld.Stats()
+			ev = ev.Int("events_loaded", st.Loaded)
+		}
+		ev.Msg("counternet stopped")
+	}()
 	var wg sync.WaitGroup
 	errs := make(chan error, 3)
 	// A loader that stops by itself (its consumer deleted, its connection
@@ -133,7 +161,8 @@ func Run(ctx context.Context, cfg *config.Config, opts Options, log zerolog.Logg
 	ctx, loaderFailed := context.WithCancel(ctx)
 	defer loaderFailed()
 	if loadRole {
-		ld, _, err := st.Loader(ctx)
+		var err error
+		ld, _, err = st.Loader(ctx)
 		if err != nil {
 			return err
 		}
@@ -359,13 +388,18 @@ func (s *Service) handle(ctx context.Context, msg jetstream.Msg) {
 		rctx, cancel = context.WithTimeout(ctx, s.cfg.Run.RunTimeout)
 		defer cancel()
 	}
+	s.running.Add(1)
 	err := s.collect(rctx, t.Source)
+	s.running.Add(-1)
 	close(stop)
 	if ctx.Err() != nil {
+		s.handedBack.Add(1)
 		_ = msg.Nak()
 		return
 	}
+	s.collected.Add(1)
 	if err != nil {
+		s.failed.Add(1)
 		s.log.Error().Err(err).Str("source", t.Source).Time("slot", t.Slot).Msg("scheduled collection failed")
 	}
 	ackCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)

@@ -1,6 +1,7 @@
 package service_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -120,7 +122,8 @@ func TestRunSchedulesCollectsLoadsAndStops(t *testing.T) {
 	if testing.Short() {
 		t.Skip("integration test: needs clickhouse-server")
 	}
-	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel)
+	var logs lockedBuffer
+	log := zerolog.New(zerolog.MultiLevelWriter(zerolog.NewTestWriter(t), &logs)).Level(zerolog.InfoLevel)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	_, cfg := setup(t, ctx, log, 11)
@@ -181,6 +184,12 @@ func TestRunSchedulesCollectsLoadsAndStops(t *testing.T) {
 		}
 	case <-time.After(2 * time.Minute):
 		t.Fatal("run did not stop within its grace")
+	}
+	// A stop is logged: the drain, then the end with its counts.
+	for _, want := range []string{`"message":"shutting down: draining collections, then the loader"`, `"message":"counternet stopped"`, `"events_loaded":`, `"collections":`} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("shutdown log lacks %s", want)
+		}
 	}
 
 	// Whatever the loader had not reached stays in the stream; a loader run
@@ -358,4 +367,22 @@ func TestRunStopsWhenItsLoaderStops(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("the service kept running after its loader's consumer was deleted")
 	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for the service's goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

@@ -59,6 +59,12 @@ func setup(t *testing.T, ctx context.Context, log zerolog.Logger, seed int64) (*
 	cfg.Tor.Socks = fx.Proxy.Addr()
 	cfg.Collect.Pipelines = []string{filepath.Join(dir, "*.yaml")}
 	cfg.Run.Schedule = "@every 1s"
+	// The fixture site files name schedules of their own (cobalt daily):
+	// the config's per-source overrides win over them.
+	cfg.Run.Schedules = map[string]string{}
+	for _, site := range fx.Sites {
+		cfg.Run.Schedules[site.Name] = cfg.Run.Schedule
+	}
 	cfg.Run.Jitter = 0
 	cfg.Run.MetricsAddr = "127.0.0.1:0"
 	cfg.Run.ShutdownGrace = 30 * time.Second
@@ -228,6 +234,9 @@ func TestCollectorsShareTheWorkQueue(t *testing.T) {
 	defer cancel()
 	fx, cfg := setup(t, ctx, log, 13)
 	cfg.Run.Schedule = "@every 2s"
+	for name := range cfg.Run.Schedules {
+		cfg.Run.Schedules[name] = cfg.Run.Schedule
+	}
 
 	rctx, stop := context.WithCancel(ctx)
 	type proc struct {

@@ -115,24 +115,6 @@ func TestCompose(t *testing.T) {
 	}
 }
 
-func TestSystemdUnits(t *testing.T) {
-	files, _ := filepath.Glob("systemd/*.service")
-	if len(files) != 3 {
-		t.Fatalf("found %d units, want collector, loader and tor", len(files))
-	}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, want := range []string{"[Unit]", "[Service]", "[Install]", "ExecStart=", "Restart="} {
-			if !strings.Contains(string(data), want) {
-				t.Errorf("%s lacks %s", f, want)
-			}
-		}
-	}
-}
-
 func TestGrafanaDashboards(t *testing.T) {
 	exported := exportedSeries(t)
 	for _, f := range []string{"grafana/operators.json", "grafana/analysts.json"} {

@@ -120,4 +120,3 @@ func TestExprMetrics(t *testing.T) {
 		t.Errorf("exprMetrics = %v, want %v", got, want)
 	}
 }
-

@@ -19,6 +19,12 @@ for arg in "$@"; do
       have chromium || need+=(chromium)
       have node || need+=(nodejs)
       have npm || need+=(npm)
+      # deploy/ tests: promtool (prometheus), systemd-analyze (systemd),
+      # docker-compose and kubectl (renders compose and kustomize files).
+      have promtool || need+=(prometheus)
+      have systemd-analyze || need+=(systemd)
+      have docker-compose || need+=(docker-compose)
+      have kubectl || need+=(kubernetes-client)
       ;;
   esac
 done
@@ -39,7 +45,7 @@ apt-get update -qq >/dev/null
 apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 # The packages may start their own services where an init system exists;
 # counternet runs its own instances with their own configs and ports.
-for svc in clickhouse-server tor; do
+for svc in clickhouse-server tor prometheus; do
   if command -v service >/dev/null 2>&1; then service "$svc" stop >/dev/null 2>&1 || true; fi
 done
 echo "installed ${need[*]}" >&2

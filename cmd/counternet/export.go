@@ -166,11 +166,14 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	printOutcome(stdout, res)
+	printOutcome(stdout, res, filepath.Join(cfg.DataDir, "keys", export.AgeIdentityFile))
 	return nil
 }
 
-func printOutcome(w io.Writer, res *export.Outcome) {
+// printOutcome says what was written and prints the partner's verify
+// command; for an encrypted package it names identity, the age key file
+// where `counternet keys generate` puts it by default.
+func printOutcome(w io.Writer, res *export.Outcome, identity string) {
 	m := res.Manifest
 	fmt.Fprintf(w, "package %s written: %s (%d bytes)\n", m.PackageID, res.File, res.Size)
 	fmt.Fprintf(w, "  for      %s (%s, %s), TLP:%s\n", m.Partner.Agency, m.Partner.ID, m.Partner.Country, strings.ToUpper(m.TLP))
@@ -185,7 +188,22 @@ func printOutcome(w io.Writer, res *export.Outcome) {
 	}
 	fmt.Fprintf(w, "  holds    %s\n", strings.Join(counts, ", "))
 	fmt.Fprintf(w, "  sha256   %s (recorded in export_audit)\n", res.SHA256)
-	fmt.Fprintf(w, "  the partner checks it with: counternet verify %s --key %s\n", res.File, m.Creator.SigningKey)
+	line := fmt.Sprintf("counternet verify %s --key %s", shellQuote(res.File), m.Creator.SigningKey)
+	if m.EncryptedTo != "" {
+		line += " --identity " + shellQuote(identity)
+		fmt.Fprintf(w, "  the partner checks it with (--identity: their age key file for %s):\n    %s\n", m.EncryptedTo, line)
+		return
+	}
+	fmt.Fprintf(w, "  the partner checks it with:\n    %s\n", line)
+}
+
+// shellQuote quotes s for a POSIX shell when it holds anything but safe
+// characters.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=+@") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // parseInterspersed parses flags that may come before or after the

@@ -101,8 +101,8 @@ func TestExportRoundTrip(t *testing.T) {
 			}
 			res, dir := openPackage(t, e, tt.partner, out.File)
 			m := res.Manifest
-			if m.PackageID != out.Manifest.PackageID || m.Partner.ID != tt.partner || m.TLP != tt.tlp || res.KeyFromManifest {
-				t.Errorf("manifest: id %s partner %s tlp %s key from manifest %v", m.PackageID, m.Partner.ID, m.TLP, res.KeyFromManifest)
+			if m.PackageID != out.Manifest.PackageID || m.Partner.ID != tt.partner || m.TLP != tt.tlp || res.Sender != nil {
+				t.Errorf("manifest: id %s partner %s tlp %s sender from trusted file %v", m.PackageID, m.Partner.ID, m.TLP, res.Sender)
 			}
 			for _, f := range []string{"bundle.json", "listings.csv", "vendors.csv", "vendor_links.csv", "crypto_addresses.csv",
 				"routes.csv", "report.html", "request/request.md", "request/request.json", ManifestFile, SignatureFile} {

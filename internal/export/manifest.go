@@ -16,7 +16,7 @@ import (
 )
 
 // Format names the package layout in manifest.json.
-const Format = "counternet-package/1"
+const Format = "counternet-package/2"
 
 // Names of the two files every package starts with.
 const (

@@ -227,3 +227,20 @@ func TestParsePartnersKeys(t *testing.T) {
 		t.Errorf("two partners lists: %+v, %v; want the error %s", ps, err, want)
 	}
 }
+
+// TestMisspelledExcludedFieldFails: an exclusion that names no field would
+// exclude nothing; it is an error at its line.
+func TestMisspelledExcludedFieldFails(t *testing.T) {
+	doc := "partners:\n  - id: nca-gb\n    agency: NCA\n    country: GB\n    contact: desk\n" +
+		"    signing_key: \"DtR2V72xctsxfNs2XgSmrxB0QUdLWmSCZtaqOKYfctM=\"\n    max_tlp: amber\n" +
+		"    excluded_fields:\n      - listing_obs.description\n      - listing_obs.descripton\n      - contact\n      - post_obs.body\n"
+	_, err := reference.ParsePartners("p.yaml", []byte(doc), nil)
+	if err == nil {
+		t.Fatal("a misspelled excluded field was accepted")
+	}
+	got := strings.Split(err.Error(), "\n")
+	if len(got) != 2 || !strings.HasPrefix(got[0], `p.yaml:10: partners[0].excluded_fields[1]: "listing_obs.descripton" is no field of a package`) ||
+		!strings.HasPrefix(got[1], `p.yaml:11: partners[0].excluded_fields[2]: "contact" is no field`) {
+		t.Errorf("errors:\n%s", err)
+	}
+}

@@ -25,6 +25,7 @@ type assembly struct {
 	sightings   map[string]*sighting // address|source|kind|ref
 	wallets     map[string]string    // address -> chain
 	captures    []string             // in first-seen order
+	captureWhat map[string]string    // what each capture shows, without its URL
 	captureSet  map[string]bool
 	links       []Link
 	actors      []*actor
@@ -64,7 +65,7 @@ func newAssembly() *assembly {
 		vendors: map[string]*Vendor{}, markets: map[string]*marketAgg{}, routes: map[[2]string]*routeAgg{},
 		weeks: map[time.Time]int{}, categories: map[string]int{}, vendorFrom: map[string]map[string]int{},
 		vendorTo: map[string]map[string]int{}, sightings: map[string]*sighting{}, wallets: map[string]string{},
-		captureSet: map[string]bool{}, actorOf: map[string]*actor{}, countries: map[string]bool{},
+		captureSet: map[string]bool{}, captureWhat: map[string]string{}, actorOf: map[string]*actor{}, countries: map[string]bool{},
 	}
 }
 
@@ -77,10 +78,13 @@ func widen(first, last *time.Time, f, l time.Time) {
 	}
 }
 
-func (a *assembly) capture(sha string) {
+// capture notes a captured page the package's records rest on, and what
+// it shows (for the evidence index: no URL).
+func (a *assembly) capture(sha, what string) {
 	if sha != "" && !a.captureSet[sha] {
 		a.captureSet[sha] = true
 		a.captures = append(a.captures, sha)
+		a.captureWhat[sha] = what
 	}
 }
 
@@ -95,7 +99,7 @@ func count(m map[string]map[string]int, k, c string) {
 func (a *assembly) addListing(l *Listing) {
 	a.listings++
 	widen(&a.first, &a.last, l.FirstSeen, l.LastSeen)
-	a.capture(l.CaptureSHA256)
+	a.capture(l.CaptureSHA256, "listing page: listing "+l.ListingID+" on "+l.Source)
 	mk := a.markets[l.Source]
 	if mk == nil {
 		mk = &marketAgg{Name: l.Source, Mirrors: map[string]bool{}, Vendors: map[string]bool{}}
@@ -190,7 +194,7 @@ func (a *assembly) addProfiles(ps []Vendor, linked bool) {
 			v.Listings, v.Linked = listings, v.Linked || (linked && listings == 0)
 			widen(&v.FirstSeen, &v.LastSeen, first, last)
 		}
-		a.capture(p.CaptureSHA256)
+		a.capture(p.CaptureSHA256, "vendor profile page: "+p.Handle+" on "+p.Source)
 		if p.ShipsFrom != "" {
 			a.countries[p.ShipsFrom] = true
 		}
@@ -220,8 +224,8 @@ func (a *assembly) addLinks(ls []Link, drop fieldSet) (far []string) {
 			}
 		}
 		a.links = append(a.links, l)
-		a.capture(l.CaptureA)
-		a.capture(l.CaptureB)
+		a.capture(l.CaptureA, "page of "+l.KeyA()+" showing the link with "+l.KeyB())
+		a.capture(l.CaptureB, "page of "+l.KeyB()+" showing the link with "+l.KeyA())
 		for _, k := range []string{l.KeyA(), l.KeyB()} {
 			if a.vendors[k] == nil {
 				src, h, _ := strings.Cut(k, ":")

@@ -142,6 +142,12 @@ func TestExportRoundTrip(t *testing.T) {
 				if len(ev) != 0 || m.Evidence.Included {
 					t.Errorf("evidence left out, but %d records in the package", len(ev))
 				}
+			} else if len(tt.minimize) > 0 {
+				// Fields left out that the pages show: an index, no pages.
+				rows := readCSV(t, filepath.Join(dir, "evidence", "index.csv"))
+				if len(ev) != 0 || m.Evidence.Form != EvidenceIndex || len(rows) == 0 || len(rows) != m.Evidence.Indexed {
+					t.Errorf("minimized: %d pages, form %q, %d index rows (manifest %d)", len(ev), m.Evidence.Form, len(rows), m.Evidence.Indexed)
+				}
 			} else {
 				if len(ev) == 0 || len(ev) != m.Evidence.Records || m.Evidence.Missing != 0 {
 					t.Errorf("%d evidence files, manifest says %d (missing %d)", len(ev), m.Evidence.Records, m.Evidence.Missing)

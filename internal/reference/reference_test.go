@@ -38,10 +38,13 @@ func TestLoad(t *testing.T) {
 		treaty, status string
 		want           int
 	}{
-		{reference.Budapest, "party", 77}, {reference.Budapest, "signatory", 2},
+		{reference.Budapest, "party", 78}, {reference.Budapest, "signatory", 2},
 		{reference.BudapestProtocol2, "party", 3}, {reference.BudapestProtocol2, "", 52},
 		{reference.EU, "", 27}, {reference.EIO, "", 25}, {reference.Schengen, "", 29},
 		{reference.UNTOC, "", 9},
+		{reference.Vienna1988, "nonparty", 7}, {reference.Vienna1988, "", 10},
+		{reference.CoEMLA, "party", 49}, {reference.CoEMLA, "", 50},
+		{reference.CoEMLAProtocol2, "party", 41}, {reference.CoESea, "party", 16},
 	} {
 		if got := count(tc.treaty, tc.status); got != tc.want {
 			t.Errorf("%s %s: %d rows, want %d", tc.treaty, tc.status, got, tc.want)
@@ -63,6 +66,14 @@ func TestLoad(t *testing.T) {
 		{"FR", func(c reference.Country) bool { return c.UNTOC == reference.UNTOCPresumed }, "UNTOC presumed"},
 		{"RS", func(c reference.Country) bool { return c.BudapestP2 == "party" && c.BudapestP2InForce == "" }, "Protocol 2 ratified, not in force"},
 		{"NA", func(c reference.Country) bool { return c.Name == "Namibia" }, "NA is Namibia"},
+		{"NZ", func(c reference.Country) bool { return c.Budapest == "party" && c.BudapestInForce == "2025-12-01" }, "Budapest party since 2025"},
+		{"GB", func(c reference.Country) bool {
+			return c.Budapest == "party" && !c.BudapestUncertain && c.CoEMLA == "party" && c.CoEMLA182 == "party" && c.Vienna1988 == "party" && !c.CoESea
+		}, "Budapest party (verified), ETS 030 and 182 party, 1988 party, not ETS 156"},
+		{"NL", func(c reference.Country) bool { return c.Budapest == "party" && !c.BudapestUncertain && c.CoESea }, "Budapest party (verified), ETS 156 party"},
+		{"KI", func(c reference.Country) bool { return c.Vienna1988 == "nonparty" }, "not a 1988 Convention party"},
+		{"SS", func(c reference.Country) bool { return c.Vienna1988 == "uncertain" }, "1988 Convention status uncertain"},
+		{"ME", func(c reference.Country) bool { return c.CoEMLA == "party" && c.CoEMLA182 == "not_party" }, "ETS 030 without ETS 182"},
 	} {
 		c, ok := d.Country(tc.iso)
 		if !ok || !tc.want(c) {

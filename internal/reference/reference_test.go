@@ -255,3 +255,53 @@ func TestMisspelledExcludedFieldFails(t *testing.T) {
 		t.Errorf("errors:\n%s", err)
 	}
 }
+
+// TestLegalBases: the legal basis follows the two states for a
+// drug-trafficking request.
+func TestLegalBases(t *testing.T) {
+	d := load(t)
+	ids := func(a, b string, holds bool) (out []string, primary string) {
+		for _, bs := range d.LegalBases(a, b, holds) {
+			out = append(out, bs.ID)
+			if bs.Primary && primary == "" {
+				primary = bs.ID
+			}
+			if bs.Why == "" || bs.Instrument == "" {
+				t.Errorf("%s-%s %s: no reason or instrument", a, b, bs.ID)
+			}
+		}
+		return out, primary
+	}
+	for _, tc := range []struct {
+		name, a, b string
+		holds      bool
+		want       []string
+		primary    string
+	}{
+		{"EIO states", "NL", "ES", true, []string{"eio", "vienna1988_art7", "budapest_preservation", "coordination"}, "eio"},
+		{"EU and UK", "DE", "GB", true, []string{"eu_uk_tca", "coe_mla_1959", "vienna1988_art7", "budapest_preservation", "coordination"}, "eu_uk_tca"},
+		{"UK and EU", "GB", "NL", false, []string{"eu_uk_tca", "coe_mla_1959", "vienna1988_art7", "coordination"}, "eu_uk_tca"},
+		{"EU and Denmark", "DE", "DK", true, []string{"coe_mla_1959", "vienna1988_art7", "budapest_preservation", "coordination"}, "coe_mla_1959"},
+		{"Ireland, no Budapest", "DE", "IE", true, []string{"coe_mla_1959", "vienna1988_art7", "coordination"}, "coe_mla_1959"},
+		{"no data held there", "NL", "ES", false, []string{"eio", "vienna1988_art7", "coordination"}, "eio"},
+		{"bilateral gap", "DE", "US", true, []string{"vienna1988_art7", "budapest_preservation", "bilateral_treaty", "untoc_art18", "coordination"}, "vienna1988_art7"},
+		{"not a 1988 party", "DE", "KI", false, []string{"bilateral_treaty", "untoc_art18", "coordination"}, "bilateral_treaty"},
+	} {
+		got, primary := ids(tc.a, tc.b, tc.holds)
+		if !reflect.DeepEqual(got, tc.want) || primary != tc.primary {
+			t.Errorf("%s: LegalBases(%s, %s) = %v (primary %s), want %v (primary %s)", tc.name, tc.a, tc.b, got, primary, tc.want, tc.primary)
+		}
+	}
+	// Party status of GB and NL under Budapest is verified: no doubt shown.
+	for _, bs := range d.LegalBases("NL", "GB", true) {
+		if bs.ID == "budapest_preservation" && len(bs.Unverified) > 0 {
+			t.Errorf("Budapest NL-GB flagged unverified: %v", bs.Unverified)
+		}
+		if strings.Contains(bs.Why, "Kingdom of") || strings.Contains(bs.Why, "Netherlands,") {
+			t.Errorf("ISO names in prose: %q", bs.Why)
+		}
+	}
+	if n := d.CountryName("NL"); n != "the Netherlands" {
+		t.Errorf("CountryName(NL) = %q", n)
+	}
+}

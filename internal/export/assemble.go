@@ -26,12 +26,16 @@ type assembly struct {
 	wallets     map[string]string    // address -> chain
 	captures    []string             // in first-seen order
 	captureWhat map[string]string    // what each capture shows, without its URL
-	captureSet  map[string]bool
-	links       []Link
-	actors      []*actor
-	actorOf     map[string]*actor // vendor key -> actor
-	routeRows   []*RouteRow
-	countries   map[string]bool
+	// prefer is the partner's country: examples of listings shipping to or
+	// from it come first in the draft request.
+	prefer              string
+	preferred, examples []Example
+	captureSet          map[string]bool
+	links               []Link
+	actors              []*actor
+	actorOf             map[string]*actor // vendor key -> actor
+	routeRows           []*RouteRow
+	countries           map[string]bool
 }
 
 type marketAgg struct {
@@ -88,6 +92,45 @@ func (a *assembly) capture(sha, what string) {
 	}
 }
 
+// maxExamples bounds the listings the draft request cites.
+const maxExamples = 6
+
+// Example is a listing the draft request cites as a concrete fact.
+type Example struct {
+	Market, ListingID, Vendor string
+	Title, Category           string
+	Quantity                  float64
+	Unit                      string
+	Price                     float64
+	Currency                  string
+	ShipsFrom                 string
+	ShipsTo                   []string
+	FirstSeen, LastSeen       time.Time
+	CaptureSHA256             string
+}
+
+// example keeps a listing as an example, those shipping to or from the
+// partner's country first.
+func (a *assembly) example(l *Listing) {
+	e := Example{Market: l.Source, ListingID: l.ListingID, Vendor: l.Vendor, Title: l.Title, Category: l.Category,
+		Quantity: l.Quantity, Unit: l.Unit, Price: l.PriceAmount, Currency: l.PriceCurrency, ShipsFrom: l.ShipsFrom,
+		ShipsTo: l.ShipsTo, FirstSeen: l.FirstSeen, LastSeen: l.LastSeen, CaptureSHA256: l.CaptureSHA256}
+	switch {
+	case a.prefer != "" && (l.ShipsFrom == a.prefer || slices.Contains(l.ShipsTo, a.prefer)):
+		if len(a.preferred) < maxExamples {
+			a.preferred = append(a.preferred, e)
+		}
+	case len(a.examples) < maxExamples:
+		a.examples = append(a.examples, e)
+	}
+}
+
+// chosenExamples are the examples the request cites.
+func (a *assembly) chosenExamples() []Example {
+	out := append(append([]Example(nil), a.preferred...), a.examples...)
+	return out[:min(len(out), maxExamples)]
+}
+
 func count(m map[string]map[string]int, k, c string) {
 	if m[k] == nil {
 		m[k] = map[string]int{}
@@ -100,6 +143,7 @@ func (a *assembly) addListing(l *Listing) {
 	a.listings++
 	widen(&a.first, &a.last, l.FirstSeen, l.LastSeen)
 	a.capture(l.CaptureSHA256, "listing page: listing "+l.ListingID+" on "+l.Source)
+	a.example(l)
 	mk := a.markets[l.Source]
 	if mk == nil {
 		mk = &marketAgg{Name: l.Source, Mirrors: map[string]bool{}, Vendors: map[string]bool{}}

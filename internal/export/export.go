@@ -322,6 +322,7 @@ func (x *Exporter) write(ctx context.Context, id string, created time.Time, req 
 	bw.extensionDefinitions()
 
 	asm := newAssembly()
+	asm.prefer = p.Country
 	lt, err := newTable(filepath.Join(stage, "listings.csv"), listingColumns, drop)
 	if err != nil {
 		return nil, err
@@ -440,7 +441,8 @@ func (x *Exporter) write(ctx context.Context, id string, created time.Time, req 
 		"flows": uint64(len(flows.flows)), "flow_services": uint64(len(flows.services())),
 		"untraced_addresses": uint64(len(flows.untraced)),
 	}
-	channels := cooperation(x.Ref, x.Sender.Country, p.Country)
+	bases := x.Ref.LegalBases(x.Sender.Country, p.Country, holdsData(asm, flows, p.Country, drop))
+	channels := basisRows(bases)
 	if err := writeReport(filepath.Join(stage, "report.html"), m, asm, flows, channels, evidence); err != nil {
 		return nil, err
 	}
@@ -451,7 +453,8 @@ func (x *Exporter) write(ctx context.Context, id string, created time.Time, req 
 	if err := flows.writeDraft(filepath.Join(stage, "request"), m, channels); err != nil {
 		return nil, err
 	}
-	if err := writeRequest(filepath.Join(stage, "request"), buildRequest(m, asm, flows, req.CaseInfo, x.Ref, channels, annexes)); err != nil {
+	in := requestInput{m: m, a: asm, flows: flows, c: req.CaseInfo, ref: x.Ref, bases: bases, drop: drop, annexes: annexes}
+	if err := writeRequest(filepath.Join(stage, "request"), buildRequest(in)); err != nil {
 		return nil, err
 	}
 	if m.Files, err = listFiles(stage); err != nil {
@@ -496,6 +499,28 @@ func (x *Exporter) write(ctx context.Context, id string, created time.Time, req 
 		return nil, err
 	}
 	return &Outcome{Manifest: m, File: tmp.Name(), SHA256: hex.EncodeToString(h.Sum(nil)), Size: cw.n}, nil
+}
+
+// holdsData says whether the partner's country can hold data the request
+// asks for: accounts at services there, consignments on routes into or
+// out of it, or contact accounts the package names.
+func holdsData(a *assembly, fs *flowSet, country string, drop fieldSet) bool {
+	if len(fs.dataHolders()) > 0 {
+		return true
+	}
+	for _, r := range a.routeRows {
+		if r.To == country || r.From == country {
+			return true
+		}
+	}
+	if !drop.has("vendor_obs.contacts") {
+		for _, v := range a.vendors {
+			if len(v.Contacts) > 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 type countWriter struct {

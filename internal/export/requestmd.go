@@ -11,6 +11,12 @@ var requestMD = template.Must(template.New("request").Funcs(template.FuncMap{
 	"upper": strings.ToUpper,
 	"inc":   func(i int) int { return i + 1 },
 	"day":   longDate,
+	"cap": func(s string) string {
+		if s == "" {
+			return s
+		}
+		return strings.ToUpper(s[:1]) + s[1:]
+	},
 }).Parse(`# {{.Notice}}
 
 **{{.Kind}}**
@@ -36,7 +42,7 @@ Form: {{.Form}}
 
 ### 1.3 Requested state and authority
 
-{{.AddressedAuthority.CountryName}}: {{.AddressedAuthority.CentralAuthority}}. Police counterpart: {{.AddressedAuthority.Agency}}{{if .AddressedAuthority.Contact}} ({{.AddressedAuthority.Contact}}){{end}}.
+{{cap .AddressedAuthority.CountryName}}: {{.AddressedAuthority.CentralAuthority}}. Police counterpart: {{.AddressedAuthority.Agency}}{{if .AddressedAuthority.Contact}} ({{.AddressedAuthority.Contact}}){{end}}.
 
 ## 2. Legal basis
 {{range $i, $b := .LegalBases}}

@@ -2,8 +2,9 @@
 # Installs what counternet's demo and tests need on a Debian machine:
 # clickhouse-server and clickhouse-client (the warehouse); with --with-tor,
 # tor (the real onion-service test); with --with-test-tools, also chromium
-# (renders export reports headless) and nodejs/npm (checks WARC files with
-# warcio.js). As root it installs them with apt-get; otherwise it says
+# (renders export reports headless), nodejs/npm (checks WARC files with
+# warcio.js), and age, openssl and jq (the partner-side check of a package
+# with standard tools, docs/packages.md). As root it installs them with apt-get; otherwise it says
 # exactly what to install and fails.
 set -euo pipefail
 
@@ -25,6 +26,10 @@ for arg in "$@"; do
       have systemd-analyze || need+=(systemd)
       have docker-compose || need+=(docker-compose)
       have kubectl || need+=(kubernetes-client)
+      # partner-side package checks with standard tools (docs/packages.md).
+      have age || need+=(age)
+      have openssl || need+=(openssl)
+      have jq || need+=(jq)
       ;;
   esac
 done

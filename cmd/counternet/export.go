@@ -35,14 +35,15 @@ func (l *listFlag) Set(s string) error {
 
 // runExport is `counternet export`: it selects records from ClickHouse for
 // a partner agency and writes one signed (and, for a partner with an age
-// key, encrypted) package, or refuses with the reason. Both are audited.
+// key, encrypted) package, or refuses with the reason. Every attempt is
+// audited, refusals the command line finds included.
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f := newFlags("export", stderr)
 	fs := f.fs
 	var vendors, markets, routes, jurisdictions, minimize listFlag
 	partner := fs.String("partner", "", "partner id from the partner directory (required)")
 	caseRef := fs.String("case", "", "case reference")
-	caseFile := fs.String("case-file", "", "case file (YAML: id, title, summary, offences, law, urgency, preservation_days, selection)")
+	caseFile := fs.String("case-file", "", "case file (YAML: id, title, summary, offences, law, urgency, preservation_days, selection, issuing_authority)")
 	fs.Var(&vendors, "vendor", "vendor: market:handle, or a handle on every market (repeatable, comma separated)")
 	fs.Var(&markets, "market", "market id (repeatable)")
 	fs.Var(&routes, "route", "route FROM:TO in alpha-2 codes, e.g. NL:DE; one side may be empty (repeatable)")
@@ -52,8 +53,9 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	tlp := fs.String("tlp", "", "TLP 2.0 label of the package: clear, green, amber, amber+strict, red (required)")
 	purpose := fs.String("purpose", "", "why the partner receives this (required)")
 	legal := fs.String("legal-basis", "", "legal basis of the transfer, e.g. \"Budapest Convention Art. 26\" (required)")
-	evidence := fs.Bool("evidence", true, "include the WARC records the records rest on")
-	noEvidence := fs.Bool("no-evidence", false, "leave the WARC records out")
+	evidence := fs.String("evidence", "auto", "evidence the records rest on: full (the captured pages; refused when the partner's policy leaves out a field they show), index (hash, content and capture time of each page), none, or auto (full when allowed, else index)")
+	noEvidence := fs.Bool("no-evidence", false, "leave the evidence out (as --evidence none)")
+	allowMissing := fs.Bool("allow-missing-evidence", false, "export even when captured pages are missing from the capture store or no longer match their hash; the report and draft request say which")
 	fs.Var(&minimize, "minimize", "fields to leave out, table.column or column (e.g. listing_obs.description,contacts)")
 	out := fs.String("o", "", "package file to write (required; must not exist)")
 	signingKey := fs.String("signing-key", "", "ed25519 signing key (default <data_dir>/keys/signing.key; `counternet keys generate` writes one)")
@@ -78,7 +80,9 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			*flagVal = cfgVal
 		}
 	}
-	var missing []string
+	// What is wrong with the command line is a refusal like any other:
+	// collected here, audited by Export.
+	var problems, missing []string
 	for name, v := range map[string]string{"--partner": *partner, "--tlp": *tlp, "--purpose": *purpose,
 		"--legal-basis": *legal, "-o": *out, "--agency": *agency, "--country": *country} {
 		if strings.TrimSpace(v) == "" {
@@ -87,37 +91,39 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if len(missing) > 0 {
 		sort.Strings(missing)
-		return fmt.Errorf("missing %s (see counternet export -h)", strings.Join(missing, ", "))
+		problems = append(problems, fmt.Sprintf("missing or blank %s (see counternet export -h)", strings.Join(missing, ", ")))
 	}
 	req := export.Request{Partner: *partner, Case: *caseRef, TLP: *tlp, Purpose: *purpose, LegalBasis: *legal,
-		Evidence: *evidence && !*noEvidence, Minimize: minimize, Who: *who, Output: *out}
+		Evidence: *evidence != "none" && !*noEvidence, AllowMissingEvidence: *allowMissing, Minimize: minimize, Who: *who, Output: *out}
+	if *evidence != "auto" && *evidence != "none" {
+		req.EvidenceForm = *evidence
+	}
 	req.Selection = export.Selection{Vendors: vendors, Markets: markets, Jurisdictions: jurisdictions}
 	for _, r := range routes {
 		rt, err := export.ParseRoute(r)
 		if err != nil {
-			return err
+			problems = append(problems, "--route: "+err.Error())
+			continue
 		}
 		req.Selection.Routes = append(req.Selection.Routes, rt)
 	}
 	if *since != "" {
 		if req.Selection.Since, err = export.ParseTime(*since); err != nil {
-			return fmt.Errorf("--since: %w", err)
+			problems = append(problems, "--since: "+err.Error())
 		}
 	}
 	if *until != "" {
 		if req.Selection.Until, err = export.ParseTime(*until); err != nil {
-			return fmt.Errorf("--until: %w", err)
-		}
-		if len(*until) == len("2006-01-02") {
+			problems = append(problems, "--until: "+err.Error())
+		} else if len(*until) == len("2006-01-02") {
 			req.Selection.Until = req.Selection.Until.Add(24*time.Hour - time.Second)
 		}
 	}
 	if *caseFile != "" {
 		if req.CaseInfo, err = export.LoadCase(*caseFile); err != nil {
-			return err
-		}
-		if err := req.CaseInfo.Apply(&req.Selection); err != nil {
-			return err
+			problems = append(problems, err.Error())
+		} else if err := req.CaseInfo.Apply(&req.Selection); err != nil {
+			problems = append(problems, err.Error())
 		}
 	}
 	if req.Who == "" {
@@ -131,9 +137,9 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	key, err := export.LoadSigningKey(*signingKey)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("%w (create one with: counternet keys generate --out %s)", err, filepath.Dir(*signingKey))
+			err = fmt.Errorf("%w (create one with: counternet keys generate --out %s)", err, filepath.Dir(*signingKey))
 		}
-		return err
+		problems = append(problems, err.Error())
 	}
 	if cfg.Partners == "" {
 		return errors.New("the config names no partner directory (partners)")
@@ -146,6 +152,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	req.Problems = problems
 	s, err := f.open(ctx, stderr, stack.Need{Warehouse: true})
 	if err != nil {
 		return err
@@ -158,7 +165,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	defer store.Close()
 	x := &export.Exporter{
 		DB: s.DB, Ref: ref, Partners: partners, SigningKey: key, Captures: store, Log: s.Log,
-		Sender:   export.Sender{Agency: *agency, Country: strings.ToUpper(*country), Contact: *contact},
+		Sender:   export.Sender{Agency: *agency, Country: strings.ToUpper(strings.TrimSpace(*country)), Contact: *contact},
 		AuditLog: filepath.Join(cfg.DataDir, export.AuditLogFile),
 		Progress: func(p export.Progress) { fmt.Fprintf(stderr, "export: %s %d\n", p.Stage, p.Done) },
 	}
@@ -166,11 +173,14 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	printOutcome(stdout, res)
+	printOutcome(stdout, res, filepath.Join(cfg.DataDir, "keys", export.AgeIdentityFile))
 	return nil
 }
 
-func printOutcome(w io.Writer, res *export.Outcome) {
+// printOutcome says what was written and prints the partner's verify
+// command; for an encrypted package it names identity, the age key file
+// where `counternet keys generate` puts it by default.
+func printOutcome(w io.Writer, res *export.Outcome, identity string) {
 	m := res.Manifest
 	fmt.Fprintf(w, "package %s written: %s (%d bytes)\n", m.PackageID, res.File, res.Size)
 	fmt.Fprintf(w, "  for      %s (%s, %s), TLP:%s\n", m.Partner.Agency, m.Partner.ID, m.Partner.Country, strings.ToUpper(m.TLP))
@@ -184,8 +194,32 @@ func printOutcome(w io.Writer, res *export.Outcome) {
 		counts = append(counts, fmt.Sprintf("%s %d", strings.ReplaceAll(k, "_", " "), m.Counts[k]))
 	}
 	fmt.Fprintf(w, "  holds    %s\n", strings.Join(counts, ", "))
+	switch ev := m.Evidence; {
+	case !ev.Included:
+		fmt.Fprintln(w, "  evidence not included (--evidence none)")
+	case ev.Form == export.EvidenceIndex:
+		fmt.Fprintf(w, "  evidence as an index of %d captured pages (%s), not the pages\n", ev.Indexed, export.EvidenceIndexFile)
+	}
+	for _, n := range m.Evidence.Notes {
+		fmt.Fprintf(w, "  NOTE     %s\n", n)
+	}
 	fmt.Fprintf(w, "  sha256   %s (recorded in export_audit)\n", res.SHA256)
-	fmt.Fprintf(w, "  the partner checks it with: counternet verify %s --key %s\n", res.File, m.Creator.SigningKey)
+	line := fmt.Sprintf("counternet verify %s --key %s", shellQuote(res.File), m.Creator.SigningKey)
+	if m.EncryptedTo != "" {
+		line += " --identity " + shellQuote(identity)
+		fmt.Fprintf(w, "  the partner checks it with (--identity: their age key file for %s):\n    %s\n", m.EncryptedTo, line)
+		return
+	}
+	fmt.Fprintf(w, "  the partner checks it with:\n    %s\n", line)
+}
+
+// shellQuote quotes s for a POSIX shell when it holds anything but safe
+// characters.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=+@") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // parseInterspersed parses flags that may come before or after the

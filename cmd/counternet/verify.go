@@ -2,24 +2,35 @@ package main
 
 import (
 	"context"
-	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
 
-	"filippo.io/age"
-
 	"github.com/counternet/counternet/internal/export"
+	"github.com/counternet/counternet/internal/reference"
 )
 
-// runVerify is `counternet verify <file> [--key K] [--identity F]`: the
-// partner's check of a package's signature and every file's hash. It names
-// the first thing that does not match.
+// verifyFlags are the flags verify and open share.
+type verifyFlags struct {
+	*common
+	key, identity, senders *string
+}
+
+func newVerifyFlags(name string, stderr io.Writer) verifyFlags {
+	f := newFlags(name, stderr)
+	return verifyFlags{common: f,
+		key:      f.fs.String("key", "", "the sender's ed25519 public key (ed25519:<base64>, or a file holding it); without it the signer must be a trusted sender"),
+		identity: f.fs.String("identity", "", "age identity (key file, mode 0600) to decrypt an encrypted package"),
+		senders:  f.fs.String("senders", "", "trusted senders: a partner directory whose signing_key entries verify what each partner sends (default: partners of the config)"),
+	}
+}
+
+// runVerify is `counternet verify <file> [--key K | --senders F] [--identity F]`:
+// the partner's check of a package's signer, signature and every byte. It
+// names the first thing that does not match.
 func runVerify(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	f := newFlags("verify", stderr)
-	key := f.fs.String("key", "", "the sender's ed25519 public key (ed25519:<base64>, or a file holding it); without it the key in the manifest is used, which proves integrity, not origin")
-	identity := f.fs.String("identity", "", "age identity (key file) to decrypt an encrypted package")
+	f := newVerifyFlags("verify", stderr)
 	pos, err := parseInterspersed(f.fs, args)
 	if err != nil {
 		return err
@@ -27,7 +38,7 @@ func runVerify(_ context.Context, args []string, stdout, stderr io.Writer) error
 	if len(pos) != 1 {
 		return errors.New("want exactly one package file")
 	}
-	opts, err := verifyOptions(*key, *identity)
+	opts, err := f.options()
 	if err != nil {
 		return err
 	}
@@ -39,13 +50,11 @@ func runVerify(_ context.Context, args []string, stdout, stderr io.Writer) error
 	return nil
 }
 
-// runOpen is `counternet open <file> --identity F -o DIR [--key K]`: it
-// decrypts, verifies and unpacks a package; nothing is left in DIR unless
-// the whole package verifies.
+// runOpen is `counternet open <file> --identity F -o DIR [--key K | --senders F]`:
+// it decrypts, verifies and unpacks a package with the checks verify makes;
+// nothing is left in DIR unless the whole package verifies.
 func runOpen(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	f := newFlags("open", stderr)
-	key := f.fs.String("key", "", "the sender's ed25519 public key (ed25519:<base64>, or a file holding it)")
-	identity := f.fs.String("identity", "", "age identity (key file) the package was encrypted to")
+	f := newVerifyFlags("open", stderr)
 	out := f.fs.String("o", "", "directory to unpack into (required; must not exist)")
 	pos, err := parseInterspersed(f.fs, args)
 	if err != nil {
@@ -57,7 +66,7 @@ func runOpen(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	if *out == "" {
 		return errors.New("missing -o DIR")
 	}
-	opts, err := verifyOptions(*key, *identity)
+	opts, err := f.options()
 	if err != nil {
 		return err
 	}
@@ -71,34 +80,55 @@ func runOpen(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func verifyOptions(key, identity string) (export.VerifyOptions, error) {
+// options loads the key, the identity and, without a key, the trusted
+// senders.
+func (f verifyFlags) options() (export.VerifyOptions, error) {
 	var opts export.VerifyOptions
-	if key != "" {
-		k, err := export.LoadPublicKey(key)
+	if *f.key != "" {
+		k, err := export.LoadPublicKey(*f.key)
 		if err != nil {
 			return opts, err
 		}
-		opts.Key = ed25519.PublicKey(k)
+		opts.Key = k
+	} else {
+		file := *f.senders
+		if file == "" {
+			cfg, err := f.load()
+			if err != nil {
+				return opts, err
+			}
+			file = cfg.Partners
+		}
+		if file == "" {
+			return opts, errors.New("no sender key: pass --key, or --senders with a partner directory that lists the sender's signing_key")
+		}
+		ref, err := reference.Default()
+		if err != nil {
+			return opts, err
+		}
+		if opts.Trusted, err = reference.LoadPartners(file, ref); err != nil {
+			return opts, fmt.Errorf("trusted senders: %w", err)
+		}
 	}
-	if identity != "" {
-		ids, err := export.LoadIdentities(identity)
+	if *f.identity != "" {
+		ids, err := export.LoadIdentities(*f.identity)
 		if err != nil {
 			return opts, err
 		}
-		opts.Identities = []age.Identity(ids)
+		opts.Identities = ids
 	}
 	return opts, nil
 }
 
 func printVerified(w io.Writer, file string, res *export.Result) {
 	m := res.Manifest
-	fmt.Fprintf(w, "%s: OK — signature and all %d files (%d bytes) match\n", file, res.Files, res.Bytes)
+	fmt.Fprintf(w, "%s: OK — signer, signature and every byte of all %d files (%d bytes) match\n", file, res.Files, res.Bytes)
 	fmt.Fprintf(w, "  package  %s, created %s\n", m.PackageID, m.Created.Format("2006-01-02 15:04:05 MST"))
 	fmt.Fprintf(w, "  from     %s (%s), by %s\n", m.Creator.Agency, m.Creator.Country, m.Creator.Who)
 	fmt.Fprintf(w, "  for      %s (%s, %s)\n", m.Partner.Agency, m.Partner.ID, m.Partner.Country)
 	fmt.Fprintf(w, "  TLP:%s; purpose: %s; legal basis: %s\n", strings.ToUpper(m.TLP), m.Purpose, m.LegalBasis)
-	if res.KeyFromManifest {
-		fmt.Fprintf(w, "  signed by %s — the key named in the manifest: compare it with the key the sender published (or pass --key)\n", m.Creator.SigningKey)
+	if s := res.Sender; s != nil {
+		fmt.Fprintf(w, "  signed by %s: trusted sender %s (%s, %s)\n", m.Creator.SigningKey, s.ID, s.Agency, s.Country)
 	} else {
 		fmt.Fprintf(w, "  signed by %s (the key given)\n", m.Creator.SigningKey)
 	}

@@ -25,12 +25,17 @@ type assembly struct {
 	sightings   map[string]*sighting // address|source|kind|ref
 	wallets     map[string]string    // address -> chain
 	captures    []string             // in first-seen order
-	captureSet  map[string]bool
-	links       []Link
-	actors      []*actor
-	actorOf     map[string]*actor // vendor key -> actor
-	routeRows   []*RouteRow
-	countries   map[string]bool
+	captureWhat map[string]string    // what each capture shows, without its URL
+	// prefer is the partner's country: examples of listings shipping to or
+	// from it come first in the draft request.
+	prefer              string
+	preferred, examples []Example
+	captureSet          map[string]bool
+	links               []Link
+	actors              []*actor
+	actorOf             map[string]*actor // vendor key -> actor
+	routeRows           []*RouteRow
+	countries           map[string]bool
 }
 
 type marketAgg struct {
@@ -64,7 +69,7 @@ func newAssembly() *assembly {
 		vendors: map[string]*Vendor{}, markets: map[string]*marketAgg{}, routes: map[[2]string]*routeAgg{},
 		weeks: map[time.Time]int{}, categories: map[string]int{}, vendorFrom: map[string]map[string]int{},
 		vendorTo: map[string]map[string]int{}, sightings: map[string]*sighting{}, wallets: map[string]string{},
-		captureSet: map[string]bool{}, actorOf: map[string]*actor{}, countries: map[string]bool{},
+		captureSet: map[string]bool{}, captureWhat: map[string]string{}, actorOf: map[string]*actor{}, countries: map[string]bool{},
 	}
 }
 
@@ -77,11 +82,53 @@ func widen(first, last *time.Time, f, l time.Time) {
 	}
 }
 
-func (a *assembly) capture(sha string) {
+// capture notes a captured page the package's records rest on, and what
+// it shows (for the evidence index: no URL).
+func (a *assembly) capture(sha, what string) {
 	if sha != "" && !a.captureSet[sha] {
 		a.captureSet[sha] = true
 		a.captures = append(a.captures, sha)
+		a.captureWhat[sha] = what
 	}
+}
+
+// maxExamples bounds the listings the draft request cites.
+const maxExamples = 6
+
+// Example is a listing the draft request cites as a concrete fact.
+type Example struct {
+	Market, ListingID, Vendor string
+	Title, Category           string
+	Quantity                  float64
+	Unit                      string
+	Price                     float64
+	Currency                  string
+	ShipsFrom                 string
+	ShipsTo                   []string
+	FirstSeen, LastSeen       time.Time
+	CaptureSHA256             string
+}
+
+// example keeps a listing as an example, those shipping to or from the
+// partner's country first.
+func (a *assembly) example(l *Listing) {
+	e := Example{Market: l.Source, ListingID: l.ListingID, Vendor: l.Vendor, Title: l.Title, Category: l.Category,
+		Quantity: l.Quantity, Unit: l.Unit, Price: l.PriceAmount, Currency: l.PriceCurrency, ShipsFrom: l.ShipsFrom,
+		ShipsTo: l.ShipsTo, FirstSeen: l.FirstSeen, LastSeen: l.LastSeen, CaptureSHA256: l.CaptureSHA256}
+	switch {
+	case a.prefer != "" && (l.ShipsFrom == a.prefer || slices.Contains(l.ShipsTo, a.prefer)):
+		if len(a.preferred) < maxExamples {
+			a.preferred = append(a.preferred, e)
+		}
+	case len(a.examples) < maxExamples:
+		a.examples = append(a.examples, e)
+	}
+}
+
+// chosenExamples are the examples the request cites.
+func (a *assembly) chosenExamples() []Example {
+	out := append(append([]Example(nil), a.preferred...), a.examples...)
+	return out[:min(len(out), maxExamples)]
 }
 
 func count(m map[string]map[string]int, k, c string) {
@@ -95,7 +142,8 @@ func count(m map[string]map[string]int, k, c string) {
 func (a *assembly) addListing(l *Listing) {
 	a.listings++
 	widen(&a.first, &a.last, l.FirstSeen, l.LastSeen)
-	a.capture(l.CaptureSHA256)
+	a.capture(l.CaptureSHA256, "listing page: listing "+l.ListingID+" on "+l.Source)
+	a.example(l)
 	mk := a.markets[l.Source]
 	if mk == nil {
 		mk = &marketAgg{Name: l.Source, Mirrors: map[string]bool{}, Vendors: map[string]bool{}}
@@ -190,7 +238,7 @@ func (a *assembly) addProfiles(ps []Vendor, linked bool) {
 			v.Listings, v.Linked = listings, v.Linked || (linked && listings == 0)
 			widen(&v.FirstSeen, &v.LastSeen, first, last)
 		}
-		a.capture(p.CaptureSHA256)
+		a.capture(p.CaptureSHA256, "vendor profile page: "+p.Handle+" on "+p.Source)
 		if p.ShipsFrom != "" {
 			a.countries[p.ShipsFrom] = true
 		}
@@ -220,8 +268,8 @@ func (a *assembly) addLinks(ls []Link, drop fieldSet) (far []string) {
 			}
 		}
 		a.links = append(a.links, l)
-		a.capture(l.CaptureA)
-		a.capture(l.CaptureB)
+		a.capture(l.CaptureA, "page of "+l.KeyA()+" showing the link with "+l.KeyB())
+		a.capture(l.CaptureB, "page of "+l.KeyB()+" showing the link with "+l.KeyA())
 		for _, k := range []string{l.KeyA(), l.KeyB()} {
 			if a.vendors[k] == nil {
 				src, h, _ := strings.Cut(k, ":")

@@ -34,8 +34,10 @@ type auditEntry struct {
 	PackageFile    string            `json:"package_file,omitempty"`
 }
 
-// audit writes one export attempt to export_audit and to the local log.
-// Both are tried; the error joins their failures.
+// audit writes one refused or failed export attempt to export_audit and
+// to the local log. Both are tried; the error joins their failures. (An
+// export is recorded by Export itself, each record only once the one
+// before it exists.)
 func (x *Exporter) audit(ctx context.Context, a warehouse.ExportAudit) error {
 	var errs []error
 	if x.DB != nil {
@@ -44,11 +46,7 @@ func (x *Exporter) audit(ctx context.Context, a warehouse.ExportAudit) error {
 		}
 	}
 	if x.AuditLog != "" {
-		if err := appendLog(x.AuditLog, auditEntry{
-			At: a.At.UTC(), ExportID: a.ExportID, Outcome: a.Outcome, Reason: a.Reason, Who: a.Who, Partner: a.Partner,
-			PartnerCountry: a.PartnerCountry, TLP: a.TLP, Purpose: a.Purpose, LegalBasis: a.LegalBasis, Case: a.CaseRef,
-			Selection: a.Selection, Counts: a.Counts, PackageSHA256: a.PackageSHA256, PackageFile: a.PackageFile,
-		}); err != nil {
+		if err := appendLog(x.AuditLog, logEntry(a)); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -56,6 +54,14 @@ func (x *Exporter) audit(ctx context.Context, a warehouse.ExportAudit) error {
 		return fmt.Errorf("auditing export %s: %w", a.ExportID, errors.Join(errs...))
 	}
 	return nil
+}
+
+func logEntry(a warehouse.ExportAudit) auditEntry {
+	return auditEntry{
+		At: a.At.UTC(), ExportID: a.ExportID, Outcome: a.Outcome, Reason: a.Reason, Who: a.Who, Partner: a.Partner,
+		PartnerCountry: a.PartnerCountry, TLP: a.TLP, Purpose: a.Purpose, LegalBasis: a.LegalBasis, Case: a.CaseRef,
+		Selection: a.Selection, Counts: a.Counts, PackageSHA256: a.PackageSHA256, PackageFile: a.PackageFile,
+	}
 }
 
 // appendLog appends one JSON line to the log, creating it 0600. The file

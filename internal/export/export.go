@@ -72,8 +72,23 @@ type Request struct {
 	TLP        string
 	Purpose    string
 	LegalBasis string
-	// Evidence includes the WARC records the records rest on.
+	// Evidence includes the evidence the records rest on: the captured
+	// pages (WARC records), or an index of them when the partner's policy
+	// leaves out a field the pages show.
 	Evidence bool
+	// EvidenceForm is "" (the pages when the policy allows, else the
+	// index), EvidenceFull (the pages; refused when the policy does not
+	// allow them) or EvidenceIndex.
+	EvidenceForm string
+	// AllowMissingEvidence exports even when captures the records rest on
+	// are missing from the capture store or no longer match their hash;
+	// the report and the draft request then say which and why. Without
+	// it such an export is refused.
+	AllowMissingEvidence bool
+	// Problems are refusals raised before the request could be built (a
+	// missing or blank flag, a bad --route or --since, an unreadable key
+	// or case file): Export audits them as the refusal's reason.
+	Problems []string
 	// Minimize names fields to leave out (table.column or column).
 	Minimize []string
 	// Who is the investigator making the export.
@@ -113,24 +128,18 @@ func (x *Exporter) partner(id string) (reference.Partner, bool) {
 }
 
 // Export checks the request against the partner's policy and writes the
-// package. A refused request (an invalid selection or --minimize name, an
-// unknown partner, a missing purpose, legal basis or investigator, or the
-// partner's policy) returns an error wrapping ErrRefused, with the reason;
-// every refusal and every export is audited (export_audit and the
-// local log) before Export returns. A package whose audit fails is removed:
-// nothing leaves unaudited.
+// package. A refused request (problems the command line found, an output
+// that exists, an invalid selection, --minimize name or sending country, an
+// unknown partner, a missing purpose, legal basis or investigator, the
+// partner's policy, a database holding synthetic data, evidence missing
+// from the capture store) returns an error wrapping ErrRefused, with the
+// reason. Every attempt is audited in export_audit and the local log
+// before Export returns: refused; exported only once the package and both
+// audit records exist; otherwise failed, with the reason, and no package
+// is left.
 func (x *Exporter) Export(ctx context.Context, req Request) (*Outcome, error) {
-	if x.SigningKey == nil || x.Ref == nil {
-		return nil, errors.New("exporting: the exporter has no signing key or reference data")
-	}
-	if x.Sender.Agency == "" || x.Sender.Country == "" {
-		return nil, errors.New("exporting: the sending agency's name and country are not set")
-	}
-	if req.Output == "" {
-		return nil, errors.New("exporting: no output file")
-	}
-	if _, err := os.Lstat(req.Output); err == nil {
-		return nil, fmt.Errorf("exporting: %s already exists", req.Output)
+	if x.Ref == nil {
+		return nil, errors.New("exporting: the exporter has no reference data")
 	}
 	req.TLP = strings.ToLower(strings.TrimSpace(req.TLP))
 	selErr := req.Selection.Normalize()
@@ -143,49 +152,133 @@ func (x *Exporter) Export(ctx context.Context, req Request) (*Outcome, error) {
 	}
 	p, ok := x.partner(req.Partner)
 	a.PartnerCountry = p.Country
-	var refusal error
-	switch {
-	case selErr != nil:
-		refusal = fmt.Errorf("%w: %w", ErrRefused, selErr)
-	case dropErr != nil:
-		refusal = fmt.Errorf("%w: %w", ErrRefused, dropErr)
-	case !ok:
-		refusal = fmt.Errorf("%w: no partner %q in the partner directory", ErrRefused, req.Partner)
-	case strings.TrimSpace(req.Purpose) == "":
-		refusal = fmt.Errorf("%w: no purpose stated", ErrRefused)
-	case strings.TrimSpace(req.LegalBasis) == "":
-		refusal = fmt.Errorf("%w: no legal basis stated", ErrRefused)
-	case strings.TrimSpace(req.Who) == "":
-		refusal = fmt.Errorf("%w: who is exporting is not known", ErrRefused)
-	default:
-		refusal = CheckPolicy(p, req.TLP, drop)
-	}
+	refusal := x.check(ctx, req, p, ok, selErr, dropErr, drop)
 	if refusal != nil {
-		a.Outcome, a.Reason = warehouse.OutcomeRefused, strings.TrimPrefix(refusal.Error(), ErrRefused.Error()+": ")
-		x.Log.Warn().Str("export", id).Str("partner", req.Partner).Str("tlp", req.TLP).Str("reason", a.Reason).Msg("export refused")
-		if err := x.audit(ctx, a); err != nil {
-			return nil, errors.Join(fmt.Errorf("exporting: %w", refusal), err)
-		}
-		return nil, fmt.Errorf("exporting: %w", refusal)
+		return nil, x.refuse(ctx, a, refusal)
 	}
 	out, err := x.write(ctx, id, started, req, p, drop)
-	if err != nil {
-		return nil, fmt.Errorf("exporting %s: %w", id, err)
+	if errors.Is(err, ErrRefused) {
+		return nil, x.refuse(ctx, a, err)
 	}
+	if err != nil {
+		return nil, x.fail(ctx, a, fmt.Errorf("exporting %s: %w", id, err), "")
+	}
+	// The package takes its name only if nothing is there (a link does
+	// not replace an existing file, a rename would).
+	if err := os.Link(out.File, req.Output); err != nil {
+		os.Remove(out.File)
+		return nil, x.fail(ctx, a, fmt.Errorf("exporting %s: %w", id, err), "")
+	}
+	os.Remove(out.File)
+	out.File = req.Output
 	a.Counts, a.PackageSHA256, a.PackageFile = out.Manifest.Counts, out.SHA256, filepath.Base(req.Output)
 	a.Outcome = warehouse.OutcomeExported
-	if err := x.audit(ctx, a); err != nil {
-		os.Remove(out.File)
-		return nil, fmt.Errorf("exporting %s: package removed: %w", id, err)
+	if x.AuditLog != "" {
+		if err := appendLog(x.AuditLog, logEntry(a)); err != nil {
+			return nil, x.fail(ctx, a, fmt.Errorf("exporting %s: %w", id, err), req.Output)
+		}
 	}
-	if err := os.Rename(out.File, req.Output); err != nil {
-		return nil, fmt.Errorf("exporting %s: audited as exported, but the package is still at %s: %w", id, out.File, err)
+	if x.DB != nil {
+		if err := x.DB.RecordExport(ctx, a); err != nil {
+			return nil, x.fail(ctx, a, fmt.Errorf("exporting %s: %w", id, err), req.Output)
+		}
 	}
-	out.File = req.Output
 	x.Log.Info().Str("export", id).Str("partner", p.ID).Str("tlp", req.TLP).Str("file", req.Output).
 		Str("sha256", out.SHA256).Int64("bytes", out.Size).Interface("counts", out.Manifest.Counts).
 		Dur("took", x.now().Sub(started)).Msg("package exported")
 	return out, nil
+}
+
+// check returns the refusal of a request, or nil.
+func (x *Exporter) check(ctx context.Context, req Request, p reference.Partner, known bool, selErr, dropErr error, drop fieldSet) error {
+	refuse := func(format string, args ...any) error {
+		return fmt.Errorf("%w: "+format, append([]any{ErrRefused}, args...)...)
+	}
+	switch {
+	case len(req.Problems) > 0:
+		return refuse("%s", strings.Join(req.Problems, "; "))
+	case x.SigningKey == nil:
+		return refuse("the exporter has no signing key")
+	case strings.TrimSpace(x.Sender.Agency) == "":
+		return refuse("the sending agency's name is not set (--agency or export.agency)")
+	case req.Output == "":
+		return refuse("no output file")
+	case selErr != nil:
+		return refuse("%w", selErr)
+	case dropErr != nil:
+		return refuse("%w", dropErr)
+	case !known:
+		return refuse("no partner %q in the partner directory", req.Partner)
+	case strings.TrimSpace(req.Purpose) == "":
+		return refuse("no purpose stated")
+	case strings.TrimSpace(req.LegalBasis) == "":
+		return refuse("no legal basis stated")
+	case strings.TrimSpace(req.Who) == "":
+		return refuse("who is exporting is not known")
+	}
+	if _, ok := x.Ref.Country(x.Sender.Country); !ok || len(x.Sender.Country) != 2 || strings.ToUpper(x.Sender.Country) != x.Sender.Country {
+		return refuse("the sending country %q is not an ISO 3166-1 alpha-2 code (--country or export.country)", x.Sender.Country)
+	}
+	if _, err := os.Lstat(req.Output); err == nil {
+		return refuse("%s already exists", req.Output)
+	}
+	if err := CheckPolicy(p, req.TLP, drop); err != nil {
+		return err
+	}
+	switch req.EvidenceForm {
+	case "", EvidenceIndex:
+	case EvidenceFull:
+		if shown := pageFields(drop); req.Evidence && len(shown) > 0 {
+			return refuse("the evidence cannot go as full pages: the captured pages show %s, which this package leaves out (partner %s's policy or --minimize); "+
+				"export with --evidence index, which lists each page by hash, content and capture time, and provide the pages through a formal request",
+				strings.Join(shown, ", "), p.ID)
+		}
+	default:
+		return refuse("evidence form %q: want full, index or none", req.EvidenceForm)
+	}
+	if x.DB != nil {
+		var n uint64
+		q := "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = 'synthetic_dataset'"
+		if err := x.DB.Conn().QueryRow(ctx, q).Scan(&n); err != nil {
+			return fmt.Errorf("checking for synthetic data: %w", err)
+		}
+		if n > 0 {
+			return refuse("the database %s holds synthetic data (its table synthetic_dataset was written by counternet gen): nothing from it is ever exported", x.DB.Database())
+		}
+	}
+	return nil
+}
+
+// refuse audits a refusal and returns it.
+func (x *Exporter) refuse(ctx context.Context, a warehouse.ExportAudit, refusal error) error {
+	if !errors.Is(refusal, ErrRefused) {
+		return x.fail(ctx, a, refusal, "")
+	}
+	a.Outcome, a.Reason = warehouse.OutcomeRefused, strings.TrimPrefix(refusal.Error(), ErrRefused.Error()+": ")
+	x.Log.Warn().Str("export", a.ExportID).Str("partner", a.Partner).Str("tlp", a.TLP).Str("reason", a.Reason).Msg("export refused")
+	if err := x.audit(ctx, a); err != nil {
+		return errors.Join(fmt.Errorf("exporting: %w", refusal), err)
+	}
+	return fmt.Errorf("exporting: %w", refusal)
+}
+
+// fail removes the package (when written) and audits the attempt as
+// failed with the reason, in both records it can still write.
+func (x *Exporter) fail(ctx context.Context, a warehouse.ExportAudit, cause error, pkg string) error {
+	if pkg != "" {
+		if err := os.Remove(pkg); err != nil && !errors.Is(err, os.ErrNotExist) {
+			cause = errors.Join(cause, fmt.Errorf("the package %s could not be removed: %w", pkg, err))
+		} else {
+			cause = fmt.Errorf("%w (package removed)", cause)
+		}
+	}
+	a.Outcome, a.Reason = warehouse.OutcomeFailed, cause.Error()
+	a.PackageSHA256, a.PackageFile, a.Counts = "", "", nil
+	x.Log.Error().Str("export", a.ExportID).Str("partner", a.Partner).Str("reason", a.Reason).Msg("export failed")
+	if err := x.audit(ctx, a); err != nil {
+		return errors.Join(cause, err)
+	}
+	return cause
 }
 
 // write builds the package in a staging directory beside the output and
@@ -229,6 +322,7 @@ func (x *Exporter) write(ctx context.Context, id string, created time.Time, req 
 	bw.extensionDefinitions()
 
 	asm := newAssembly()
+	asm.prefer = p.Country
 	lt, err := newTable(filepath.Join(stage, "listings.csv"), listingColumns, drop)
 	if err != nil {
 		return nil, err
@@ -283,12 +377,25 @@ func (x *Exporter) write(ctx context.Context, id string, created time.Time, req 
 	evidence := map[string]bool{}
 	m.Evidence = EvidenceSummary{Included: req.Evidence}
 	if req.Evidence {
-		limit := x.MaxEvidenceBytes
-		if limit <= 0 {
-			limit = DefaultMaxEvidenceBytes
+		job := evidenceJob{store: x.Captures, captures: asm.captures, what: asm.captureWhat, dir: stage, form: EvidenceFull,
+			limit: x.MaxEvidenceBytes, allowMissing: req.AllowMissingEvidence, progress: func(n int) { x.progress("evidence", n) }}
+		if job.limit <= 0 {
+			job.limit = DefaultMaxEvidenceBytes
 		}
-		if m.Evidence, evidence, err = copyEvidence(x.Captures, asm.captures, stage, limit, func(n int) { x.progress("evidence", n) }); err != nil {
+		shown := pageFields(drop)
+		if req.EvidenceForm == EvidenceIndex || len(shown) > 0 {
+			job.form = EvidenceIndex
+		}
+		if m.Evidence, evidence, err = gatherEvidence(job); err != nil {
 			return nil, err
+		}
+		if len(shown) > 0 {
+			m.Evidence.Notes = append([]string{fmt.Sprintf("The captured pages are not in this package: they show %s, which this package leaves out. "+
+				"%s lists each page by its SHA-256, what it shows (without its address) and when it was captured; the pages themselves are available through a formal request.",
+				strings.Join(shown, ", "), EvidenceIndexFile)}, m.Evidence.Notes...)
+		}
+		for _, n := range m.Evidence.Notes {
+			x.Log.Warn().Str("export", id).Msg(n)
 		}
 	}
 	asm.writeObjects(bw, x.Ref, evidence)
@@ -334,7 +441,8 @@ func (x *Exporter) write(ctx context.Context, id string, created time.Time, req 
 		"flows": uint64(len(flows.flows)), "flow_services": uint64(len(flows.services())),
 		"untraced_addresses": uint64(len(flows.untraced)),
 	}
-	channels := cooperation(x.Ref, x.Sender.Country, p.Country)
+	bases := x.Ref.LegalBases(x.Sender.Country, p.Country, holdsData(asm, flows, p.Country, drop))
+	channels := basisRows(bases)
 	if err := writeReport(filepath.Join(stage, "report.html"), m, asm, flows, channels, evidence); err != nil {
 		return nil, err
 	}
@@ -345,7 +453,8 @@ func (x *Exporter) write(ctx context.Context, id string, created time.Time, req 
 	if err := flows.writeDraft(filepath.Join(stage, "request"), m, channels); err != nil {
 		return nil, err
 	}
-	if err := writeRequest(filepath.Join(stage, "request"), buildRequest(m, asm, flows, req.CaseInfo, x.Ref, channels, annexes)); err != nil {
+	in := requestInput{m: m, a: asm, flows: flows, c: req.CaseInfo, ref: x.Ref, bases: bases, drop: drop, annexes: annexes}
+	if err := writeRequest(filepath.Join(stage, "request"), buildRequest(in)); err != nil {
 		return nil, err
 	}
 	if m.Files, err = listFiles(stage); err != nil {
@@ -390,6 +499,28 @@ func (x *Exporter) write(ctx context.Context, id string, created time.Time, req 
 		return nil, err
 	}
 	return &Outcome{Manifest: m, File: tmp.Name(), SHA256: hex.EncodeToString(h.Sum(nil)), Size: cw.n}, nil
+}
+
+// holdsData says whether the partner's country can hold data the request
+// asks for: accounts at services there, consignments on routes into or
+// out of it, or contact accounts the package names.
+func holdsData(a *assembly, fs *flowSet, country string, drop fieldSet) bool {
+	if len(fs.dataHolders()) > 0 {
+		return true
+	}
+	for _, r := range a.routeRows {
+		if r.To == country || r.From == country {
+			return true
+		}
+	}
+	if !drop.has("vendor_obs.contacts") {
+		for _, v := range a.vendors {
+			if len(v.Contacts) > 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 type countWriter struct {

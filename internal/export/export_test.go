@@ -101,8 +101,8 @@ func TestExportRoundTrip(t *testing.T) {
 			}
 			res, dir := openPackage(t, e, tt.partner, out.File)
 			m := res.Manifest
-			if m.PackageID != out.Manifest.PackageID || m.Partner.ID != tt.partner || m.TLP != tt.tlp || res.KeyFromManifest {
-				t.Errorf("manifest: id %s partner %s tlp %s key from manifest %v", m.PackageID, m.Partner.ID, m.TLP, res.KeyFromManifest)
+			if m.PackageID != out.Manifest.PackageID || m.Partner.ID != tt.partner || m.TLP != tt.tlp || res.Sender != nil {
+				t.Errorf("manifest: id %s partner %s tlp %s sender from trusted file %v", m.PackageID, m.Partner.ID, m.TLP, res.Sender)
 			}
 			for _, f := range []string{"bundle.json", "listings.csv", "vendors.csv", "vendor_links.csv", "crypto_addresses.csv",
 				"routes.csv", "report.html", "request/request.md", "request/request.json", ManifestFile, SignatureFile} {
@@ -141,6 +141,12 @@ func TestExportRoundTrip(t *testing.T) {
 			if !tt.evidence {
 				if len(ev) != 0 || m.Evidence.Included {
 					t.Errorf("evidence left out, but %d records in the package", len(ev))
+				}
+			} else if len(tt.minimize) > 0 {
+				// Fields left out that the pages show: an index, no pages.
+				rows := readCSV(t, filepath.Join(dir, "evidence", "index.csv"))
+				if len(ev) != 0 || m.Evidence.Form != EvidenceIndex || len(rows) == 0 || len(rows) != m.Evidence.Indexed {
+					t.Errorf("minimized: %d pages, form %q, %d index rows (manifest %d)", len(ev), m.Evidence.Form, len(rows), m.Evidence.Indexed)
 				}
 			} else {
 				if len(ev) == 0 || len(ev) != m.Evidence.Records || m.Evidence.Missing != 0 {

@@ -157,8 +157,9 @@ func LoadSigningKey(path string) (ed25519.PrivateKey, error) {
 }
 
 // LoadIdentities reads age identities from a key file (age-keygen format).
+// Like the signing key, a file readable by others is refused.
 func LoadIdentities(path string) ([]age.Identity, error) {
-	b, err := readKeyFile(path, false)
+	b, err := readKeyFile(path, true)
 	if err != nil {
 		return nil, fmt.Errorf("loading age identity: %w", err)
 	}

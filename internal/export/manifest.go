@@ -16,7 +16,7 @@ import (
 )
 
 // Format names the package layout in manifest.json.
-const Format = "counternet-package/1"
+const Format = "counternet-package/2"
 
 // Names of the two files every package starts with.
 const (
@@ -69,16 +69,22 @@ type Addressee struct {
 	Contact string `json:"contact,omitempty"`
 }
 
-// EvidenceSummary says which WARC records the package carries.
+// EvidenceSummary says which WARC records the package carries, or which
+// captures its evidence index lists instead.
 type EvidenceSummary struct {
 	Included bool `json:"included"`
-	Records  int  `json:"records"`
+	// Form is EvidenceFull (the pages) or EvidenceIndex (evidence/index.csv).
+	Form    string `json:"form,omitempty"`
+	Records int    `json:"records"`
+	Indexed int    `json:"indexed,omitempty"`
 	// Missing counts captures the records name that the capture store
 	// does not hold (or that no longer verify); Omitted those left out
 	// because the package reached its evidence size limit.
 	Missing int      `json:"missing,omitempty"`
 	Omitted int      `json:"omitted,omitempty"`
 	Notes   []string `json:"notes,omitempty"`
+	// MissingCaptures are the captures exported without their page.
+	MissingCaptures []string `json:"missing_captures,omitempty"`
 }
 
 // FileEntry is one file of the package.

@@ -5,37 +5,122 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/ed25519"
-	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"filippo.io/age"
 )
 
-// Limits on reading a package.
+// Limits on a package.
 const (
 	maxManifest    = 256 << 20 // manifest.json
 	maxSignature   = 4 << 10   // manifest.sig
 	maxEntries     = 2_000_000 // files in a package
-	maxEntryBytes  = 16 << 30  // one file
+	maxEntryBytes  = 8<<30 - 1 // one file: the most a ustar header's size field holds
 	maxTotalBytes  = 64 << 30  // all files
-	maxPackagePath = 512
+	maxPackagePath = 100       // a ustar name without a prefix field
 )
+
+// blockSize is the tar block: headers are one block, contents are padded
+// with zero bytes to a whole number of blocks, and the archive ends with
+// two zero blocks.
+const blockSize = 512
 
 // ageMagic starts every age-encrypted file.
 var ageMagic = []byte("age-encryption.org/v1\n")
 
-// seal writes the package: manifest.json and manifest.sig, then every file
-// of m.Files read from dir, as a tar archive, encrypted to recipient when it
-// is not nil.
+// The canonical layout. A package is a ustar archive (POSIX.1-1988; no pax
+// or GNU extension records) holding manifest.json, manifest.sig, then the
+// files of Manifest.Files in their order. Every member is a regular file
+// with mode 0644, uid and gid 0, no user or group name, and the
+// manifest's creation time (whole seconds) as its modification time; its
+// content is padded with zero bytes, and the archive ends with exactly two
+// zero blocks. Verify rebuilds each header from the manifest and compares
+// it byte for byte, so every byte of a package is either signed content,
+// hashed content, or fixed by the manifest.
+
+// canonicalHeader is the exact header block of one member.
+func canonicalHeader(name string, size int64, mtime time.Time) ([]byte, error) {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	h := &tar.Header{Typeflag: tar.TypeReg, Name: name, Size: size, Mode: 0o644,
+		ModTime: mtime.Truncate(time.Second), Format: tar.FormatUSTAR}
+	if err := tw.WriteHeader(h); err != nil {
+		return nil, err
+	}
+	if buf.Len() != blockSize {
+		return nil, fmt.Errorf("%s: header of %d bytes, want one block", name, buf.Len())
+	}
+	return buf.Bytes(), nil
+}
+
+// padding is the number of zero bytes after a member of size bytes.
+func padding(size int64) int64 { return (blockSize - size%blockSize) % blockSize }
+
+// checkFiles is the one check of a manifest's file list, made when a
+// package is sealed and before any file of it is read: every path safe and
+// short enough for a ustar name, none repeated, none the manifest or
+// signature, none both a file and a directory of another, sizes and
+// hashes well formed, counts and sizes within the limits.
+func checkFiles(files []FileEntry) error {
+	if len(files) > maxEntries {
+		return fmt.Errorf("%w: %d files, more than %d", ErrBadPackage, len(files), maxEntries)
+	}
+	seen := make(map[string]bool, len(files))
+	dirs := map[string]string{}
+	var total int64
+	for _, fe := range files {
+		p := fe.Path
+		switch {
+		case !safePath(p):
+			return fmt.Errorf("%w: unsafe path %q", ErrBadPackage, short(p))
+		case p == ManifestFile || p == SignatureFile:
+			return fmt.Errorf("%w: %s listed as a file of the package", ErrBadPackage, p)
+		case seen[p]:
+			return fmt.Errorf("%w: %s listed twice", ErrBadPackage, p)
+		case fe.Size < 0 || fe.Size > maxEntryBytes:
+			return fmt.Errorf("%w: %s: size %d out of range (0 to %d)", ErrBadPackage, p, fe.Size, int64(maxEntryBytes))
+		case !isSHA256(fe.SHA256):
+			return fmt.Errorf("%w: %s: %q is not a SHA-256 in lower-case hex", ErrBadPackage, p, short(fe.SHA256))
+		}
+		seen[p] = true
+		for d := path.Dir(p); d != "."; d = path.Dir(d) {
+			dirs[d] = p
+		}
+		if total += fe.Size; total > maxTotalBytes {
+			return fmt.Errorf("%w: larger than %d bytes", ErrBadPackage, int64(maxTotalBytes))
+		}
+	}
+	for d, child := range dirs {
+		if seen[d] {
+			return fmt.Errorf("%w: %s is listed as a file and as the directory of %s", ErrBadPackage, d, child)
+		}
+	}
+	return nil
+}
+
+func isSHA256(s string) bool {
+	if len(s) != 64 || strings.ToLower(s) != s {
+		return false
+	}
+	_, err := hex.DecodeString(s)
+	return err == nil
+}
+
+// seal writes the package in the canonical layout: manifest.json and
+// manifest.sig, then every file of m.Files read from dir, encrypted to
+// recipient when it is not nil.
 func seal(w io.Writer, dir string, m *Manifest, key ed25519.PrivateKey, recipient age.Recipient) error {
+	m.Created = m.Created.Truncate(time.Second)
+	if err := checkFiles(m.Files); err != nil {
+		return fmt.Errorf("sealing package: %w", err)
+	}
 	manifest, err := encodeManifest(m)
 	if err != nil {
 		return err
@@ -50,27 +135,44 @@ func seal(w io.Writer, dir string, m *Manifest, key ed25519.PrivateKey, recipien
 		}
 		out = enc
 	}
-	tw := tar.NewWriter(out)
-	hdr := func(name string, size int64) *tar.Header {
-		return &tar.Header{Typeflag: tar.TypeReg, Name: name, Size: size, Mode: 0o644, ModTime: m.Created, Format: tar.FormatPAX}
+	put := func(name string, size int64, content io.Reader) error {
+		hdr, err := canonicalHeader(name, size, m.Created)
+		if err != nil {
+			return fmt.Errorf("sealing package: %w", err)
+		}
+		if _, err := out.Write(hdr); err != nil {
+			return fmt.Errorf("sealing package: %s: %w", name, err)
+		}
+		n, err := io.Copy(out, io.LimitReader(content, size+1))
+		if err != nil {
+			return fmt.Errorf("sealing package: %s: %w", name, err)
+		}
+		if n != size {
+			return fmt.Errorf("sealing package: %s: size changed while sealing: %d bytes, manifest says %d", name, n, size)
+		}
+		if _, err := out.Write(make([]byte, padding(size))); err != nil {
+			return fmt.Errorf("sealing package: %s: %w", name, err)
+		}
+		return nil
 	}
-	for _, f := range []struct {
-		name string
-		data []byte
-	}{{ManifestFile, manifest}, {SignatureFile, sig}} {
-		if err := tw.WriteHeader(hdr(f.name, int64(len(f.data)))); err != nil {
-			return fmt.Errorf("sealing package: %s: %w", f.name, err)
-		}
-		if _, err := tw.Write(f.data); err != nil {
-			return fmt.Errorf("sealing package: %s: %w", f.name, err)
-		}
+	if err := put(ManifestFile, int64(len(manifest)), bytes.NewReader(manifest)); err != nil {
+		return err
+	}
+	if err := put(SignatureFile, int64(len(sig)), bytes.NewReader(sig)); err != nil {
+		return err
 	}
 	for _, fe := range m.Files {
-		if err := copyInto(tw, hdr(fe.Path, fe.Size), filepath.Join(dir, filepath.FromSlash(fe.Path))); err != nil {
-			return fmt.Errorf("sealing package: %s: %w", fe.Path, err)
+		f, err := os.Open(filepath.Join(dir, filepath.FromSlash(fe.Path)))
+		if err != nil {
+			return fmt.Errorf("sealing package: %w", err)
+		}
+		err = put(fe.Path, fe.Size, f)
+		f.Close()
+		if err != nil {
+			return err
 		}
 	}
-	if err := tw.Close(); err != nil {
+	if _, err := out.Write(make([]byte, 2*blockSize)); err != nil {
 		return fmt.Errorf("sealing package: %w", err)
 	}
 	if enc != nil {
@@ -84,268 +186,20 @@ func seal(w io.Writer, dir string, m *Manifest, key ed25519.PrivateKey, recipien
 	return nil
 }
 
-func copyInto(tw *tar.Writer, h *tar.Header, file string) error {
-	f, err := os.Open(file)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if err := tw.WriteHeader(h); err != nil {
-		return err
-	}
-	n, err := io.Copy(tw, io.LimitReader(f, h.Size+1))
-	if err != nil {
-		return err
-	}
-	if n != h.Size {
-		return fmt.Errorf("size changed while sealing: %d bytes, manifest says %d", n, h.Size)
-	}
-	return nil
-}
-
-// VerifyOptions say how to check a package.
-type VerifyOptions struct {
-	// Key is the sender's ed25519 public key. Without it the package is
-	// checked against the key its own manifest names, which proves the
-	// package is intact but not who made it (Result.KeyFromManifest).
-	Key ed25519.PublicKey
-	// Identities decrypt an encrypted package.
-	Identities []age.Identity
-	// Dir, when set, receives the package's files (manifest and signature
-	// included). It must not exist yet; nothing is left there unless the
-	// whole package verifies.
-	Dir string
-}
-
-// Result is what a verified package holds.
-type Result struct {
-	Manifest *Manifest
-	// KeyFromManifest is set when the signature was checked against the key
-	// the manifest names rather than one the caller gave.
-	KeyFromManifest bool
-	Encrypted       bool
-	Files           int
-	Bytes           int64
-}
-
-// VerifyFile checks the package in file; see Verify.
-func VerifyFile(file string, opts VerifyOptions) (*Result, error) {
-	f, err := os.Open(file)
-	if err != nil {
-		return nil, fmt.Errorf("verifying package: %w", err)
-	}
-	defer f.Close()
-	res, err := Verify(f, opts)
-	if err != nil {
-		return res, fmt.Errorf("verifying %s: %w", file, err)
-	}
-	return res, nil
-}
-
-// Verify reads a package, decrypting it with opts.Identities when it is
-// encrypted, checks manifest.sig over manifest.json, and checks every file
-// against the manifest's SHA-256 and size, in package order. The error
-// names the first thing that does not match: the signature, a file whose
-// hash or size differs, a file missing from the package or one the
-// manifest does not list. It wraps ErrTampered for a mismatch,
-// ErrEncrypted for an encrypted package without identities, ErrBadPackage
-// for a file that is not a package.
-func Verify(r io.Reader, opts VerifyOptions) (_ *Result, err error) {
-	res := &Result{}
-	br := bufio.NewReaderSize(r, 1<<20)
-	head, _ := br.Peek(len(ageMagic))
-	var src io.Reader = br
-	if bytes.Equal(head, ageMagic) {
-		res.Encrypted = true
-		if len(opts.Identities) == 0 {
-			return res, fmt.Errorf("%w: give the age identity (key file) it was encrypted to", ErrEncrypted)
-		}
-		if src, err = age.Decrypt(br, opts.Identities...); err != nil {
-			return res, fmt.Errorf("decrypting: %w", err)
-		}
-	}
-	var tmp string
-	if opts.Dir != "" {
-		if _, err := os.Lstat(opts.Dir); err == nil {
-			return res, fmt.Errorf("unpacking: %s already exists", opts.Dir)
-		}
-		parent := filepath.Dir(filepath.Clean(opts.Dir))
-		if err := os.MkdirAll(parent, 0o700); err != nil {
-			return res, fmt.Errorf("unpacking: %w", err)
-		}
-		if tmp, err = os.MkdirTemp(parent, ".counternet-open-"); err != nil {
-			return res, fmt.Errorf("unpacking: %w", err)
-		}
-		defer func() {
-			if err != nil {
-				os.RemoveAll(tmp)
-			}
-		}()
-	}
-	tr := tar.NewReader(src)
-	manifest, err := readSmall(tr, ManifestFile, maxManifest, tmp)
-	if err != nil {
-		return res, err
-	}
-	sig, err := readSmall(tr, SignatureFile, maxSignature, tmp)
-	if err != nil {
-		return res, err
-	}
-	var m Manifest
-	dec := json.NewDecoder(bytes.NewReader(manifest))
-	if err := dec.Decode(&m); err != nil {
-		// Checked before the signature only to find the key; a changed
-		// manifest fails the signature below when a key is given.
-		if opts.Key == nil {
-			return res, fmt.Errorf("%w: %s does not decode: %w", ErrTampered, ManifestFile, err)
-		}
-	}
-	key := opts.Key
-	if key == nil {
-		res.KeyFromManifest = true
-		if key, err = ParsePublicKey(m.Creator.SigningKey); err != nil {
-			return res, fmt.Errorf("%w: %s: creator.signing_key: %w", ErrTampered, ManifestFile, err)
-		}
-	}
-	if err := checkSignature(key, manifest, sig); err != nil {
-		return res, err
-	}
-	if m.Format != Format {
-		return res, fmt.Errorf("%w: format %q, want %q", ErrBadPackage, m.Format, Format)
-	}
-	res.Manifest = &m
-	want := map[string]FileEntry{}
-	for _, fe := range m.Files {
-		want[fe.Path] = fe
-	}
-	seen := map[string]bool{}
-	next := 0 // index in m.Files of the next file expected
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			after := "after " + SignatureFile
-			if next > 0 {
-				after = "after " + m.Files[next-1].Path
-			}
-			return res, fmt.Errorf("%w: the archive is damaged %s: %w", ErrTampered, after, err)
-		}
-		if res.Files >= maxEntries {
-			return res, fmt.Errorf("%w: more than %d files", ErrBadPackage, maxEntries)
-		}
-		name := h.Name
-		fe, ok := want[name]
-		if !ok || seen[name] {
-			if next < len(m.Files) && !seen[m.Files[next].Path] && name != m.Files[next].Path {
-				return res, fmt.Errorf("%w: %s: missing from the package (found %q where it belongs)", ErrTampered, m.Files[next].Path, short(name))
-			}
-			return res, fmt.Errorf("%w: %q: not listed in %s", ErrTampered, short(name), ManifestFile)
-		}
-		if h.Typeflag != tar.TypeReg {
-			return res, fmt.Errorf("%w: %s: not a regular file", ErrTampered, name)
-		}
-		if h.Size != fe.Size {
-			return res, fmt.Errorf("%w: %s: %d bytes, the manifest says %d", ErrTampered, name, h.Size, fe.Size)
-		}
-		sum, n, err := hashEntry(tr, name, fe.Size, tmp)
-		if err != nil {
-			return res, err
-		}
-		if sum != fe.SHA256 {
-			return res, fmt.Errorf("%w: %s: SHA-256 %s, the manifest says %s", ErrTampered, name, sum, fe.SHA256)
-		}
-		seen[name] = true
-		res.Files++
-		res.Bytes += n
-		if res.Bytes > maxTotalBytes {
-			return res, fmt.Errorf("%w: larger than %d bytes", ErrBadPackage, int64(maxTotalBytes))
-		}
-		for next < len(m.Files) && seen[m.Files[next].Path] {
-			next++
-		}
-	}
-	for _, fe := range m.Files {
-		if !seen[fe.Path] {
-			return res, fmt.Errorf("%w: %s: missing from the package", ErrTampered, fe.Path)
-		}
-	}
-	if tmp != "" {
-		if err := os.Rename(tmp, opts.Dir); err != nil {
-			return res, fmt.Errorf("unpacking: %w", err)
-		}
-	}
-	return res, nil
-}
-
-// readSmall reads the next entry, which must be name, whole into memory,
-// also writing it under dir when dir is set.
-func readSmall(tr *tar.Reader, name string, limit int64, dir string) ([]byte, error) {
-	h, err := tr.Next()
-	if err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("%w: no %s", ErrBadPackage, name)
-		}
-		return nil, fmt.Errorf("%w: reading %s: %w", ErrBadPackage, name, err)
-	}
-	if h.Name != name {
-		return nil, fmt.Errorf("%w: first files must be %s and %s, found %q", ErrBadPackage, ManifestFile, SignatureFile, short(h.Name))
-	}
-	if h.Size > limit {
-		return nil, fmt.Errorf("%w: %s is larger than %d bytes", ErrBadPackage, name, limit)
-	}
-	b, err := io.ReadAll(io.LimitReader(tr, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrTampered, name, err)
-	}
-	if dir != "" {
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
-			return nil, fmt.Errorf("unpacking %s: %w", name, err)
-		}
-	}
-	return b, nil
-}
-
-// hashEntry hashes the current entry, also writing it under dir when set.
-func hashEntry(tr *tar.Reader, name string, size int64, dir string) (string, int64, error) {
-	if size > maxEntryBytes {
-		return "", 0, fmt.Errorf("%w: %s is larger than %d bytes", ErrBadPackage, name, int64(maxEntryBytes))
-	}
-	h := sha256.New()
-	var w io.Writer = h
-	var f *os.File
-	if dir != "" {
-		if !safePath(name) {
-			return "", 0, fmt.Errorf("%w: unsafe path %q", ErrBadPackage, short(name))
-		}
-		dst := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
-			return "", 0, fmt.Errorf("unpacking %s: %w", name, err)
-		}
-		var err error
-		if f, err = os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600); err != nil {
-			return "", 0, fmt.Errorf("unpacking %s: %w", name, err)
-		}
-		defer f.Close()
-		w = io.MultiWriter(h, f)
-	}
-	n, err := io.Copy(w, io.LimitReader(tr, size+1))
-	if err != nil {
-		return "", n, fmt.Errorf("%w: %s: %w", ErrTampered, name, err)
-	}
-	if f != nil {
-		if err := f.Close(); err != nil {
-			return "", n, fmt.Errorf("unpacking %s: %w", name, err)
-		}
-	}
-	return hex.EncodeToString(h.Sum(nil)), n, nil
-}
-
-// safePath reports whether a package path stays inside the package.
+// safePath reports whether a package path stays inside the package and
+// fits a ustar name.
 func safePath(p string) bool {
 	return p != "" && len(p) <= maxPackagePath && !strings.Contains(p, "\\") &&
-		path.Clean(p) == p && filepath.IsLocal(filepath.FromSlash(p))
+		path.Clean(p) == p && filepath.IsLocal(filepath.FromSlash(p)) && printable(p)
+}
+
+func printable(s string) bool {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 func short(s string) string {

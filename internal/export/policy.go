@@ -8,31 +8,12 @@ import (
 	"github.com/counternet/counternet/internal/reference"
 )
 
-// Field is one field a package can carry, named as partners.yaml names it
-// (table.column).
-type Field struct {
-	Name string
-	// Minimizable fields can be left out with Request.Minimize; the others
-	// identify records and go in every package.
-	Minimizable bool
-}
+// Field is one field a package can carry (see reference.Fields).
+type Field = reference.Field
 
 // Fields are every field a package can carry. Forum posts are never
 // exported, so post_obs fields never are.
-var Fields = []Field{
-	{"listing_obs.source", false}, {"listing_obs.listing_id", false}, {"listing_obs.vendor", false},
-	{"listing_obs.category", false}, {"listing_obs.ships_from", false}, {"listing_obs.ships_to", false},
-	{"listing_obs.observed_at", false}, {"listing_obs.capture_sha256", false},
-	{"listing_obs.mirror", true}, {"listing_obs.url", true}, {"listing_obs.title", true},
-	{"listing_obs.description", true}, {"listing_obs.category_raw", true},
-	{"listing_obs.price_amount", true}, {"listing_obs.price_usd", true}, {"listing_obs.quantity", true},
-	{"listing_obs.payment_methods", true}, {"listing_obs.escrow", true}, {"listing_obs.crypto_addresses", true},
-	{"vendor_obs.source", false}, {"vendor_obs.handle", false}, {"vendor_obs.ships_from", false},
-	{"vendor_obs.observed_at", false}, {"vendor_obs.capture_sha256", false},
-	{"vendor_obs.profile_url", true}, {"vendor_obs.pgp_fingerprints", true}, {"vendor_obs.rating", true},
-	{"vendor_obs.sales", true}, {"vendor_obs.joined", true}, {"vendor_obs.contacts", true},
-	{"vendor_obs.crypto_addresses", true},
-}
+var Fields = reference.Fields
 
 // fieldSet is a set of table.column names.
 type fieldSet map[string]bool
@@ -49,19 +30,7 @@ func (s fieldSet) sorted() []string {
 	return out
 }
 
-// matchFields expands a name as partners.yaml and --minimize take it: a
-// table.column, or a bare column name meaning that column of every table
-// ("contacts", "crypto_addresses").
-func matchFields(name string) []Field {
-	var out []Field
-	for _, f := range Fields {
-		_, col, _ := strings.Cut(f.Name, ".")
-		if f.Name == name || (!strings.Contains(name, ".") && col == name) {
-			out = append(out, f)
-		}
-	}
-	return out
-}
+func matchFields(name string) []Field { return reference.MatchFields(name) }
 
 // minimizeSet resolves --minimize names into the fields to drop. A name
 // that matches no field, or only fields that identify records, is an error.

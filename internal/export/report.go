@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/counternet/counternet/internal/reference"
 )
 
 //go:embed report.html.tmpl
@@ -244,22 +242,6 @@ func writeReport(path string, m *Manifest, a *assembly, fs *flowSet, channels []
 		return fmt.Errorf("writing report: %w", err)
 	}
 	return nil
-}
-
-// cooperation lists the channels between the two countries for the report
-// and the request.
-func cooperation(ref *reference.Data, from, to string) []reportChannel {
-	cat := map[string]reference.Channel{}
-	for _, c := range ref.Catalog {
-		cat[c.ID] = c
-	}
-	var out []reportChannel
-	for _, r := range ref.Channels(from, to) {
-		c := cat[r.Channel]
-		out = append(out, reportChannel{ID: c.ID, Name: c.Name, LegalBasis: c.LegalBasis, Reason: r.Reason,
-			DualCriminality: c.DualCriminality, Uncertain: r.Uncertain})
-	}
-	return out
 }
 
 func sortedKeys[V any](m map[string]V) []string {

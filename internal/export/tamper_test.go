@@ -173,9 +173,8 @@ func TestWrongKeyFails(t *testing.T) {
 	if _, err := VerifyFile(plain.File, VerifyOptions{Key: other}); !errors.Is(err, ErrTampered) || !strings.Contains(err.Error(), SignatureFile) {
 		t.Errorf("wrong signing key: err = %v, want ErrTampered naming %s", err, SignatureFile)
 	}
-	res, err := VerifyFile(plain.File, VerifyOptions{})
-	if err != nil || !res.KeyFromManifest {
-		t.Errorf("no key given: err = %v, key from manifest = %v", err, res != nil && res.KeyFromManifest)
+	if _, err := VerifyFile(plain.File, VerifyOptions{}); !errors.Is(err, ErrUntrusted) {
+		t.Errorf("no key and no trusted senders: err = %v, want ErrUntrusted", err)
 	}
 	wrongID, _ := LoadIdentities(e.partners["nca-gb"].identityFile())
 	dir := filepath.Join(t.TempDir(), "x")

@@ -162,6 +162,11 @@ func ParsePartners(filename string, data []byte, countries *Data) ([]Partner, er
 							fail(f.Line, fmt.Sprintf("%s[%d]", fp, n), "want a field name like listing_obs.description or contacts, got %q", short(f.Value))
 							continue
 						}
+						if !KnownField(f.Value) {
+							// A misspelled exclusion would exclude nothing.
+							fail(f.Line, fmt.Sprintf("%s[%d]", fp, n), "%q is no field of a package (fields: %s)", short(f.Value), fieldNames())
+							continue
+						}
 						p.ExcludedFields = append(p.ExcludedFields, f.Value)
 					}
 					continue
@@ -262,6 +267,14 @@ func validatePartner(p Partner, countries *Data) []partnerProblem {
 		add("max_tlp", "%q: want one of %s", short(p.MaxTLP), strings.Join(TLPs, ", "))
 	}
 	return pr
+}
+
+func fieldNames() string {
+	names := make([]string, len(Fields))
+	for i, f := range Fields {
+		names[i] = f.Name
+	}
+	return strings.Join(names, ", ")
 }
 
 func short(s string) string {

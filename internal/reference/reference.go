@@ -30,6 +30,11 @@ const (
 	EAW               = "eaw"                // operates the European Arrest Warrant
 	Europol           = "europol"            // Europol relation (member or agreement)
 	UNTOC             = "untoc"              // UN Convention against Transnational Organized Crime
+	Vienna1988        = "vienna1988"         // UN Convention against Illicit Traffic in Narcotic Drugs 1988
+	CoEMLA            = "coe_ets030"         // European Convention on Mutual Assistance in Criminal Matters 1959
+	CoEMLAProtocol1   = "coe_ets099"         // its Additional Protocol (1978)
+	CoEMLAProtocol2   = "coe_ets182"         // its Second Additional Protocol (2001)
+	CoESea            = "coe_ets156"         // CoE Agreement on Illicit Traffic by Sea
 )
 
 // UNTOC statuses of a country. The reference file lists only the states
@@ -44,7 +49,8 @@ const (
 // Files are the reference files Load reads, relative to the root of its FS.
 var Files = []string{
 	"iso3166.csv", "regions.yaml", "budapest_convention.csv", "budapest_protocol2.csv",
-	"eu_cooperation.csv", "untoc_nonparties.csv",
+	"eu_cooperation.csv", "untoc_nonparties.csv", "vienna1988_parties.csv", "coe_mla_1959.csv", "coe_sea_ets156.csv",
+	"eu_uk_tca.csv",
 }
 
 // Country is one ISO 3166-1 entry with the regimes it takes part in.
@@ -71,6 +77,17 @@ type Country struct {
 	BudapestP2InForce string
 	// UNTOC is one of the UNTOC* statuses.
 	UNTOC string
+	// Vienna1988 is party, nonparty or uncertain (1988 Drug Convention;
+	// the file lists only non-parties, so every other country is a party).
+	Vienna1988 string
+	// CoEMLA, CoEMLA99 and CoEMLA182 are the country's status under ETS
+	// 030, 099 and 182 as coe_mla_1959.csv gives it: party, signatory,
+	// not_party, UNCERTAIN, or "" when the file does not list it.
+	CoEMLA, CoEMLA99, CoEMLA182 string
+	// CoEMLABasis are the source tags of the country's coe_mla_1959.csv row.
+	CoEMLABasis string
+	// CoESea is set for parties to ETS 156 (illicit traffic by sea).
+	CoESea bool
 }
 
 // Region is a shipping-region string group of regions.yaml: our own mapping
@@ -102,6 +119,9 @@ type Data struct {
 	Regions     []Region  // by name
 	Memberships []Membership
 	Catalog     []Channel // the cooperation channel catalog (see Catalog)
+	// TCA are the rule rows of eu_uk_tca.csv: the legal bases between the
+	// United Kingdom and the EU member states.
+	TCA []TCARule
 	// Partners is the partner directory; Load leaves it empty (see
 	// LoadPartners).
 	Partners []Partner
@@ -166,9 +186,27 @@ func Load(fsys fs.FS) (*Data, error) {
 	if err := d.parseEU(raw["eu_cooperation.csv"]); err != nil {
 		return nil, err
 	}
+	for _, s := range []struct {
+		name  string
+		parse func([]string, map[string]int) (Membership, error)
+	}{
+		{"vienna1988_parties.csv", d.viennaRow},
+		{"coe_mla_1959.csv", d.coeMLARow},
+		{"coe_sea_ets156.csv", d.seaRow},
+	} {
+		if err := d.parseTreaty(s.name, raw[s.name], s.parse); err != nil {
+			return nil, err
+		}
+	}
+	if err := d.parseTCA(raw["eu_uk_tca.csv"]); err != nil {
+		return nil, err
+	}
 	for i := range d.Countries {
 		if d.Countries[i].UNTOC == "" {
 			d.Countries[i].UNTOC = UNTOCPresumed
+		}
+		if d.Countries[i].Vienna1988 == "" {
+			d.Countries[i].Vienna1988 = "party"
 		}
 	}
 	d.SHA256 = hex.EncodeToString(h.Sum(nil))

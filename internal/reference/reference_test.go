@@ -38,10 +38,13 @@ func TestLoad(t *testing.T) {
 		treaty, status string
 		want           int
 	}{
-		{reference.Budapest, "party", 77}, {reference.Budapest, "signatory", 2},
+		{reference.Budapest, "party", 78}, {reference.Budapest, "signatory", 2},
 		{reference.BudapestProtocol2, "party", 3}, {reference.BudapestProtocol2, "", 52},
 		{reference.EU, "", 27}, {reference.EIO, "", 25}, {reference.Schengen, "", 29},
 		{reference.UNTOC, "", 9},
+		{reference.Vienna1988, "nonparty", 7}, {reference.Vienna1988, "", 10},
+		{reference.CoEMLA, "party", 49}, {reference.CoEMLA, "", 50},
+		{reference.CoEMLAProtocol2, "party", 41}, {reference.CoESea, "party", 16},
 	} {
 		if got := count(tc.treaty, tc.status); got != tc.want {
 			t.Errorf("%s %s: %d rows, want %d", tc.treaty, tc.status, got, tc.want)
@@ -63,6 +66,14 @@ func TestLoad(t *testing.T) {
 		{"FR", func(c reference.Country) bool { return c.UNTOC == reference.UNTOCPresumed }, "UNTOC presumed"},
 		{"RS", func(c reference.Country) bool { return c.BudapestP2 == "party" && c.BudapestP2InForce == "" }, "Protocol 2 ratified, not in force"},
 		{"NA", func(c reference.Country) bool { return c.Name == "Namibia" }, "NA is Namibia"},
+		{"NZ", func(c reference.Country) bool { return c.Budapest == "party" && c.BudapestInForce == "2025-12-01" }, "Budapest party since 2025"},
+		{"GB", func(c reference.Country) bool {
+			return c.Budapest == "party" && !c.BudapestUncertain && c.CoEMLA == "party" && c.CoEMLA182 == "party" && c.Vienna1988 == "party" && !c.CoESea
+		}, "Budapest party (verified), ETS 030 and 182 party, 1988 party, not ETS 156"},
+		{"NL", func(c reference.Country) bool { return c.Budapest == "party" && !c.BudapestUncertain && c.CoESea }, "Budapest party (verified), ETS 156 party"},
+		{"KI", func(c reference.Country) bool { return c.Vienna1988 == "nonparty" }, "not a 1988 Convention party"},
+		{"SS", func(c reference.Country) bool { return c.Vienna1988 == "uncertain" }, "1988 Convention status uncertain"},
+		{"ME", func(c reference.Country) bool { return c.CoEMLA == "party" && c.CoEMLA182 == "not_party" }, "ETS 030 without ETS 182"},
 	} {
 		c, ok := d.Country(tc.iso)
 		if !ok || !tc.want(c) {
@@ -225,5 +236,72 @@ func TestParsePartnersKeys(t *testing.T) {
 	ps, err := reference.ParsePartners("p.yaml", []byte(doc), nil)
 	if want := "p.yaml:8: partners: key already set at line 1"; err == nil || err.Error() != want {
 		t.Errorf("two partners lists: %+v, %v; want the error %s", ps, err, want)
+	}
+}
+
+// TestMisspelledExcludedFieldFails: an exclusion that names no field would
+// exclude nothing; it is an error at its line.
+func TestMisspelledExcludedFieldFails(t *testing.T) {
+	doc := "partners:\n  - id: nca-gb\n    agency: NCA\n    country: GB\n    contact: desk\n" +
+		"    signing_key: \"DtR2V72xctsxfNs2XgSmrxB0QUdLWmSCZtaqOKYfctM=\"\n    max_tlp: amber\n" +
+		"    excluded_fields:\n      - listing_obs.description\n      - listing_obs.descripton\n      - contact\n      - post_obs.body\n"
+	_, err := reference.ParsePartners("p.yaml", []byte(doc), nil)
+	if err == nil {
+		t.Fatal("a misspelled excluded field was accepted")
+	}
+	got := strings.Split(err.Error(), "\n")
+	if len(got) != 2 || !strings.HasPrefix(got[0], `p.yaml:10: partners[0].excluded_fields[1]: "listing_obs.descripton" is no field of a package`) ||
+		!strings.HasPrefix(got[1], `p.yaml:11: partners[0].excluded_fields[2]: "contact" is no field`) {
+		t.Errorf("errors:\n%s", err)
+	}
+}
+
+// TestLegalBases: the legal basis follows the two states for a
+// drug-trafficking request.
+func TestLegalBases(t *testing.T) {
+	d := load(t)
+	ids := func(a, b string, holds bool) (out []string, primary string) {
+		for _, bs := range d.LegalBases(a, b, holds) {
+			out = append(out, bs.ID)
+			if bs.Primary && primary == "" {
+				primary = bs.ID
+			}
+			if bs.Why == "" || bs.Instrument == "" {
+				t.Errorf("%s-%s %s: no reason or instrument", a, b, bs.ID)
+			}
+		}
+		return out, primary
+	}
+	for _, tc := range []struct {
+		name, a, b string
+		holds      bool
+		want       []string
+		primary    string
+	}{
+		{"EIO states", "NL", "ES", true, []string{"eio", "vienna1988_art7", "budapest_preservation", "coordination"}, "eio"},
+		{"EU and UK", "DE", "GB", true, []string{"eu_uk_tca", "coe_mla_1959", "vienna1988_art7", "budapest_preservation", "coordination"}, "eu_uk_tca"},
+		{"UK and EU", "GB", "NL", false, []string{"eu_uk_tca", "coe_mla_1959", "vienna1988_art7", "coordination"}, "eu_uk_tca"},
+		{"EU and Denmark", "DE", "DK", true, []string{"coe_mla_1959", "vienna1988_art7", "budapest_preservation", "coordination"}, "coe_mla_1959"},
+		{"Ireland, no Budapest", "DE", "IE", true, []string{"coe_mla_1959", "vienna1988_art7", "coordination"}, "coe_mla_1959"},
+		{"no data held there", "NL", "ES", false, []string{"eio", "vienna1988_art7", "coordination"}, "eio"},
+		{"bilateral gap", "DE", "US", true, []string{"vienna1988_art7", "budapest_preservation", "bilateral_treaty", "untoc_art18", "coordination"}, "vienna1988_art7"},
+		{"not a 1988 party", "DE", "KI", false, []string{"bilateral_treaty", "untoc_art18", "coordination"}, "bilateral_treaty"},
+	} {
+		got, primary := ids(tc.a, tc.b, tc.holds)
+		if !reflect.DeepEqual(got, tc.want) || primary != tc.primary {
+			t.Errorf("%s: LegalBases(%s, %s) = %v (primary %s), want %v (primary %s)", tc.name, tc.a, tc.b, got, primary, tc.want, tc.primary)
+		}
+	}
+	// Party status of GB and NL under Budapest is verified: no doubt shown.
+	for _, bs := range d.LegalBases("NL", "GB", true) {
+		if bs.ID == "budapest_preservation" && len(bs.Unverified) > 0 {
+			t.Errorf("Budapest NL-GB flagged unverified: %v", bs.Unverified)
+		}
+		if strings.Contains(bs.Why, "Kingdom of") || strings.Contains(bs.Why, "Netherlands,") {
+			t.Errorf("ISO names in prose: %q", bs.Why)
+		}
+	}
+	if n := d.CountryName("NL"); n != "the Netherlands" {
+		t.Errorf("CountryName(NL) = %q", n)
 	}
 }

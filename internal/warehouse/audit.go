@@ -11,6 +11,9 @@ import (
 const (
 	OutcomeExported = "exported"
 	OutcomeRefused  = "refused"
+	// OutcomeFailed: the export was allowed but no package left: writing
+	// it or one of its audit records failed (Reason says which).
+	OutcomeFailed = "failed"
 )
 
 // ExportAudit is one export attempt, written whether the package was
@@ -29,14 +32,14 @@ type ExportAudit struct {
 	Counts         map[string]uint64 // records exported by kind
 	PackageSHA256  string            // "" when refused
 	PackageFile    string            // "" when refused
-	Outcome        string            // OutcomeExported or OutcomeRefused
-	Reason         string            // why it was refused
+	Outcome        string            // OutcomeExported, OutcomeRefused or OutcomeFailed
+	Reason         string            // why it was refused or failed
 }
 
 // RecordExport appends one export attempt to export_audit.
 func (db *DB) RecordExport(ctx context.Context, a ExportAudit) error {
-	if a.Outcome != OutcomeExported && a.Outcome != OutcomeRefused {
-		return fmt.Errorf("recording export %s: outcome %q, want %q or %q", a.ExportID, a.Outcome, OutcomeExported, OutcomeRefused)
+	if a.Outcome != OutcomeExported && a.Outcome != OutcomeRefused && a.Outcome != OutcomeFailed {
+		return fmt.Errorf("recording export %s: outcome %q, want %q, %q or %q", a.ExportID, a.Outcome, OutcomeExported, OutcomeRefused, OutcomeFailed)
 	}
 	names := make([]string, 0, len(a.Counts))
 	for k := range a.Counts {

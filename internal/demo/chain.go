@@ -88,20 +88,54 @@ func writeTags(dir string, tags []chain.Tag) error {
 	return os.WriteFile(filepath.Join(dir, "fixture-exchanges.yaml"), append([]byte(head), b...), 0o644)
 }
 
-// SyncChain is the demo's chain step, as `counternet chain sync --esplora
-// URL --tags DIR` runs it: it syncs the transactions of the Bitcoin
+// chainSourceName names the fixture chain's source in the sources file.
+const chainSourceName = "demo-esplora"
+
+// SourcesFile is the chain sources file naming the fixture chain's Esplora
+// server (<data_dir>/chain-sources.yaml), which `counternet chain sync
+// --sources` takes.
+func (e *Env) SourcesFile() string { return filepath.Join(e.Stack.Cfg.DataDir, "chain-sources.yaml") }
+
+// writeSources writes the sources file: the fixture chain's server on
+// loopback, asked as fast as it answers.
+func (e *Env) writeSources() error {
+	text := fmt.Sprintf(`# The counternet demo's chain source: its fixture chain served as Esplora on loopback
+# (only while the demo runs).
+sources:
+  - name: %s
+    chain: btc
+    kind: esplora
+    url: %s
+    rate: 2000
+    concurrency: 4
+`, chainSourceName, e.ChainServer.URL())
+	return os.WriteFile(e.SourcesFile(), []byte(text), 0o644)
+}
+
+// SyncChain is the demo's chain step, as `counternet chain sync --sources
+// FILE --tags DIR` runs it: it syncs the transactions of the Bitcoin
 // addresses the collectors saw, and up to chainHops beyond, from the
 // fixture chain's Esplora server through the real Esplora client, loads
 // the fixture exchanges' tags from the tag file it writes, and recomputes
 // clusters and flows.
 func (e *Env) SyncChain(ctx context.Context) (*ChainReport, error) {
-	src, err := chain.New(chain.SourceConfig{Name: "demo-esplora", Kind: chain.KindEsplora, URL: e.ChainServer.URL(),
-		Rate: 2000, Concurrency: 4}, nil, e.log)
+	if err := writeTags(e.TagDir(), e.ChainServer.Chain.Tags); err != nil {
+		return nil, fmt.Errorf("demo: writing the fixture chain's tags: %w", err)
+	}
+	if err := e.writeSources(); err != nil {
+		return nil, fmt.Errorf("demo: writing the chain sources file: %w", err)
+	}
+	conf, err := chain.LoadConfig(e.SourcesFile())
 	if err != nil {
 		return nil, err
 	}
-	if err := writeTags(e.TagDir(), e.ChainServer.Chain.Tags); err != nil {
-		return nil, fmt.Errorf("demo: writing the fixture chain's tags: %w", err)
+	sc, err := conf.Lookup(chainSourceName)
+	if err != nil {
+		return nil, err
+	}
+	src, err := chain.New(sc, nil, e.log)
+	if err != nil {
+		return nil, err
 	}
 	db := e.Stack.DB
 	rep := &ChainReport{}

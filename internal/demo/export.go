@@ -39,6 +39,10 @@ const (
 	demoLegalBasis = "Budapest Convention Art. 26 (spontaneous information) - demo"
 )
 
+// demoMinimize are the fields the demo's export leaves out, as the demo
+// partner's policy asks.
+var demoMinimize = []string{"contacts"}
+
 // ExportFiles are what the demo's export leaves for an analyst: the
 // sending agency's keys under <data_dir>/keys (where `counternet export`
 // looks for its signing key), and a config file naming a partner directory
@@ -147,7 +151,7 @@ func ExportDemo(ctx context.Context, env *Env, out io.Writer) (*ExportFiles, *ex
 		Sender: DemoSender, AuditLog: filepath.Join(cfg.DataDir, export.AuditLogFile), Log: env.log,
 	}
 	res, err := x.Export(ctx, export.Request{
-		Partner: p.ID, Case: "DEMO-1", TLP: "amber", Evidence: true, Minimize: []string{"contacts"},
+		Partner: p.ID, Case: "DEMO-1", TLP: "amber", Evidence: true, Minimize: demoMinimize,
 		Selection: DemoSelection(), Purpose: demoPurpose, LegalBasis: demoLegalBasis,
 		Who: "counternet-demo", Output: f.Package,
 	})

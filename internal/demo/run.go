@@ -167,9 +167,9 @@ func (e *Env) handOver(ctx context.Context, out io.Writer, files *ExportFiles) e
 	fmt.Fprintf(out, "counternet query crypto-reuse\n")
 	fmt.Fprintf(out, "counternet query chain-flows-to-services --param country=%s\n", DemoPartner.Country)
 	fmt.Fprintf(out, "counternet capture show --head %s    # the page of listing %s\n", sha, listing)
-	fmt.Fprintf(out, "counternet export --config %s --partner %s --jurisdiction %s --tlp amber --purpose %q --legal-basis %q -o %s\n",
-		files.Config, DemoPartner.ID, DemoPartner.Country, demoPurpose, demoLegalBasis, pkg)
-	fmt.Fprintf(out, "counternet chain sync --esplora %s --hops %d --tags %s\n", e.ChainServer.URL(), chainHops, e.TagDir())
+	fmt.Fprintf(out, "counternet export --config %s --partner %s --jurisdiction %s --minimize %s --tlp amber --purpose %q --legal-basis %q -o %s\n",
+		files.Config, DemoPartner.ID, DemoPartner.Country, strings.Join(demoMinimize, ","), demoPurpose, demoLegalBasis, pkg)
+	fmt.Fprintf(out, "counternet chain sync --sources %s --hops %d --tags %s\n", e.SourcesFile(), chainHops, e.TagDir())
 	if cmd := e.ClientCommand(); cmd != "" {
 		fmt.Fprintf(out, "%s\n", cmd)
 	}

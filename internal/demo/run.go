@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -156,23 +157,36 @@ func (e *Env) handOver(ctx context.Context, out io.Writer, files *ExportFiles) e
 		ORDER BY source, listing_id LIMIT 1`).Scan(&sha, &listing); err != nil {
 		return fmt.Errorf("demo: finding a capture to show: %w", err)
 	}
+	cn := commandName()
 	pkg := filepath.Join(filepath.Dir(files.Package), "my-package.cnpkg")
 	fmt.Fprintf(out, "\nthe demo's servers stay up until Ctrl-C. In another shell, point counternet at them:\n\n")
 	for _, l := range lines {
 		fmt.Fprintf(out, "export %s\n", l)
 	}
 	fmt.Fprintf(out, "\nthen, for example:\n\n")
-	fmt.Fprintf(out, "counternet query top-routes\n")
-	fmt.Fprintf(out, "counternet query vendors-shipping-into --param country=%s\n", DemoPartner.Country)
-	fmt.Fprintf(out, "counternet query crypto-reuse\n")
-	fmt.Fprintf(out, "counternet query chain-flows-to-services --param country=%s\n", DemoPartner.Country)
-	fmt.Fprintf(out, "counternet capture show --head %s    # the page of listing %s\n", sha, listing)
-	fmt.Fprintf(out, "counternet export --config %s --partner %s --jurisdiction %s --minimize %s --tlp amber --purpose %q --legal-basis %q -o %s\n",
-		files.Config, DemoPartner.ID, DemoPartner.Country, strings.Join(demoMinimize, ","), demoPurpose, demoLegalBasis, pkg)
-	fmt.Fprintf(out, "counternet chain sync --sources %s --hops %d --tags %s\n", e.SourcesFile(), chainHops, e.TagDir())
+	fmt.Fprintf(out, "%s query top-routes\n", cn)
+	fmt.Fprintf(out, "%s query vendors-shipping-into --param country=%s\n", cn, DemoPartner.Country)
+	fmt.Fprintf(out, "%s query crypto-reuse\n", cn)
+	fmt.Fprintf(out, "%s query chain-flows-to-services --param country=%s\n", cn, DemoPartner.Country)
+	fmt.Fprintf(out, "%s capture show --head %s    # the page of listing %s\n", cn, sha, listing)
+	fmt.Fprintf(out, "%s export --config %s --partner %s --jurisdiction %s --minimize %s --tlp amber --purpose %q --legal-basis %q -o %s\n",
+		cn, files.Config, DemoPartner.ID, DemoPartner.Country, strings.Join(demoMinimize, ","), demoPurpose, demoLegalBasis, pkg)
+	fmt.Fprintf(out, "%s chain sync --sources %s --hops %d --tags %s\n", cn, e.SourcesFile(), chainHops, e.TagDir())
 	if cmd := e.ClientCommand(); cmd != "" {
 		fmt.Fprintf(out, "%s\n", cmd)
 	}
 	fmt.Fprintln(out)
 	return nil
+}
+
+// commandName is how the printed commands name counternet: the absolute
+// path of the running binary when it is counternet (`make demo` runs
+// bin/counternet, which is on no PATH) and the path needs no quoting,
+// else "counternet".
+func commandName() string {
+	exe, err := os.Executable()
+	if err != nil || filepath.Base(exe) != "counternet" || strings.ContainsAny(exe, " \t\"'$\\") {
+		return "counternet"
+	}
+	return exe
 }

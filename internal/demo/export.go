@@ -181,7 +181,7 @@ func ExportDemo(ctx context.Context, env *Env, out io.Writer) (*ExportFiles, *ex
 	fmt.Fprintf(out, "  package  %s (%d bytes, sha256 %s)\n", f.Package, res.Size, res.SHA256)
 	fmt.Fprintf(out, "  verified and opened with the partner's keys: %d files match their signed hashes\n", v.Files)
 	fmt.Fprintf(out, "  report   %s\n", filepath.Join(f.Opened, "report.html"))
-	fmt.Fprintf(out, "  check it yourself: counternet verify %s --key %s --identity %s\n",
-		f.Package, filepath.Join(f.SenderKeys, export.SigningPubFile), filepath.Join(f.PartnerDir, export.AgeIdentityFile))
+	fmt.Fprintf(out, "  check it yourself: %s verify %s --key %s --identity %s\n",
+		commandName(), f.Package, filepath.Join(f.SenderKeys, export.SigningPubFile), filepath.Join(f.PartnerDir, export.AgeIdentityFile))
 	return f, res, nil
 }

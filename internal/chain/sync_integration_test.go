@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/counternet/counternet/internal/chain"
+	"github.com/counternet/counternet/internal/chain/esplorasim"
 	"github.com/counternet/counternet/internal/event"
 	"github.com/counternet/counternet/internal/query"
 	"github.com/counternet/counternet/internal/reference"
@@ -350,7 +351,7 @@ WHERE tag_source = 'web crawl' AND chain = 'btc' ORDER BY address`)
 	}
 
 	t.Run("esplora", func(t *testing.T) {
-		srv := httptest.NewServer(chain.EsploraHandler(src, 3))
+		srv := httptest.NewServer(esplorasim.Handler(src, 3))
 		defer srv.Close()
 		esp, err := chain.New(chain.SourceConfig{Name: "esplora-fixture", Kind: chain.KindEsplora, URL: srv.URL + "/api",
 			Rate: 1000, Concurrency: 4}, nil, log)

@@ -8,9 +8,10 @@ package demo
 import (
 	"context"
 	"fmt"
-	"io"
 	"io/fs"
+	"net/url"
 	"path"
+	"path/filepath"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -23,6 +24,7 @@ import (
 	"github.com/counternet/counternet/internal/pipeline"
 	"github.com/counternet/counternet/internal/socksd"
 	"github.com/counternet/counternet/internal/stack"
+	"github.com/counternet/counternet/internal/warehouse"
 	"github.com/counternet/counternet/pipelines"
 )
 
@@ -88,6 +90,13 @@ type Env struct {
 	*Fixtures
 	Stack *stack.Stack
 	Cons  jetstream.Consumer
+	// ChainServer serves the fixture chain (Esplora REST on loopback).
+	ChainServer *ChainServer
+	// DSN is the ClickHouse DSN, database included, every command can be
+	// pointed at (COUNTERNET_CLICKHOUSE_DSN).
+	DSN string
+
+	local *warehouse.Local
 
 	loader     *load.Loader
 	stopLoader context.CancelFunc
@@ -96,9 +105,12 @@ type Env struct {
 }
 
 // Start serves the fixture markets generated from seed behind a local
-// SOCKS5 proxy, opens counternet's servers as cfg says (embedded NATS and a
-// managed ClickHouse by default), and starts the loader. cfg.Tor.Socks is
-// pointed at the local proxy.
+// SOCKS5 proxy and their chain as an Esplora server, opens counternet's
+// servers as cfg says (embedded NATS and a managed ClickHouse by default),
+// and starts the loader. cfg.Tor.Socks is pointed at the local proxy. A
+// managed ClickHouse is started here, under <data_dir>/clickhouse, and
+// handed to the stack by its DSN, so the demo can tell other commands
+// where it is.
 func Start(ctx context.Context, cfg *config.Config, seed int64, log zerolog.Logger) (_ *Env, err error) {
 	e := &Env{log: log}
 	defer func() {
@@ -109,8 +121,19 @@ func Start(ctx context.Context, cfg *config.Config, seed int64, log zerolog.Logg
 	if e.Fixtures, err = ServeFixtures(ctx, seed, log); err != nil {
 		return nil, err
 	}
+	if e.ChainServer, err = startChainServer(e.World); err != nil {
+		return nil, err
+	}
 	c := *cfg
 	c.Tor.Socks = e.Proxy.Addr()
+	if c.ClickHouse.Managed() {
+		dir := filepath.Join(c.DataDir, "clickhouse")
+		if e.local, err = warehouse.StartLocal(ctx, dir, log); err != nil {
+			return nil, err
+		}
+		c.ClickHouse.DSN = e.local.DSN(c.ClickHouse.Database)
+	}
+	e.DSN = withDatabase(c.ClickHouse.DSN, c.ClickHouse.Database)
 	if e.Stack, err = stack.Open(ctx, &c, log, stack.Need{Bus: true, Warehouse: true}); err != nil {
 		return nil, err
 	}
@@ -180,8 +203,8 @@ func (e *Env) WaitLoaded(ctx context.Context) error {
 	return load.WaitIdle(ctx, e.Cons, 100*time.Millisecond)
 }
 
-// Close stops the loader (flushing what it holds), the servers, the proxy
-// and the markets. It is idempotent.
+// Close stops the loader (flushing what it holds), the servers, the chain
+// server, the proxy and the markets. It is idempotent.
 func (e *Env) Close(ctx context.Context) {
 	if e.stopLoader != nil {
 		e.stopLoader()
@@ -193,95 +216,39 @@ func (e *Env) Close(ctx context.Context) {
 	if e.Stack != nil {
 		e.Stack.Close(ctx)
 	}
+	if e.local != nil {
+		if err := e.local.Stop(ctx); err != nil {
+			e.log.Warn().Err(err).Msg("stopping the demo's clickhouse-server")
+		}
+		e.local = nil
+	}
+	if e.ChainServer != nil {
+		e.ChainServer.Close()
+		e.ChainServer = nil
+	}
 	if e.Fixtures != nil {
 		e.Fixtures.Close()
 	}
 }
 
-// Options change what Run does.
-type Options struct {
-	Seed int64
-	// Keep leaves the servers running after the summary until ctx ends.
-	Keep bool
-	Out  io.Writer
-	// Progress, when set, receives progress lines while collecting.
-	Progress io.Writer
+// ClientCommand is the clickhouse-client command line that reaches the
+// demo's managed ClickHouse, or "" when ClickHouse is external.
+func (e *Env) ClientCommand() string {
+	if e.local == nil {
+		return ""
+	}
+	return e.local.ClientCommand() + " --database " + e.Stack.DB.Database()
 }
 
-// Run is `counternet demo`: start, collect, load, summarize. The last line
-// it prints states the listings loaded and the time taken.
-func Run(ctx context.Context, cfg *config.Config, opts Options, log zerolog.Logger) error {
-	start := time.Now()
-	out := opts.Out
-	fmt.Fprintf(out, "counternet demo: fixture markets (seed %d) behind a local SOCKS5 proxy → embedded NATS JetStream → ClickHouse\n", opts.Seed)
-	e, err := Start(ctx, cfg, opts.Seed, log)
-	if err != nil {
-		return err
+// withDatabase puts database into a DSN that names none, as the stack
+// does when it opens ClickHouse.
+func withDatabase(dsn, database string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || database == "" {
+		return dsn
 	}
-	defer e.Close(context.Background())
-	for _, m := range e.World.AllMarkets() {
-		fmt.Fprintf(out, "  market %-9s http://%s  %d listings, %d vendors\n", m.Name, m.Host, len(m.Listings), len(m.Vendors))
+	if u.Path == "" || u.Path == "/" {
+		u.Path = "/" + database
 	}
-	for _, f := range e.World.Forums {
-		fmt.Fprintf(out, "  forum  %-9s http://%s  %d threads\n", f.Name, f.Host, len(f.Threads))
-	}
-	fmt.Fprintf(out, "  socks proxy %s, nats %s\n\n", e.Proxy.Addr(), e.Stack.NATSURL())
-
-	flush := func() {}
-	if opts.Progress != nil {
-		e.Stack.OnFetch, flush = stack.Progress(opts.Progress, 2*time.Second)
-	}
-	reports, cerr := e.Collect(ctx)
-	flush()
-	for _, r := range reports {
-		if r != nil {
-			fmt.Fprintf(out, "collected %s\n", r.Summary())
-		}
-	}
-	if cerr != nil {
-		return cerr
-	}
-	wctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
-	defer cancel()
-	if err := e.WaitLoaded(wctx); err != nil {
-		return err
-	}
-	var runIDs []string
-	for _, r := range reports {
-		runIDs = append(runIDs, r.RunID)
-	}
-	loaded, err := e.Stack.DB.CountListingsOfRuns(ctx, runIDs)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "loaded %d events into ClickHouse\n\n", e.loader.Stats().Loaded)
-	sum, err := e.Stack.DB.Summary(ctx)
-	if err != nil {
-		return err
-	}
-	if err := sum.Print(out); err != nil {
-		return err
-	}
-	if cmd := e.Stack.ClientCommand(); cmd != "" {
-		if opts.Keep {
-			fmt.Fprintf(out, "\nkeep exploring:  %s\n(servers stay up until Ctrl-C)\n", cmd)
-		} else {
-			fmt.Fprintf(out, "\nto keep exploring, run `counternet demo --keep` and then:  %s\n", cmd)
-		}
-	}
-	if _, err := ExportDemo(ctx, e, out); err != nil {
-		return err
-	}
-	generated := Listings(e.World)
-	if loaded != generated {
-		err = fmt.Errorf("demo: %d listings loaded, but the fixture markets hold %d", loaded, generated)
-	}
-	fmt.Fprintf(out, "listings loaded: %d of %d generated, in %s\n", loaded, generated, time.Since(start).Round(time.Millisecond))
-	if err != nil {
-		return err
-	}
-	if opts.Keep {
-		<-ctx.Done()
-	}
-	return nil
+	return u.String()
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -169,6 +170,7 @@ func TestEveryListingLandsOnceWithItsFields(t *testing.T) {
 	if vendors != uint64(total) {
 		t.Errorf("vendor_current has %d rows, fixture has %d vendor profiles", vendors, total)
 	}
+	checkVendorAddresses(t, e)
 	if n, want := count(t, conn, "SELECT uniqExact(source, post_id) FROM post_obs FINAL"), uint64(demo.Posts(e.World)); n != want {
 		t.Errorf("post_obs has %d posts, the fixture forum %d", n, want)
 	}
@@ -219,11 +221,12 @@ func TestProxyDownFailsClosed(t *testing.T) {
 }
 
 // TestDemoRun runs `counternet demo` as a user would (with the test's
-// ClickHouse) and checks its last line.
+// ClickHouse) and checks its last line, and that without --keep it prints
+// no address of a server (all of them stop when it ends).
 func TestDemoRun(t *testing.T) {
 	cfg := testConfig(t)
 	var out bytes.Buffer
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	err := demo.Run(ctx, cfg, demo.Options{Seed: 42, Out: &out}, zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel))
 	if err != nil {
@@ -234,9 +237,61 @@ func TestDemoRun(t *testing.T) {
 	if !strings.HasPrefix(last, "listings loaded: ") || !strings.Contains(last, " in ") {
 		t.Errorf("last line %q does not state listings loaded and time", last)
 	}
-	for _, want := range []string{"listing_obs", "top routes", "top vendors"} {
+	for _, want := range []string{"listing_obs", "top routes", "top vendors", "flows to"} {
 		if !strings.Contains(strings.ToLower(out.String()), want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out.String())
 		}
+	}
+	if m := serverAddress.FindString(out.String()); m != "" {
+		t.Errorf("the demo without --keep prints %q, the address of a server about to stop:\n%s", m, out.String())
+	}
+}
+
+// serverAddress matches what names a loopback server: host:port, a
+// client's --port flag, a NATS URL.
+var serverAddress = regexp.MustCompile(`127\.0\.0\.1:\d+|localhost:\d+|--port \d+|nats://\S+`)
+
+// checkVendorAddresses compares the payment addresses vendor_current holds
+// with those the fixture's vendor pages show, and checks that the
+// warehouse sees addresses reused across markets and across handles.
+func checkVendorAddresses(t *testing.T, e *demo.Env) {
+	t.Helper()
+	conn := e.Stack.DB.Conn()
+	rows, err := conn.Query(context.Background(), `SELECT source, handle, crypto_chains, crypto_addresses FROM vendor_current`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	got := map[string][]string{}
+	for rows.Next() {
+		var src, h string
+		var chains, addrs []string
+		if err := rows.Scan(&src, &h, &chains, &addrs); err != nil {
+			t.Fatal(err)
+		}
+		for i := range addrs {
+			got[src+"/"+h] = append(got[src+"/"+h], chains[i]+":"+addrs[i])
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range e.World.AllMarkets() {
+		for _, v := range m.Vendors {
+			var want []string
+			for _, a := range v.Crypto {
+				want = append(want, a.Chain+":"+a.Address)
+			}
+			if k := m.Name + "/" + v.Handle; !sameSet(got[k], want) {
+				t.Errorf("%s: vendor_current holds addresses %v, the page shows %v", k, got[k], want)
+			}
+		}
+	}
+	if n := count(t, conn, "SELECT count() FROM crypto_address_reuse WHERE markets >= 2"); n < 5 {
+		t.Errorf("crypto_address_reuse has %d addresses shown on two markets or more, want at least 5", n)
+	}
+	if n := count(t, conn, `SELECT count() FROM (SELECT address FROM crypto_addresses_seen WHERE kind != 'post'
+		GROUP BY address HAVING uniqExact(actor) >= 2)`); n < 2 {
+		t.Errorf("crypto_address_reuse has %d addresses shown by two vendor handles or more, want at least 2", n)
 	}
 }

@@ -3,6 +3,7 @@ package demo_test
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,35 +13,85 @@ import (
 	"github.com/counternet/counternet/internal/demo"
 )
 
-// TestExportDemo exports what the demo collected for the demo partner and
-// checks the package holds the collected listings with their evidence.
+// readCSV reads a package table as header-keyed rows.
+func readCSV(t *testing.T, path string) []map[string]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	var out []map[string]string
+	for _, r := range recs[1:] {
+		m := map[string]string{}
+		for i, h := range recs[0] {
+			m[h] = r[i]
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// TestExportDemo collects the fixture markets, runs the demo's chain step
+// and exports for the demo partner: the package must concern the partner
+// (every listing ships from or to its country), and carry routes, vendor
+// links, crypto addresses, flows to services in its country, and evidence.
 func TestExportDemo(t *testing.T) {
 	cfg := testConfig(t)
 	e := startEnv(t, cfg, 7)
 	collectAndLoad(t, e)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
+	if _, err := e.SyncChain(ctx); err != nil {
+		t.Fatal(err)
+	}
 	var out bytes.Buffer
-	path, err := demo.ExportDemo(ctx, e, &out)
+	files, res, err := demo.ExportDemo(ctx, e, &out)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
-	if _, err := os.Stat(path); err != nil {
+	if _, err := os.Stat(files.Package); err != nil {
 		t.Fatal(err)
 	}
-	opened := filepath.Join(filepath.Dir(path), "opened")
-	ev, _ := filepath.Glob(filepath.Join(opened, "evidence", "*.warc.gz"))
+	ev, _ := filepath.Glob(filepath.Join(files.Opened, "evidence", "*.warc.gz"))
 	if len(ev) == 0 {
 		t.Errorf("the demo package carries no evidence\n%s", out.String())
 	}
-	b, err := os.ReadFile(filepath.Join(opened, "listings.csv"))
-	if err != nil {
-		t.Fatal(err)
+	country := demo.DemoPartner.Country
+	listings := readCSV(t, filepath.Join(files.Opened, "listings.csv"))
+	if len(listings) < 50 {
+		t.Errorf("listings.csv has %d rows", len(listings))
 	}
-	if rows := strings.Count(string(b), "\n") - 1; rows < demo.Listings(e.World)/2 {
-		t.Errorf("listings.csv has %d rows; the fixture markets hold %d", rows, demo.Listings(e.World))
+	for _, l := range listings {
+		// A listing shipping worldwide (except some countries) concerns
+		// every country it does not exclude.
+		worldwide := l["ships_to"] == "" || strings.Contains(strings.ToLower(l["ships_to"]), "worldwide")
+		if l["ships_from"] != country && !strings.Contains(l["ships_to"], country) && !worldwide {
+			t.Errorf("listing %s/%s ships %s -> %s: does not concern %s", l["market"], l["listing_id"], l["ships_from"], l["ships_to"], country)
+			break
+		}
 	}
-	if !strings.Contains(out.String(), path) || !strings.Contains(out.String(), "verified") {
+	c := res.Manifest.Counts
+	for _, k := range []string{"routes", "vendor_links", "crypto_addresses", "flows", "flow_services", "untraced_addresses"} {
+		if c[k] == 0 {
+			t.Errorf("the package holds no %s: counts %v", k, c)
+		}
+	}
+	flows := readCSV(t, filepath.Join(files.Opened, "flows.csv"))
+	for _, f := range flows {
+		if f["jurisdiction"] != country {
+			t.Errorf("flow to %s in %s: not the partner's country", f["service"], f["jurisdiction"])
+			break
+		}
+	}
+	if len(flows) == 0 {
+		t.Error("flows.csv is empty")
+	}
+	if !strings.Contains(out.String(), files.Package) || !strings.Contains(out.String(), "verified") {
 		t.Errorf("output does not say where the verified package is:\n%s", out.String())
 	}
 	t.Log(out.String())

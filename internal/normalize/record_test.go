@@ -68,7 +68,11 @@ func TestListing(t *testing.T) {
 		ShipsToRaw:      "Germany, Austria, Worldwide",
 		PaymentMethods:  []string{"BTC", "XMR"},
 		Escrow:          true,
+		EscrowKnown:     true,
 		Flags:           []string{"ships_to:worldwide"},
+		Prices:          []event.Money{{Amount: 45, Currency: "EUR", Raw: "€ 45,00"}},
+		PriceUSDBasis:   event.BasisCaptureRate,
+		PriceUSDRate:    1.1,
 	}
 	want.EventID = l.EventID
 	if !reflect.DeepEqual(l, want) {
@@ -172,6 +176,7 @@ func TestVendor(t *testing.T) {
 		Rating:          4.87,
 		Sales:           1234,
 		Joined:          "2024-03-01",
+		JoinedAt:        time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC),
 		ShipsFrom:       "DE",
 		ShipsFromRaw:    "Deutschland",
 		Contacts:        []string{"snowman@dnmx.example", "session: 05abc"},

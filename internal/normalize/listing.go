@@ -162,4 +162,3 @@ func listingQuantity(fs fields, title string) (float64, string) {
 	fs.flags.add("unit")
 	return q, ""
 }
-

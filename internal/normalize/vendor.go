@@ -99,7 +99,6 @@ func Vendor(rec pipeline.Record, prov event.Provenance) event.Vendor {
 	return v
 }
 
-
 // feedbackPercent reads the feedback_percent field ("98.5%", "98.5"),
 // or, without one, a rating field written as a percentage: positive
 // feedback on 0-100, never forced into a 0-5 rating. nil when neither is

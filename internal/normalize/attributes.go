@@ -57,7 +57,7 @@ func attrValue(fs fields, raw, parser string, captured time.Time) (string, error
 		b, err := Bool(raw)
 		return strconv.FormatBool(b), err
 	case event.AttrDate:
-		t, _, err := readDate(raw, captured, fs.rec.Locale)
+		t, _, err := DateIn(raw, captured, fs.rec.Locale)
 		return t.UTC().Format(time.RFC3339), err
 	case event.AttrMoney:
 		m, err := Money(raw)

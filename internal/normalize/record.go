@@ -193,19 +193,12 @@ func (fs fields) date(name, rawName string, captured time.Time) (t time.Time, ra
 		return time.Time{}, ""
 	}
 	bounded := fs.bound(rawName, raw, event.MaxText)
-	t, hasTime, err := readDate(raw, captured, fs.rec.Locale)
+	t, _, err := DateIn(raw, captured, fs.rec.Locale)
 	if err != nil {
 		fs.flags.add(name)
 		return time.Time{}, bounded
 	}
-	_ = hasTime // a date alone reads as its midnight in the site's zone
 	return t.UTC(), bounded
-}
-
-// readDate reads a date as a page shows it (DateIn).
-func readDate(raw string, captured time.Time, loc pipeline.Locale) (time.Time, bool, error) {
-	t, err := ResolveDate(raw, captured)
-	return t, false, err
 }
 
 // clean makes raw valid UTF-8, drops control characters other than tab

@@ -291,10 +291,10 @@ func ambiguous(s string) bool {
 
 // shipping is a parsed list of places.
 type shipping struct {
-	codes      []string // resolved codes, in order, de-duplicated
-	unresolved []string // parts that named no place
-	specials   []string // Special* strings found, in order
-	excluded   []string // codes named after an exclusion marker
+	codes      []string        // resolved codes, in order, de-duplicated
+	unresolved []string        // parts that named no place
+	specials   []string        // Special* strings found, in order
+	excluded   []string        // codes named after an exclusion marker
 	explicit   map[string]bool // codes named as countries, not through a region
 }
 

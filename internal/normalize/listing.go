@@ -78,7 +78,7 @@ func Listing(rec pipeline.Record, prov event.Provenance, rates Rates) event.List
 	l.Prices = listingPrices(fs, l.Price)
 	listingUSD(fs, &l, rates)
 
-	l.ShipsFrom, l.ShipsFromRaw = shipsFrom(fs)
+	l.ShipsFrom, l.ShipsFromRegion, l.ShipsFromRaw = shipsFrom(fs)
 	if raw, parser, ok := fs.get("ships_to"); ok {
 		l.ShipsToRaw = fs.bound("ships_to_raw", raw, event.MaxText)
 		l.ShipsTo, l.ShipsToBasis, l.ShipsToExcluded = shipsTo(fs, raw, parser, l.ShipsFrom)

@@ -123,7 +123,16 @@ func rating(fs fields, name string) *float64 {
 	return &r
 }
 
-// readShippingOption reads one shipping option line.
+// readShippingOption reads one shipping option line
+// (ParseShippingOption); one that does not read is kept raw and flagged
+// "shipping_options".
 func readShippingOption(fs fields, line string) event.ShippingOption {
-	return event.ShippingOption{Raw: line}
+	o, err := ParseShippingOption(line)
+	if err != nil {
+		fs.flags.add("shipping_options")
+	}
+	cost := o.Cost
+	cost.Raw = event.Cut(cost.Raw, event.MaxText)
+	return event.ShippingOption{Method: event.Cut(o.Method, event.MaxText), Cost: cost,
+		Duration: event.Cut(o.Duration, event.MaxText), Destinations: o.Destinations, Raw: line}
 }

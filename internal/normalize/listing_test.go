@@ -163,3 +163,69 @@ func TestDatesInTheSiteLocale(t *testing.T) {
 		t.Errorf("thread %+v: %v", th, err)
 	}
 }
+
+// TestListingPlacesAndRanges: a range's upper end, origins that are
+// regions, the full destination list of "worldwide except", domestic
+// shipping, parsed shipping options.
+func TestListingPlacesAndRanges(t *testing.T) {
+	l := Listing(rec("listing", "listing_id", "1", "price", "50.00 - 39000.00 EUR", "ships_from", "European Union",
+		"ships_to", "Worldwide except AU, SE", "shipping_options", "Standard - 5 days - USD +5.00\nExpress 24h (+0.002 BTC)"), prov, Rates{})
+	if l.Price.Amount != 50 || l.Price.Currency != "EUR" || l.PriceMax != 39000 {
+		t.Errorf("range: price %+v max %v", l.Price, l.PriceMax)
+	}
+	if l.ShipsFrom != "" || l.ShipsFromRegion != "EU" || slices.Contains(l.Flags, "ships_from") {
+		t.Errorf("origin %q region %q flags %v", l.ShipsFrom, l.ShipsFromRegion, l.Flags)
+	}
+	if slices.Contains(l.ShipsTo, "AU") || slices.Contains(l.ShipsTo, "SE") || !slices.Contains(l.ShipsTo, "DE") ||
+		len(l.ShipsTo) < 240 || len(l.ShipsToBasis) != len(l.ShipsTo) || l.ShipsToBasis[0] != event.DestWorldwide ||
+		!slices.Equal(l.ShipsToExcluded, []string{"AU", "SE"}) {
+		t.Errorf("worldwide except: %d destinations, excluded %v, basis %v", len(l.ShipsTo), l.ShipsToExcluded, l.ShipsToBasis[:1])
+	}
+	o := l.ShippingOptions
+	if len(o) != 2 || o[0].Method != "Standard" || o[0].Cost.Amount != 5 || o[0].Cost.Currency != "USD" || o[0].Duration != "5 days" ||
+		o[1].Cost.Currency != "BTC" || o[1].Cost.Amount != 0.002 {
+		t.Errorf("shipping options %+v", o)
+	}
+	if err := l.Validate(); err != nil {
+		t.Error(err)
+	}
+	d := Listing(rec("listing", "listing_id", "1", "ships_from", "Netherlands", "ships_to", "Domestic Shipping Only"), prov, Rates{})
+	if !slices.Equal(d.ShipsTo, []string{"NL"}) || !slices.Equal(d.ShipsToBasis, []string{event.DestExplicit}) || len(d.Flags) != 0 {
+		t.Errorf("domestic: %v %v flags %v", d.ShipsTo, d.ShipsToBasis, d.Flags)
+	}
+	for _, raw := range []string{"Digital", "Worldwide", "Unknown"} {
+		l := Listing(rec("listing", "listing_id", "1", "ships_from", raw), prov, Rates{})
+		if l.ShipsFromRegion == "" || slices.Contains(l.Flags, "ships_from") {
+			t.Errorf("ships_from %q: region %q flags %v", raw, l.ShipsFromRegion, l.Flags)
+		}
+	}
+}
+
+func TestPostAuthorAndContacts(t *testing.T) {
+	p := Post(rec("post", "post_id", "p1", "subforum", "Market > Drugs > Opioids", "author_title", "Senior Member",
+		"author_posts", "1,024 posts", "author_joined", "21 ноября 2017", "post_number", "#7",
+		"body", "Hit me up.\nTelegram: @snow_man99", "signature", "jabber: snow@jabber.example\nstay safe",
+		"contacts", "Wickr: snowman1"), prov, nil)
+	if p.Board != "Market > Drugs > Opioids" || p.Forum != prov.Source || p.AuthorTitle != "Senior Member" ||
+		*p.AuthorPosts != 1024 || p.PostNumber != 7 || p.Body != "Hit me up.\nTelegram: @snow_man99" {
+		t.Errorf("post %+v", p)
+	}
+	if !p.AuthorJoined.Equal(time.Date(2017, 11, 21, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("author_joined %v flags %v", p.AuthorJoined, p.Flags)
+	}
+	want := []event.Contact{{Kind: "wickr", Value: "snowman1"}, {Kind: "telegram", Value: "snow_man99"}, {Kind: "jabber", Value: "snow@jabber.example"}}
+	if !slices.Equal(p.Contacts, want) {
+		t.Errorf("contacts %+v, want %+v", p.Contacts, want)
+	}
+	if err := p.Validate(); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestVendorHistory(t *testing.T) {
+	v := Vendor(rec("vendor", "handle", "h", "history", "Dream 3700 deals, 4.82/5; Agora 1200 sales"), prov)
+	if len(v.History) != 2 || v.History[0].Market != "Dream" || v.History[0].Sales != 3700 || v.History[0].Rating != 4.82 ||
+		v.History[0].RatingMax != 5 || v.History[1].Sales != 1200 || v.HistoryRaw == "" {
+		t.Errorf("history %+v", v.History)
+	}
+}

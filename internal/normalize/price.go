@@ -60,6 +60,12 @@ func listingPrice(fs fields, l *event.Listing) PerUnit {
 		return PerUnit{}
 	}
 	m, per, err := MoneyPer(raw)
+	if lo, hi, rerr := MoneyRange(raw); hi > 0 && (rerr == nil || errors.Is(rerr, ErrNoCurrency)) {
+		// "50.00 - 39000.00 EUR": the lower end is the price, the upper
+		// end price_max (a price per unit is not read from a range).
+		m, per, err = lo, PerUnit{}, rerr
+		l.PriceMax = hi
+	}
 	m.Raw = fs.bound("price", m.Raw, event.MaxText)
 	if errors.Is(err, ErrNoCurrency) {
 		if cur := defaultCurrency(fs); cur != "" {
@@ -68,7 +74,7 @@ func listingPrice(fs fields, l *event.Listing) PerUnit {
 	}
 	if err != nil {
 		fs.flags.add("price")
-		l.Price = event.Money{Raw: m.Raw}
+		l.Price, l.PriceMax = event.Money{Raw: m.Raw}, 0
 		return PerUnit{}
 	}
 	l.Price = m

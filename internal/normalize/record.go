@@ -248,21 +248,23 @@ func recordCrypto(fs fields) []event.CryptoAddress {
 	return out
 }
 
-// shipsFrom reads the ships_from field of a listing or vendor: its
-// country code, empty and flagged "ships_from" when the text names no
-// country, and the raw text, bounded ("ships_from_raw:truncated").
-func shipsFrom(fs fields) (code, raw string) {
+// shipsFrom reads the ships_from field of a listing or vendor (Origin):
+// its country code, or the region or marker it names instead ("EU",
+// "EUROPE", "WORLDWIDE", "DIGITAL", "UNKNOWN": origins, not failures),
+// and the raw text, bounded ("ships_from_raw:truncated"). Text naming
+// neither is flagged "ships_from".
+func shipsFrom(fs fields) (code, region, raw string) {
 	raw, _, ok := fs.get("ships_from")
 	if !ok {
-		return "", ""
+		return "", "", ""
 	}
 	bounded := fs.bound("ships_from_raw", raw, event.MaxText)
-	code, err := Country(raw)
+	o, err := Origin(raw)
 	if err != nil {
 		fs.flags.add("ships_from")
-		return "", bounded
+		return "", "", bounded
 	}
-	return code, bounded
+	return o.Country, o.Region, bounded
 }
 
 // shipsTo reads a ships-to field: the destination codes, the basis of
@@ -270,8 +272,12 @@ func shipsFrom(fs fields) (code, raw string) {
 // "Worldwide except ..." term leaves out. A field with the country parser
 // names one country. Terms that name no country list are flagged
 // "ships_to:worldwide", "ships_to:unknown", "ships_to:digital",
-// exclusions "ships_to:except", text naming no place "ships_to";
-// "domestic" is shipsFrom when that is known.
+// exclusions "ships_to:except", text naming no place "ships_to". The
+// codes are the full list (Shipping's Destinations): countries named,
+// regions expanded, and for a worldwide term every ISO 3166-1 country
+// but the exclusions, so "Worldwide except AU, SE" ships to every country
+// but AU and SE, each with basis worldwide. "Domestic" is shipsFrom
+// (basis explicit) when that is known, else flagged "ships_to:domestic".
 func shipsTo(fs fields, raw, parser, shipsFrom string) (codes, basis, excluded []string) {
 	if parser == pipeline.ParserCountry {
 		code, err := Country(raw)
@@ -282,18 +288,25 @@ func shipsTo(fs fields, raw, parser, shipsFrom string) (codes, basis, excluded [
 		return []string{code}, []string{event.DestExplicit}, nil
 	}
 	st := Shipping(raw)
-	codes = st.Codes
+	for _, d := range st.Destinations {
+		codes = append(codes, d.Country)
+		basis = append(basis, d.Basis)
+	}
+	if st.Domestic {
+		if shipsFrom != "" && !slices.Contains(codes, shipsFrom) {
+			codes = append(codes, shipsFrom)
+			basis = append(basis, event.DestExplicit)
+		} else if shipsFrom == "" {
+			fs.flags.add("ships_to:" + SpecialDomestic)
+		}
+	}
 	if st.Worldwide {
 		fs.flags.add("ships_to:" + SpecialWorldwide)
 	}
 	for _, sp := range st.Specials {
-		if sp == SpecialDomestic && shipsFrom != "" {
-			if !slices.Contains(codes, shipsFrom) {
-				codes = append(codes, shipsFrom)
-			}
-			continue
+		if sp != SpecialDomestic {
+			fs.flags.add("ships_to:" + sp)
 		}
-		fs.flags.add("ships_to:" + sp)
 	}
 	if len(st.Excluded) > 0 && st.Worldwide {
 		fs.flags.add("ships_to:except")
@@ -302,7 +315,7 @@ func shipsTo(fs fields, raw, parser, shipsFrom string) (codes, basis, excluded [
 	if len(st.Unresolved) > 0 {
 		fs.flags.add("ships_to")
 	}
-	return codes, nil, excluded
+	return codes, basis, excluded
 }
 
 // listRE splits comma-style lists of payment methods and contacts.

@@ -64,7 +64,6 @@ func TestListing(t *testing.T) {
 		PricePerUnitUSD: 9.9,
 		ShipsFrom:       "DE",
 		ShipsFromRaw:    "Deutschland",
-		ShipsTo:         []string{"DE", "AT"},
 		ShipsToRaw:      "Germany, Austria, Worldwide",
 		PaymentMethods:  []string{"BTC", "XMR"},
 		Escrow:          true,
@@ -73,6 +72,17 @@ func TestListing(t *testing.T) {
 		Prices:          []event.Money{{Amount: 45, Currency: "EUR", Raw: "€ 45,00"}},
 		PriceUSDBasis:   event.BasisCaptureRate,
 		PriceUSDRate:    1.1,
+	}
+	// Worldwide beside two countries: those two explicit, every other
+	// ISO country with basis worldwide.
+	want.ShipsTo, want.ShipsToBasis = []string{"DE", "AT"}, []string{event.DestExplicit, event.DestExplicit}
+	for _, d := range Shipping("Worldwide").Destinations {
+		if d.Country != "DE" && d.Country != "AT" {
+			want.ShipsTo, want.ShipsToBasis = append(want.ShipsTo, d.Country), append(want.ShipsToBasis, event.DestWorldwide)
+		}
+	}
+	if len(want.ShipsTo) < 240 {
+		t.Fatalf("worldwide is %d countries", len(want.ShipsTo))
 	}
 	want.EventID = l.EventID
 	if !reflect.DeepEqual(l, want) {
@@ -180,6 +190,7 @@ func TestVendor(t *testing.T) {
 		ShipsFrom:       "DE",
 		ShipsFromRaw:    "Deutschland",
 		Contacts:        []string{"snowman@dnmx.example", "session: 05abc"},
+		TypedContacts:   []event.Contact{{Kind: "email", Value: "snowman@dnmx.example"}},
 	}
 	want.EventID = v.EventID
 	if !reflect.DeepEqual(v, want) {

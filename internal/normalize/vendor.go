@@ -85,7 +85,7 @@ func Vendor(rec pipeline.Record, prov event.Provenance) event.Vendor {
 	v.HistoryRaw, v.History = historyClaims(fs)
 	v.FinalizeEarly = finalizeEarly(fs)
 	v.Title = fs.text("title", event.MaxText)
-	v.ShipsFrom, v.ShipsFromRaw = shipsFrom(fs)
+	v.ShipsFrom, v.ShipsFromRegion, v.ShipsFromRaw = shipsFrom(fs)
 	if raw, parser, ok := fs.get("ships_to"); ok {
 		v.ShipsToRaw = fs.bound("ships_to_raw", raw, event.MaxText)
 		v.ShipsTo, v.ShipsToBasis, v.ShipsToExcluded = shipsTo(fs, raw, parser, v.ShipsFrom)
@@ -112,7 +112,7 @@ func feedbackPercent(fs fields) *float64 {
 		}
 		name = "rating"
 	}
-	v, err := percent(raw)
+	v, err := Percent(raw)
 	if err != nil || v < 0 || v > 100 {
 		fs.flags.add(name)
 		return nil
@@ -130,5 +130,13 @@ func historyClaims(fs fields) (string, []event.HistoryClaim) {
 	if raw == "" {
 		return "", nil
 	}
-	return raw, readHistory(fs, raw)
+	var out []event.HistoryClaim
+	for _, c := range HistoryClaims(raw) {
+		out = append(out, event.HistoryClaim{Market: event.Cut(c.Market, event.MaxText), Sales: c.Sales,
+			Rating: c.Rating, RatingMax: c.RatingMax, Raw: event.Cut(c.Raw, event.MaxText)})
+	}
+	if len(out) == 0 {
+		fs.flags.add("history")
+	}
+	return raw, out
 }

@@ -229,3 +229,16 @@ func TestVendorHistory(t *testing.T) {
 		t.Errorf("history %+v", v.History)
 	}
 }
+
+func TestBadges(t *testing.T) {
+	for raw, want := range map[string]bool{"Verified": true, "Verified Vendor ✓": true, "Unverified": false, "Not verified": false, "yes": true, "no": false} {
+		v := Vendor(rec("vendor", "handle", "h", "verified", raw), prov)
+		if v.Verified == nil || *v.Verified != want {
+			t.Errorf("verified %q = %v, want %v", raw, v.Verified, want)
+		}
+	}
+	th := Thread(rec("thread", "thread_id", "1", "sticky", "Pinned", "locked", "Closed"), prov)
+	if th.Sticky == nil || !*th.Sticky || th.Locked == nil || !*th.Locked {
+		t.Errorf("sticky %v locked %v", th.Sticky, th.Locked)
+	}
+}

@@ -171,6 +171,32 @@ func (fs fields) boolean(name string) *bool {
 	return &b
 }
 
+// badge reads a yes/no field that a page often shows as a badge: the
+// field's own word means yes ("Verified", "Pinned", "Locked"), with a
+// negation before it no ("Not verified", "Unverified"); other text is
+// read by Bool. nil when the record lacks it, nil and flagged when it says
+// neither.
+func (fs fields) badge(name string, word *regexp.Regexp) *bool {
+	raw, _, ok := fs.get(name)
+	if !ok {
+		return nil
+	}
+	if loc := word.FindStringIndex(raw); loc != nil {
+		pre := strings.ToLower(raw[:loc[0]])
+		b := !(strings.HasSuffix(pre, "un") || strings.HasSuffix(pre, "not ") || strings.HasSuffix(pre, "non-") ||
+			strings.HasSuffix(pre, "no ") || strings.HasSuffix(pre, "non "))
+		return &b
+	}
+	return fs.boolean(name)
+}
+
+// Badge words of verified, sticky and locked fields.
+var (
+	verifiedRE = regexp.MustCompile(`(?i)verified|trusted`)
+	stickyRE   = regexp.MustCompile(`(?i)sticky|pinned|announcement|angepinnt|закреп`)
+	lockedRE   = regexp.MustCompile(`(?i)locked|closed|geschlossen|закрыт`)
+)
+
 // leveled reads a level shown as text ("Level 5", "Trusted Vendor"): the
 // text bounded, and its number when it holds one.
 func (fs fields) leveled(name string) (text string, num *int64) {

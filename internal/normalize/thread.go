@@ -27,7 +27,7 @@ func Thread(rec pipeline.Record, prov event.Provenance) event.Thread {
 	t.Replies, t.Views, t.Pages = fs.count("replies"), fs.count("views"), fs.count("pages")
 	t.LastPostAt, t.LastPostRaw = fs.date("last_post", "last_post_raw", prov.ObservedAt)
 	t.LastPoster = fs.text("last_poster", event.MaxText)
-	t.Sticky, t.Locked = fs.boolean("sticky"), fs.boolean("locked")
+	t.Sticky, t.Locked = fs.badge("sticky", stickyRE), fs.badge("locked", lockedRE)
 	t.Attributes = attributes(fs, prov.ObservedAt)
 	t.Flags = fl
 	t.Finalize()

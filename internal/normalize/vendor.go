@@ -80,7 +80,7 @@ func Vendor(rec pipeline.Record, prov event.Provenance) event.Vendor {
 	v.FeedbackPercent = feedbackPercent(fs)
 	v.Level, v.LevelNum = fs.leveled("level")
 	v.TrustLevel, v.TrustLevelNum = fs.leveled("trust_level")
-	v.Verified = fs.boolean("verified")
+	v.Verified = fs.badge("verified", verifiedRE)
 	v.DisputesWon, v.DisputesLost = fs.count("disputes_won"), fs.count("disputes_lost")
 	v.HistoryRaw, v.History = historyClaims(fs)
 	v.FinalizeEarly = finalizeEarly(fs)

@@ -61,6 +61,9 @@ func MoneyPer(raw string) (m event.Money, per PerUnit, err error) {
 			continue
 		}
 		m.Amount, m.Currency = a.v, a.cur
+		if a.v < 0 {
+			return m, per, unparsable("price", raw, "a negative amount is no price")
+		}
 		return m, perUnitAt(s[a.end:]), nil
 	}
 	if v, err := number(s[locs[0][0]:locs[0][1]], false); err == nil {
@@ -183,6 +186,9 @@ func MoneyRange(raw string) (lo event.Money, hi float64, err error) {
 		}
 		if okB && b.cur == cur {
 			vb = b.v
+		}
+		if va < 0 {
+			return lo, 0, unparsable("price", raw, "a negative amount is no price")
 		}
 		if vb < va {
 			return lo, 0, unparsable("price", raw, "the upper end of the range is below the lower")

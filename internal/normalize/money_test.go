@@ -83,6 +83,15 @@ func TestRate(t *testing.T) {
 		{"Rate: 1 LTC = 85.12 USD (updated hourly)", "LTC", "USD", 85.12},
 		{"0.5 BTC = 47,500 USD", "BTC", "USD", 95000},
 		{"1 BTC = 88.000,50 €", "BTC", "EUR", 88000.5},
+		// Real pages: the contract's forms, Berlusconi's footer (fiat per
+		// coin, written fiat first), Nucleus' header.
+		{"1 BTC = 9,000 USD", "BTC", "USD", 9000},
+		{"BTC/USD: 9000", "BTC", "USD", 9000},
+		{"1 XMR = €150", "XMR", "EUR", 150},
+		{"EUR / BTC 9129.14", "BTC", "EUR", 9129.14},
+		{"USD / BTC: 10022.25", "BTC", "USD", 10022.25},
+		{"BTC 228.72 USD", "BTC", "USD", 228.72},
+		{"DASH 2.672 USD", "DASH", "USD", 2.672},
 	}
 	for _, tt := range tests {
 		x, err := Rate(tt.raw)
@@ -90,7 +99,7 @@ func TestRate(t *testing.T) {
 			t.Errorf("Rate(%q) = %+v, %v; want %s/%s %v", tt.raw, x, err, tt.base, tt.quote, tt.price)
 		}
 	}
-	for _, raw := range []string{"", "95000", "1 BTC", "1 BTC = 1 BTC", "USD/USD 1", "0 BTC = 5 USD", "BTC = lots"} {
+	for _, raw := range []string{"", "95000", "1 BTC", "1 BTC = 1 BTC", "USD/USD 1", "0 BTC = 5 USD", "BTC = lots", "230.53 USD", "USD 229.05"} {
 		if x, err := Rate(raw); !errors.Is(err, ErrUnparsable) {
 			t.Errorf("Rate(%q) = %+v, %v; want ErrUnparsable", raw, x, err)
 		}

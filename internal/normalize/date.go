@@ -117,18 +117,19 @@ func (d *dateCtx) parse() (time.Time, bool, error) {
 		}
 		return t, true, nil
 	}
-	y, m, day, rest, found, err := d.absolute()
+	toks := dateTokens(d.s)
+	y, m, day, rest, found, err := d.absolute(toks)
 	if err != nil {
 		return d.fail(err.Error())
 	}
 	if !found {
 		var ok bool
-		y, m, day, rest, ok, err = d.dayWord()
+		y, m, day, rest, ok, err = d.dayWord(toks)
 		if err != nil {
 			return d.fail(err.Error())
 		}
 		if !ok {
-			return d.relative()
+			return d.relative(toks)
 		}
 	}
 	if y < minYear || y > maxYear {
@@ -162,7 +163,7 @@ var numericDateRE = regexp.MustCompile(`(\d{1,4})([./-])(\d{1,2})([./-])(\d{1,4}
 
 // absolute finds a date written with digits or a month name. rest is the
 // text with the date taken out (for the time of day).
-func (d *dateCtx) absolute() (y, m, day int, rest string, found bool, err error) {
+func (d *dateCtx) absolute(toks []dtok) (y, m, day int, rest string, found bool, err error) {
 	for _, loc := range numericDateRE.FindAllStringSubmatchIndex(d.s, 8) {
 		if !digitGuard(d.s, loc[0], loc[1]) || d.s[loc[4]:loc[5]] != d.s[loc[8]:loc[9]] {
 			continue
@@ -174,7 +175,7 @@ func (d *dateCtx) absolute() (y, m, day int, rest string, found bool, err error)
 		}
 		return y, m, day, d.s[:loc[0]] + " " + d.s[loc[1]:], true, nil
 	}
-	return d.monthDate()
+	return d.monthDate(toks)
 }
 
 // digitGuard reports whether s[i:j] is not glued to more digits.

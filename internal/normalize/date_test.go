@@ -192,3 +192,18 @@ func FuzzDateIn(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkDateIn(b *testing.B) {
+	captured := time.Date(2016, 11, 29, 14, 46, 7, 0, time.UTC)
+	dates := []string{"Nov 21, 2017 at 10:05 PM", "2017-11-21T22:05:00+0300", "1511291100", "21 ноября 2017", "Вчера, 12:30",
+		"hace 2 días", "12-26-2016, 05:23 AM", "2014-01-14 05:17:37", "1 day, 23 hours", "Today at 10:05 PM"}
+	loc := pipeline.Locale{DateOrder: "MDY", TimeZone: "Europe/Moscow"}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, s := range dates {
+			if _, _, err := DateIn(s, captured, loc); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}

@@ -298,6 +298,10 @@ type shipping struct {
 	explicit   map[string]bool // codes named as countries, not through a region
 }
 
+// shipLabelRE is a label before a list of places: "Ships to:", "Ships
+// from", "Origin country:", "From:", "Destination:".
+var shipLabelRE = regexp.MustCompile(`(?i)^\s*(?:(?:ships?|shipping|shipped|sent|sends|delivers?|delivery)\s+(?:from|to)\b\s*:?|(?:from|to|origin(?:\s+country)?|destination|destinations|location|ships\s+to|ship\s+to)\s*:)\s*`)
+
 // separatorRE splits a list of places.
 var separatorRE = regexp.MustCompile(`(?i)\s*(?:[,;|/&+\n]|\band\b)\s*`)
 
@@ -319,6 +323,7 @@ func parseShipping(raw string) (shipping, error) {
 		sh.unresolved = append(sh.unresolved, cut(s, 64))
 		return sh, nil
 	}
+	s = shipLabelRE.ReplaceAllString(s, "")
 	include, exclude := p.splitExclusion(s)
 	in := p.parseList(include)
 	if exclude != "" && strings.Trim(include, " .[](),;:-") == "" {

@@ -62,6 +62,8 @@ func TestDateIn(t *testing.T) {
 		{"17/11/21", pipeline.Locale{DateOrder: "YMD"}, "2017-11-21", false},
 		{"2020/04/15", utc, "2020-04-15", false},
 		{"05/05/2020", utc, "2020-05-05", false},
+		{"12-26-16", utc, "2016-12-26", false},
+		{"21.11.2017", pipeline.Locale{DateOrder: "YMD"}, "2017-11-21", false}, // YMD cannot end in a 4-digit year
 		// Month names in nine languages.
 		{"21 ноября 2017", utc, "2017-11-21", false},
 		{"21 ноября 2017 г. в 12:30", moscow, "2017-11-21T09:30:00Z", true},
@@ -142,6 +144,8 @@ func TestDateInErrors(t *testing.T) {
 	}{
 		{"03/04/2017", pipeline.Locale{}, captured}, // ambiguous without an order
 		{"03-04-17", pipeline.Locale{}, captured},
+		{"21.11.17", pipeline.Locale{}, captured}, // 21 Nov 2017 or 2021-11-17
+		{"31/31/2017", pipeline.Locale{}, captured},
 		{"31/02/2024", pipeline.Locale{DateOrder: "DMY"}, captured},
 		{"2024-13-01", pipeline.Locale{}, captured},
 		{"Mar 1889", pipeline.Locale{}, captured},

@@ -20,7 +20,6 @@ var (
 	nameRE      = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 	pageNameRE  = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,62}$`)
 	fieldNameRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
-	attrKeyRE   = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
 	// v2Onion is a version 2 onion host: 16 base32 characters.
 	v2Onion = regexp.MustCompile(`^([a-z0-9-]+\.)*[a-z2-7]{16}\.onion$`)
 )
@@ -267,7 +266,7 @@ func (v *validator) selector(p, sel string) cascadia.Matcher {
 }
 
 func (v *validator) record(p string, r *RecordRule) {
-	known, ok := recordFields[r.Type]
+	_, ok := recordFields[r.Type]
 	if !ok {
 		v.add(p+".type", nil, "record type %q must be one of %s", r.Type, strings.Join(RecordTypes(), ", "))
 	}
@@ -297,9 +296,10 @@ func (v *validator) record(p string, r *RecordRule) {
 			r.Fields[name] = &FieldRule{}
 			f = r.Fields[name]
 		}
-		attrKey, isAttr := strings.CutPrefix(name, AttributePrefix)
+		_, isAttr := strings.CutPrefix(name, AttributePrefix)
+		_, attrOK := AttributeKey(name)
 		switch {
-		case isAttr && !attrKeyRE.MatchString(attrKey):
+		case isAttr && !attrOK:
 			v.add(fp, nil, "attribute name %q must be %s followed by lower-case letters, digits or '_' (at most 64), starting with a letter", name, AttributePrefix)
 		case !isAttr && !fieldNameRE.MatchString(name):
 			v.add(fp, nil, "field name %q must be lower-case letters, digits or '_', starting with a letter", name)
@@ -307,13 +307,10 @@ func (v *validator) record(p string, r *RecordRule) {
 		var parsers []string
 		if ok && isAttr {
 			parsers = AttributeParsers
-			if f != nil && f.Parser == "" {
-				v.add(fp+".parser", nil, "an attribute needs a parser: one of %s", strings.Join(AttributeParsers, ", "))
-			}
 			v.v2(fp, "attributes")
 		} else if ok {
 			var fieldOK bool
-			parsers, fieldOK = known[name]
+			parsers, fieldOK = ParsersFor(r.Type, name)
 			if !fieldOK {
 				v.add(fp, nil, "unknown field %q for %s records (known: %s)", name, r.Type, strings.Join(Fields(r.Type), ", "))
 			} else if v2Fields[r.Type][name] {

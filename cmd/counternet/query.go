@@ -35,8 +35,9 @@ func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	f.fs.Var(params, "param", "a parameter as name=value (repeatable)")
 	format := f.fs.String("format", "table", "output format: table, csv or json")
 	list := f.fs.Bool("list", false, "list the saved queries with their parameters")
-	printSQL := f.fs.Bool("sql", false, "print the SQL with the parameters filled in, for clickhouse-client, and exit")
+	printSQL := f.fs.Bool("sql", false, "print the statement query runs, parameters filled in, for clickhouse-client, and exit")
 	limit := f.fs.Int("limit", 10000, "rows to print at most (0: all)")
+	cut := f.fs.Int("cut", 0, "table: cut free text (values with a space) to N characters; ids, hashes, hosts and addresses are never cut (0: all in full)")
 	var name string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		name, args = args[0], args[1:]
@@ -55,6 +56,9 @@ func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if *list {
 		return listQueries(stdout)
+	}
+	if *limit < 0 || *cut < 0 {
+		return fmt.Errorf("--limit and --cut take 0 or more")
 	}
 	if name == "" {
 		fmt.Fprintln(stderr, "usage: counternet query NAME [--param name=value]... [--format table|csv|json] [--sql] | --list")
@@ -89,6 +93,7 @@ func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	res.CutText = *cut
 	return res.Write(stdout, *format)
 }
 
@@ -106,12 +111,24 @@ func listQueries(w io.Writer) error {
 	for _, q := range query.All() {
 		fmt.Fprintf(tw, "%s\t%s\n", q.Name, q.Description)
 		for _, p := range q.Params {
-			def := p.Default
-			if def == "" {
-				def = `""`
-			}
-			fmt.Fprintf(tw, "  --param %s=\t%s (%s, default %s)\n", p.Name, p.Doc, p.Type, def)
+			fmt.Fprintf(tw, "  --param %s=\t%s (%s)\n", p.Name, p.Doc, paramNote(p))
 		}
 	}
 	return tw.Flush()
+}
+
+// paramNote says a parameter's type, range and default, or that it is
+// required.
+func paramNote(p query.Param) string {
+	note := string(p.Type)
+	if p.Type == query.Int {
+		note += fmt.Sprintf(" %d to %d", p.Min, p.Max)
+	}
+	switch {
+	case p.Required:
+		return note + ", required"
+	case p.Default == "":
+		return note + `, default ""`
+	}
+	return note + ", default " + p.Default
 }

@@ -24,7 +24,7 @@ func runDeadLetters(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := f.fs.Parse(args); err != nil {
 		return err
 	}
-	s, err := f.open(ctx, stderr, stack.Need{Bus: true})
+	s, err := f.open(ctx, stderr, stack.Need{Bus: true, Existing: true})
 	if err != nil {
 		return err
 	}

@@ -79,19 +79,29 @@ func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if !validFormat(*format) {
 		return fmt.Errorf("--format %q: want one of %s", *format, strings.Join(query.Formats, ", "))
 	}
-	s, err := f.open(ctx, stderr, stack.Need{Warehouse: true})
+	// A read: nothing is created, migrated or loaded (a read-only
+	// ClickHouse user suffices), and a data dir holding no warehouse is an
+	// error, not an empty answer.
+	s, err := f.open(ctx, stderr, stack.Need{Warehouse: true, Existing: true})
 	if err != nil {
 		return err
 	}
 	defer s.Close(context.Background())
 	if q.RefreshClusters {
-		if _, err := s.DB.RefreshVendorClusters(ctx); err != nil {
+		note, err := query.PrepareClusters(ctx, s.DB)
+		if err != nil {
 			return err
+		}
+		if note != "" {
+			fmt.Fprintln(stderr, note)
 		}
 	}
 	res, err := query.Run(ctx, s.DB.Conn(), q, params, *limit)
 	if err != nil {
 		return err
+	}
+	if len(res.Rows) == 0 {
+		fmt.Fprintf(stderr, "%s: no rows from %s\n", q.Name, s.Where())
 	}
 	res.CutText = *cut
 	return res.Write(stdout, *format)

@@ -31,7 +31,7 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	st, err := f.open(ctx, stderr, stack.Need{Bus: true, Warehouse: true})
+	st, err := f.open(ctx, stderr, stack.Need{Bus: true, Warehouse: true, Existing: true})
 	if err != nil {
 		return err
 	}

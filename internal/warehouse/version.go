@@ -114,3 +114,8 @@ func (db *DB) CheckSchema(ctx context.Context) error {
 	}
 	return nil
 }
+
+// UseCluster makes the database's own maintenance statements (the TRUNCATE
+// of RefreshVendorClusters and LoadReference) run ON CLUSTER cluster, as
+// MigrateWith does, for a database opened with OpenExisting.
+func (db *DB) UseCluster(cluster string) { db.cluster = cluster }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/counternet/counternet/internal/query"
 	"github.com/counternet/counternet/internal/stack"
+	"github.com/counternet/counternet/internal/synth"
 )
 
 // paramFlags collects repeated --param k=v flags.
@@ -37,6 +38,7 @@ func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	list := f.fs.Bool("list", false, "list the saved queries with their parameters")
 	printSQL := f.fs.Bool("sql", false, "print the statement query runs, parameters filled in, for clickhouse-client, and exit")
 	limit := f.fs.Int("limit", 10000, "rows to print at most (0: all)")
+	synthetic := f.fs.Bool("synthetic", false, "read the synthetic database counternet gen writes (<database>"+synth.Suffix+")")
 	cut := f.fs.Int("cut", 0, "table: cut free text (values with a space) to N characters; ids, hashes, hosts and addresses are never cut (0: all in full)")
 	var name string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -82,11 +84,21 @@ func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// A read: nothing is created, migrated or loaded (a read-only
 	// ClickHouse user suffices), and a data dir holding no warehouse is an
 	// error, not an empty answer.
+	cfg, err := f.load()
+	if err != nil {
+		return err
+	}
+	if *synthetic {
+		cfg.ClickHouse.Database = synth.Database(cfg.ClickHouse.Database)
+	}
 	s, err := f.open(ctx, stderr, stack.Need{Warehouse: true, Existing: true})
 	if err != nil {
 		return err
 	}
 	defer s.Close(context.Background())
+	if err := warnSynthetic(ctx, s, stderr); err != nil {
+		return err
+	}
 	if q.RefreshClusters {
 		note, err := query.PrepareClusters(ctx, s.DB)
 		if err != nil {
@@ -141,4 +153,19 @@ func paramNote(p query.Param) string {
 		return note + `, default ""`
 	}
 	return note + ", default " + p.Default
+}
+
+// warnSynthetic says on stderr, before any row, when the database read
+// holds synthetic data.
+func warnSynthetic(ctx context.Context, s *stack.Stack, stderr io.Writer) error {
+	var n uint64
+	err := s.DB.Conn().QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = ?",
+		synth.MarkerTable).Scan(&n)
+	if err != nil {
+		return fmt.Errorf("checking for synthetic data: %w", err)
+	}
+	if n > 0 {
+		fmt.Fprintf(stderr, "SYNTHETIC DATA: %s holds observations counternet gen made up, not intelligence\n", s.Where())
+	}
+	return nil
 }

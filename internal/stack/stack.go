@@ -56,7 +56,7 @@ type Need struct {
 
 // ErrNoData reports that a command that reads what others stored was
 // pointed at a data dir that holds none of it.
-var ErrNoData = errors.New("no data there")
+var ErrNoData = errors.New("nothing to read")
 
 // Stack is the running parts of one counternet process.
 type Stack struct {
@@ -121,7 +121,7 @@ func (s *Stack) openBus(ctx context.Context, existing bool) error {
 	if cfg.Embedded() {
 		dir := filepath.Join(s.Cfg.DataDir, "nats")
 		if existing {
-			if err := mustExist(dir, "NATS store", config.EnvNATSURL, s.Cfg.DataDir); err != nil {
+			if err := mustExist(dir, "NATS store", config.EnvNATSURL, s.Cfg.DataDir, "nothing was collected there"); err != nil {
 				return err
 			}
 		}
@@ -159,7 +159,8 @@ func (s *Stack) warehouseDSN(ctx context.Context, existing bool) (string, error)
 	}
 	dir := filepath.Join(s.Cfg.DataDir, "clickhouse")
 	if existing {
-		if err := mustExist(filepath.Join(dir, "data"), "managed ClickHouse data", config.EnvClickHouseDSN, s.Cfg.DataDir); err != nil {
+		if err := mustExist(filepath.Join(dir, "data"), "managed ClickHouse data", config.EnvClickHouseDSN, s.Cfg.DataDir,
+			"nothing was loaded or migrated there; counternet migrate creates the database"); err != nil {
 			return "", err
 		}
 	}
@@ -236,9 +237,10 @@ func withDatabase(dsn, database string) string {
 	return u.String()
 }
 
-// mustExist returns ErrNoData, naming the data dir and what would point the
-// command elsewhere, when path does not exist.
-func mustExist(path, what, env, dataDir string) error {
+// mustExist returns ErrNoData, naming the data dir, what it lacks (what,
+// at path, and what that means), and what would point the command
+// elsewhere, when path does not exist.
+func mustExist(path, what, env, dataDir, means string) error {
 	_, err := os.Stat(path)
 	if err == nil {
 		return nil
@@ -246,9 +248,9 @@ func mustExist(path, what, env, dataDir string) error {
 	if !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("reading %s: %w", what, err)
 	}
-	return fmt.Errorf("%w: data dir %s holds no %s (%s does not exist), so nothing was collected, loaded or migrated there; "+
-		"point %s at the data dir you mean or %s at the server (counternet demo --keep prints both), or run counternet migrate",
-		ErrNoData, absPath(dataDir), what, absPath(path), config.EnvDataDir, env)
+	return fmt.Errorf("%w: data dir %s holds no %s (%s does not exist): %s; "+
+		"point %s at the data dir you mean or %s at the server (counternet demo --keep prints both)",
+		ErrNoData, absPath(dataDir), what, absPath(path), means, config.EnvDataDir, env)
 }
 
 // absPath is path made absolute for messages (path itself when that fails).

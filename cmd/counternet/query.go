@@ -112,9 +112,10 @@ func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	if len(res.Rows) == 0 {
-		fmt.Fprintf(stderr, "%s: no rows from %s\n", q.Name, s.Where())
-	}
+	// Said on stderr, so CSV and JSON on stdout stay clean: an answer of
+	// no rows from the wrong server reads differently from one of the
+	// server meant.
+	fmt.Fprintf(stderr, "%s: %d rows from %s\n", q.Name, len(res.Rows), s.Where())
 	res.CutText = *cut
 	return res.Write(stdout, *format)
 }

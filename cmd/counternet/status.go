@@ -10,6 +10,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/counternet/counternet/internal/config"
 	"github.com/counternet/counternet/internal/schedule"
 	"github.com/counternet/counternet/internal/service"
 	"github.com/counternet/counternet/internal/stack"
@@ -44,6 +45,7 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	for i, s := range last {
 		byName[s.Source] = i
 	}
+	fmt.Fprintf(stdout, "%s; NATS %s\n\n", st.Where(), config.RedactURL(st.NATSURL()))
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SOURCE\tLAST RUN\tOUTCOME\tPAGES\tFAILED\tLISTINGS\tHEALTH\tNEXT RUN\tSCHEDULE")
 	now := time.Now()

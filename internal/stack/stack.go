@@ -93,7 +93,8 @@ type Stack struct {
 // Open starts what the config leaves to counternet (an embedded nats-server
 // when nats.url is empty, a managed clickhouse-server when clickhouse.dsn is
 // empty) and connects to everything need asks for. ClickHouse migrations are
-// applied at open.
+// applied and reference data loaded at open, unless need.Existing says the
+// role only reads what is there.
 func Open(ctx context.Context, cfg *config.Config, log zerolog.Logger, need Need) (*Stack, error) {
 	s := &Stack{Cfg: cfg, Log: log, RunTimeout: cfg.Run.RunTimeout}
 	if need.Bus {

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"text/tabwriter"
 	"time"
 
@@ -98,8 +101,12 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return printOutbox(st, stdout)
 }
 
-// printOutbox says how many events wait in the outbox, if any.
+// printOutbox says how many events wait in the outbox, if any. An outbox
+// no collection made is not created.
 func printOutbox(st *stack.Stack, stdout io.Writer) error {
+	if _, err := os.Stat(filepath.Join(st.Cfg.DataDir, "outbox")); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
 	ob, err := st.Outbox()
 	if err != nil {
 		return err

@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"path/filepath"
 
 	"github.com/counternet/counternet/internal/capture"
+	"github.com/counternet/counternet/internal/config"
 )
 
 // runCapture is `counternet capture show <sha256>`: it prints the archived
@@ -30,14 +33,27 @@ func runCapture(_ context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	store, err := capture.Open(filepath.Join(cfg.DataDir, "captures"))
+	// The store is looked for, not created: a data dir without one is
+	// named, so a mistyped COUNTERNET_DATA_DIR does not read as "not found".
+	dir, err := filepath.Abs(filepath.Join(cfg.DataDir, "captures"))
+	if err != nil {
+		return fmt.Errorf("capture show: %w", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "index")); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("no capture store in %s (data dir %s): point %s at the data dir of the run that captured it "+
+				"(counternet demo --keep prints it)", dir, filepath.Dir(dir), config.EnvDataDir)
+		}
+		return fmt.Errorf("capture show: %w", err)
+	}
+	store, err := capture.Open(dir)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
 	r, err := store.Response(f.fs.Arg(0))
 	if err != nil {
-		return err
+		return fmt.Errorf("%w (searched the capture store in %s)", err, dir)
 	}
 	fmt.Fprintf(stderr, "capture %s\n  target %s\n  date   %s\n  record %s\n  file   %s @ %d\n",
 		r.SHA256, r.TargetURI, r.Date, r.RecordID, r.File, r.Offset)

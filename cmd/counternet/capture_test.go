@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -42,8 +43,21 @@ func TestCaptureShow(t *testing.T) {
 	}
 	out.Reset()
 	errOut.Reset()
+	// A hash not in the store: the error names the directory searched.
 	if code := run(context.Background(), []string{"capture", "show", strings.Repeat("0", 64)}, &out, &errOut); code != 1 ||
-		!strings.Contains(errOut.String(), "capture not found") {
-		t.Errorf("unknown hash: exit %d, %s", code, errOut.String())
+		!strings.Contains(errOut.String(), "capture not found") || !strings.Contains(errOut.String(), filepath.Join(dir, "captures")) {
+		t.Errorf("unknown hash: exit %d, %s; want the error to name %s", code, errOut.String(), filepath.Join(dir, "captures"))
+	}
+
+	// A data dir without a store: said so, and nothing is created there.
+	empty := t.TempDir()
+	t.Setenv("COUNTERNET_DATA_DIR", empty)
+	errOut.Reset()
+	if code := run(context.Background(), []string{"capture", "show", rec.SHA256}, &out, &errOut); code != 1 ||
+		!strings.Contains(errOut.String(), "no capture store in "+filepath.Join(empty, "captures")) {
+		t.Errorf("empty data dir: exit %d, %s", code, errOut.String())
+	}
+	if entries, _ := os.ReadDir(empty); len(entries) != 0 {
+		t.Errorf("capture show created %v in an empty data dir", entries)
 	}
 }

@@ -124,7 +124,7 @@ func chainSync(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	s, err := f.open(ctx, stderr, stack.Need{Warehouse: true})
+	s, err := f.open(ctx, stderr, stack.Need{Warehouse: true, Existing: true})
 	if err != nil {
 		return err
 	}
@@ -148,7 +148,7 @@ func chainAnalyze(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err := f.fs.Parse(args); err != nil {
 		return err
 	}
-	s, err := f.open(ctx, stderr, stack.Need{Warehouse: true})
+	s, err := f.open(ctx, stderr, stack.Need{Warehouse: true, Existing: true})
 	if err != nil {
 		return err
 	}
@@ -198,7 +198,7 @@ func chainTags(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *check {
 		return nil
 	}
-	s, err := f.open(ctx, stderr, stack.Need{Warehouse: true})
+	s, err := f.open(ctx, stderr, stack.Need{Warehouse: true, Existing: true})
 	if err != nil {
 		return err
 	}
@@ -220,7 +220,7 @@ func chainRequest(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if len(*country) != 2 || len(*requesting) != 2 {
 		return errors.New("--country and --requesting take ISO 3166-1 alpha-2 codes")
 	}
-	s, err := f.open(ctx, stderr, stack.Need{Warehouse: true})
+	s, err := f.open(ctx, stderr, stack.Need{Warehouse: true, Existing: true})
 	if err != nil {
 		return err
 	}

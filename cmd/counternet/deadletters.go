@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/counternet/counternet/internal/bus"
+	"github.com/counternet/counternet/internal/config"
 	"github.com/counternet/counternet/internal/load"
 	"github.com/counternet/counternet/internal/stack"
 )
@@ -24,7 +25,7 @@ func runDeadLetters(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := f.fs.Parse(args); err != nil {
 		return err
 	}
-	s, err := f.open(ctx, stderr, stack.Need{Bus: true})
+	s, err := f.open(ctx, stderr, stack.Need{Bus: true, Existing: true})
 	if err != nil {
 		return err
 	}
@@ -42,7 +43,7 @@ func runDeadLetters(ctx context.Context, args []string, stdout, stderr io.Writer
 		return err
 	}
 	if len(dls) == 0 {
-		fmt.Fprintln(stdout, "no dead letters")
+		fmt.Fprintf(stdout, "no dead letters on %s (stream %s)\n", config.RedactURL(s.NATSURL()), bus.DeadLetterStream)
 		return nil
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)

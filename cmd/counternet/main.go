@@ -44,9 +44,9 @@ commands:
   check      validate the config and every site file
   capture    show <sha256>: print an archived response (WARC evidence) by its hash
   pipeline   test site files against their saved pages (pipeline test [--update] SITE.yaml...), extract one page
-  query      run a saved query (query --list; query NAME [--param k=v] [--format table|csv|json] [--sql])
+  query      run a saved query (query --list; query NAME [--param k=v] [--format table|csv|json] [--sql] [--synthetic])
   chain      follow the money: chain sync, analyze, tags, request (draft preservation request), tx
-  gen        write N synthetic listing observations straight to ClickHouse (gen --listings N)
+  gen        write N synthetic listing observations to their own database, <database>_synthetic (gen --listings N)
   export     write a signed, marked, audited package for a partner agency (export --partner ID --tlp L --purpose ... -o FILE)
   verify     check a package's signature and every file's hash (verify FILE [--key K] [--identity F])
   open       decrypt, verify and unpack a package (open FILE --identity F -o DIR)
@@ -54,6 +54,9 @@ commands:
   version    print the version
 
 Every command takes --config FILE (default: the embedded configs/counternet.yaml).
+Only migrate, load, run and demo create or migrate the database and load reference data;
+query, status, dead-letters, capture and chain read (or add to) what is there, and say
+"run counternet migrate" when its schema is behind.
 Run 'counternet <command> -h' for its flags.
 `
 

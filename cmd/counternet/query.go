@@ -10,6 +10,7 @@ import (
 
 	"github.com/counternet/counternet/internal/query"
 	"github.com/counternet/counternet/internal/stack"
+	"github.com/counternet/counternet/internal/synth"
 )
 
 // paramFlags collects repeated --param k=v flags.
@@ -35,8 +36,10 @@ func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	f.fs.Var(params, "param", "a parameter as name=value (repeatable)")
 	format := f.fs.String("format", "table", "output format: table, csv or json")
 	list := f.fs.Bool("list", false, "list the saved queries with their parameters")
-	printSQL := f.fs.Bool("sql", false, "print the SQL with the parameters filled in, for clickhouse-client, and exit")
+	printSQL := f.fs.Bool("sql", false, "print the statement query runs, parameters filled in, for clickhouse-client, and exit")
 	limit := f.fs.Int("limit", 10000, "rows to print at most (0: all)")
+	synthetic := f.fs.Bool("synthetic", false, "read the synthetic database counternet gen writes (<database>"+synth.Suffix+")")
+	cut := f.fs.Int("cut", 0, "table: cut free text (values with a space) to N characters; ids, hashes, hosts and addresses are never cut (0: all in full)")
 	var name string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		name, args = args[0], args[1:]
@@ -55,6 +58,9 @@ func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if *list {
 		return listQueries(stdout)
+	}
+	if *limit < 0 || *cut < 0 {
+		return fmt.Errorf("--limit and --cut take 0 or more")
 	}
 	if name == "" {
 		fmt.Fprintln(stderr, "usage: counternet query NAME [--param name=value]... [--format table|csv|json] [--sql] | --list")
@@ -75,20 +81,42 @@ func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if !validFormat(*format) {
 		return fmt.Errorf("--format %q: want one of %s", *format, strings.Join(query.Formats, ", "))
 	}
-	s, err := f.open(ctx, stderr, stack.Need{Warehouse: true})
+	// A read: nothing is created, migrated or loaded (a read-only
+	// ClickHouse user suffices), and a data dir holding no warehouse is an
+	// error, not an empty answer.
+	cfg, err := f.load()
+	if err != nil {
+		return err
+	}
+	if *synthetic {
+		cfg.ClickHouse.Database = synth.Database(cfg.ClickHouse.Database)
+	}
+	s, err := f.open(ctx, stderr, stack.Need{Warehouse: true, Existing: true})
 	if err != nil {
 		return err
 	}
 	defer s.Close(context.Background())
+	if err := warnSynthetic(ctx, s, stderr); err != nil {
+		return err
+	}
 	if q.RefreshClusters {
-		if _, err := s.DB.RefreshVendorClusters(ctx); err != nil {
+		note, err := query.PrepareClusters(ctx, s.DB)
+		if err != nil {
 			return err
+		}
+		if note != "" {
+			fmt.Fprintln(stderr, note)
 		}
 	}
 	res, err := query.Run(ctx, s.DB.Conn(), q, params, *limit)
 	if err != nil {
 		return err
 	}
+	// Said on stderr, so CSV and JSON on stdout stay clean: an answer of
+	// no rows from the wrong server reads differently from one of the
+	// server meant.
+	fmt.Fprintf(stderr, "%s: %d rows from %s\n", q.Name, len(res.Rows), s.Where())
+	res.CutText = *cut
 	return res.Write(stdout, *format)
 }
 
@@ -106,12 +134,39 @@ func listQueries(w io.Writer) error {
 	for _, q := range query.All() {
 		fmt.Fprintf(tw, "%s\t%s\n", q.Name, q.Description)
 		for _, p := range q.Params {
-			def := p.Default
-			if def == "" {
-				def = `""`
-			}
-			fmt.Fprintf(tw, "  --param %s=\t%s (%s, default %s)\n", p.Name, p.Doc, p.Type, def)
+			fmt.Fprintf(tw, "  --param %s=\t%s (%s)\n", p.Name, p.Doc, paramNote(p))
 		}
 	}
 	return tw.Flush()
+}
+
+// paramNote says a parameter's type, range and default, or that it is
+// required.
+func paramNote(p query.Param) string {
+	note := string(p.Type)
+	if p.Type == query.Int {
+		note += fmt.Sprintf(" %d to %d", p.Min, p.Max)
+	}
+	switch {
+	case p.Required:
+		return note + ", required"
+	case p.Default == "":
+		return note + `, default ""`
+	}
+	return note + ", default " + p.Default
+}
+
+// warnSynthetic says on stderr, before any row, when the database read
+// holds synthetic data.
+func warnSynthetic(ctx context.Context, s *stack.Stack, stderr io.Writer) error {
+	var n uint64
+	err := s.DB.Conn().QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = ?",
+		synth.MarkerTable).Scan(&n)
+	if err != nil {
+		return fmt.Errorf("checking for synthetic data: %w", err)
+	}
+	if n > 0 {
+		fmt.Fprintf(stderr, "SYNTHETIC DATA: %s holds observations counternet gen made up, not intelligence\n", s.Where())
+	}
+	return nil
 }

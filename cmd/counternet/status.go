@@ -5,11 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"text/tabwriter"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/counternet/counternet/internal/config"
 	"github.com/counternet/counternet/internal/schedule"
 	"github.com/counternet/counternet/internal/service"
 	"github.com/counternet/counternet/internal/stack"
@@ -31,7 +35,7 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	st, err := f.open(ctx, stderr, stack.Need{Bus: true, Warehouse: true})
+	st, err := f.open(ctx, stderr, stack.Need{Bus: true, Warehouse: true, Existing: true})
 	if err != nil {
 		return err
 	}
@@ -44,6 +48,7 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	for i, s := range last {
 		byName[s.Source] = i
 	}
+	fmt.Fprintf(stdout, "%s; NATS %s\n\n", st.Where(), config.RedactURL(st.NATSURL()))
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SOURCE\tLAST RUN\tOUTCOME\tPAGES\tFAILED\tLISTINGS\tHEALTH\tNEXT RUN\tSCHEDULE")
 	now := time.Now()
@@ -96,8 +101,12 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return printOutbox(st, stdout)
 }
 
-// printOutbox says how many events wait in the outbox, if any.
+// printOutbox says how many events wait in the outbox, if any. An outbox
+// no collection made is not created.
 func printOutbox(st *stack.Stack, stdout io.Writer) error {
+	if _, err := os.Stat(filepath.Join(st.Cfg.DataDir, "outbox")); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
 	ob, err := st.Outbox()
 	if err != nil {
 		return err

@@ -31,7 +31,7 @@ LIMIT @limit`,
 	{
 		Name:        "chain-inflows",
 		Description: "who paid a vendor: payers by hop, tagged payers (markets, services) first, amounts (satoshi) and times",
-		Params:      []Param{{Name: "handle", Type: String, Default: "", Doc: "vendor handle (case-insensitive)"}, pLimit},
+		Params:      []Param{{Name: "handle", Type: String, Required: true, Doc: "vendor handle (case-insensitive)"}, pLimit},
 		SQL: `SELECT source AS market, vendor, hop, from_address AS payer, label AS payer_label, category, jurisdiction,
     to_address, txid, value, block_time, endpoint
 FROM chain_flows
@@ -42,7 +42,7 @@ LIMIT @limit`,
 	{
 		Name:        "chain-address",
 		Description: "one address on chain: activity, cluster, tags reaching it, sync state",
-		Params:      []Param{{Name: "address", Type: String, Default: "", Doc: "the address"}},
+		Params:      []Param{{Name: "address", Type: String, Required: true, Doc: "the address"}},
 		SQL: `SELECT a.address, txs, received, spent, balance, first_activity, last_activity, unconfirmed,
     cluster_id, cluster_size, labels
 FROM
@@ -69,7 +69,7 @@ ANY LEFT JOIN
 	{
 		Name:        "chain-cluster",
 		Description: "the members of an address's common-input cluster, with their activity and tags",
-		Params:      []Param{{Name: "address", Type: String, Default: "", Doc: "any address of the cluster"}},
+		Params:      []Param{{Name: "address", Type: String, Required: true, Doc: "any address of the cluster"}},
 		SQL: `SELECT address, cluster_id, txs, received, spent, first_activity, last_activity
 FROM
 (
@@ -100,7 +100,7 @@ LIMIT @limit`,
 	{
 		Name:        "chain-sync-state",
 		Description: "addresses the chain sync followed: hop, completeness, errors",
-		Params:      []Param{{Name: "max_hop", Type: Int, Default: "6", Doc: "hops at most"}, pLimit},
+		Params:      []Param{{Name: "max_hop", Type: Int, Default: "6", Min: 0, Max: 1000, Doc: "hops at most"}, pLimit},
 		SQL: `SELECT address, argMax(hop, synced_at) AS h, argMax(complete, synced_at) AS complete_history,
     argMax(new_txs, synced_at) AS last_new_txs, max(synced_at) AS last_sync, argMax(error, synced_at) AS last_error
 FROM chain_sync_state

@@ -1,7 +1,11 @@
 // Package query holds counternet's saved queries: named SQL texts for the
-// questions analysts ask first, each with typed parameters and a
-// description. Parameters are bound by the clickhouse-go driver (named
-// @param placeholders), never concatenated into the SQL; Literal renders a
-// query with its values as SQL literals for pasting into clickhouse-client.
-// Results come back as generic rows and print as a table, CSV or JSON.
+// questions analysts ask first, each with typed parameters (required ones
+// required, integers bounded) and a description. Statement substitutes the
+// parameters as quoted SQL literals in one pass over the SQL, so a value is
+// never read as SQL or as another parameter; Run sends exactly that
+// statement, and Literal prints it for clickhouse-client. The queries only
+// read, and run as a read-only ClickHouse user; vendor-clusters recomputes
+// its table first where the user may write (PrepareClusters). Results come
+// back as generic rows and print as a table (every value in full), CSV or
+// JSON.
 package query

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/counternet/counternet/internal/warehouse"
 )
@@ -17,12 +18,9 @@ import (
 // Formats Write knows.
 var Formats = []string{"table", "csv", "json"}
 
-// maxCell bounds the width of a table cell.
-const maxCell = 60
-
 // Write prints the result as "table" (aligned columns, control characters
-// made spaces, long text cut), "csv" (arrays as JSON) or "json" (one
-// object per row in an array).
+// made spaces, every value in full unless CutText says otherwise), "csv"
+// (arrays as JSON) or "json" (one object per row in an array).
 func (r *Result) Write(w io.Writer, format string) error {
 	var err error
 	switch format {
@@ -47,7 +45,7 @@ func (r *Result) writeTable(w io.Writer) error {
 	for _, row := range r.Rows {
 		cells := make([]string, len(row))
 		for i, v := range row {
-			cells[i] = cell(r.text(i, v))
+			cells[i] = r.cell(r.text(i, v))
 		}
 		fmt.Fprintln(tw, strings.Join(cells, "\t"))
 	}
@@ -153,5 +151,15 @@ func Text(v any) string {
 	return fmt.Sprint(v)
 }
 
-// cell makes scraped text safe for a table cell (warehouse.Cell).
-func cell(s string) string { return warehouse.Cell(s, maxCell) }
+// cell makes scraped text safe for a table cell: control characters
+// (tabs and line breaks among them) become spaces, an empty value is "-".
+// A value is cut only when CutText is set, it is longer, and it holds a
+// space: a value without one (a hash, an id, an onion host, an address, a
+// fingerprint) is something an analyst pastes elsewhere, and is never cut.
+func (r *Result) cell(s string) string {
+	c := warehouse.Cell(s, math.MaxInt)
+	if r.CutText > 1 && utf8.RuneCountInString(c) > r.CutText && strings.ContainsRune(c, ' ') {
+		c = warehouse.Cell(c, r.CutText)
+	}
+	return c
+}

@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 )
 
@@ -22,6 +21,7 @@ var (
 	ErrUnknownQuery = errors.New("unknown query")
 	ErrUnknownParam = errors.New("unknown parameter")
 	ErrBadParam     = errors.New("bad parameter value")
+	ErrMissingParam = errors.New("missing parameter")
 )
 
 // Type is the type of a parameter.
@@ -30,7 +30,7 @@ type Type string
 // Parameter types.
 const (
 	String  Type = "string"
-	Int     Type = "int"     // a non-negative integer
+	Int     Type = "int"     // an integer from Min to Max
 	Float   Type = "float"   // a number
 	Country Type = "country" // an ISO 3166-1 alpha-2 code (upper-cased), or empty
 	Date    Type = "date"    // YYYY-MM-DD
@@ -44,6 +44,12 @@ type Param struct {
 	Doc     string
 	// Choices, when set, are the only values a String parameter takes.
 	Choices []string
+	// Required says the parameter has no default: a query without it (or
+	// with it empty) is an error, never a query for the empty value.
+	Required bool
+	// Min and Max bound an Int parameter (both inclusive); a value outside
+	// is an error, not a query ClickHouse would answer with nothing.
+	Min, Max int64
 }
 
 // Query is one saved query. Its SQL names parameters as @name.
@@ -69,9 +75,9 @@ var (
 func (p Param) value(s string) (any, error) {
 	switch p.Type {
 	case Int:
-		v, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || v < 0 {
-			return nil, fmt.Errorf("%w: %s=%q: want a non-negative integer", ErrBadParam, p.Name, s)
+		v, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+		if err != nil || v < p.Min || v > p.Max {
+			return nil, fmt.Errorf("%w: %s=%q: want an integer from %d to %d", ErrBadParam, p.Name, s, p.Min, p.Max)
 		}
 		return v, nil
 	case Float:
@@ -117,6 +123,10 @@ func (q Query) Values(given map[string]string) (map[string]any, error) {
 		if !ok {
 			s = p.Default
 		}
+		if p.Required && strings.TrimSpace(s) == "" {
+			errs = append(errs, fmt.Errorf("%w: %s needs --param %s=... (%s)", ErrMissingParam, q.Name, p.Name, p.Doc))
+			continue
+		}
 		v, err := p.value(s)
 		if err != nil {
 			errs = append(errs, err)
@@ -151,31 +161,55 @@ func (q Query) paramNames() string {
 	return strings.Join(names, ", ")
 }
 
-// Args are the resolved values as driver named parameters, for
-// conn.Query(ctx, q.SQL, args...).
-func (q Query) Args(values map[string]any) []any {
-	args := make([]any, 0, len(q.Params))
+// Statement is the query's SQL with every @name replaced by its value as a
+// SQL literal, in one pass over the SQL: a value is never scanned again, so
+// a value holding "@other" stays text. It is exactly what Run sends, and
+// what Literal prints. An @word that names no parameter is left as it is
+// (TestSavedQueriesWellFormed keeps saved queries free of them).
+func (q Query) Statement(values map[string]any) string {
+	known := make(map[string]bool, len(q.Params))
 	for _, p := range q.Params {
-		args = append(args, clickhouse.Named(p.Name, values[p.Name]))
+		known[p.Name] = true
 	}
-	return args
+	sql := strings.TrimSpace(q.SQL)
+	var b strings.Builder
+	b.Grow(len(sql))
+	for i := 0; i < len(sql); {
+		if sql[i] != '@' {
+			b.WriteByte(sql[i])
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(sql) && isIdent(sql[j], j == i+1) {
+			j++
+		}
+		if name := sql[i+1 : j]; known[name] {
+			b.WriteString(literal(values[name]))
+		} else {
+			b.WriteString(sql[i:j])
+		}
+		i = j
+	}
+	return b.String()
 }
 
-// Literal is the query's SQL with each @name replaced by its value as a SQL
-// literal, preceded by a comment naming the query and its values: text for
-// clickhouse-client, never sent by counternet itself.
+// isIdent reports whether c can be part of a parameter name (its first
+// character when first).
+func isIdent(c byte, first bool) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || !first && c >= '0' && c <= '9'
+}
+
+// Literal is Statement preceded by a comment naming the query and its
+// values and ended by ";": the text `counternet query --sql` prints, for
+// clickhouse-client. The statement in it is byte for byte the one Run sends.
 func (q Query) Literal(values map[string]any) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "-- %s: %s\n", q.Name, q.Description)
-	// Longest names first, so @days does not replace part of @days_back.
-	ps := append([]Param(nil), q.Params...)
-	sort.Slice(ps, func(i, j int) bool { return len(ps[i].Name) > len(ps[j].Name) })
-	sql := q.SQL
-	for _, p := range ps {
+	for _, p := range q.Params {
 		fmt.Fprintf(&b, "--   %s = %s\n", p.Name, literal(values[p.Name]))
-		sql = strings.ReplaceAll(sql, "@"+p.Name, literal(values[p.Name]))
 	}
-	b.WriteString(strings.TrimSpace(sql))
+	b.WriteString(q.Statement(values))
 	b.WriteString(";\n")
 	return b.String()
 }
@@ -223,9 +257,13 @@ type Result struct {
 	Types     []string
 	Rows      [][]any
 	Truncated bool // more rows than the limit were available
+	// CutText, when above 1, cuts table cells of free text (values holding
+	// a space) to this many characters; 0 prints every value in full.
+	CutText int
 }
 
 // Fetch runs sql with args and reads at most limit rows (0: no limit).
+// Without args the driver sends sql as it is.
 func Fetch(ctx context.Context, conn driver.Conn, limit int, sql string, args ...any) (*Result, error) {
 	rows, err := conn.Query(ctx, sql, args...)
 	if err != nil {
@@ -268,7 +306,7 @@ func Run(ctx context.Context, conn driver.Conn, q Query, given map[string]string
 	if err != nil {
 		return nil, err
 	}
-	res, err := Fetch(ctx, conn, limit, q.SQL, q.Args(values)...)
+	res, err := Fetch(ctx, conn, limit, q.Statement(values))
 	if err != nil {
 		return nil, fmt.Errorf("query %s: %w", q.Name, err)
 	}

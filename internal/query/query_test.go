@@ -2,6 +2,7 @@ package query_test
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -31,7 +32,7 @@ func TestSavedQueriesWellFormed(t *testing.T) {
 				t.Errorf("%s: parameter %s undocumented", q.Name, p.Name)
 			}
 		}
-		if _, err := q.Values(nil); err != nil {
+		if _, err := q.Values(requiredValues(q)); err != nil {
 			t.Errorf("%s: defaults do not bind: %v", q.Name, err)
 		}
 		// Every @name in the SQL is a parameter.
@@ -43,6 +44,17 @@ func TestSavedQueriesWellFormed(t *testing.T) {
 			}
 		}
 	}
+}
+
+// requiredValues gives every required parameter of q a value.
+func requiredValues(q query.Query) map[string]string {
+	given := map[string]string{}
+	for _, p := range q.Params {
+		if p.Required {
+			given[p.Name] = "x"
+		}
+	}
+	return given
 }
 
 func hasParam(q query.Query, name string) bool {
@@ -173,5 +185,135 @@ func TestWrite(t *testing.T) {
 	}
 	if err := r.Write(&strings.Builder{}, "xml"); err == nil {
 		t.Error("format xml accepted")
+	}
+}
+
+// TestStatementSinglePass checks that a value is substituted once: a value
+// holding "@market" stays text and is not replaced by the market's value,
+// so the printed SQL and the SQL that runs are the same and select the
+// same rows.
+func TestStatementSinglePass(t *testing.T) {
+	q, err := query.Lookup("listing-history")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := q.Values(map[string]string{"listing_id": "@market", "market": " OR 1=1 OR listing_id = "})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stmt := q.Statement(v)
+	want := `WHERE source = ' OR 1=1 OR listing_id = ' AND listing_id = '@market'`
+	if !strings.Contains(stmt, want) {
+		t.Errorf("statement:\n%s\nwant it to contain\n%s", stmt, want)
+	}
+	lit := q.Literal(v)
+	if !strings.Contains(lit, stmt+";\n") {
+		t.Errorf("Literal does not end with the statement Run sends:\n%s", lit)
+	}
+	// A longer name is not taken for a shorter one plus text.
+	dq := query.Query{Name: "d", SQL: "SELECT @days, @days_back, @daysx", Params: []query.Param{
+		{Name: "days", Type: query.Int, Default: "1", Max: 9}, {Name: "days_back", Type: query.Int, Default: "2", Max: 9}}}
+	dv, err := dq.Values(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := dq.Statement(dv); got != "SELECT 1, 2, @daysx" {
+		t.Errorf("Statement = %q", got)
+	}
+}
+
+// TestRequiredParams checks that a query whose parameter has no meaningful
+// default refuses to run without it (or with it empty), rather than asking
+// ClickHouse for the empty value and printing "(0 rows)".
+func TestRequiredParams(t *testing.T) {
+	want := map[string][]string{
+		"vendor-links": {"handle"}, "vendor-profile": {"handle"}, "listing-history": {"market", "listing_id"},
+		"listing-evidence": {"market", "listing_id"}, "address-sightings": {"address"},
+		"pgp-sightings": {"fingerprint"}, "forum-mentions": {"handle"}, "chain-inflows": {"handle"},
+		"chain-address": {"address"}, "chain-cluster": {"address"},
+	}
+	for name, params := range want {
+		q, err := query.Lookup(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := q.Values(nil); !errors.Is(err, query.ErrMissingParam) {
+			t.Errorf("%s without parameters: err = %v, want ErrMissingParam", name, err)
+		}
+		for _, p := range params {
+			given := requiredValues(q)
+			if len(given) != len(params) {
+				t.Errorf("%s: required parameters %v, want %v", name, given, params)
+			}
+			given[p] = "  "
+			if _, err := q.Values(given); !errors.Is(err, query.ErrMissingParam) || !strings.Contains(err.Error(), p) {
+				t.Errorf("%s with %s empty: err = %v, want ErrMissingParam naming it", name, p, err)
+			}
+		}
+	}
+	// A parameter that is required has no default to show.
+	for _, q := range query.All() {
+		for _, p := range q.Params {
+			if p.Required && p.Default != "" {
+				t.Errorf("%s: required %s has default %q", q.Name, p.Name, p.Default)
+			}
+		}
+	}
+}
+
+// TestIntRanges checks that every integer parameter is bounded and that a
+// value out of its range is an error: days=9223372036854775807 overflowed
+// in the cutoff and returned 0 rows.
+func TestIntRanges(t *testing.T) {
+	for _, q := range query.All() {
+		for _, p := range q.Params {
+			if p.Type != query.Int {
+				continue
+			}
+			if p.Max <= p.Min || p.Min < 0 {
+				t.Errorf("%s: %s has range %d..%d", q.Name, p.Name, p.Min, p.Max)
+				continue
+			}
+			for _, bad := range []string{"9223372036854775807", strconv.FormatInt(p.Max+1, 10), strconv.FormatInt(p.Min-1, 10), "1e3", ""} {
+				given := requiredValues(q)
+				given[p.Name] = bad
+				if _, err := q.Values(given); !errors.Is(err, query.ErrBadParam) {
+					t.Errorf("%s: %s=%q: err = %v, want ErrBadParam", q.Name, p.Name, bad, err)
+				}
+			}
+			given := requiredValues(q)
+			given[p.Name] = strconv.FormatInt(p.Max, 10)
+			if _, err := q.Values(given); err != nil {
+				t.Errorf("%s: %s at its maximum: %v", q.Name, p.Name, err)
+			}
+		}
+	}
+}
+
+// TestTableFullValues checks that the table never cuts a value an analyst
+// pastes elsewhere: a capture hash, an onion host and a long id print in
+// full; only free text is cut, and only when asked.
+func TestTableFullValues(t *testing.T) {
+	sha := strings.Repeat("0123456789abcdef", 4)
+	onion := "http://" + strings.Repeat("abcdefghijklmnopqrstuvwxyz", 2) + "abcd.onion/listing/1234567890"
+	title := strings.Repeat("word ", 30)
+	r := &query.Result{Columns: []string{"capture_sha256", "url", "title"}, Types: []string{"String", "String", "String"},
+		Rows: [][]any{{sha, onion, title}}}
+	var b strings.Builder
+	if err := r.Write(&b, "table"); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{sha, onion, strings.TrimSpace(title)} {
+		if !strings.Contains(b.String(), v) {
+			t.Errorf("table lacks %q in full:\n%s", v, b.String())
+		}
+	}
+	r.CutText = 20
+	b.Reset()
+	if err := r.Write(&b, "table"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), sha) || !strings.Contains(b.String(), onion) || strings.Contains(b.String(), strings.TrimSpace(title)) {
+		t.Errorf("with CutText 20 want ids in full and the title cut:\n%s", b.String())
 	}
 }

@@ -16,14 +16,21 @@ const (
 	gramsExpr = `multiIf(unit = 'g', quantity, unit = 'kg', quantity * 1000, unit = 'mg', quantity / 1000, unit = 'oz', quantity * 28.349523125, 0)`
 )
 
+// Bounds of integer parameters.
+const (
+	maxDays  = 36500     // a century back
+	maxRows  = 1_000_000 // rows of one answer
+	maxCount = 1_000_000 // members, vendors or markets
+)
+
 var (
 	pDays = func(def string) Param {
-		return Param{Name: "days", Type: Int, Default: def, Doc: "look back this many days from now"}
+		return Param{Name: "days", Type: Int, Default: def, Min: 1, Max: maxDays, Doc: "look back this many days from now"}
 	}
 	pSubstance = func(def string) Param {
 		return Param{Name: "substance", Type: String, Default: def, Doc: "text matched in category code, category text or title"}
 	}
-	pLimit = Param{Name: "limit", Type: Int, Default: "50", Doc: "rows at most"}
+	pLimit = Param{Name: "limit", Type: Int, Default: "50", Min: 1, Max: maxRows, Doc: "rows at most"}
 )
 
 // saved are the saved queries; All sorts them by name.
@@ -107,7 +114,7 @@ ORDER BY median_usd_per_gram, origin`,
 	{
 		Name:        "multi-market-vendors",
 		Description: "vendor handles seen on N or more markets (same handle, case-insensitive)",
-		Params:      []Param{{Name: "min_markets", Type: Int, Default: "2", Doc: "markets at least"}},
+		Params:      []Param{{Name: "min_markets", Type: Int, Default: "2", Min: 1, Max: maxCount, Doc: "markets at least"}},
 		SQL: `SELECT value AS handle_key, uniqExact(source) AS markets, arraySort(groupUniqArray(source)) AS market_list,
     arraySort(groupUniqArray(handle)) AS spellings, min(first_seen) AS since, max(last_seen) AS until
 FROM vendor_identifiers
@@ -119,7 +126,7 @@ ORDER BY markets DESC, handle_key`,
 	{
 		Name:        "vendor-links",
 		Description: "every link of a vendor handle to other vendor identities, with its evidence",
-		Params:      []Param{{Name: "handle", Type: String, Default: "", Doc: "vendor handle (case-insensitive)"}},
+		Params:      []Param{{Name: "handle", Type: String, Required: true, Doc: "vendor handle (case-insensitive)"}},
 		SQL: `SELECT source_a, handle_a, source_b, handle_b, kind, strength, evidence, capture_a, capture_b
 FROM vendor_links
 WHERE lower(handle_a) = lower(@handle) OR lower(handle_b) = lower(@handle)
@@ -141,7 +148,7 @@ LIMIT @limit`,
 	{
 		Name:            "vendor-clusters",
 		Description:     "vendor identity clusters (connected over shared PGP keys and crypto addresses), recomputed first",
-		Params:          []Param{{Name: "min_size", Type: Int, Default: "2", Doc: "members at least"}},
+		Params:          []Param{{Name: "min_size", Type: Int, Default: "2", Min: 1, Max: maxCount, Doc: "members at least"}},
 		RefreshClusters: true,
 		SQL: `SELECT cluster_id, size, markets, links, arraySort(groupArray(concat(source, ':', handle))) AS members
 FROM vendor_clusters
@@ -152,7 +159,7 @@ ORDER BY size DESC, cluster_id`,
 	{
 		Name:        "crypto-reuse",
 		Description: "crypto addresses shown by several vendors or on several markets",
-		Params:      []Param{{Name: "min_vendors", Type: Int, Default: "1", Doc: "vendors at least"}, pLimit},
+		Params:      []Param{{Name: "min_vendors", Type: Int, Default: "1", Min: 0, Max: maxCount, Doc: "vendors at least"}, pLimit},
 		SQL: `SELECT address, chain, vendors, markets, forums, vendor_list, kinds, first_seen, last_seen
 FROM crypto_address_reuse
 WHERE vendors >= @min_vendors
@@ -162,7 +169,7 @@ LIMIT @limit`,
 	{
 		Name:        "address-sightings",
 		Description: "everywhere one crypto address was seen: market or forum, page kind, actor, when",
-		Params:      []Param{{Name: "address", Type: String, Default: "", Doc: "the crypto address"}},
+		Params:      []Param{{Name: "address", Type: String, Required: true, Doc: "the crypto address"}},
 		SQL: `SELECT address, chain, source, kind, ref, actor, first_seen, last_seen, observations, last_capture_sha256
 FROM crypto_addresses_seen
 WHERE address = @address
@@ -171,7 +178,7 @@ ORDER BY first_seen, source, kind, ref`,
 	{
 		Name:        "pgp-sightings",
 		Description: "everywhere a PGP key was seen, by fingerprint or its last 16 hex digits (long key id)",
-		Params:      []Param{{Name: "fingerprint", Type: String, Default: "", Doc: "fingerprint or long key id"}},
+		Params:      []Param{{Name: "fingerprint", Type: String, Required: true, Doc: "fingerprint or long key id"}},
 		SQL: `SELECT fingerprint, source, kind, ref, actor, first_seen, last_seen, observations, last_capture_sha256
 FROM pgp_keys_seen
 WHERE fingerprint = upper(@fingerprint) OR (length(@fingerprint) >= 16 AND endsWith(fingerprint, upper(@fingerprint)))
@@ -201,8 +208,8 @@ ORDER BY rank`,
 	{
 		Name:        "listing-history",
 		Description: "price history of one listing",
-		Params: []Param{{Name: "market", Type: String, Default: "", Doc: "market id"},
-			{Name: "listing_id", Type: String, Default: "", Doc: "the market's listing id"}},
+		Params: []Param{{Name: "market", Type: String, Required: true, Doc: "market id"},
+			{Name: "listing_id", Type: String, Required: true, Doc: "the market's listing id"}},
 		SQL: `SELECT observed_at, vendor, title, price_amount, price_currency, price_usd, quantity, unit,
     round(price_per_gram_usd, 2) AS usd_per_gram, capture_sha256
 FROM price_history
@@ -212,7 +219,7 @@ ORDER BY observed_at`,
 	{
 		Name:        "vendor-profile",
 		Description: "a vendor's current listings on every market (handle case-insensitive)",
-		Params:      []Param{{Name: "handle", Type: String, Default: "", Doc: "vendor handle"}},
+		Params:      []Param{{Name: "handle", Type: String, Required: true, Doc: "vendor handle"}},
 		SQL: `SELECT source AS market, vendor, listing_id, title, category, price_usd, quantity, unit,
     ships_from, ships_to, last_seen
 FROM listing_current
@@ -247,7 +254,7 @@ ORDER BY listings DESC, category`,
 	{
 		Name:        "forum-mentions",
 		Description: "forum posts that mention a vendor handle (tagged or in the text)",
-		Params:      []Param{{Name: "handle", Type: String, Default: "", Doc: "vendor handle"}, pLimit},
+		Params:      []Param{{Name: "handle", Type: String, Required: true, Doc: "vendor handle"}, pLimit},
 		SQL: `SELECT source AS forum_site, forum, thread_title, post_id, author, posted_at, markets, vendors,
     substring(body, 1, 200) AS excerpt, capture_sha256
 FROM post_obs FINAL
@@ -281,8 +288,8 @@ ORDER BY source`,
 	{
 		Name:        "listing-evidence",
 		Description: "the captured pages behind one listing, with their SHA-256",
-		Params: []Param{{Name: "market", Type: String, Default: "", Doc: "market id"},
-			{Name: "listing_id", Type: String, Default: "", Doc: "the market's listing id"}},
+		Params: []Param{{Name: "market", Type: String, Required: true, Doc: "market id"},
+			{Name: "listing_id", Type: String, Required: true, Doc: "the market's listing id"}},
 		SQL: `SELECT observed_at, url, capture_sha256, pipeline, run_id
 FROM price_history ANY LEFT JOIN
 (

@@ -41,7 +41,22 @@ import (
 type Need struct {
 	Bus       bool
 	Warehouse bool
+	// Existing says the role reads (or adds rows to) what another role
+	// set up, and changes nothing else: the ClickHouse database is opened
+	// without creating it, migrating it or loading reference data and
+	// partners (a read-only ClickHouse user suffices), and its schema
+	// version is checked (warehouse.ErrSchemaBehind says "run counternet
+	// migrate"). A managed server or an embedded NATS is started only on a
+	// data dir that already holds its data (ErrNoData otherwise), so a
+	// command pointed at nothing says so instead of answering from an
+	// empty server. Without it Open migrates and loads reference data: the
+	// loader, service, migrate and demo roles.
+	Existing bool
 }
+
+// ErrNoData reports that a command that reads what others stored was
+// pointed at a data dir that holds none of it.
+var ErrNoData = errors.New("nothing to read")
 
 // Stack is the running parts of one counternet process.
 type Stack struct {
@@ -67,6 +82,8 @@ type Stack struct {
 	embedded  *bus.Embedded
 	local     *warehouse.Local
 	closeOnce sync.Once
+	// where says which ClickHouse server and database the stack uses.
+	where string
 
 	outboxOnce sync.Once
 	outbox     *bus.Outbox
@@ -76,17 +93,22 @@ type Stack struct {
 // Open starts what the config leaves to counternet (an embedded nats-server
 // when nats.url is empty, a managed clickhouse-server when clickhouse.dsn is
 // empty) and connects to everything need asks for. ClickHouse migrations are
-// applied at open.
+// applied and reference data loaded at open, unless need.Existing says the
+// role only reads what is there.
 func Open(ctx context.Context, cfg *config.Config, log zerolog.Logger, need Need) (*Stack, error) {
 	s := &Stack{Cfg: cfg, Log: log, RunTimeout: cfg.Run.RunTimeout}
 	if need.Bus {
-		if err := s.openBus(ctx); err != nil {
+		if err := s.openBus(ctx, need.Existing); err != nil {
 			s.Close(context.Background())
 			return nil, err
 		}
 	}
 	if need.Warehouse {
-		if err := s.openWarehouse(ctx); err != nil {
+		open := s.openWarehouse
+		if need.Existing {
+			open = s.openExistingWarehouse
+		}
+		if err := open(ctx); err != nil {
 			s.Close(context.Background())
 			return nil, err
 		}
@@ -94,11 +116,16 @@ func Open(ctx context.Context, cfg *config.Config, log zerolog.Logger, need Need
 	return s, nil
 }
 
-func (s *Stack) openBus(ctx context.Context) error {
+func (s *Stack) openBus(ctx context.Context, existing bool) error {
 	cfg := s.Cfg.NATS
 	natsURL := cfg.URL
 	if cfg.Embedded() {
 		dir := filepath.Join(s.Cfg.DataDir, "nats")
+		if existing {
+			if err := mustExist(dir, "NATS store", config.EnvNATSURL, s.Cfg.DataDir, "nothing was collected there"); err != nil {
+				return err
+			}
+		}
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return fmt.Errorf("creating nats store %s: %w", dir, err)
 		}
@@ -121,19 +148,56 @@ func (s *Stack) openBus(ctx context.Context) error {
 	return nil
 }
 
-func (s *Stack) openWarehouse(ctx context.Context) error {
-	dsn := s.Cfg.ClickHouse.DSN
-	if s.Cfg.ClickHouse.Managed() {
-		dir := filepath.Join(s.Cfg.DataDir, "clickhouse")
-		l, err := warehouse.StartLocal(ctx, dir, s.Log)
-		if err != nil {
-			return err
+// warehouseDSN starts the managed server when the config leaves ClickHouse
+// to counternet (on a data dir that must hold one when existing is set),
+// and returns the DSN of the configured database.
+func (s *Stack) warehouseDSN(ctx context.Context, existing bool) (string, error) {
+	database := s.Cfg.ClickHouse.Database
+	if !s.Cfg.ClickHouse.Managed() {
+		dsn := withDatabase(s.Cfg.ClickHouse.DSN, database)
+		s.where = fmt.Sprintf("database %s on %s (clickhouse.dsn)", database, config.RedactURL(dsn))
+		return dsn, nil
+	}
+	dir := filepath.Join(s.Cfg.DataDir, "clickhouse")
+	if existing {
+		if err := mustExist(filepath.Join(dir, "data"), "managed ClickHouse data", config.EnvClickHouseDSN, s.Cfg.DataDir,
+			"nothing was loaded or migrated there; counternet migrate creates the database"); err != nil {
+			return "", err
 		}
-		s.local = l
-		dsn = l.DSN(s.Cfg.ClickHouse.Database)
-		s.Log.Info().Str("addr", l.Addr()).Str("dir", dir).Msg("managed clickhouse-server started")
-	} else {
-		dsn = withDatabase(dsn, s.Cfg.ClickHouse.Database)
+	}
+	l, err := warehouse.StartLocal(ctx, dir, s.Log)
+	if err != nil {
+		return "", err
+	}
+	s.local = l
+	s.where = fmt.Sprintf("database %s on the managed clickhouse-server %s of data dir %s", database, l.Addr(), absPath(s.Cfg.DataDir))
+	s.Log.Info().Str("addr", l.Addr()).Str("dir", dir).Msg("managed clickhouse-server started")
+	return l.DSN(database), nil
+}
+
+// openExistingWarehouse opens the configured database for reading: it
+// creates, migrates and loads nothing, and checks the schema version.
+func (s *Stack) openExistingWarehouse(ctx context.Context) error {
+	dsn, err := s.warehouseDSN(ctx, true)
+	if err != nil {
+		return err
+	}
+	db, err := warehouse.OpenExisting(ctx, dsn, s.Log)
+	if err != nil {
+		return fmt.Errorf("%w (looked for %s)", err, s.where)
+	}
+	s.DB = db
+	db.UseCluster(s.Cfg.ClickHouse.Cluster)
+	if err := db.CheckSchema(ctx); err != nil {
+		return fmt.Errorf("%w (%s)", err, s.where)
+	}
+	return nil
+}
+
+func (s *Stack) openWarehouse(ctx context.Context) error {
+	dsn, err := s.warehouseDSN(ctx, false)
+	if err != nil {
+		return err
 	}
 	db, err := warehouse.Open(ctx, dsn, s.Log)
 	if err != nil {
@@ -173,6 +237,35 @@ func withDatabase(dsn, database string) string {
 	}
 	return u.String()
 }
+
+// mustExist returns ErrNoData, naming the data dir, what it lacks (what,
+// at path, and what that means), and what would point the command
+// elsewhere, when path does not exist.
+func mustExist(path, what, env, dataDir, means string) error {
+	_, err := os.Stat(path)
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("reading %s: %w", what, err)
+	}
+	return fmt.Errorf("%w: data dir %s holds no %s (%s does not exist): %s; "+
+		"point %s at the data dir you mean or %s at the server (counternet demo --keep prints both)",
+		ErrNoData, absPath(dataDir), what, absPath(path), means, config.EnvDataDir, env)
+}
+
+// absPath is path made absolute for messages (path itself when that fails).
+func absPath(path string) string {
+	if a, err := filepath.Abs(path); err == nil {
+		return a
+	}
+	return path
+}
+
+// Where says which ClickHouse server and database the stack uses (the
+// managed server's address and data dir, or the configured DSN without
+// its password), or "" when it opened none.
+func (s *Stack) Where() string { return s.where }
 
 // ClientCommand tells an analyst how to connect clickhouse-client to the
 // managed server, or "" when ClickHouse is external.

@@ -225,6 +225,16 @@ func (l *Local) DSN(database string) string {
 	return "clickhouse://" + l.Addr() + "/" + database
 }
 
+// ReadOnlyUser is a user of the managed server that can read every
+// database and change nothing (profile setting readonly=1): what an analyst
+// account on a real server is, for tests and for handing out.
+const ReadOnlyUser = "readonly"
+
+// ReadOnlyDSN is DSN as ReadOnlyUser.
+func (l *Local) ReadOnlyDSN(database string) string {
+	return "clickhouse://" + ReadOnlyUser + "@" + l.Addr() + "/" + database
+}
+
 // ClientCommand is the clickhouse-client command line that reaches this
 // server, for people who want to look at the data.
 func (l *Local) ClientCommand() string {
@@ -321,7 +331,9 @@ const configTemplate = `<?xml version="1.0"?>
 </yandex>
 `
 
-// usersXML allows the default user, without a password, from loopback only.
+// usersXML allows the default user and ReadOnlyUser (readonly=1: reads,
+// no writes, no DDL, no setting changes), both without a password, from
+// loopback only.
 const usersXML = `<?xml version="1.0"?>
 <!-- Written by counternet on every start; edits are overwritten. -->
 <yandex>
@@ -331,6 +343,12 @@ const usersXML = `<?xml version="1.0"?>
             <use_uncompressed_cache>0</use_uncompressed_cache>
             <load_balancing>random</load_balancing>
         </default>
+        <readonly>
+            <max_memory_usage>8000000000</max_memory_usage>
+            <use_uncompressed_cache>0</use_uncompressed_cache>
+            <load_balancing>random</load_balancing>
+            <readonly>1</readonly>
+        </readonly>
     </profiles>
     <users>
         <default>
@@ -342,6 +360,15 @@ const usersXML = `<?xml version="1.0"?>
             <profile>default</profile>
             <quota>default</quota>
         </default>
+        <readonly>
+            <password></password>
+            <networks>
+                <ip>127.0.0.1</ip>
+                <ip>::1</ip>
+            </networks>
+            <profile>readonly</profile>
+            <quota>default</quota>
+        </readonly>
     </users>
     <quotas>
         <default>

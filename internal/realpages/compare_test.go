@@ -195,6 +195,10 @@ func compare(cmp string, want, got any) (outcome, string) {
 		if cmp == "id" && strings.TrimPrefix(text(got), "p") == strings.TrimPrefix(w, "p") {
 			return right, ""
 		}
+	case "present":
+		if want == true {
+			return right, ""
+		}
 	case "textci":
 		if strings.EqualFold(collapse(text(got)), collapse(w)) {
 			return right, ""
@@ -214,11 +218,29 @@ func compare(cmp string, want, got any) (outcome, string) {
 			return right, ""
 		}
 	case "bool":
-		if b, ok := got.(bool); ok && b == want.(bool) {
+		wb, ok := want.(bool)
+		if !ok {
+			b, err := normalize.Bool(w)
+			if err != nil {
+				return wrong, "truth value " + w + " is not a yes/no"
+			}
+			wb = b
+		}
+		if b, ok := got.(bool); ok && b == wb {
 			return right, ""
 		}
 		if s, ok := got.(string); ok {
-			if b, err := normalize.Bool(s); err == nil && b == want.(bool) {
+			if b, err := normalize.Bool(s); err == nil && b == wb {
+				return right, ""
+			}
+		}
+	case "payment":
+		g := strings.ToLower(text(got))
+		if strings.Contains(g, strings.ToLower(w)) {
+			return right, ""
+		}
+		for name, code := range coins {
+			if strings.Contains(strings.ToLower(w), name) && strings.Contains(g, strings.ToLower(code)) {
 				return right, ""
 			}
 		}
@@ -246,6 +268,9 @@ func compare(cmp string, want, got any) (outcome, string) {
 	}
 	return wrong, ""
 }
+
+// coins are the payment names of the truth files and their codes.
+var coins = map[string]string{"bitcoin": "BTC", "litecoin": "LTC", "monero": "XMR", "multisig": "MULTISIG"}
 
 // check compares one truth value with an event as sp says and records the
 // result with the reason a missing value is missing.
@@ -423,5 +448,16 @@ func (sc *scorer) checkMoney(field string, it *item, typ string, amount float64,
 		return
 	}
 	raw := "price_" + strings.ToLower(currency)
+	if v, ok := lookup(it.ev, "attributes."+raw); ok {
+		out := wrong
+		if n, ok := num(v); ok && near(n, amount) {
+			out = right
+		}
+		sc.add(field, want, fmt.Sprintf("%v (attributes.%s)", v, raw), out, "")
+		return
+	}
+	if _, ok := it.rec.Fields["attributes."+raw]; ok {
+		raw = "attributes." + raw
+	}
 	sc.add(field, want, nil, missing, sc.reason(spec{typ: typ, it: it, raw: raw, paths: []string{raw}}))
 }

@@ -221,7 +221,7 @@ func (sc *scorer) scoreListing(prefix string, b map[string]any, it *item) {
 		case "accepted", "payment_options", "payment_currency_options":
 			for _, e := range asList(v) {
 				s := strings.TrimSuffix(text(e), " (disabled)")
-				sc.check(spec{field: f + "[" + s + "]", want: s, typ: "listing", it: it, paths: []string{"payment_methods"}, raw: "payment_methods", cmp: "contains"})
+				sc.check(spec{field: f + "[" + s + "]", want: s, typ: "listing", it: it, paths: []string{"payment_methods"}, raw: "payment_methods", cmp: "payment"})
 			}
 		case "badges", "tags":
 			for _, e := range asList(v) {
@@ -232,7 +232,7 @@ func (sc *scorer) scoreListing(prefix string, b map[string]any, it *item) {
 				sc.check(spec{field: fmt.Sprintf("%s[%d]", f, i), want: part, typ: "listing", it: it, paths: []string{"description"}, raw: "description", cmp: "contains"})
 			}
 		case "reviews":
-			sc.add(f, v, nil, missing, "reviews: no review record type in the contract (needs a review record and event)")
+			sc.add(f, reviewsShown(v), nil, missing, "reviews: no review record type in the contract (needs a review record and event)")
 		default:
 			if m, ok := listingKeys[k]; ok {
 				sc.check(spec{field: f, want: v, typ: "listing", it: it, paths: m.paths, raw: m.raw, cmp: m.cmp})
@@ -313,8 +313,11 @@ func (sc *scorer) checkShipsTo(field string, v any, it *item) {
 				sc.check(spec{field: field + "[" + text(c) + "]", want: code, typ: "listing", it: it, paths: []string{"ships_to"}, raw: "ships_to", cmp: "contains"})
 			}
 		default:
-			base.want, base.paths, base.cmp = x["raw"], []string{"ships_to_raw"}, "text"
-			sc.check(base)
+			want := x["title_attr"]
+			if want == nil || want == "" {
+				want = x["raw"]
+			}
+			sc.checkShipsTo(field, want, it)
 		}
 	case []any:
 		for _, c := range x {

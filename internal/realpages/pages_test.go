@@ -290,7 +290,8 @@ func (sc *scorer) checkNext(next, alt any) {
 		want = u.String()
 	}
 	for _, n := range sc.pe.res.Next {
-		if n.URL == want || strings.HasPrefix(want, strings.TrimSuffix(n.URL, "...")) && strings.Contains(want, "...") {
+		pre, post, elided := strings.Cut(want, "...")
+		if n.URL == want || elided && strings.HasPrefix(n.URL, pre) && strings.HasSuffix(n.URL, post) {
 			sc.add("pagination.next_url", want, n.URL, right, "")
 			return
 		}

@@ -342,6 +342,8 @@ func (sc *scorer) checkEscrow(field string, v any, it *item) {
 		sc.check(spec{field: field, want: nil, typ: "listing", it: it, paths: []string{"escrow", "finalize_early"}, raw: "escrow"})
 	case s == "false" || s == "true":
 		sc.check(spec{field: field, want: v, typ: "listing", it: it, paths: []string{"escrow"}, raw: "escrow", cmp: "bool"})
+	case strings.HasPrefix(s, "escrow ("):
+		sc.check(spec{field: field, want: true, typ: "listing", it: it, paths: []string{"escrow"}, raw: "escrow", cmp: "bool"})
 	case strings.Contains(s, "no escrow"):
 		sc.check(spec{field: field, want: false, typ: "listing", it: it, paths: []string{"escrow"}, raw: "escrow", cmp: "bool"})
 	case strings.Contains(s, "fe required"):

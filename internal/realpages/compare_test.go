@@ -210,7 +210,7 @@ func compare(cmp string, want, got any) (outcome, string) {
 			return right, ""
 		}
 	case "prefix":
-		if strings.HasPrefix(collapse(text(got)), collapse(w)) {
+		if strings.HasPrefix(collapse(text(got)), strings.TrimSpace(strings.TrimSuffix(collapse(w), "..."))) {
 			return right, ""
 		}
 	case "contains":

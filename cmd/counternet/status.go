@@ -48,7 +48,7 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fmt.Fprintln(tw, "SOURCE\tLAST RUN\tOUTCOME\tPAGES\tFAILED\tLISTINGS\tHEALTH\tNEXT RUN\tSCHEDULE")
 	now := time.Now()
 	for _, site := range sites {
-		spec := service.Spec(cfg, site.Name)
+		spec := service.Spec(cfg, site)
 		next := "-"
 		if sch, err := schedule.Parse(spec); err == nil {
 			from := now

@@ -46,6 +46,8 @@ var (
 	ErrSessionExpired = errors.New("session expired: new login needed")
 	// ErrRunDeadline marks a run cut by Deps.RunTimeout.
 	ErrRunDeadline = errors.New("run deadline reached")
+	// ErrArchived marks a run refused because the site file is archived.
+	ErrArchived = errors.New("site is archived")
 )
 
 // Defaults for zero Deps fields.
@@ -179,6 +181,9 @@ type Report struct {
 	Misses map[string]int
 	// NotStored lists event ids JetStream did not acknowledge after retries.
 	NotStored []string
+	// Remerged counts records published again in this run because a later
+	// page of the same record added fields (richest first, pipeline.Merge).
+	Remerged int
 	// Mirror is the mirror host in use when the run ended; MirrorSwitches
 	// how often the run moved on; Identities how often it took fresh Tor
 	// credentials; Requeued how many pages were retried on a new mirror.
@@ -269,8 +274,12 @@ type runState struct {
 
 	mu      sync.Mutex
 	partial map[string]pending // grid tiles waiting for their detail page
-	full    map[string]bool    // keys already published from a full record
+	full    map[string]pending // what was last published for a key, from a full record
 	late    int                // tiles that came after their full record
+	// remerged counts records published again because a later record of
+	// the same key added to what was published (a richer profile page
+	// after a thin vendor record, a tile after its detail page).
+	remerged int
 }
 
 type pending struct {
@@ -282,7 +291,7 @@ type pending struct {
 }
 
 func newRunState(source string) *runState {
-	return &runState{health: pipeline.NewHealth(source), partial: map[string]pending{}, full: map[string]bool{}}
+	return &runState{health: pipeline.NewHealth(source), partial: map[string]pending{}, full: map[string]pending{}}
 }
 
 // merge takes one extracted record and returns what is ready to publish.
@@ -290,7 +299,12 @@ func newRunState(source string) *runState {
 // natural key; the full one absorbs it (pipeline.Merge: the full record wins
 // on conflicts, the tile adds what it alone shows, such as a price) and is
 // published with its own page as provenance, flagged with the tile's page.
-// A tile seen after its full record is dropped: the full record stands.
+// A record of a key already published (a tile after its detail page, the
+// vendor's profile page after a thin vendor record on a listing page) is
+// merged field by field, richest first, into what was published: when it
+// adds a field or wins a conflict, the merged record is published again
+// (the winner's page as provenance, the other's named in its flags);
+// otherwise it adds nothing and is dropped.
 func (rs *runState) merge(r pipeline.Record, prov event.Provenance) []pending {
 	keyField := pipeline.NaturalKey(r.Type)
 	key := r.Get(keyField)
@@ -300,11 +314,22 @@ func (rs *runState) merge(r pipeline.Record, prov event.Provenance) []pending {
 	k := r.Type + "\x00" + key
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
-	if r.Partial {
-		if rs.full[k] {
+	if done, ok := rs.full[k]; ok {
+		if r.Partial {
 			rs.late++
+		}
+		if !pipeline.Adds(done.rec, r) {
 			return nil
 		}
+		out := pending{rec: pipeline.MergeTwo(done.rec, r), prov: done.prov, mergedFrom: prov.URL}
+		if out.rec.URL == r.URL && r.URL != done.rec.URL {
+			out.prov, out.mergedFrom = prov, done.prov.URL
+		}
+		rs.full[k] = out
+		rs.remerged++
+		return []pending{out}
+	}
+	if r.Partial {
 		if p, ok := rs.partial[k]; ok {
 			r = pipeline.Merge([]pipeline.Record{p.rec, r})[0]
 			prov = p.prov
@@ -312,17 +337,13 @@ func (rs *runState) merge(r pipeline.Record, prov event.Provenance) []pending {
 		rs.partial[k] = pending{rec: r, prov: prov}
 		return nil
 	}
-	if rs.full[k] {
-		// Seen again on another page or mirror in this run: one listing.
-		return nil
-	}
-	rs.full[k] = true
 	out := pending{rec: r, prov: prov}
 	if p, ok := rs.partial[k]; ok {
 		delete(rs.partial, k)
 		out.rec = pipeline.Merge([]pipeline.Record{r, p.rec})[0]
 		out.mergedFrom = p.prov.URL
 	}
+	rs.full[k] = out
 	return []pending{out}
 }
 
@@ -364,6 +385,9 @@ func Run(ctx context.Context, site *pipeline.Site, d Deps) (*Report, error) {
 	}
 	if len(mirrors) == 0 {
 		return finish(ctx, rep, d, errors.New("site has no mirrors"))
+	}
+	if site.Archived {
+		return finish(ctx, rep, d, fmt.Errorf("%w: %s (%s) is marked archived: its site file documents saved pages and is never collected", ErrArchived, site.Name, site.File))
 	}
 	cur := 0
 	rep.Mirror = mirrors[0].host
@@ -573,12 +597,7 @@ func Run(ctx context.Context, site *pipeline.Site, d Deps) (*Report, error) {
 	if rep.PagesOK > 0 {
 		rep.Warnings = rep.Health.Warnings
 	}
-	if rs.late > 0 {
-		// Said, not silent: what only those tiles showed is missing from
-		// the records already published (their pages are kept as evidence).
-		rep.Warnings = append(rep.Warnings, fmt.Sprintf(
-			"%d grid records came after their detail page was published; fields only the grid shows were not merged", rs.late))
-	}
+	rep.Remerged = rs.remerged
 	rep.Left = len(queue)
 	if fatal == nil && (len(queue) > 0 || rep.FrontierFull > 0) {
 		log.Warn().Int("left", len(queue)).Int("not_queued", rep.FrontierFull).Int("max_pages", d.MaxPages).

@@ -33,10 +33,27 @@ func TestRunStateMerge(t *testing.T) {
 	if out := rs.merge(rec(false, "listing_id", "7", "title", "Full title"), detail); len(out) != 0 {
 		t.Errorf("duplicate full record published: %+v", out)
 	}
-	// A tile after its detail page is counted, not silently lost.
-	rs.merge(rec(true, "listing_id", "7", "price", "2 XMR"), grid)
-	if rs.late != 1 {
-		t.Errorf("late tiles = %d, want 1", rs.late)
+	// A tile after its detail page that adds nothing is dropped; one that
+	// shows a field the published record lacks publishes the merge again.
+	if out := rs.merge(rec(true, "listing_id", "7", "price", "2 XMR"), grid); len(out) != 0 || rs.late != 1 {
+		t.Errorf("late tile adding nothing: %+v, late %d", out, rs.late)
+	}
+	out = rs.merge(rec(true, "listing_id", "7", "stock", "40"), grid)
+	if len(out) != 1 || out[0].rec.Get("stock") != "40" || out[0].rec.Get("title") != "Full title" || out[0].prov.URL != detail.URL || rs.remerged != 1 {
+		t.Errorf("late tile adding stock: %+v", out)
+	}
+	// A thin vendor record first, the rich profile page later: the profile
+	// wins and the merged record is published again with its page.
+	thin := pipeline.Record{Type: pipeline.RecordVendor, URL: detail.URL, Fields: map[string]pipeline.Field{"handle": {Raw: "v"}, "sales": {Raw: "12"}}}
+	rich := pipeline.Record{Type: pipeline.RecordVendor, URL: "http://x.onion/vendor/v", Fields: map[string]pipeline.Field{
+		"handle": {Raw: "v"}, "sales": {Raw: "1234"}, "rating": {Raw: "4.9"}}}
+	if out := rs.merge(thin, detail); len(out) != 1 {
+		t.Fatalf("thin vendor: %+v", out)
+	}
+	profile := event.Provenance{URL: rich.URL}
+	out = rs.merge(rich, profile)
+	if len(out) != 1 || out[0].rec.Get("sales") != "1234" || out[0].prov.URL != rich.URL || out[0].mergedFrom != detail.URL {
+		t.Errorf("profile after thin vendor: %+v", out)
 	}
 	// A tile whose detail page never came is published at the end.
 	rs.merge(rec(true, "listing_id", "8", "price", "3 XMR"), grid)

@@ -81,7 +81,9 @@ func TestPageText(t *testing.T) {
 		{"latin1 header", "text/html; charset=ISO-8859-1", "caf\xe9", "caf\u00e9", "windows-1252", ""},
 		{"meta cp1251", "text/html", "<meta charset=\"windows-1251\">\xcf\xf0\xe8\xe2\xe5\xf2", `<meta charset="windows-1251">Привет`, "windows-1251", ""},
 		{"undeclared cp1252", "text/html", "\x93quoted\x94", "\u201cquoted\u201d", "windows-1252", fetch.CharsetGuessed},
-		{"unknown label", "text/html; charset=x-klingon", "plain", "plain", "windows-1252", fetch.CharsetUnknown},
+		{"unknown label", "text/html; charset=x-klingon", "plain", "plain", "utf-8", fetch.CharsetUnknown},
+		{"utf-8 after an ascii KiB", "text/html", strings.Repeat("ascii ", 200) + "฿ Grüße", strings.Repeat("ascii ", 200) + "฿ Grüße", "utf-8", ""},
+		{"declared latin1, valid utf-8", "text/html; charset=ISO-8859-1", "Grüße ฿", "Grüße ฿", "utf-8", fetch.CharsetMismatch},
 		{"invalid utf-8", "text/html; charset=utf-8", "bad \xff byte", "bad \ufffd byte", "utf-8", fetch.CharsetInvalid},
 	}
 	e := newEnv(t)

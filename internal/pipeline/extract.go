@@ -38,6 +38,10 @@ type Result struct {
 	// Field "" is the item selector (Items 1, Matched 1 when it matched
 	// anything). Health adds them up over a run.
 	Stats []FieldStat `json:"stats"`
+	// Flattened counts start tags left out because the page nested
+	// elements deeper than the HTML parser accepts (a page built to hide
+	// its records that way); 0 for an ordinary page. Their text is kept.
+	Flattened int `json:"flattened,omitempty"`
 }
 
 // FieldStat is how often one field's selector matched on one page.
@@ -110,17 +114,17 @@ func (s *Site) Extract(pageKind, pageURL string, body []byte) (*Result, error) {
 	}
 	pg, ok := s.Pages[pageKind]
 	if !ok {
-		return nil, fmt.Errorf("extracting %s page of %s: %w", pageKind, s.ID(), ErrUnknownPage)
+		return nil, fmt.Errorf("extracting %s page of %s: %w (the site file has %s)", pageKind, s.ID(), ErrUnknownPage, strings.Join(sortedKeys(s.Pages), ", "))
 	}
 	base, err := url.Parse(pageURL)
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
 		return nil, fmt.Errorf("extracting %s page of %s from %q: %w", pageKind, s.ID(), pageURL, ErrBadPageURL)
 	}
-	doc, err := html.Parse(bytes.NewReader(body))
+	doc, flattened, err := parse(body)
 	if err != nil {
 		return nil, fmt.Errorf("parsing %s page of %s: %w", pageKind, s.ID(), err)
 	}
-	res := &Result{Records: []Record{}, Links: []Link{}, Next: []Link{}, Misses: []Miss{}, Stats: []FieldStat{}}
+	res := &Result{Records: []Record{}, Links: []Link{}, Next: []Link{}, Misses: []Miss{}, Stats: []FieldStat{}, Flattened: flattened}
 	if pg == nil {
 		return res, nil
 	}
@@ -333,7 +337,7 @@ func fieldValue(item *html.Node, pageURL string, f *FieldRule) (string, bool) {
 	case f.From == "url":
 		return f.pick(pageURL)
 	case f.sel == nil:
-		return f.pick(nodeValue(item, f.Attr))
+		return f.pick(f.value(item, pageURL))
 	case f.Join == nil:
 		// Only the first usable match counts: try the first match alone
 		// before walking the item for every match.
@@ -341,11 +345,11 @@ func fieldValue(item *html.Node, pageURL string, f *FieldRule) (string, bool) {
 		if n == nil {
 			return "", false
 		}
-		if v, ok := f.pick(nodeValue(n, f.Attr)); ok {
+		if v, ok := f.pick(f.value(n, pageURL)); ok {
 			return v, true
 		}
 		for _, n := range cascadia.QueryAll(item, f.sel)[1:] {
-			if v, ok := f.pick(nodeValue(n, f.Attr)); ok {
+			if v, ok := f.pick(f.value(n, pageURL)); ok {
 				return v, true
 			}
 		}
@@ -353,7 +357,7 @@ func fieldValue(item *html.Node, pageURL string, f *FieldRule) (string, bool) {
 	}
 	var out []string
 	for _, n := range cascadia.QueryAll(item, f.sel) {
-		if v, ok := f.pick(nodeValue(n, f.Attr)); ok {
+		if v, ok := f.pick(f.value(n, pageURL)); ok {
 			out = append(out, v)
 		}
 	}
@@ -361,6 +365,41 @@ func fieldValue(item *html.Node, pageURL string, f *FieldRule) (string, bool) {
 		return "", false
 	}
 	return strings.Join(out, *f.Join), true
+}
+
+// value is the field's value of one matched node: its text (with line
+// breaks for a multi-line field), inner HTML, or an attribute; a link
+// attribute (href, src, action) is resolved against the page URL, so a
+// profile_url or an image is an absolute URL whatever the page wrote.
+func (f *FieldRule) value(n *html.Node, pageURL string) string {
+	if f.lines && f.Attr == "" {
+		var b strings.Builder
+		writeLines(&b, n, false)
+		return collapseLines(b.String())
+	}
+	v := nodeValue(n, f.Attr)
+	if linkAttrs[f.Attr] && v != "" {
+		v = absolute(pageURL, v)
+	}
+	return v
+}
+
+// linkAttrs are the attributes whose values are URLs.
+var linkAttrs = map[string]bool{"href": true, "src": true, "action": true, "data-src": true}
+
+// absolute makes ref absolute against base, whatever its host (a field
+// value is evidence, not a link to follow); a reference that does not
+// parse is kept as written.
+func absolute(base, ref string) string {
+	b, err := url.Parse(base)
+	if err != nil {
+		return ref
+	}
+	r, err := url.Parse(ref)
+	if err != nil {
+		return ref
+	}
+	return b.ResolveReference(r).String()
 }
 
 // pick applies the field's regex to one matched value; ok is false when
@@ -379,10 +418,13 @@ func (f *FieldRule) pick(v string) (string, bool) {
 		default:
 			v = m[0]
 		}
-		if f.Attr != "html" {
-			v = collapse(v)
-		} else {
+		switch {
+		case f.Attr == "html":
 			v = strings.TrimSpace(v)
+		case f.lines:
+			v = collapseLines(v)
+		default:
+			v = collapse(v)
 		}
 	}
 	return v, v != ""
@@ -465,4 +507,60 @@ func writeText(b *strings.Builder, n *html.Node) {
 	if brk {
 		b.WriteByte(' ')
 	}
+}
+
+// cells separate words on one line; every other breaking element starts a
+// new line.
+var cells = map[string]bool{"td": true, "th": true}
+
+// textNewlines turns the newlines of markup text into spaces: in HTML they
+// are white space, not line breaks (except inside <pre>).
+var textNewlines = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ")
+
+// writeLines writes n's text with a newline at the boundaries of block
+// elements and <br>; white space inside <pre> keeps its newlines.
+func writeLines(b *strings.Builder, n *html.Node, pre bool) {
+	switch n.Type {
+	case html.TextNode:
+		if pre {
+			b.WriteString(n.Data)
+		} else {
+			textNewlines.WriteString(b, n.Data)
+		}
+		return
+	case html.ElementNode:
+		if skipped[n.Data] {
+			return
+		}
+	case html.DocumentNode:
+	default:
+		return
+	}
+	var sep byte
+	if n.Type == html.ElementNode && breaking[n.Data] {
+		sep = '\n'
+		if cells[n.Data] {
+			sep = ' '
+		}
+		b.WriteByte(sep)
+	}
+	pre = pre || (n.Type == html.ElementNode && (n.Data == "pre" || n.Data == "textarea"))
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		writeLines(b, c, pre)
+	}
+	if sep != 0 {
+		b.WriteByte(sep)
+	}
+}
+
+// collapseLines collapses white space within each line, drops empty lines
+// and joins the rest with "\n".
+func collapseLines(s string) string {
+	var out []string
+	for line := range strings.SplitSeq(s, "\n") {
+		if l := collapse(line); l != "" {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -258,3 +258,28 @@ func TestRunTestsReportsDiffs(t *testing.T) {
 		t.Error("RunTests without tests succeeded")
 	}
 }
+
+// A thin vendor record from a listing page must not push out the richer
+// record of the vendor's profile page, whichever comes first; each only adds
+// what the other lacks.
+func TestMergeRichestFirst(t *testing.T) {
+	thin := rec(RecordVendor, "v", false, "sales", "12")
+	thin.URL = "listing-page"
+	rich := rec(RecordVendor, "v", false, "sales", "1234", "rating", "4.9", "joined", "2019-04-02 18:48:33")
+	rich.URL = "profile-page"
+	thin.Fields["contacts"] = Field{Raw: "tg @v"}
+	rich.Fields["pgp_fingerprint"] = Field{Raw: "AAAA"}
+	for _, in := range [][]Record{{thin, rich}, {rich, thin}} {
+		got := Merge(in)
+		if len(got) != 1 {
+			t.Fatalf("Merge = %d records", len(got))
+		}
+		m := got[0]
+		if m.URL != "profile-page" || m.Get("sales") != "1234" || m.Get("rating") != "4.9" || m.Get("contacts") != "tg @v" || m.Get("pgp_fingerprint") != "AAAA" {
+			t.Errorf("Merge(%s first) = %+v", in[0].URL, m)
+		}
+	}
+	if !Adds(thin, rich) || Adds(rich, rec(RecordVendor, "v", false, "sales", "9")) {
+		t.Error("Adds: a richer record adds; a thinner one with a conflicting value does not")
+	}
+}

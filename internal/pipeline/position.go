@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -203,8 +204,12 @@ func syntaxError(file string, data []byte, err error) *Error {
 	text := m[2]
 	if strings.HasPrefix(text, "did not find expected") {
 		// yaml.v3 reports parser (not scanner) errors at the zero-based
-		// line of the construct they occur in.
+		// line of the construct they occur in, not at the offending line:
+		// find a line indented to no enclosing level after it.
 		line++
+		if bad, why := misindented(data, line); bad > 0 {
+			line, text = bad, text+"; "+why
+		}
 	}
 	if strings.HasPrefix(text, "did not find expected ','") && strings.Contains(sourceLine(data, line), "?") {
 		// yaml.v3 does not accept '?' inside a plain scalar in a flow
@@ -221,4 +226,61 @@ func sourceLine(data []byte, n int) string {
 		return ""
 	}
 	return lines[n-1]
+}
+
+// misindented looks from line from (1-based) for the first line whose
+// indentation matches no enclosing level, as a block that yaml.v3 reports
+// at its start usually fails at a line indented one space off. It returns
+// 0 when every line fits.
+func misindented(data []byte, from int) (int, string) {
+	lines := strings.Split(string(data), "\n")
+	type level struct{ indent, line int }
+	var stack []level
+	for i := from - 1; i < len(lines); i++ {
+		l := lines[i]
+		trimmed := strings.TrimLeft(l, " ")
+		if trimmed == "" || strings.HasPrefix(trimmed, "#") {
+			continue
+		}
+		indent := len(l) - len(trimmed)
+		// A list item "- key: v" opens a level at the key's column too.
+		switch {
+		case len(stack) == 0 || indent > stack[len(stack)-1].indent:
+			stack = append(stack, level{indent, i + 1})
+		case indent < stack[len(stack)-1].indent:
+			var popped level
+			for len(stack) > 0 && stack[len(stack)-1].indent > indent {
+				popped = stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+			}
+			if len(stack) == 0 {
+				return 0, ""
+			}
+			if prev := stack[len(stack)-1]; prev.indent != indent {
+				// Either this line or the one that opened the level just
+				// left is one space off: blame the rarer indentation.
+				if count(lines, popped.indent) < count(lines, indent) {
+					return popped.line, fmt.Sprintf("this line is indented %d spaces; its siblings (line %d) are at %d", popped.indent, i+1, indent)
+				}
+				return i + 1, fmt.Sprintf("this line is indented %d spaces, which matches no enclosing level (line %d is at %d)", indent, prev.line, prev.indent)
+			}
+		}
+		if strings.HasPrefix(trimmed, "- ") {
+			item := indent + 2 + len(trimmed[2:]) - len(strings.TrimLeft(trimmed[2:], " "))
+			stack = append(stack, level{item, i + 1})
+		}
+	}
+	return 0, ""
+}
+
+// count is how many lines of text are indented exactly n spaces.
+func count(lines []string, n int) int {
+	c := 0
+	for _, l := range lines {
+		t := strings.TrimLeft(l, " ")
+		if t != "" && !strings.HasPrefix(t, "#") && len(l)-len(t) == n {
+			c++
+		}
+	}
+	return c
 }

@@ -81,6 +81,10 @@ type Site struct {
 	Title string `yaml:"title"`
 	// Mirrors are base URLs, tried in order.
 	Mirrors []string `yaml:"mirrors"`
+	// Archived marks a market or forum that is gone, kept for its saved
+	// pages (tests) and as a record of where it was: its mirrors may be
+	// version 2 onion addresses, and it is never collected.
+	Archived bool `yaml:"archived"`
 	// Start lists where a crawl begins.
 	Start []Start `yaml:"start"`
 	// Limits bound one run.
@@ -118,6 +122,29 @@ type Locale struct {
 	TimeZone string `yaml:"time_zone" json:"time_zone,omitempty"`
 }
 
+// Location is the locale's time zone: UTC when none is set.
+func (l Locale) Location() (*time.Location, error) {
+	tz := strings.TrimSpace(l.TimeZone)
+	if tz == "" || strings.EqualFold(tz, "UTC") {
+		return time.UTC, nil
+	}
+	if m := offsetRE.FindStringSubmatch(tz); m != nil {
+		h, _ := strconv.Atoi(m[2])
+		mins, _ := strconv.Atoi(m[3])
+		if h > 14 || mins > 59 {
+			return nil, fmt.Errorf("offset %q out of range", tz)
+		}
+		off := h*3600 + mins*60
+		if m[1] == "-" {
+			off = -off
+		}
+		return time.FixedZone(tz, off), nil
+	}
+	return time.LoadLocation(tz)
+}
+
+var offsetRE = regexp.MustCompile(`^(?:UTC|GMT)?([+-])(\d{1,2}):?(\d{2})?$`)
+
 // TestCase is one saved page of a site and where its expected records are.
 type TestCase struct {
 	// Name names the test; unique within the site file.
@@ -131,6 +158,27 @@ type TestCase struct {
 	// Want is the file of expected records, relative to the site file's
 	// directory; it defaults to File with ".html" replaced by ".want.yaml".
 	Want string `yaml:"want"`
+	// ContentType is the Content-Type header the page came with
+	// ("text/html; charset=ISO-8859-1"): the page is decoded as the
+	// crawler would decode it (package pagetext). Empty: no header.
+	ContentType string `yaml:"content_type"`
+	// Captured is when the page was fetched (RFC 3339 or YYYY-MM-DD):
+	// relative dates and exchange rates in normalized expectations are
+	// read against it.
+	Captured string `yaml:"captured"`
+}
+
+// CapturedAt is the test's capture time; zero when none is given.
+func (t TestCase) CapturedAt() (time.Time, error) {
+	if t.Captured == "" {
+		return time.Time{}, nil
+	}
+	for _, layout := range []string{time.RFC3339, "2006-01-02"} {
+		if v, err := time.Parse(layout, t.Captured); err == nil {
+			return v.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("test %s: captured %q: want RFC 3339 (2020-09-17T12:00:00Z) or YYYY-MM-DD", t.Name, t.Captured)
 }
 
 // Start is one place a crawl begins: a path (or absolute URL on a mirror)
@@ -244,11 +292,17 @@ type FieldRule struct {
 	// Required drops a record that lacks this field (natural keys are
 	// always required).
 	Required bool `yaml:"required"`
+	// Lines keeps the line breaks of the text (block elements and <br>
+	// start a new line; white space is collapsed within lines only). It
+	// defaults to true for the free-text fields description, body and
+	// signature and to false for every other field. Version 2.
+	Lines *bool `yaml:"lines"`
 
 	sel    cascadia.Matcher
 	re     *regexp.Regexp
 	group  int    // capture group of re to keep; -1: the first group, or the whole match
 	parser string // effective parser
+	lines  bool   // keep line breaks (Lines, or the field's default)
 }
 
 // EffectiveParser is the parser normalization applies to this field: the

@@ -20,6 +20,9 @@ var (
 	nameRE      = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 	pageNameRE  = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,62}$`)
 	fieldNameRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
+	attrKeyRE   = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
+	// v2Onion is a version 2 onion host: 16 base32 characters.
+	v2Onion = regexp.MustCompile(`^([a-z0-9-]+\.)*[a-z2-7]{16}\.onion$`)
 )
 
 // MaxConcurrency bounds politeness.concurrency.
@@ -61,6 +64,7 @@ func (v *validator) site(s *Site) {
 			s.sched = sched
 		}
 	}
+	v.locale(&s.Locale)
 	if !nameRE.MatchString(s.Name) {
 		v.add("name", nil, "name %q must be 1-63 lower-case letters, digits or '-', starting with a letter or digit", s.Name)
 	}
@@ -70,7 +74,7 @@ func (v *validator) site(s *Site) {
 	if s.Kind != KindMarket && s.Kind != KindForum {
 		v.add("kind", nil, "kind %q must be %s or %s", s.Kind, KindMarket, KindForum)
 	}
-	hosts := v.mirrors(s.Mirrors)
+	hosts := v.mirrors(s.Mirrors, s.Archived)
 	if s.Limits.MaxPages < 1 {
 		v.add("limits.max_pages", nil, "max_pages must be 1 or more")
 	}
@@ -118,13 +122,13 @@ func (v *validator) tests(s *Site) {
 		seen[t.Name] = true
 		if t.File == "" {
 			v.add(p+".file", nil, "file (the saved page, relative to the site file) is required")
-		} else if filepath.IsAbs(t.File) || strings.Contains(filepath.ToSlash(t.File), "..") {
-			v.add(p+".file", nil, "file %q must be a path below the site file's directory", t.File)
+		} else if filepath.IsAbs(t.File) {
+			v.add(p+".file", nil, "file %q must be relative to the site file's directory", t.File)
 		}
 		if t.Want == "" && t.File != "" {
 			t.Want = strings.TrimSuffix(t.File, filepath.Ext(t.File)) + ".want.yaml"
-		} else if filepath.IsAbs(t.Want) || strings.Contains(filepath.ToSlash(t.Want), "..") {
-			v.add(p+".want", nil, "want %q must be a path below the site file's directory", t.Want)
+		} else if filepath.IsAbs(t.Want) {
+			v.add(p+".want", nil, "want %q must be relative to the site file's directory", t.Want)
 		}
 		v.pageRef(p+".page", t.Page, s.Pages, true)
 		u, err := url.Parse(t.URL)
@@ -135,7 +139,7 @@ func (v *validator) tests(s *Site) {
 }
 
 // mirrors checks the mirror URLs and returns their hosts.
-func (v *validator) mirrors(ms []string) map[string]bool {
+func (v *validator) mirrors(ms []string, archived bool) map[string]bool {
 	hosts := map[string]bool{}
 	if len(ms) == 0 {
 		v.add("mirrors", nil, "at least one mirror is required")
@@ -153,7 +157,14 @@ func (v *validator) mirrors(ms []string) map[string]bool {
 		}
 		host := strings.ToLower(u.Hostname())
 		if strings.HasSuffix(host, ".onion") {
-			if err := tor.ValidateOnion(host); err != nil {
+			err := tor.ValidateOnion(host)
+			if err != nil && archived && v2Onion.MatchString(host) {
+				err = nil // the address the market had, kept as evidence of where it was
+			}
+			if err != nil {
+				if v2Onion.MatchString(host) {
+					err = fmt.Errorf("%w (a market that is gone can keep its v2 mirrors with archived: true)", err)
+				}
 				v.add(p, err, "%v", err)
 				continue
 			}
@@ -239,7 +250,12 @@ func (v *validator) link(p string, l *LinkRule) {
 }
 
 func (v *validator) selector(p, sel string) cascadia.Matcher {
-	g, err := cascadia.ParseGroup(sel)
+	rewritten, err := rewriteHasChild(sel)
+	if err != nil {
+		v.add(p, nil, "selector %q: %v", sel, err)
+		return nil
+	}
+	g, err := cascadia.ParseGroup(rewritten)
 	if err != nil {
 		v.add(p, nil, "selector %q does not compile: %v", sel, err)
 		return nil
@@ -281,11 +297,21 @@ func (v *validator) record(p string, r *RecordRule) {
 			r.Fields[name] = &FieldRule{}
 			f = r.Fields[name]
 		}
-		if !fieldNameRE.MatchString(name) {
+		attrKey, isAttr := strings.CutPrefix(name, AttributePrefix)
+		switch {
+		case isAttr && !attrKeyRE.MatchString(attrKey):
+			v.add(fp, nil, "attribute name %q must be %s followed by lower-case letters, digits or '_' (at most 64), starting with a letter", name, AttributePrefix)
+		case !isAttr && !fieldNameRE.MatchString(name):
 			v.add(fp, nil, "field name %q must be lower-case letters, digits or '_', starting with a letter", name)
 		}
 		var parsers []string
-		if ok {
+		if ok && isAttr {
+			parsers = AttributeParsers
+			if f != nil && f.Parser == "" {
+				v.add(fp+".parser", nil, "an attribute needs a parser: one of %s", strings.Join(AttributeParsers, ", "))
+			}
+			v.v2(fp, "attributes")
+		} else if ok {
 			var fieldOK bool
 			parsers, fieldOK = known[name]
 			if !fieldOK {
@@ -295,6 +321,10 @@ func (v *validator) record(p string, r *RecordRule) {
 			}
 		}
 		v.field(fp, f, parsers)
+		f.lines = multilineFields[name] && f.Attr == "" && f.From == ""
+		if f.Lines != nil {
+			f.lines = *f.Lines
+		}
 	}
 }
 
@@ -350,6 +380,12 @@ func (v *validator) field(p string, f *FieldRule, parsers []string) {
 			}
 		}
 	}
+	if f.Lines != nil {
+		v.v2(p+".lines", "lines")
+		if f.Attr != "" || f.From != "" {
+			v.add(p+".lines", nil, "lines applies to the text of an element, not to attr or from")
+		}
+	}
 	f.parser = f.Parser
 	if v2Parsers[f.Parser] {
 		v.v2(p+".parser", "parser "+f.Parser)
@@ -373,4 +409,22 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// locale checks the site's date order and time zone.
+func (v *validator) locale(l *Locale) {
+	if *l == (Locale{}) {
+		return
+	}
+	v.v2("locale", "locale")
+	switch l.DateOrder {
+	case "", "DMY", "MDY", "YMD":
+	default:
+		v.add("locale.date_order", nil, "date_order %q must be DMY (21/11/2017), MDY (11/21/2017) or YMD", l.DateOrder)
+	}
+	if l.TimeZone != "" {
+		if _, err := l.Location(); err != nil {
+			v.add("locale.time_zone", nil, "time_zone %q: want an IANA zone (Europe/Moscow) or an offset (+03:00)", l.TimeZone)
+		}
+	}
 }

@@ -54,6 +54,9 @@ type Service struct {
 
 	mu    sync.Mutex
 	sites map[string]*pipeline.Site
+	// specs is the schedule each scheduled source runs on (Spec); apply
+	// alone touches it.
+	specs map[string]string
 }
 
 // TaskConsumer is the durable consumer collector processes share.
@@ -193,11 +196,16 @@ func Run(ctx context.Context, cfg *config.Config, opts Options, log zerolog.Logg
 	}
 }
 
-// Spec is the schedule of a source: the config's per-source override, else
-// the config's default.
-func Spec(cfg *config.Config, source string) string {
-	if spec, ok := cfg.Run.Schedules[source]; ok {
+// Spec is the schedule of a source, by one precedence rule: the config's
+// per-source override (run.schedules.<name>, the operator's word on this
+// deployment), else the site file's schedule, else the config's default
+// (run.schedule).
+func Spec(cfg *config.Config, site *pipeline.Site) string {
+	if spec, ok := cfg.Run.Schedules[site.Name]; ok {
 		return spec
+	}
+	if site.Schedule != "" {
+		return site.Schedule
 	}
 	return cfg.Run.Schedule
 }
@@ -215,23 +223,31 @@ func (s *Service) apply(sites []*pipeline.Site) {
 	for name := range old {
 		if _, ok := s.sites[name]; !ok {
 			s.sched.Remove(name)
+			delete(s.specs, name)
 			s.log.Info().Str("source", name).Msg("source removed from schedule")
 		}
 	}
-	for name := range s.sites {
+	for name, site := range s.sites {
+		spec := Spec(s.cfg, site)
 		if s.sched.Has(name) {
-			continue
+			if s.specs[name] == spec {
+				continue
+			}
+			// A reloaded site file with another schedule: the new one
+			// takes effect from now.
+			s.sched.Remove(name)
 		}
 		name := name
 		err := s.sched.Add(schedule.Job{
-			Name: name, Spec: Spec(s.cfg, name), Jitter: s.cfg.Run.Jitter, Timeout: s.cfg.Run.RunTimeout,
+			Name: name, Spec: spec, Jitter: s.cfg.Run.Jitter, Timeout: s.cfg.Run.RunTimeout,
 			Run: func(ctx context.Context, slot time.Time) error { return s.enqueue(ctx, name, slot) },
 		})
 		if err != nil {
 			s.log.Error().Err(err).Str("source", name).Msg("scheduling source")
 			continue
 		}
-		s.log.Info().Str("source", name).Str("schedule", Spec(s.cfg, name)).Msg("source scheduled")
+		s.specs[name] = spec
+		s.log.Info().Str("source", name).Str("schedule", spec).Msg("source scheduled")
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/counternet/counternet/internal/event"
 	"github.com/counternet/counternet/internal/normalize"
+	"github.com/counternet/counternet/internal/pagetext"
 	"github.com/counternet/counternet/internal/pipeline"
 )
 
@@ -26,63 +27,44 @@ type pageEvents struct {
 	vendors  []item
 	posts    []item
 	threads  []item
+	// captured is when the page was saved (the test's captured:).
+	captured time.Time
 	// threadRecords are thread records no event is made of yet (there is
 	// no normalize.Thread on this branch); the raw values are shown in the
 	// reasons of what is missing.
 	threadRecords []pipeline.Record
 }
 
-// captured is when each page was saved (best evidence in SOURCES.md and
-// the truth files); relative dates resolve against it.
-var captured = map[string]string{
-	"agora":              "2015-08-26T00:00:00Z",
-	"alphabay":           "2015-08-26T00:00:00Z",
-	"berlusconi":         "2019-09-11T00:00:00Z",
-	"drugs-and-medicine": "2019-09-11T00:00:00Z",
-	"evolution":          "2015-03-01T00:00:00Z",
-	"mr-nice-guy":        "2015-08-26T00:00:00Z",
-	"nucleus":            "2015-07-09T00:00:00Z",
-	"blackry":            "2020-04-05T00:00:00Z",
-	"cypher":             "2020-09-17T00:00:00Z",
-	"europa":             "2020-09-15T00:00:00Z",
-	"pax-romana":         "2020-04-16T00:00:00Z",
-	"square-market":      "2020-09-15T00:00:00Z",
-	"yellow-brick":       "2020-09-17T00:00:00Z",
-	"alphabay-forum":     "2016-11-29T14:46:00Z",
-	"evolution-forums":   "2015-03-01T00:00:00Z",
-	"sinisterly":         "2020-09-11T00:00:00Z",
-}
-
-// capturedAt is the capture time of a page of site.
-func capturedAt(site, page string) time.Time {
-	if site == "alphabay-forum" && page == "grid_2.html" {
-		return time.Date(2016, 11, 22, 21, 44, 0, 0, time.UTC)
-	}
-	t, err := time.Parse(time.RFC3339, captured[site])
-	if err != nil {
-		panic(fmt.Sprintf("no capture time for %s", site))
-	}
-	return t
-}
-
-// extractPage extracts one saved page with its site file and normalizes the
-// records.
-func extractPage(l *loaded, t testEntry, site, page string) (*pageEvents, error) {
-	body, err := os.ReadFile(filepath.Join(pagesDir, site, page))
+// extractPage extracts one saved page of a test with its site file, decoded
+// as the crawler decodes it (the test's content_type), and normalizes the
+// records as of the test's captured time.
+func extractPage(l *loaded, t pipeline.TestCase) (*pageEvents, error) {
+	body, err := os.ReadFile(filepath.Join(filepath.Dir(l.file), filepath.FromSlash(t.File)))
 	if err != nil {
 		return nil, err
 	}
-	res, err := l.site.Extract(t.Page, t.URL, body)
+	text, _, _, err := pagetext.Text(body, t.ContentType)
 	if err != nil {
 		return nil, err
 	}
-	pe := &pageEvents{res: res}
+	at, err := t.CapturedAt()
+	if err != nil {
+		return nil, err
+	}
+	if at.IsZero() {
+		return nil, fmt.Errorf("test %s: no captured: date (relative dates and rates need it)", t.Name)
+	}
+	res, err := l.site.Extract(t.Page, t.URL, text)
+	if err != nil {
+		return nil, err
+	}
+	pe := &pageEvents{res: res, captured: at}
 	u, _ := url.Parse(t.URL)
 	prov := event.Provenance{
 		Source:        l.site.Name,
 		Mirror:        u.Host,
 		URL:           t.URL,
-		ObservedAt:    capturedAt(site, page),
+		ObservedAt:    at,
 		CaptureSHA256: "realpages",
 		Pipeline:      l.site.ID(),
 		RunID:         "realpages",

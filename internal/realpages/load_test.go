@@ -13,7 +13,6 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/counternet/counternet/internal/pipeline"
-	"github.com/counternet/counternet/internal/tor"
 )
 
 // siteDir holds the site files scored here, relative to this package.
@@ -25,7 +24,8 @@ const pagesDir = "../../../shared/realpages"
 
 // contractFields are the field names of the issue 13 contract a site file
 // may set even where the validator on this branch does not accept them
-// yet, per record type; "attributes.<key>" is accepted for every type.
+// yet, per record type ("attributes.<key>" is accepted by the validator
+// and must name a parser like any other field).
 var contractFields = map[string][]string{
 	pipeline.RecordListing: {"price_ltc", "price_eur", "price_gbp", "price_max", "rate", "currency", "stock",
 		"views", "sold", "product_class", "finalize_early", "escrow", "shipping_options", "listed_at",
@@ -38,23 +38,13 @@ var contractFields = map[string][]string{
 		"pages", "last_post", "last_poster", "sticky", "locked"},
 }
 
-// testEntry is one tests: entry of a site file as written.
-type testEntry struct {
-	Name string `yaml:"name"`
-	File string `yaml:"file"`
-	Page string `yaml:"page"`
-	URL  string `yaml:"url"`
-}
-
-// loaded is a site file loaded for scoring: the site, its tests: entries as
-// written, and what had to be left out for the validator on this branch.
+// loaded is a site file loaded for scoring: the site (its tests: entries
+// included) and what had to be left out for the validator on this branch.
 type loaded struct {
-	site  *pipeline.Site
-	file  string
-	tests []testEntry
-	// pending lists what the validator refused and the loader left out
-	// (a contract field, a v2 onion mirror, a test path outside the site
-	// file's directory), one line each with file:line.
+	site *pipeline.Site
+	file string
+	// pending lists the contract fields the validator refused and the
+	// loader left out, one line each with file:line.
 	pending []string
 	// dropped maps "recordtype.field" to the validator's reason for every
 	// field left out, so a truth value it would carry is reported with it.
@@ -65,11 +55,10 @@ type loaded struct {
 var recordPathRE = regexp.MustCompile(`^pages\.([^.]+)\.records\[(\d+)\]\.fields\.(.+?)(\.(selector|parser|regex|group|scope|join|attr|from|default))?$`)
 
 // loadSite parses a site file written to the issue 13 contract. Where the
-// validator refuses only what the contract says it will accept (contract
-// field names, attributes.<key>), old v2 onion mirrors or test paths
-// outside the site file's directory (the real pages are not in this
-// repository), those parts are left out (or a v2 mirror renamed to a
-// .invalid host) and listed in pending; any other error is returned.
+// validator refuses only a field the contract says it will accept (the
+// contract's new field names), that field is left out and listed in
+// pending; any other error (a v2 mirror without archived: true, an
+// attribute without a parser, a bad selector) is returned.
 func loadSite(path string) (*loaded, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -79,13 +68,7 @@ func loadSite(path string) (*loaded, error) {
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	var raw struct {
-		Tests []testEntry `yaml:"tests"`
-	}
-	if err := yaml.Unmarshal(data, &raw); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	l := &loaded{file: path, tests: raw.Tests, dropped: map[string]string{}}
+	l := &loaded{file: path, dropped: map[string]string{}}
 	for round := 0; round < 8; round++ {
 		out, err := yaml.Marshal(&doc)
 		if err != nil {
@@ -118,29 +101,13 @@ func loadSite(path string) (*loaded, error) {
 // the contract, notes it and reports true; false for any other error.
 func (l *loaded) tolerate(doc *yaml.Node, e *pipeline.Error) bool {
 	where := fmt.Sprintf("%s:%d", filepath.Base(l.file), l.lineOf(e))
-	switch {
-	case strings.HasPrefix(e.Path, "mirrors[") && errors.Is(e, tor.ErrBadOnion) && strings.Contains(e.Msg, "v2 address"):
-		n := nodeAt(doc, e.Path)
-		if n == nil {
-			return false
-		}
-		l.pending = append(l.pending, fmt.Sprintf("%s: mirror %s refused (v2 onion); loaded as %s.invalid for scoring", where, n.Value, n.Value))
-		n.Value = strings.TrimSuffix(n.Value, "/") + ".invalid"
-		return true
-	case strings.HasPrefix(e.Path, "tests"):
-		if deleteAt(doc, "tests") {
-			l.pending = append(l.pending, fmt.Sprintf("%s: tests: refused (%s); the real pages live outside the repository", where, e.Msg))
-		}
-		return true
-	}
 	m := recordPathRE.FindStringSubmatch(e.Path)
 	if m == nil {
 		return false
 	}
 	field := m[3]
 	typ := l.recordType(doc, m[1], m[2])
-	contract := strings.HasPrefix(field, "attributes.") || slices.Contains(contractFields[typ], field)
-	if !contract {
+	if !slices.Contains(contractFields[typ], field) || !strings.HasPrefix(e.Msg, "unknown field") {
 		return false
 	}
 	if deleteAt(doc, "pages."+m[1]+".records["+m[2]+"].fields."+field) {

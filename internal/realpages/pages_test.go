@@ -117,7 +117,7 @@ func (sc *scorer) scoreVendorPage(b map[string]any) {
 			if k == "vendor_for_raw" {
 				field, path = "joined", "joined"
 			}
-			t, _ := ago(capturedAt(sc.site, sc.page), text(val))
+			t, _ := ago(sc.pe.captured, text(val))
 			want := t.Format(time.DateOnly)
 			if k == "last_seen_raw" {
 				want = t.Format("2006-01-02T15:04")
@@ -304,7 +304,7 @@ func (sc *scorer) checkNext(next, alt any) {
 }
 
 func (sc *scorer) testURL() string {
-	for _, t := range sc.l.tests {
+	for _, t := range sc.l.site.Tests {
 		if strings.HasSuffix(t.File, "/"+sc.site+"/"+sc.page) {
 			return t.URL
 		}

@@ -48,14 +48,14 @@ func TestRealPages(t *testing.T) {
 			continue
 		}
 		pending = append(pending, l.pending...)
-		for _, te := range l.tests {
+		for _, te := range l.site.Tests {
 			page := filepath.Base(te.File)
 			if filepath.Base(filepath.Dir(te.File)) != site {
 				t.Errorf("%s: test %s: file %s is not a page of %s", site, te.Name, te.File, site)
 				continue
 			}
 			pagesSeen[site+"/"+page] = true
-			pe, err := extractPage(l, te, site, page)
+			pe, err := extractPage(l, te)
 			if err != nil {
 				t.Errorf("%s/%s: %v", site, page, err)
 				continue

@@ -3,6 +3,7 @@ package realpages
 import (
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -345,9 +346,14 @@ func (sc *scorer) scoreThreadItem(prefix string, m map[string]any, it *item) {
 		want := m[k]
 		if fmap.cmp == "date" {
 			if _, _, ok := wantDate(text(want)); !ok {
-				// Relative forms ("Friday at 4:33 AM") resolve only with
-				// the capture time; scored as shown.
-				fmap.cmp = "text"
+				// A relative form ("Friday at 4:33 AM") is the day it
+				// names before the capture time.
+				t, ok := dayAt(sc.pe.captured, text(want))
+				if !ok {
+					sc.add(prefix+k, want, nil, unscored, "a relative date the test cannot resolve")
+					continue
+				}
+				want = t.Format("2006-01-02T15:04")
 			}
 		}
 		sc.checkItem(spec{field: prefix + k, want: want, typ: "thread", it: it, paths: fmap.paths, raw: fmap.raw, cmp: fmap.cmp})
@@ -358,4 +364,32 @@ func (sc *scorer) scoreThreadItem(prefix string, m map[string]any, it *item) {
 func reviewsShown(v any) string {
 	m, _ := v.(map[string]any)
 	return fmt.Sprintf("%v reviews on the page", m["count_on_page"])
+}
+
+// dayRE reads XenForo's relative day forms: "Friday at 4:33 AM", "Today
+// at 2:11 PM", "Yesterday at 9:05 PM".
+var dayRE = regexp.MustCompile(`^(Today|Yesterday|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday) at (\d{1,2}:\d{2} [AP]M)$`)
+
+// dayAt resolves a relative day form against the capture time: the last
+// such day on or before it (weekday forms are within the past week).
+func dayAt(captured time.Time, s string) (time.Time, bool) {
+	m := dayRE.FindStringSubmatch(strings.TrimSpace(s))
+	if m == nil || captured.IsZero() {
+		return time.Time{}, false
+	}
+	clock, err := time.Parse("3:04 PM", m[2])
+	if err != nil {
+		return time.Time{}, false
+	}
+	day := captured
+	switch m[1] {
+	case "Today":
+	case "Yesterday":
+		day = day.AddDate(0, 0, -1)
+	default:
+		for day.Weekday().String() != m[1] {
+			day = day.AddDate(0, 0, -1)
+		}
+	}
+	return time.Date(day.Year(), day.Month(), day.Day(), clock.Hour(), clock.Minute(), 0, 0, time.UTC), true
 }

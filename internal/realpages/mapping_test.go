@@ -45,16 +45,16 @@ var listingKeys = map[string]fieldMap{
 	"escrow_only":             fm("bool", "escrow", "escrow"),
 	"fe":                      fm("bool", "finalize_early", "finalize_early"),
 	"stock_left":              fm("num", "stock", "stock"),
-	"type":                    fm("textci", "product_class", "product_class"),
-	"class":                   fm("textci", "product_class", "product_class"),
-	"product_class":           fm("textci", "product_class", "product_class"),
-	"product_type":            fm("textci", "product_class", "product_class"),
+	"type":                    fm("class", "product_class", "product_class"),
+	"class":                   fm("class", "product_class", "product_class"),
+	"product_class":           fm("class", "product_class", "product_class"),
+	"product_type":            fm("class", "product_class", "product_class"),
 	"date":                    fm("date", "listed_at", "listed_at"),
 	"views":                   fm("num", "views", "views"),
 	"sold":                    fm("num", "sold", "sold"),
 	"sales":                   fm("num", "sold", "sold"),
 	"sales_since":             fm("date", "attributes.sold_since", "attributes.sold_since"),
-	"promoted_ad":             fm("bool", "attributes.promoted", "attributes.promoted"),
+	"promoted_ad":             fm("bool", "attributes.ad_label", "attributes.promoted"),
 	"thumbs_up":               fm("num", "attributes.thumbs_up", "attributes.thumbs_up"),
 	"vendor_last_seen_raw":    fm("textci", "attributes.vendor_last_seen", "attributes.vendor_last_seen"),
 	"vendor_score_shown":      fm("text", "attributes.vendor_score", "attributes.vendor_score"),
@@ -288,7 +288,7 @@ func (sc *scorer) checkPlace(field string, v any, it *item, typ, raw string) {
 		sc.check(spec{field: field, want: code, typ: typ, it: it, paths: []string{"ships_from"}, raw: raw, cmp: "text"})
 		return
 	}
-	sc.check(spec{field: field, want: want, typ: typ, it: it, paths: []string{"ships_from_region", "ships_from_raw"}, raw: raw, cmp: "textci"})
+	sc.check(spec{field: field, want: want, typ: typ, it: it, paths: []string{"ships_from_raw", "ships_from_region"}, raw: raw, cmp: "textci"})
 }
 
 // checkShipsTo compares destinations: country lists by code, "Worldwide"

@@ -198,7 +198,7 @@ func (sc *scorer) scoreGrid(truth map[string]any, items []item, typ string) {
 	if s, ok := truth["subforum"].(map[string]any); ok {
 		for i := range items {
 			sc.checkItem(spec{field: fmt.Sprintf("subforum[item %d]", i+1), want: s["name"], typ: typ, it: &items[i],
-				paths: []string{"subforum"}, raw: "subforum", cmp: "text"})
+				paths: []string{"board", "subforum"}, raw: "subforum", cmp: "text"})
 		}
 	}
 	if vs, ok := truth["vendors_on_page"].(map[string]any); ok {
@@ -321,12 +321,12 @@ var threadKeys = map[string]fieldMap{
 	"replies":              fm("num", "replies", "replies"),
 	"views":                fm("num", "views", "views"),
 	"last_poster":          fm("text", "last_poster", "last_poster"),
-	"last_post_title_attr": fm("date", "last_post", "last_post"),
+	"last_post_title_attr": fm("date", "last_post", "last_post_at", "last_post"),
 	"thread_pages":         fm("num", "pages", "pages"),
 	"started_raw":          fm("date", "started_at", "started_at"),
-	"last_post_raw":        fm("date", "last_post", "last_post"),
-	"last_post_display":    fm("text", "last_post", "last_post"),
-	"thread_pages_shown":   fm("contains", "pages", "pages"),
+	"last_post_raw":        fm("date", "last_post", "last_post_at", "last_post"),
+	"last_post_display":    fm("text", "last_post", "last_post_at", "last_post"),
+	"thread_pages_shown":   fm("num", "pages", "pages"),
 }
 
 // scoreThreadItem scores one item of a forum's thread index.
@@ -344,6 +344,16 @@ func (sc *scorer) scoreThreadItem(prefix string, m map[string]any, it *item) {
 			continue
 		}
 		want := m[k]
+		if k == "thread_pages_shown" {
+			// "... 15 16 17": the thread has as many pages as the last
+			// page link says.
+			nums := numRE.FindAllString(text(want), -1)
+			if len(nums) == 0 {
+				sc.add(prefix+k, want, nil, unscored, "no page number shown")
+				continue
+			}
+			want = nums[len(nums)-1]
+		}
 		if fmap.cmp == "date" {
 			if _, _, ok := wantDate(text(want)); !ok {
 				// A relative form ("Friday at 4:33 AM") is the day it

@@ -2,6 +2,7 @@ package realpages
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 )
 
@@ -25,7 +26,7 @@ var postKeys = map[string]fieldMap{
 	"body_start":            fm("prefix", "body", "body"),
 	"body_first_words":      fm("prefix", "body", "body"),
 	"last_edited_display":   fm("date", "attributes.last_edited", "attributes.last_edited"),
-	"last_edited_raw":       fm("contains", "attributes.last_edited", "attributes.last_edited"),
+	"last_edited_raw":       fm("date", "attributes.last_edited", "attributes.last_edited"),
 }
 
 // scoreThread scores a thread page: the thread's fields (on the posts'
@@ -117,10 +118,15 @@ func (sc *scorer) eachPost(field string, want any, path, raw, cmp string) {
 		return
 	}
 	for i := range posts {
-		sp := spec{field: field, want: want, typ: "post", it: &posts[i], paths: []string{path}, raw: raw, cmp: cmp}
+		paths := []string{path}
+		if path == "subforum" {
+			// Events carry the board path as board.
+			paths = []string{"board", "subforum"}
+		}
+		sp := spec{field: field, want: want, typ: "post", it: &posts[i], paths: paths, raw: raw, cmp: cmp}
 		if cmp == "board" {
 			// The board path ends in the board's name.
-			got, ok := lookup(posts[i].ev, path)
+			got, ok := lookupAny(posts[i].ev, paths)
 			if ok && (text(got) == text(want) || strings.HasSuffix(text(got), " > "+text(want))) {
 				continue
 			}
@@ -176,6 +182,12 @@ func (sc *scorer) scorePost(prefix string, v any, it *item) {
 			continue
 		}
 		want := val
+		if k == "last_edited_raw" {
+			// "Last edited by ENZO (2014-01-14 05:18:21)": the date in it.
+			if d := isoStampRE.FindString(text(val)); d != "" {
+				want = d
+			}
+		}
 		if fmap.cmp == "date" {
 			if _, _, ok := wantDate(text(want)); !ok {
 				fmap.cmp = "text"
@@ -184,4 +196,17 @@ func (sc *scorer) scorePost(prefix string, v any, it *item) {
 		}
 		sc.check(spec{field: prefix + k, want: want, typ: "post", it: it, paths: fmap.paths, raw: fmap.raw, cmp: fmap.cmp})
 	}
+}
+
+// isoStampRE finds a "2006-01-02 15:04:05" time stamp in a text.
+var isoStampRE = regexp.MustCompile(`\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}`)
+
+// lookupAny is lookup trying paths in order.
+func lookupAny(ev obj, paths []string) (any, bool) {
+	for _, p := range paths {
+		if v, ok := lookup(ev, p); ok {
+			return v, true
+		}
+	}
+	return nil, false
 }

@@ -373,17 +373,23 @@ func (sc *scorer) reason(sp spec) string {
 	if sp.raw == "" {
 		return "no site-file field or event field carries it"
 	}
+	if why, ok := siteGaps[sc.site+" "+sp.raw]; ok {
+		return why
+	}
 	f, ok := sp.it.rec.Fields[sp.raw]
 	if !ok {
-		return fmt.Sprintf("%s field %s not extracted", sp.typ, sp.raw)
+		return fmt.Sprintf("site file: %s field %s not extracted (no selector for it, or it matched nothing)", sp.typ, sp.raw)
 	}
 	flags, _ := lookup(sp.it.ev, "flags")
 	for _, fl := range asList(flags) {
 		if s, _ := fl.(string); s == sp.raw || strings.HasPrefix(s, sp.raw+":") {
-			return fmt.Sprintf("raw %q extracted; normalization could not read it (flag %s)", cut(f.Raw), s)
+			return fmt.Sprintf("normalization: raw %q extracted; the %s parser on this branch could not read it (flag %s)", cut(f.Raw), parserName(f.Parser), s)
 		}
 	}
-	return fmt.Sprintf("raw %q extracted; the event has no %s", cut(f.Raw), strings.Join(sp.paths, " / "))
+	if strings.HasPrefix(sp.raw, "attributes.") {
+		return fmt.Sprintf("event model: raw %q extracted; %s events on this branch carry no typed attributes (%s)", cut(f.Raw), sp.typ, sp.raw)
+	}
+	return fmt.Sprintf("event model/normalization: raw %q extracted; the %s event on this branch has no %s", cut(f.Raw), sp.typ, strings.Join(sp.paths, " / "))
 }
 
 func asList(v any) []any {
@@ -481,4 +487,21 @@ func (sc *scorer) checkMoney(field string, it *item, typ string, amount float64,
 		raw = "attributes." + raw
 	}
 	sc.add(field, want, nil, missing, sc.reason(spec{typ: typ, it: it, raw: raw, paths: []string{raw}}))
+}
+
+// parserName is a field's parser as a site file names it (text when none).
+func parserName(p string) string {
+	if p == "" {
+		return "text"
+	}
+	return p
+}
+
+// siteGaps say, per site and site-file field, why a value the truth states
+// cannot be written as a selector: the extraction feature it needs.
+var siteGaps = map[string]string{
+	"agora attributes.feedback_count":    "extraction: the page says \"No feedbacks found\", no number; a count needs a count of matched rows (no count: rule in site files)",
+	"alphabay attributes.feedback_count": "extraction: the feedback tab has only its header row; a count needs a count of matched rows (no count: rule in site files)",
+	"pax-romana attributes.ad_label":     "extraction: only promoted rows show the bold \"Ads\" (kept as attributes.ad_label); a yes/no needs a presence rule (true when the selector matches, false when not)",
+	"agora product_class":                "site file: the page states the class only inside the description (\"This ebook is in .pdf format\"); no field shows it",
 }

@@ -112,7 +112,7 @@ func (l *loaded) tolerate(doc *yaml.Node, e *pipeline.Error) bool {
 	}
 	if deleteAt(doc, "pages."+m[1]+".records["+m[2]+"].fields."+field) {
 		l.pending = append(l.pending, fmt.Sprintf("%s: %s.%s refused: %s", where, typ, field, e.Msg))
-		l.dropped[typ+"."+field] = "validator refuses " + typ + " field " + field + " (" + where + ")"
+		l.dropped[typ+"."+field] = "extraction: the validator on this branch does not accept the contract's " + typ + " field " + field + " yet (" + where + ")"
 	}
 	return true
 }

@@ -155,7 +155,7 @@ func (sc *scorer) countIs(field string, want any, got int, typ string) {
 	case int(w) == got:
 		sc.add(field, want, got, right, "")
 	case got == 0 && typ == "thread" && len(sc.pe.threadRecords) > 0:
-		sc.add(field, want, fmt.Sprintf("%d thread records", len(sc.pe.threadRecords)), missing, "no thread events: normalize.Thread does not exist yet")
+		sc.add(field, want, fmt.Sprintf("%d thread records", len(sc.pe.threadRecords)), missing, "normalization: no thread events: normalize.Thread does not exist on this branch")
 	default:
 		sc.add(field, want, got, wrong, typ+" events on the page")
 	}
@@ -262,14 +262,14 @@ func (sc *scorer) checkItem(sp spec) {
 		sc.add(sp.field, sp.want, nil, missing, sc.reasonNoThread(sp))
 		return
 	}
-	sc.add(sp.field, sp.want, nil, missing, fmt.Sprintf("raw %q extracted; no thread event: normalize.Thread does not exist yet", cut(raw.Raw)))
+	sc.add(sp.field, sp.want, nil, missing, fmt.Sprintf("normalization: raw %q extracted; no thread event: normalize.Thread does not exist on this branch", cut(raw.Raw)))
 }
 
 func (sc *scorer) reasonNoThread(sp spec) string {
 	if why, ok := sc.l.dropped["thread."+sp.raw]; ok {
 		return why
 	}
-	return "thread field " + sp.raw + " not extracted"
+	return "site file: thread field " + sp.raw + " not extracted (no selector for it, or it matched nothing)"
 }
 
 // checkNext compares the next-page link with the page's pagination.

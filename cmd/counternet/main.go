@@ -286,18 +286,26 @@ func runCheck(_ context.Context, args []string, stdout, stderr io.Writer) error 
 		name = "configs/counternet.yaml (embedded)"
 	}
 	fmt.Fprintf(stdout, "%s: ok\n", name)
+	for _, w := range config.Warnings(cfg) {
+		fmt.Fprintf(stdout, "%s: warning: %s\n", name, w)
+	}
 	files, err := cfg.PipelineFiles(".")
 	if err != nil {
 		return err
 	}
 	var errs []error
+	var sites []*pipeline.Site
 	for _, file := range files {
 		site, err := pipeline.Load(file)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
+		sites = append(sites, site)
 		fmt.Fprintf(stdout, "%s: ok (%s, %d mirrors, %d page kinds)\n", file, site.ID(), len(site.Mirrors), len(site.Pages))
+	}
+	if err := pipeline.CheckUnique(sites); err != nil {
+		errs = append(errs, err)
 	}
 	if cfg.Partners != "" {
 		ref, err := reference.Default()

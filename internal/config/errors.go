@@ -82,6 +82,8 @@ type nodeIndex struct {
 	value   map[string]*yaml.Node // path to the value node of its first occurrence
 	dups    []duplicateKey        // keys given twice in one mapping
 	merged  map[*yaml.Node]bool   // mappings already walked for a "<<" key
+	// aliasDepth is how many aliases deep walk is.
+	aliasDepth int
 }
 
 // duplicateKey is a key repeated in one mapping.
@@ -132,8 +134,25 @@ func (idx *nodeIndex) walk(n *yaml.Node, path string) {
 			idx.add(p, item, false)
 			idx.walk(item, p)
 		}
+	case yaml.AliasNode:
+		// An alias (*rates) brings its anchor's keys to this path: index
+		// them here too, so a problem with a value it brings names the
+		// line it was written on. Bounded: aliases nested in aliases stop
+		// at a depth no real config needs.
+		if n.Alias != nil && idx.aliasDepth < maxAliasDepth && len(idx.entries) < maxIndexEntries {
+			idx.aliasDepth++
+			idx.walk(n.Alias, path)
+			idx.aliasDepth--
+		}
 	}
 }
+
+// Bounds on indexing through aliases: an alias bomb must not make error
+// reporting itself exhaust memory.
+const (
+	maxAliasDepth   = 8
+	maxIndexEntries = 100_000
+)
 
 // walkMerge indexes the mappings merged into path by a "<<" key, so that
 // their keys are found at path.

@@ -46,6 +46,8 @@ var (
 	ErrSessionExpired = errors.New("session expired: new login needed")
 	// ErrRunDeadline marks a run cut by Deps.RunTimeout.
 	ErrRunDeadline = errors.New("run deadline reached")
+	// ErrStartPages marks a run none of whose start pages was data.
+	ErrStartPages = errors.New("no start page was data")
 	// ErrArchived marks a run refused because the site file is archived.
 	ErrArchived = errors.New("site is archived")
 )
@@ -181,6 +183,9 @@ type Report struct {
 	Misses map[string]int
 	// NotStored lists event ids JetStream did not acknowledge after retries.
 	NotStored []string
+	// StartFailures names the start pages that were not data (URL, class,
+	// status); when no start page was, the run failed (ErrStartPages).
+	StartFailures []string
 	// Remerged counts records published again in this run because a later
 	// page of the same record added fields (richest first, pipeline.Merge).
 	Remerged int
@@ -256,6 +261,7 @@ type pageResult struct {
 	events    int
 	misses    []string
 	class     string // fetch.Class*, or ClassError when nothing arrived
+	status    int    // HTTP status; 0 when nothing arrived
 	kept      bool   // a response was kept as evidence
 	netFail   bool   // nothing arrived (network, proxy, timeout)
 	notStored []string
@@ -431,6 +437,7 @@ func Run(ctx context.Context, site *pipeline.Site, d Deps) (*Report, error) {
 	results := make(chan pageResult)
 	var (
 		inflight, started int
+		startsOK          int // start pages that were data
 		fatal             error
 		consec, blocks    int
 		failedHere        []task // failed on the current mirror since its last success
@@ -499,6 +506,13 @@ func Run(ctx context.Context, site *pipeline.Site, d Deps) (*Report, error) {
 			rep.Pages++
 		} else {
 			rep.Failed++
+		}
+		if r.task.depth == 0 {
+			if r.class == fetch.ClassOK || r.class == fetch.ClassTooLarge {
+				startsOK++
+			} else {
+				rep.StartFailures = append(rep.StartFailures, fmt.Sprintf("%s (%s, HTTP %d)", r.url, r.class, r.status))
+			}
 		}
 		switch r.class {
 		case fetch.ClassOK:
@@ -606,6 +620,12 @@ func Run(ctx context.Context, site *pipeline.Site, d Deps) (*Report, error) {
 	if fatal == nil && len(rep.NotStored) > 0 {
 		fatal = fmt.Errorf("%d events not stored on the bus after retries (first %s): %w",
 			len(rep.NotStored), rep.NotStored[0], bus.ErrNotStored)
+	}
+	if fatal == nil && startsOK == 0 && len(rep.StartFailures) > 0 {
+		// No start page was data (a 404, a login wall, a queue): the run
+		// collected nothing it was meant to, whatever else it fetched.
+		fatal = fmt.Errorf("%w: %s", ErrStartPages, strings.Join(rep.StartFailures, "; "))
+		log.Error().Strs("start_pages", rep.StartFailures).Msg("no start page was data; the run failed")
 	}
 	return finish(ctx, rep, d, fatal)
 }
@@ -727,7 +747,7 @@ func collectPage(ctx context.Context, site *pipeline.Site, d Deps, rs *runState,
 			return res
 		}
 	}
-	res.class = page.Class()
+	res.class, res.status = page.Class(), page.Status
 	capEv.FetchedAt, capEv.Status, capEv.Outcome = page.FetchedAt, page.Status, page.Outcome
 	capEv.Bytes, capEv.Type = int64(len(page.Body)), page.Header.Get("Content-Type")
 	capEv.DurationMS, capEv.Attempts = page.Duration.Milliseconds(), page.Attempts
@@ -884,7 +904,7 @@ func finish(ctx context.Context, rep *Report, d Deps, err error) (*Report, error
 	rep.Finished = time.Now().UTC()
 	rep.Err = err
 	switch {
-	case err != nil && rep.PagesOK == 0:
+	case err != nil && (rep.PagesOK == 0 || errors.Is(err, ErrStartPages)):
 		rep.Outcome = "failed"
 	case err != nil || rep.Failed > 0 || rep.Blocked > 0 || rep.PagesOK < rep.Pages:
 		rep.Outcome = "partial"

@@ -579,3 +579,21 @@ func TestFrontierBounded(t *testing.T) {
 		t.Errorf("%d listings on the bus, want 3", n)
 	}
 }
+
+// A start page that is not data (a 404) fails the run, loudly: it used to
+// count as an ok page and the run as merely partial.
+func TestStartPageNotData(t *testing.T) {
+	e := newEnv(t, hostile.Options{Items: 2})
+	site := siteFile(t, "nostart", mirrorA)
+	site.Start[0].Path = "/no-such-index"
+	rep, err := e.run(t, site, fetchOptions(), nil)
+	if !errors.Is(err, crawl.ErrStartPages) || !strings.Contains(err.Error(), "/no-such-index") {
+		t.Fatalf("error = %v, want ErrStartPages naming the page", err)
+	}
+	if rep.Outcome != "failed" || len(rep.StartFailures) != 1 || !strings.Contains(rep.StartFailures[0], "HTTP 404") {
+		t.Errorf("report: %s; start failures %q", rep.Summary(), rep.StartFailures)
+	}
+	if run := runEvent(t, e.events(t, "nostart")); run.Outcome != "failed" || !strings.Contains(run.Error, "no start page was data") {
+		t.Errorf("run event: outcome %s, error %q", run.Outcome, run.Error)
+	}
+}

@@ -173,3 +173,19 @@ func TestArchivedV2Mirrors(t *testing.T) {
 		t.Error("a 15-character onion accepted as v2")
 	}
 }
+
+// Two site files of one market are an error naming both files.
+func TestCheckUnique(t *testing.T) {
+	a, err := Parse("a.yaml", []byte(deepSite))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Parse("b.yaml", []byte(deepSite))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = CheckUnique([]*Site{a, b})
+	if err == nil || !strings.Contains(err.Error(), "b.yaml:") || !strings.Contains(err.Error(), "already defined in a.yaml") {
+		t.Errorf("CheckUnique = %v", err)
+	}
+}

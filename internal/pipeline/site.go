@@ -341,6 +341,31 @@ func Load(path string) (*Site, error) {
 	return Parse(path, data)
 }
 
+// CheckUnique reports every site whose name another site file already
+// claims, naming both files: two files of one market would crawl it twice
+// at once and break its politeness.
+func CheckUnique(sites []*Site) error {
+	names := map[string]string{}
+	var all Errors
+	for _, s := range sites {
+		if err := unique(names, s); err != nil {
+			all = append(all, err)
+		}
+	}
+	if len(all) > 0 {
+		return all
+	}
+	return nil
+}
+
+func unique(names map[string]string, s *Site) *Error {
+	if prev, ok := names[s.Name]; ok {
+		return &Error{File: s.File, Line: s.nameLine, Path: "name", Msg: fmt.Sprintf("site %q is already defined in %s", s.Name, prev)}
+	}
+	names[s.Name] = s.File
+	return nil
+}
+
 // LoadDir loads every *.yaml and *.yml file in dir, in name order. It
 // returns every error of every file at once (as Errors), including two
 // files claiming the same site name.
@@ -369,11 +394,10 @@ func LoadDir(dir string) ([]*Site, error) {
 			}
 			return nil, err
 		}
-		if prev, ok := names[s.Name]; ok {
-			all = append(all, &Error{File: path, Line: s.nameLine, Path: "name", Msg: fmt.Sprintf("site %q is already defined in %s", s.Name, prev)})
+		if err := unique(names, s); err != nil {
+			all = append(all, err)
 			continue
 		}
-		names[s.Name] = path
 		sites = append(sites, s)
 	}
 	if len(all) > 0 {

@@ -104,6 +104,9 @@ func Run(ctx context.Context, cfg *config.Config, opts Options, log zerolog.Logg
 			return err
 		}
 	}
+	for _, w := range config.Warnings(cfg) {
+		log.Warn().Msg(w)
+	}
 	if cfg.Run.MetricsAddr != "" {
 		srv, err := s.m.Serve(cfg.Run.MetricsAddr, func(ctx context.Context) error { return s.ready(ctx) })
 		if err != nil {

@@ -236,6 +236,9 @@ func LoadSites(cfg *config.Config, baseDir string) ([]*pipeline.Site, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
+	if err := pipeline.CheckUnique(sites); err != nil {
+		return nil, err
+	}
 	for _, want := range cfg.Collect.Sources {
 		if !slices.ContainsFunc(sites, func(s *pipeline.Site) bool { return s.Name == want }) {
 			return nil, fmt.Errorf("collect.sources names %q, which no site file defines", want)

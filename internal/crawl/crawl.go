@@ -163,6 +163,7 @@ type Report struct {
 	Pages    int    // responses received and kept as evidence
 	PagesOK  int    // pages extracted
 	Posts    int    // forum post records
+	Threads  int    // forum thread records
 	// Warnings name fields whose selectors matched on too few pages
 	// (selector health below Deps.HealthThreshold).
 	Warnings []string
@@ -256,6 +257,7 @@ type pageResult struct {
 	next      []pipeline.Link // pagination: same depth
 	listings  int
 	posts     int
+	threads   int
 	vendors   int
 	records   int
 	events    int
@@ -494,6 +496,7 @@ func Run(ctx context.Context, site *pipeline.Site, d Deps) (*Report, error) {
 		inflight--
 		rep.Listings += r.listings
 		rep.Posts += r.posts
+		rep.Threads += r.threads
 		rep.Vendors += r.vendors
 		rep.Records += r.records
 		rep.Events += r.events
@@ -817,27 +820,19 @@ func (res *pageResult) extract(site *pipeline.Site, d Deps, rs *runState, runID 
 // listings, vendors, posts and threads each have their event; a record of
 // another type yields nil.
 func (res *pageResult) normalize(m pending, d Deps, charsetFlag string) any {
-	r, prov := m.rec, m.prov
-	var flags *[]string
-	var ev any
-	switch r.Type {
+	ev, flags, ok := normalize.Record(m.rec, m.prov, d.Rates, d.Markets)
+	if !ok {
+		return nil
+	}
+	switch m.rec.Type {
 	case pipeline.RecordListing:
-		l := normalize.Listing(r, prov, d.Rates)
-		flags, ev = &l.Flags, &l
 		res.listings++
 	case pipeline.RecordVendor:
-		v := normalize.Vendor(r, prov)
-		flags, ev = &v.Flags, &v
 		res.vendors++
 	case pipeline.RecordPost:
-		p := normalize.Post(r, prov, d.Markets)
-		flags, ev = &p.Flags, &p
 		res.posts++
 	case pipeline.RecordThread:
-		t := normalize.Thread(r, prov)
-		flags, ev = &t.Flags, &t
-	default:
-		return nil
+		res.threads++
 	}
 	if charsetFlag != "" {
 		*flags = append(*flags, "charset:"+charsetFlag)

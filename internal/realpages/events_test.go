@@ -73,23 +73,8 @@ func extractPage(l *loaded, t pipeline.TestCase) (*pageEvents, error) {
 	for _, rec := range res.Records {
 		p := prov
 		p.URL = rec.URL
-		var ev any
-		switch rec.Type {
-		case pipeline.RecordListing:
-			e := normalize.Listing(rec, p, normalize.Rates{})
-			ev = &e
-		case pipeline.RecordVendor:
-			e := normalize.Vendor(rec, p)
-			ev = &e
-		case pipeline.RecordPost:
-			e := normalize.Post(rec, p, markets)
-			ev = &e
-		case pipeline.RecordThread:
-			// When normalize.Thread exists: ev = normalize.Thread(rec, p)
-			// and the thread event is scored like the others.
-			pe.threadRecords = append(pe.threadRecords, rec)
-			continue
-		default:
+		ev, _, ok := normalize.Record(rec, p, normalize.Rates{}, markets)
+		if !ok {
 			return nil, fmt.Errorf("record type %q", rec.Type)
 		}
 		m, err := asObj(ev)

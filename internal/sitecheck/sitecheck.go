@@ -51,22 +51,11 @@ func Normalize(rec pipeline.Record, prov event.Provenance, o Options) (Event, er
 	if prov.ObservedAt.IsZero() {
 		prov.ObservedAt = time.Now().UTC()
 	}
-	var ev any
-	var flags []string
-	switch rec.Type {
-	case pipeline.RecordListing:
-		l := normalize.Listing(rec, prov, o.Rates)
-		ev, flags = &l, l.Flags
-	case pipeline.RecordVendor:
-		v := normalize.Vendor(rec, prov)
-		ev, flags = &v, v.Flags
-	case pipeline.RecordPost:
-		p := normalize.Post(rec, prov, o.Markets)
-		ev, flags = &p, p.Flags
-	default:
+	ev, flags, ok := normalize.Record(rec, prov, o.Rates, o.Markets)
+	if !ok {
 		return Event{}, fmt.Errorf("record type %q has no event", rec.Type)
 	}
-	return Event{Type: rec.Type, Event: ev, Unparsed: unparsed(rec, flags)}, nil
+	return Event{Type: rec.Type, Event: ev, Unparsed: unparsed(rec, *flags)}, nil
 }
 
 // unparsed names every flag that says a field's raw text was not

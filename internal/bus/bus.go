@@ -91,6 +91,9 @@ type Options struct {
 	Replicas        int
 	MaxAge          time.Duration
 	DuplicateWindow time.Duration
+	// Existing connects without creating or updating the streams: for
+	// read commands, which must change nothing a running service uses.
+	Existing bool
 }
 
 // Conn is a NATS connection with JetStream and the event stream ensured.
@@ -140,6 +143,11 @@ func Connect(ctx context.Context, opts Options, log zerolog.Logger) (*Conn, erro
 		return nil, fmt.Errorf("opening jetstream: %w", err)
 	}
 	c := &Conn{NC: nc, JS: js, opts: opts, log: log}
+	if opts.Existing {
+		// A reader (status, dead-letters) neither creates nor changes
+		// streams: it sees them as the collectors and loaders left them.
+		return c, nil
+	}
 	if err := c.ensureStreams(ctx); err != nil {
 		nc.Close()
 		return nil, err

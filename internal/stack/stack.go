@@ -140,6 +140,7 @@ func (s *Stack) openBus(ctx context.Context, existing bool) error {
 	c, err := bus.Connect(ctx, bus.Options{
 		URL: natsURL, Credentials: cfg.Credentials, Name: "counternet", Stream: cfg.Stream,
 		Replicas: cfg.Replicas, MaxAge: cfg.MaxAge, DuplicateWindow: cfg.DuplicateWindow,
+		Existing: existing,
 	}, s.Log)
 	if err != nil {
 		return err

@@ -184,6 +184,9 @@ type Report struct {
 	Misses map[string]int
 	// NotStored lists event ids JetStream did not acknowledge after retries.
 	NotStored []string
+	// HealthPages are the pages kept with capture outcome ok, HealthHits
+	// those of them that yielded records: SelectorHealth's inputs.
+	HealthPages, HealthHits int
 	// StartFailures names the start pages that were not data (URL, class,
 	// status); when no start page was, the run failed (ErrStartPages).
 	StartFailures []string
@@ -264,6 +267,7 @@ type pageResult struct {
 	misses    []string
 	class     string // fetch.Class*, or ClassError when nothing arrived
 	status    int    // HTTP status; 0 when nothing arrived
+	captureOK bool   // kept with capture outcome ok: counts for selector health
 	kept      bool   // a response was kept as evidence
 	netFail   bool   // nothing arrived (network, proxy, timeout)
 	notStored []string
@@ -497,6 +501,12 @@ func Run(ctx context.Context, site *pipeline.Site, d Deps) (*Report, error) {
 		rep.Listings += r.listings
 		rep.Posts += r.posts
 		rep.Threads += r.threads
+		if r.captureOK {
+			rep.HealthPages++
+			if r.records > 0 {
+				rep.HealthHits++
+			}
+		}
 		rep.Vendors += r.vendors
 		rep.Records += r.records
 		rep.Events += r.events
@@ -780,6 +790,7 @@ func collectPage(ctx context.Context, site *pipeline.Site, d Deps, rs *runState,
 			capEv.Error = event.Cut(res.err.Error(), 512)
 		}
 	}
+	res.captureOK = capEv.Outcome == "ok"
 	res.publish(ctx, d, events)
 	log.Debug().Str("url", pageURL).Str("class", res.class).Int("records", capEv.Records).Msg("page collected")
 	return res
@@ -940,6 +951,18 @@ func finish(ctx context.Context, rep *Report, d Deps, err error) (*Report, error
 		return rep, fmt.Errorf("collecting %s: %w", rep.Source, err)
 	}
 	return rep, nil
+}
+
+// SelectorHealth is the share of the run's pages kept with capture outcome
+// ok that yielded records; ok is false when there were none. It is the one
+// definition of selector health: the metric counternet_selector_health_ratio
+// takes it, and `counternet status` computes the same share from the
+// captures table (warehouse.SourceStatuses).
+func (r *Report) SelectorHealth() (ratio float64, ok bool) {
+	if r.HealthPages == 0 {
+		return 0, false
+	}
+	return float64(r.HealthHits) / float64(r.HealthPages), true
 }
 
 // MissList returns the selector misses sorted by count, for reports.

@@ -597,3 +597,27 @@ func TestStartPageNotData(t *testing.T) {
 		t.Errorf("run event: outcome %s, error %q", run.Outcome, run.Error)
 	}
 }
+
+// Selector health has one definition: the report's share (the metric) is
+// the share `counternet status` computes from the run's capture events
+// (outcome ok, records > 0).
+func TestSelectorHealthAgreesWithCaptures(t *testing.T) {
+	e := newEnv(t, hostile.Options{Items: 6})
+	rep, err := e.run(t, siteFile(t, "health", mirrorA), fetchOptions(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ok, hits int
+	for _, d := range e.events(t, "health") {
+		if c := d.Capture; c != nil && c.Outcome == "ok" {
+			ok++
+			if c.Records > 0 {
+				hits++
+			}
+		}
+	}
+	h, known := rep.SelectorHealth()
+	if !known || ok == 0 || h != float64(hits)/float64(ok) {
+		t.Errorf("report health %v (%v), captures say %d of %d", h, known, hits, ok)
+	}
+}

@@ -449,12 +449,8 @@ func (s *Service) observe(r *crawl.Report) {
 	for field, n := range r.Misses {
 		m.SelectorMisses.WithLabelValues(src, field).Add(float64(n))
 	}
-	if ok := r.Pages - r.Blocked - r.Truncated; ok > 0 {
-		missed := 0
-		for _, n := range r.Misses {
-			missed = max(missed, n)
-		}
-		m.SelectorHealth.WithLabelValues(src).Set(1 - float64(min(missed, ok))/float64(ok))
+	if h, ok := r.SelectorHealth(); ok {
+		m.SelectorHealth.WithLabelValues(src).Set(h)
 	}
 	m.Published.WithLabelValues(src).Add(float64(r.Events))
 	m.NotStored.WithLabelValues(src).Add(float64(len(r.NotStored)))

@@ -184,6 +184,8 @@ type Report struct {
 	Misses map[string]int
 	// NotStored lists event ids JetStream did not acknowledge after retries.
 	NotStored []string
+	// EvidenceFailed counts responses the evidence store could not keep.
+	EvidenceFailed int
 	// HealthPages are the pages kept with capture outcome ok, HealthHits
 	// those of them that yielded records: SelectorHealth's inputs.
 	HealthPages, HealthHits int
@@ -268,10 +270,12 @@ type pageResult struct {
 	class     string // fetch.Class*, or ClassError when nothing arrived
 	status    int    // HTTP status; 0 when nothing arrived
 	captureOK bool   // kept with capture outcome ok: counts for selector health
-	kept      bool   // a response was kept as evidence
-	netFail   bool   // nothing arrived (network, proxy, timeout)
-	notStored []string
-	err       error
+	// evidenceFailed: a response arrived but the evidence store refused it.
+	evidenceFailed bool
+	kept           bool // a response was kept as evidence
+	netFail        bool // nothing arrived (network, proxy, timeout)
+	notStored      []string
+	err            error
 }
 
 // mirrorBase is one mirror: scheme and host.
@@ -501,6 +505,9 @@ func Run(ctx context.Context, site *pipeline.Site, d Deps) (*Report, error) {
 		rep.Listings += r.listings
 		rep.Posts += r.posts
 		rep.Threads += r.threads
+		if r.evidenceFailed {
+			rep.EvidenceFailed++
+		}
 		if r.captureOK {
 			rep.HealthPages++
 			if r.records > 0 {
@@ -772,7 +779,7 @@ func collectPage(ctx context.Context, site *pipeline.Site, d Deps, rs *runState,
 	rec, perr := d.Evidence.Put(site.Name, page)
 	if perr != nil {
 		// A page we cannot keep as evidence is not used as data.
-		res.class = fetch.ClassError
+		res.class, res.evidenceFailed = fetch.ClassError, true
 		res.err = fmt.Errorf("keeping evidence of %s: %w", pageURL, perr)
 		capEv.Outcome, capEv.Class, capEv.Error = "error", fetch.ClassError, event.Cut(res.err.Error(), 512)
 		res.publish(ctx, d, []any{&capEv})

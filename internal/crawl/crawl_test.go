@@ -621,3 +621,14 @@ func TestSelectorHealthAgreesWithCaptures(t *testing.T) {
 		t.Errorf("report health %v (%v), captures say %d of %d", h, known, hits, ok)
 	}
 }
+
+// Pages the evidence store cannot keep are counted (the metric
+// counternet_evidence_errors_total takes the count) and never used as data.
+func TestEvidenceStoreFailureCounted(t *testing.T) {
+	e := newEnv(t, hostile.Options{Items: 2})
+	e.store.Close() // a store that refuses every write
+	rep, _ := e.run(t, siteFile(t, "noevidence", mirrorA), fetchOptions(), nil)
+	if rep.EvidenceFailed == 0 || rep.Listings != 0 {
+		t.Errorf("evidence failures %d, listings %d: %s", rep.EvidenceFailed, rep.Listings, rep.Summary())
+	}
+}

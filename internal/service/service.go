@@ -452,6 +452,7 @@ func (s *Service) observe(r *crawl.Report) {
 	if h, ok := r.SelectorHealth(); ok {
 		m.SelectorHealth.WithLabelValues(src).Set(h)
 	}
+	m.EvidenceErrors.WithLabelValues(src).Add(float64(r.EvidenceFailed))
 	m.Published.WithLabelValues(src).Add(float64(r.Events))
 	m.NotStored.WithLabelValues(src).Add(float64(len(r.NotStored)))
 	m.Runs.WithLabelValues(src, r.Outcome).Inc()

@@ -559,21 +559,24 @@ func (c *Client) follow(ctx context.Context, u *url.URL) (*response, error) {
 			return res, nil
 		}
 		if hops >= c.opts.MaxRedirects {
-			return nil, fmt.Errorf("%w: stopped after %d redirects at %s", ErrRedirectLoop, hops, cur)
+			return res, fmt.Errorf("%w: stopped after %d redirects at %s", ErrRedirectLoop, hops, cur)
 		}
+		// A redirect the collector does not follow returns its response
+		// with the error, so the page is kept as evidence (a market pointing
+		// away from Tor is worth keeping) and never used as data.
 		next, err := cur.Parse(loc)
 		if err != nil {
-			return nil, fmt.Errorf("following redirect from %s: %w", cur, err)
+			return res, fmt.Errorf("following redirect from %s: %w", cur, err)
 		}
 		next.Fragment = ""
 		if err := checkURL(next); err != nil {
-			return nil, fmt.Errorf("%w: %s redirects to %s: %w", ErrOffHostRedirect, cur, next, err)
+			return res, fmt.Errorf("%w: %s redirects to %s: %w", ErrOffHostRedirect, cur, next, err)
 		}
 		if err := c.redirectAllowed(u, next); err != nil {
-			return nil, err
+			return res, err
 		}
 		if visited[next.String()] {
-			return nil, fmt.Errorf("%w: %s redirects back to %s", ErrRedirectLoop, cur, next)
+			return res, fmt.Errorf("%w: %s redirects back to %s", ErrRedirectLoop, cur, next)
 		}
 		visited[next.String()] = true
 		cur = next
@@ -613,15 +616,24 @@ func (c *Client) do(ctx context.Context, u *url.URL) (*response, string, error) 
 	defer resp.Body.Close()
 	fetchedAt := time.Now().UTC()
 
-	if isRedirect(resp.StatusCode) {
-		if loc := resp.Header.Get("Location"); loc != "" {
-			io.CopyN(io.Discard, resp.Body, 64<<10)
-			return nil, loc, nil
-		}
-	}
 	header := resp.Header.Clone()
 	header.Del("Set-Cookie")
 	header.Del("Set-Cookie2")
+	if isRedirect(resp.StatusCode) {
+		if loc := resp.Header.Get("Location"); loc != "" {
+			// The redirect is kept with its (bounded) body: when it leads
+			// where the collector will not go (a clearnet host), it is the
+			// evidence of where the market pointed.
+			body, truncated, err := readBody(resp, min(redirectBody, c.opts.MaxBytes))
+			if err != nil {
+				body, truncated = nil, false
+			}
+			return &response{
+				url: u.String(), status: resp.StatusCode, header: header, fetchedAt: fetchedAt,
+				method: http.MethodGet, request: sent, cookiesSent: cookies, body: body, truncated: truncated,
+			}, loc, nil
+		}
+	}
 	res := &response{
 		url:         u.String(),
 		status:      resp.StatusCode,
@@ -652,6 +664,9 @@ func (c *Client) do(ctx context.Context, u *url.URL) (*response, string, error) 
 	res.blocked = Classify(resp.StatusCode, body)
 	return res, "", nil
 }
+
+// redirectBody bounds the body of a redirect kept as evidence.
+const redirectBody = 64 << 10
 
 // acceptable reports whether a Content-Type is one of Options.ContentTypes.
 func (c *Client) acceptable(ct string) bool {

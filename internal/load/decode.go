@@ -24,15 +24,20 @@ import (
 // errFallback says "let event.Decode decide"; it never leaves this file.
 var errFallback = errors.New("not decoded by the fast path")
 
-// decodeInto decodes and validates one message and appends it to the
-// slice of b its schema belongs in, like event.Decode would. The listing
+// decodeInto decodes and validates one message published on subject and
+// appends it to the slice of b its schema belongs in, like event.Decode
+// would, or returns why it must not be stored (see wellFormed). The listing
 // fast path decodes in place, its strings pointing into data: data must not
 // be modified afterwards (a JetStream message's data never is).
-func decodeInto(b *warehouse.Batch, data []byte) error {
+func decodeInto(b *warehouse.Batch, subject string, data []byte) error {
 	if len(data) <= event.MaxMessage {
 		ls := append(b.Listings, event.Listing{})
 		l := &ls[len(ls)-1]
 		if decodeListing(l, data) == nil {
+			if err := listingWellFormed(subject, l); err != nil {
+				*l = event.Listing{}
+				return err
+			}
 			b.Listings = ls
 			return nil
 		}
@@ -40,6 +45,9 @@ func decodeInto(b *warehouse.Batch, data []byte) error {
 	}
 	d, err := event.Decode(data)
 	if err != nil {
+		return err
+	}
+	if err := wellFormed(subject, d); err != nil {
 		return err
 	}
 	switch {

@@ -95,7 +95,13 @@ func TestDecodeFallsBack(t *testing.T) {
 				t.Fatalf("fast path accepted it")
 			}
 			var got warehouse.Batch
-			err := decodeInto(&got, []byte(tt.data))
+			subject := event.Subject(event.TypeListing, l.Source)
+			if h, _ := event.Decode([]byte(tt.data)); h.Vendor != nil {
+				subject = event.Subject(event.TypeVendor, l.Source)
+			} else if h.Post != nil {
+				subject = event.Subject(event.TypePost, l.Source)
+			}
+			err := decodeInto(&got, subject, []byte(tt.data))
 			want, wantErr := event.Decode([]byte(tt.data))
 			if tt.wantErr == nil {
 				if err != nil || wantErr != nil || !reflect.DeepEqual(got, batchOf(want)) {
@@ -158,7 +164,7 @@ func BenchmarkDecodeListing(b *testing.B) {
 		var batch warehouse.Batch
 		for b.Loop() {
 			batch.Listings = batch.Listings[:0]
-			if err := decodeInto(&batch, data); err != nil {
+			if err := decodeInto(&batch, "intel.v1.listing.alpha", data); err != nil {
 				b.Fatal(err)
 			}
 		}

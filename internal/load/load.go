@@ -427,7 +427,7 @@ func (l *Loader) add(b *batch, msg jetstream.Msg) {
 		b.first = time.Now()
 	}
 	listings := len(b.rows.Listings)
-	if err := decodeInto(&b.rows, msg.Data()); err != nil {
+	if err := decodeInto(&b.rows, msg.Subject(), msg.Data()); err != nil {
 		b.dead = append(b.dead, deadMsg{msg: msg, reason: err})
 		return
 	}

@@ -26,6 +26,7 @@ const (
 	SchemaCapture = "counternet.capture.v1"
 	SchemaRun     = "counternet.run.v1"
 	SchemaPost    = "counternet.post.v1"
+	SchemaThread  = "counternet.thread.v1"
 )
 
 // Event types; each is the third token of its subject.
@@ -35,6 +36,7 @@ const (
 	TypeCapture = "capture"
 	TypeRun     = "run"
 	TypePost    = "post"
+	TypeThread  = "thread"
 )
 
 // SubjectPrefix is the first two tokens of every event subject.
@@ -45,6 +47,10 @@ const (
 	MaxTitle       = 512
 	MaxDescription = 8 << 10
 	MaxText        = 1 << 10
+	// MaxPrices bounds the prices of one listing; MaxOptions its shipping
+	// options and a vendor's history claims.
+	MaxPrices  = 16
+	MaxOptions = 64
 	// MaxMessage is the largest encoded event a loader accepts.
 	MaxMessage = 256 << 10
 )
@@ -109,6 +115,58 @@ type Listing struct {
 	// Flags names fields whose raw text did not normalize (e.g. "price",
 	// "ships_from") and texts that were cut ("description:truncated").
 	Flags []string `json:"flags,omitempty"`
+
+	// Prices holds every price the page shows, each in its own currency
+	// with its raw text: the price field first, then price_usd, price_btc,
+	// price_xmr, price_ltc, price_eur, price_gbp as present.
+	Prices []Money `json:"prices,omitempty"`
+	// PriceMax is the upper end of a price range, in Price.Currency; 0
+	// when the page shows a single price.
+	PriceMax float64 `json:"price_max,omitempty"`
+	// PriceUSDBasis says where PriceUSD came from (BasisPagePrice,
+	// BasisPageRate, BasisCaptureRate) or BasisNone when no amount or rate
+	// could be used; PriceUSDRate is the US dollars per unit of
+	// Price.Currency that was applied (1 for a USD price).
+	PriceUSDBasis string  `json:"price_usd_basis,omitempty"`
+	PriceUSDRate  float64 `json:"price_usd_rate,omitempty"`
+	// ShipsToBasis runs parallel to ShipsTo: for each destination whether
+	// the page named it (DestExplicit), a region named on the page covers
+	// it (DestRegion) or a worldwide term does (DestWorldwide, minus
+	// ShipsToExcluded).
+	ShipsToBasis []string `json:"ships_to_basis,omitempty"`
+	// ShipsFromRegion is the origin when ships_from names a region or a
+	// marker rather than a country: "EU", "EUROPE", "WORLDWIDE",
+	// "DIGITAL", "UNKNOWN" or another region code.
+	ShipsFromRegion string `json:"ships_from_region,omitempty"`
+	// ListedAt is when the page says the listing was posted, UTC; zero
+	// when not shown or not understood (ListedRaw keeps the text).
+	ListedAt  time.Time `json:"listed_at,omitzero"`
+	ListedRaw string    `json:"listed_raw,omitempty"`
+	// Stock is the number of items available, Views the page's view
+	// counter, Sold the units or orders sold of this listing; nil when the
+	// page does not show them.
+	Stock *int64 `json:"stock,omitempty"`
+	Views *int64 `json:"views,omitempty"`
+	Sold  *int64 `json:"sold,omitempty"`
+	// ProductClass is "physical" or "digital" when the page's text says
+	// which; ProductClassRaw the text as shown.
+	ProductClass    string `json:"product_class,omitempty"`
+	ProductClassRaw string `json:"product_class_raw,omitempty"`
+	// FinalizeEarly is whether the listing requires or allows finalizing
+	// early; nil when the page does not say.
+	FinalizeEarly *bool `json:"finalize_early,omitempty"`
+	// EscrowKnown is set when the page said whether escrow applies, so
+	// Escrow false means "no escrow", not "not shown".
+	EscrowKnown bool `json:"escrow_known,omitempty"`
+	// ShippingOptions are the shipping choices the page offers.
+	ShippingOptions []ShippingOption `json:"shipping_options,omitempty"`
+	// VendorRating, VendorSales and VendorLevel are vendor statistics a
+	// listing page shows next to the listing.
+	VendorRating *float64 `json:"vendor_rating,omitempty"`
+	VendorSales  *int64   `json:"vendor_sales,omitempty"`
+	VendorLevel  string   `json:"vendor_level,omitempty"`
+	// Attributes are the page's values no fixed field covers.
+	Attributes []Attr `json:"attributes,omitempty"`
 }
 
 // Vendor is one observation of a vendor profile.
@@ -127,6 +185,43 @@ type Vendor struct {
 	Contacts        []string        `json:"contacts,omitempty"`
 	Crypto          []CryptoAddress `json:"crypto_addresses,omitempty"`
 	Flags           []string        `json:"flags,omitempty"`
+
+	// JoinedAt is Joined with its time of day when the page shows one,
+	// UTC (Joined keeps the date for compatibility).
+	JoinedAt time.Time `json:"joined_at,omitzero"`
+	// ShipsFromRegion, ShipsTo, ShipsToBasis, ShipsToRaw and
+	// ShipsToExcluded are as on Listing, for the vendor's own terms.
+	ShipsFromRegion string   `json:"ships_from_region,omitempty"`
+	ShipsTo         []string `json:"ships_to,omitempty"`
+	ShipsToBasis    []string `json:"ships_to_basis,omitempty"`
+	ShipsToRaw      string   `json:"ships_to_raw,omitempty"`
+	ShipsToExcluded []string `json:"ships_to_excluded,omitempty"`
+	// LastSeen is when the page says the vendor was last online, UTC.
+	LastSeen    time.Time `json:"last_seen,omitzero"`
+	LastSeenRaw string    `json:"last_seen_raw,omitempty"`
+	// FeedbackPercent is the share of positive feedback, 0-100.
+	FeedbackPercent *float64 `json:"feedback_percent,omitempty"`
+	// Level and TrustLevel are as shown; LevelNum and TrustLevelNum are set
+	// when the text holds a number.
+	Level         string `json:"level,omitempty"`
+	LevelNum      *int64 `json:"level_num,omitempty"`
+	TrustLevel    string `json:"trust_level,omitempty"`
+	TrustLevelNum *int64 `json:"trust_level_num,omitempty"`
+	// Verified is whether the page shows a verified badge; nil when not
+	// shown either way.
+	Verified     *bool  `json:"verified,omitempty"`
+	DisputesWon  *int64 `json:"disputes_won,omitempty"`
+	DisputesLost *int64 `json:"disputes_lost,omitempty"`
+	// History holds the vendor's claims of history on other markets;
+	// HistoryRaw the text they were read from.
+	History       []HistoryClaim `json:"history,omitempty"`
+	HistoryRaw    string         `json:"history_raw,omitempty"`
+	FinalizeEarly *bool          `json:"finalize_early,omitempty"`
+	// Title is a user title or rank the page shows.
+	Title string `json:"title,omitempty"`
+	// TypedContacts are the contact handles found, each with its kind.
+	TypedContacts []Contact `json:"typed_contacts,omitempty"`
+	Attributes    []Attr    `json:"attributes,omitempty"`
 }
 
 // Mentions are the things a forum post names: markets, vendors, onion
@@ -155,6 +250,22 @@ type Post struct {
 	Body        string    `json:"body,omitempty"` // bounded by MaxDescription, flagged "body:truncated"
 	Mentions    Mentions  `json:"mentions"`
 	Flags       []string  `json:"flags,omitempty"`
+
+	// Board is the board path the post sits in ("Market > Drugs"), as the
+	// page shows it; Forum stays the source id.
+	Board       string `json:"board,omitempty"`
+	AuthorTitle string `json:"author_title,omitempty"`
+	AuthorPosts *int64 `json:"author_posts,omitempty"`
+	// AuthorJoined is when the author joined the forum, UTC.
+	AuthorJoined    time.Time `json:"author_joined,omitzero"`
+	AuthorJoinedRaw string    `json:"author_joined_raw,omitempty"`
+	Signature       string    `json:"signature,omitempty"`
+	// Contacts are the contact handles in the contacts field, the body and
+	// the signature, each with its kind.
+	Contacts []Contact `json:"contacts,omitempty"`
+	// PostNumber is the post's position in its thread; 0 when not shown.
+	PostNumber int64  `json:"post_number,omitempty"`
+	Attributes []Attr `json:"attributes,omitempty"`
 }
 
 // Capture records one fetched page kept as evidence.
@@ -313,11 +424,18 @@ func (l *Listing) Validate() error {
 	if l.ShipsFrom != "" && !isCountryCode(l.ShipsFrom) {
 		errs = append(errs, fmt.Sprintf("ships_from %q is not an alpha-2 code", l.ShipsFrom))
 	}
-	for _, c := range l.ShipsTo {
-		if !isCountryCode(c) {
-			errs = append(errs, fmt.Sprintf("ships_to %q is not an alpha-2 code", c))
-		}
+	errs = append(errs, destErrors(l.ShipsTo, l.ShipsToBasis, l.ShipsToExcluded)...)
+	if l.PriceUSDBasis != "" && !oneOf(l.PriceUSDBasis, PriceBases) {
+		errs = append(errs, fmt.Sprintf("price_usd_basis %q, want one of %v", Cut(l.PriceUSDBasis, 80), PriceBases))
 	}
+	if l.ProductClass != "" && l.ProductClass != ClassPhysical && l.ProductClass != ClassDigital {
+		errs = append(errs, fmt.Sprintf("product_class %q, want physical or digital", Cut(l.ProductClass, 80)))
+	}
+	if len(l.Prices) > MaxPrices || len(l.ShippingOptions) > MaxOptions {
+		errs = append(errs, "prices or shipping options over their bound")
+	}
+	errs = append(errs, countErrors("stock", l.Stock, "views", l.Views, "sold", l.Sold, "vendor_sales", l.VendorSales)...)
+	errs = append(errs, attrErrors(l.Attributes)...)
 	return joinErrs("listing", errs)
 }
 
@@ -327,6 +445,16 @@ func (v *Vendor) Validate() error {
 	if v.ShipsFrom != "" && !isCountryCode(v.ShipsFrom) {
 		errs = append(errs, fmt.Sprintf("ships_from %q is not an alpha-2 code", v.ShipsFrom))
 	}
+	errs = append(errs, destErrors(v.ShipsTo, v.ShipsToBasis, v.ShipsToExcluded)...)
+	if v.FeedbackPercent != nil && !(*v.FeedbackPercent >= 0 && *v.FeedbackPercent <= 100) {
+		errs = append(errs, fmt.Sprintf("feedback_percent %v outside 0-100", *v.FeedbackPercent))
+	}
+	if len(v.History) > MaxOptions {
+		errs = append(errs, "history claims over their bound")
+	}
+	errs = append(errs, countErrors("disputes_won", v.DisputesWon, "disputes_lost", v.DisputesLost)...)
+	errs = append(errs, contactErrors(v.TypedContacts)...)
+	errs = append(errs, attrErrors(v.Attributes)...)
 	return joinErrs("vendor", errs)
 }
 
@@ -340,6 +468,15 @@ func (p *Post) Validate() error {
 		len(p.ThreadID) > MaxText || len(p.PostID) > MaxText || len(p.PostedRaw) > MaxText {
 		errs = append(errs, "text over its bound")
 	}
+	if len(p.Board) > MaxText || len(p.AuthorTitle) > MaxText || len(p.Signature) > MaxDescription {
+		errs = append(errs, "board, author_title or signature over its bound")
+	}
+	errs = append(errs, countErrors("author_posts", p.AuthorPosts)...)
+	if p.PostNumber < 0 {
+		errs = append(errs, fmt.Sprintf("post_number %d is negative", p.PostNumber))
+	}
+	errs = append(errs, contactErrors(p.Contacts)...)
+	errs = append(errs, attrErrors(p.Attributes)...)
 	return joinErrs("post", errs)
 }
 
@@ -430,6 +567,7 @@ type Decoded struct {
 	Capture *Capture
 	Run     *Run
 	Post    *Post
+	Thread  *Thread
 }
 
 // ErrUnknownSchema marks a message whose schema this build does not know.
@@ -469,6 +607,9 @@ func Decode(data []byte) (Decoded, error) {
 	case SchemaPost:
 		d.Post = new(Post)
 		err, target = json.Unmarshal(data, d.Post), d.Post
+	case SchemaThread:
+		d.Thread = new(Thread)
+		err, target = json.Unmarshal(data, d.Thread), d.Thread
 	default:
 		return d, fmt.Errorf("%w %q", ErrUnknownSchema, h.Schema)
 	}

@@ -1,0 +1,106 @@
+package event
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+const sha = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+func thread() Thread {
+	n := int64(12)
+	t := Thread{Provenance: Provenance{Source: "dread", URL: "http://x.onion/t/1",
+		ObservedAt: time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC), CaptureSHA256: sha},
+		ThreadID: "1", Title: "Vendor review", Board: "Market > Reviews", Replies: &n,
+		StartedAt:  time.Date(2024, 2, 1, 10, 30, 0, 0, time.FixedZone("MSK", 3*3600)),
+		Attributes: []Attr{{Key: "prefix", Type: AttrText, Value: "[Review]"}}}
+	t.Finalize()
+	return t
+}
+
+func TestThreadRoundTrip(t *testing.T) {
+	th := thread()
+	if th.Schema != SchemaThread || th.Forum != "dread" || th.StartedAt.Location() != time.UTC || th.StartedAt.Hour() != 7 {
+		t.Fatalf("finalized thread %+v", th)
+	}
+	data, err := json.Marshal(th)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := Decode(data)
+	if err != nil || d.Thread == nil || d.Thread.Board != th.Board || *d.Thread.Replies != 12 || d.Thread.Views != nil {
+		t.Fatalf("Decode = %+v, %v", d.Thread, err)
+	}
+	if err := Check(Subject(TypeThread, "dread"), d); err != nil {
+		t.Fatal(err)
+	}
+	bad := th
+	bad.Attributes = []Attr{{Key: "Bad Key", Type: "text"}, {Key: "x", Type: "map"}}
+	if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), `attribute key "Bad Key"`) ||
+		!strings.Contains(err.Error(), `attribute "x" has type "map"`) {
+		t.Errorf("bad attributes: %v", err)
+	}
+}
+
+// TestCheck: the loader's check names what is wrong with a message that
+// decodes: a body from another source than its subject, a forged hash, a
+// forged id, unknown enumerations.
+func TestCheck(t *testing.T) {
+	good := listing()
+	good.CaptureSHA256 = sha
+	good.Finalize()
+	subj := Subject(TypeListing, "nebula")
+	if err := Check(subj, Decoded{Listing: &good}); err != nil {
+		t.Fatalf("good listing: %v", err)
+	}
+	for name, tc := range map[string]struct {
+		subject string
+		mut     func(*Listing)
+		want    string
+	}{
+		"other source":   {Subject(TypeListing, "harbor"), nil, `arrived on subject "intel.v1.listing.harbor"`},
+		"other type":     {Subject(TypeVendor, "nebula"), nil, "arrived on subject"},
+		"body source":    {subj, func(l *Listing) { l.Source = "harbor"; l.Finalize() }, "arrived on subject"},
+		"path as hash":   {subj, func(l *Listing) { l.CaptureSHA256 = "../../etc/passwd"; l.Finalize() }, `capture_sha256 "../../etc/passwd"`},
+		"upper hash":     {subj, func(l *Listing) { l.CaptureSHA256 = strings.ToUpper(sha); l.Finalize() }, "capture_sha256"},
+		"forged id":      {subj, func(l *Listing) { l.EventID = strings.Repeat("0", 32) }, "is not the id derived"},
+		"chain":          {subj, func(l *Listing) { l.Crypto = []CryptoAddress{{Chain: "doge", Address: "D1"}} }, `crypto chain "doge"`},
+		"price currency": {subj, func(l *Listing) { l.Prices = []Money{{Amount: 1, Raw: "1"}} }, "without a currency"},
+		"url":            {subj, func(l *Listing) { l.URL = "file:///etc/passwd"; l.Finalize() }, "not an http(s) URL"},
+	} {
+		l := good
+		if tc.mut != nil {
+			tc.mut(&l)
+		}
+		err := Check(tc.subject, Decoded{Listing: &l})
+		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: Check = %v, want %q", name, err, tc.want)
+		}
+	}
+	v := Vendor{Provenance: good.Provenance, Handle: "h", PGPFingerprints: []string{"abc"}}
+	v.Finalize()
+	if err := Check(Subject(TypeVendor, "nebula"), Decoded{Vendor: &v}); err == nil || !strings.Contains(err.Error(), "pgp fingerprint") {
+		t.Errorf("vendor fingerprint: %v", err)
+	}
+	c := Capture{Source: "nebula", URL: "http://x.onion/", FetchedAt: good.ObservedAt, Outcome: "ok", SHA256: "ab"}
+	c.Finalize()
+	if err := Check(Subject(TypeCapture, "nebula"), Decoded{Capture: &c}); err == nil || !strings.Contains(err.Error(), "sha256") {
+		t.Errorf("capture hash: %v", err)
+	}
+}
+
+func TestListingValidatesNewFields(t *testing.T) {
+	l := listing()
+	neg := int64(-1)
+	l.ShipsTo, l.ShipsToBasis = []string{"DE", "FR"}, []string{DestExplicit}
+	l.PriceUSDBasis, l.ProductClass, l.Stock = "guess", "herbal", &neg
+	err := l.Validate()
+	for _, want := range []string{"ships_to_basis has 1 entries for 2", `price_usd_basis "guess"`, `product_class "herbal"`, "stock -1 is negative"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Validate = %v, want %q", err, want)
+		}
+	}
+}

@@ -26,10 +26,24 @@ func sampleListing() event.Listing {
 		PaymentMethods: []string{"btc"}, Escrow: true,
 		Crypto: []event.CryptoAddress{{Chain: "btc", Address: "bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh"}},
 		Flags:  []string{"description:truncated"},
+		// The fields a later v1 added.
+		Prices:   []event.Money{{Amount: 123.45, Currency: "EUR", Raw: "€123.45"}, {Amount: 0.0021, Currency: "BTC", Raw: "฿0.0021"}},
+		PriceMax: 300, PriceUSDBasis: event.BasisPageRate, PriceUSDRate: 1.08,
+		ShipsToBasis: []string{event.DestRegion, event.DestRegion}, ShipsFromRegion: "EU",
+		ListedAt: time.Date(2026, 9, 1, 7, 30, 0, 0, time.UTC), ListedRaw: "1 Sep 2026 10:30 +03:00",
+		Stock: ptr(int64(40)), Views: ptr(int64(-0)), Sold: ptr(int64(9223372036854775807)),
+		ProductClass: event.ClassPhysical, ProductClassRaw: "Physical package",
+		FinalizeEarly: ptr(false), EscrowKnown: true,
+		ShippingOptions: []event.ShippingOption{{Method: "Express", Cost: event.Money{Amount: 0.002, Currency: "BTC"},
+			Duration: "24h", Destinations: []string{"DE"}, Raw: "Express 24h (+0.002 BTC)"}, {Raw: "Pickup"}},
+		VendorRating: ptr(4.82), VendorSales: ptr(int64(3700)), VendorLevel: "Level 5",
+		Attributes: []event.Attr{{Key: "purity", Type: event.AttrFloat, Value: "87.5"}, {Key: "lab_tested", Type: event.AttrBool, Value: "true"}},
 	}
 	l.Finalize()
 	return l
 }
+
+func ptr[T any](v T) *T { return &v }
 
 func mustJSON(t testing.TB, v any) []byte {
 	t.Helper()
@@ -124,6 +138,8 @@ func FuzzDecodeListing(f *testing.F) {
 	f.Add([]byte(`{"schema":"counternet.listing.v1","title":"a\u00e9\ud83d\ude00","x":[1,{"y":"z"}]}`))
 	f.Add([]byte(`{"schema":"counternet.listing.v1","price":{"amount":1e400}}`))
 	f.Add([]byte(` {"schema" : "counternet.listing.v1" , "escrow" : false } `))
+	f.Add([]byte(`{"schema":"counternet.listing.v1","stock":007,"views":1e2,"sold":-0,"vendor_rating":null,"finalize_early":true}`))
+	f.Add([]byte(`{"schema":"counternet.listing.v1","prices":[{"amount":1,"currency":"BTC"},{}],"shipping_options":[{"cost":{"amount":2}}],"attributes":[{"key":"k","type":"text","value":"v","key":"x"}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		got := new(event.Listing)
 		if err := decodeListing(got, data); err != nil {

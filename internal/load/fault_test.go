@@ -277,8 +277,8 @@ func TestPoisonMessagesDeadLettered(t *testing.T) {
 		{"oversize", strings.Replace(v1, `"title":`, `"padding":"`+strings.Repeat("x", 300<<10)+`","title":`, 1), "byte limit"},
 		// Well-formed JSON of a valid listing, but not of the source its
 		// subject names, or with a capture hash that is a path.
-		{"subject names another source", v1, `published on "intel.v1.listing.poison" but its body says`},
-		{"capture hash a path", captureHash.ReplaceAllString(v1, `"capture_sha256":"../../etc/passwd"`), `capture_sha256 "../../etc/passwd" is not 64 lower-case hex digits`},
+		{"subject names another source", v1, `arrived on subject "intel.v1.listing.poison" but its type and source make`},
+		{"capture hash a path", captureHash.ReplaceAllString(v1, `"capture_sha256":"../../etc/passwd"`), `capture_sha256 "../../etc/passwd" is not 64 lowercase hex digits`},
 	}
 	var msgs []bus.Message
 	for i, p := range poisons {

@@ -774,8 +774,9 @@ func (res *pageResult) extract(site *pipeline.Site, d Deps, rs *runState, runID 
 	return events
 }
 
-// normalize turns one (merged) record into its event and counts it. A
-// record of a type without events (thread) yields nil.
+// normalize turns one (merged) record into its event and counts it:
+// listings, vendors, posts and threads each have their event; a record of
+// another type yields nil.
 func (res *pageResult) normalize(m pending, d Deps, charsetFlag string) any {
 	r, prov := m.rec, m.prov
 	var flags *[]string
@@ -793,6 +794,9 @@ func (res *pageResult) normalize(m pending, d Deps, charsetFlag string) any {
 		p := normalize.Post(r, prov, d.Markets)
 		flags, ev = &p.Flags, &p
 		res.posts++
+	case pipeline.RecordThread:
+		t := normalize.Thread(r, prov)
+		flags, ev = &t.Flags, &t
 	default:
 		return nil
 	}
@@ -856,6 +860,9 @@ func message(ev any) (bus.Message, error) {
 	case *event.Post:
 		e.Finalize()
 		return bus.Encode(event.Subject(event.TypePost, e.Source), e.EventID, e)
+	case *event.Thread:
+		e.Finalize()
+		return bus.Encode(event.Subject(event.TypeThread, e.Source), e.EventID, e)
 	}
 	return bus.Message{}, fmt.Errorf("encoding %T: not an event", ev)
 }

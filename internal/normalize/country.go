@@ -32,6 +32,11 @@ type places struct {
 	region  map[string][]string // key -> alpha-2 codes (more than one)
 	special map[string]string   // key -> Special*
 	exclude []*regexp.Regexp    // exclusion markers, longest first
+	// regionName maps a region alias key to its region code: the
+	// regions.yaml key in upper case ("EU", "EUROPE", "SCANDINAVIA").
+	regionName map[string]string
+	// all is every alpha-2 code of iso3166.csv, in file order.
+	all []string
 }
 
 var placeTable = sync.OnceValues(loadPlaces)
@@ -62,7 +67,8 @@ type regionsFile struct {
 }
 
 func loadPlaces() (*places, error) {
-	p := &places{country: map[string]string{}, region: map[string][]string{}, special: map[string]string{}}
+	p := &places{country: map[string]string{}, region: map[string][]string{}, special: map[string]string{},
+		regionName: map[string]string{}}
 	f, err := configs.Reference.Open("reference/iso3166.csv")
 	if err != nil {
 		return nil, fmt.Errorf("loading countries: %w", err)
@@ -92,6 +98,7 @@ func loadPlaces() (*places, error) {
 			return nil, fmt.Errorf("reading iso3166.csv: bad alpha-2 code %q", a2)
 		}
 		p.country[key(name)] = a2
+		p.all = append(p.all, a2)
 		p.country[strings.ToLower(a2)] = a2
 		p.country[strings.ToLower(a3)] = a2
 		for _, v := range nameVariants(name) {
@@ -121,7 +128,7 @@ func loadPlaces() (*places, error) {
 			p.special[key(a)] = name
 		}
 	}
-	for _, reg := range regs.Regions {
+	for regName, reg := range regs.Regions {
 		for _, c := range reg.Codes {
 			if !isCode(c) {
 				return nil, fmt.Errorf("reading regions.yaml: bad code %q", c)
@@ -132,6 +139,7 @@ func loadPlaces() (*places, error) {
 				p.country[key(a)] = reg.Codes[0]
 			} else {
 				p.region[key(a)] = slices.Clone(reg.Codes)
+				p.regionName[key(a)] = strings.ToUpper(regName)
 			}
 		}
 	}
@@ -146,11 +154,12 @@ func loadPlaces() (*places, error) {
 			p.country[key(a)] = c
 		}
 	}
-	markers := slices.Clone(regs.ExclusionMarkers)
+	addCodeAliases(p)
+	markers := append(slices.Clone(regs.ExclusionMarkers), codeExclusionMarkers...)
 	// Longest marker first, so "no shipping to" wins over a shorter one.
 	slices.SortStableFunc(markers, func(a, b string) int { return len(b) - len(a) })
 	for _, m := range markers {
-		re, err := regexp.Compile(`(?i)(?:^|[\s(,;])` + regexp.QuoteMeta(m) + `(?:$|[\s:)])`)
+		re, err := regexp.Compile(`(?i)(?:^|[\s(,;\[])` + regexp.QuoteMeta(m) + `(?:$|[\s:).\]])`)
 		if err != nil {
 			return nil, fmt.Errorf("reading regions.yaml: exclusion marker %q: %w", m, err)
 		}
@@ -282,10 +291,11 @@ func ambiguous(s string) bool {
 
 // shipping is a parsed list of places.
 type shipping struct {
-	codes      []string // resolved codes, in order, de-duplicated
-	unresolved []string // parts that named no place
-	specials   []string // Special* strings found, in order
-	excluded   []string // codes named after an exclusion marker
+	codes      []string        // resolved codes, in order, de-duplicated
+	unresolved []string        // parts that named no place
+	specials   []string        // Special* strings found, in order
+	excluded   []string        // codes named after an exclusion marker
+	explicit   map[string]bool // codes named as countries, not through a region
 }
 
 // separatorRE splits a list of places.
@@ -311,6 +321,11 @@ func parseShipping(raw string) (shipping, error) {
 	}
 	include, exclude := p.splitExclusion(s)
 	in := p.parseList(include)
+	if exclude != "" && strings.Trim(include, " .[](),;:-") == "" {
+		// "[Doesn't ship to...] United States", "except USA": everywhere
+		// but the places named.
+		in.special(SpecialWorldwide)
+	}
 	if exclude != "" {
 		out := p.parseList(exclude)
 		in.unresolved = append(in.unresolved, out.unresolved...)
@@ -324,7 +339,7 @@ func parseShipping(raw string) (shipping, error) {
 func (p *places) splitExclusion(s string) (include, exclude string) {
 	for _, re := range p.exclude {
 		if loc := re.FindStringIndex(s); loc != nil {
-			return strings.Trim(s[:loc[0]], " (,;:"), strings.Trim(s[loc[1]:], " ():")
+			return strings.Trim(s[:loc[0]], " (,;:[]."), strings.Trim(s[loc[1]:], " ():[].")
 		}
 	}
 	return s, ""
@@ -380,6 +395,10 @@ func (p *places) resolve(part string, sh *shipping) bool {
 	}
 	if code, ok := p.lookup(part); ok {
 		sh.add(code)
+		if sh.explicit == nil {
+			sh.explicit = map[string]bool{}
+		}
+		sh.explicit[code] = true
 		return true
 	}
 	k := key(part)
@@ -450,6 +469,15 @@ type ShipsTo struct {
 	Specials []string
 	// Unresolved are the parts of the text that named no place.
 	Unresolved []string
+	// Domestic is set when the text says the vendor ships only within its
+	// own country ("Domestic Shipping Only"): the caller adds the ships-from
+	// country as the destination.
+	Domestic bool
+	// Destinations is the full list of destination countries: the
+	// countries named (basis "explicit"), the members of regions named
+	// ("region"), and for "Worldwide" every ISO 3166-1 country not named
+	// otherwise ("worldwide"); exclusions removed.
+	Destinations []Destination
 }
 
 // Shipping reads a ships-to text as Countries does and says what it could
@@ -463,11 +491,16 @@ func Shipping(raw string) ShipsTo {
 	}
 	st := ShipsTo{Codes: sh.codes, Excluded: sh.excluded, Unresolved: sh.unresolved}
 	for _, sp := range sh.specials {
-		if sp == SpecialWorldwide {
+		switch sp {
+		case SpecialWorldwide:
 			st.Worldwide = true
-		} else {
+		case SpecialDomestic:
+			st.Domestic = true
+			st.Specials = append(st.Specials, sp)
+		default:
 			st.Specials = append(st.Specials, sp)
 		}
 	}
+	st.Destinations = destinations(sh, st.Worldwide)
 	return st
 }

@@ -170,6 +170,7 @@ func TestShippingExported(t *testing.T) {
 			}
 			continue
 		}
+		got.Destinations = nil // TestShippingDestinations
 		if !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("Shipping(%q) = %+v, want %+v", tt.raw, got, tt.want)
 		}

@@ -2,6 +2,7 @@ package normalize
 
 import (
 	"errors"
+	"html"
 	"math"
 	"regexp"
 	"strings"
@@ -46,32 +47,157 @@ func MoneyPer(raw string) (m event.Money, per PerUnit, err error) {
 	if len(s) > maxInput {
 		return m, per, unparsable("price", raw, "too long")
 	}
+	s = moneyText(s)
 	locs := numRE.FindAllStringIndex(s, -1)
 	if len(locs) == 0 {
 		return m, per, unparsable("price", raw, "no amount")
 	}
 	for _, loc := range locs {
-		end := loc[1]
-		cur := currencyBefore(s[:loc[0]])
-		if cur == "" {
-			var n int
-			cur, n = currencyAfter(s[loc[1]:])
-			end += n
-		}
-		if cur == "" {
-			continue
-		}
-		v, err := number(s[loc[0]:loc[1]], false)
+		a, ok, err := amountAt(s, loc)
 		if err != nil {
 			return m, per, unparsable("price", raw, err.Error())
 		}
-		m.Amount, m.Currency = v, cur
-		return m, perUnitAt(s[end:]), nil
+		if !ok {
+			continue
+		}
+		m.Amount, m.Currency = a.v, a.cur
+		return m, perUnitAt(s[a.end:]), nil
 	}
 	if v, err := number(s[locs[0][0]:locs[0][1]], false); err == nil {
-		m.Amount = v
+		m.Amount = signed(s, locs[0][0], v)
 	}
 	return m, per, &noCurrencyError{unparsable("price", raw, ErrNoCurrency.Error())}
+}
+
+// amount is one amount found in a price text with the currency next to it.
+type amount struct {
+	v   float64
+	cur string
+	end int // the byte after the amount and a currency after it
+}
+
+// amountAt reads the number at loc and the currency before or after it;
+// ok is false when neither side names one.
+func amountAt(s string, loc []int) (a amount, ok bool, err error) {
+	a.end = loc[1]
+	a.cur = currencyBefore(strings.TrimRight(s[:loc[0]], "+-\u2212"))
+	if a.cur == "" {
+		var n int
+		a.cur, n = currencyAfter(s[loc[1]:])
+		a.end += n
+	}
+	if a.cur == "" {
+		return a, false, nil
+	}
+	v, err := number(s[loc[0]:loc[1]], false)
+	if err != nil {
+		return a, false, err
+	}
+	a.v = signed(s, loc[0], v)
+	if f, ok := subunits[a.cur]; ok {
+		a.cur, a.v = f.code, a.v*f.factor
+	}
+	return a, true, nil
+}
+
+// subunits are currency units read as a fraction of another: "mBTC".
+var subunits = map[string]struct {
+	code   string
+	factor float64
+}{
+	"mBTC": {"BTC", 0.001}, "uBTC": {"BTC", 1e-6},
+}
+
+// signed applies a minus sign ('-' or U+2212) written right before the
+// number at i ("USD -1.00", "−0"); a spaced dash ("50 - 60") is no sign.
+func signed(s string, i int, v float64) float64 {
+	pre := s[:i]
+	if strings.HasSuffix(pre, "-") || strings.HasSuffix(pre, "\u2212") {
+		pre = strings.TrimSuffix(strings.TrimSuffix(pre, "-"), "\u2212")
+		if (pre == "" || !isDigit(pre[len(pre)-1])) && v != 0 {
+			return -v
+		}
+	}
+	return v
+}
+
+// moneyText undoes HTML entities a page left encoded ("&#36;45") and
+// reads no-break spaces as spaces.
+func moneyText(s string) string {
+	if strings.IndexByte(s, '&') >= 0 {
+		s = html.UnescapeString(s)
+	}
+	return s
+}
+
+// MoneyRange reads a price or a price range: "50.00 - 39000.00 EUR",
+// "$10 - $20", "€5–€10", "10 to 20 USD" are lo 50 EUR and hi 39000 (the
+// currency written once, on either end, or on both); a single price reads
+// as Money does, with hi 0. Two ends in different currencies are no range
+// ("USD 19.02 - 0.0830 BTC" is USD 19.02, hi 0); an upper end below the
+// lower one is an error.
+func MoneyRange(raw string) (lo event.Money, hi float64, err error) {
+	s := strings.TrimSpace(raw)
+	lo = event.Money{Raw: s}
+	if len(s) > maxInput {
+		return lo, 0, unparsable("price", raw, "too long")
+	}
+	s = moneyText(s)
+	locs := numRE.FindAllStringIndex(s, 8)
+	for i := 0; i+1 < len(locs); i++ {
+		between := s[locs[i][1]:locs[i+1][0]]
+		curBetween, n := currencyAfter(between)
+		sep := strings.TrimSpace(between[n:])
+		sep = strings.TrimSpace(strings.TrimRight(sep, "$€£฿Ƀ"))
+		if c := currencyBefore(sep); c != "" {
+			sep = strings.TrimSpace(strings.TrimRightFunc(sep, func(r rune) bool { return r != ' ' && r != '-' && r != '\u2013' && r != '\u2014' && r != '~' }))
+		}
+		if !rangeSeps[strings.ToLower(sep)] {
+			continue
+		}
+		a, okA, errA := amountAt(s, locs[i])
+		b, okB, errB := amountAt(s, locs[i+1])
+		if errA != nil || errB != nil {
+			break
+		}
+		cur := ""
+		switch {
+		case okA && okB && a.cur != b.cur:
+			m, err := Money(raw)
+			return m, 0, err
+		case okA:
+			cur = a.cur
+		case okB:
+			cur = b.cur
+		case curBetween != "":
+			cur = curBetween
+		default:
+			continue
+		}
+		va, _ := number(s[locs[i][0]:locs[i][1]], false)
+		vb, _ := number(s[locs[i+1][0]:locs[i+1][1]], false)
+		if f, ok := subunits[cur]; ok {
+			cur, va, vb = f.code, va*f.factor, vb*f.factor
+		} else if okA {
+			va = a.v
+		}
+		if okB && b.cur == cur {
+			vb = b.v
+		}
+		if vb < va {
+			return lo, 0, unparsable("price", raw, "the upper end of the range is below the lower")
+		}
+		lo.Amount, lo.Currency = va, cur
+		return lo, vb, nil
+	}
+	m, err := Money(raw)
+	return m, 0, err
+}
+
+// rangeSeps are what stands between the two ends of a price range.
+var rangeSeps = map[string]bool{
+	"-": true, "\u2013": true, "\u2014": true, "~": true, "to": true, "bis": true, "a": true, "à": true,
+	"до": true, "tot": true, "até": true, "-->": true, "..": true, "...": true,
 }
 
 // noCurrencyError is an ErrUnparsable error that is also ErrNoCurrency.

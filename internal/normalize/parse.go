@@ -118,7 +118,7 @@ var currencyWords = map[string]string{
 	"cny": "CNY", "rub": "RUB", "sek": "SEK", "nok": "NOK", "dkk": "DKK", "pln": "PLN", "czk": "CZK",
 	"huf": "HUF", "nzd": "NZD", "brl": "BRL", "mxn": "MXN", "inr": "INR", "zar": "ZAR", "try": "TRY",
 	"uah": "UAH", "ron": "RON", "bgn": "BGN", "hkd": "HKD", "sgd": "SGD", "krw": "KRW", "thb": "THB",
-	"btc": "BTC", "xbt": "BTC", "xmr": "XMR", "ltc": "LTC", "eth": "ETH", "bch": "BCH", "usdt": "USDT",
+	"btc": "BTC", "xbt": "BTC", "mbtc": "mBTC", "ubtc": "uBTC", "µbtc": "uBTC", "μbtc": "uBTC", "xmr": "XMR", "ltc": "LTC", "eth": "ETH", "bch": "BCH", "usdt": "USDT",
 	"usdc": "USDC", "dash": "DASH", "zec": "ZEC", "doge": "DOGE",
 	"dollar": "USD", "dollars": "USD", "euro": "EUR", "euros": "EUR", "pound": "GBP", "pounds": "GBP",
 	"bitcoin": "BTC", "bitcoins": "BTC", "monero": "XMR", "litecoin": "LTC", "ethereum": "ETH",

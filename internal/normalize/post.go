@@ -79,7 +79,10 @@ const maxAgo = 100 * 365 * 24 * time.Hour
 // (case-insensitive, whole words: the titles of the configured sites),
 // onion and crypto addresses and PGP keys found in the body and the
 // pgp_key and crypto fields (FindMentions). A date that does not read is
-// flagged "posted_at"; the record is never dropped. Post calls Finalize.
+// flagged "posted_at"; the record is never dropped. The board is the
+// subforum field (the forum stays the source id); contacts are the typed
+// handles of the contacts field, the body and the signature; the body and
+// signature keep their line breaks. Post calls Finalize.
 func Post(rec pipeline.Record, prov event.Provenance, markets []string) event.Post {
 	var fl flags
 	fs := fields{rec: rec, flags: &fl}
@@ -90,16 +93,19 @@ func Post(rec pipeline.Record, prov event.Provenance, markets []string) event.Po
 	}
 	p.ThreadID = fs.text("thread_id", event.MaxText)
 	p.ThreadTitle = fs.text("thread_title", event.MaxTitle)
+	p.Board = fs.text("subforum", event.MaxText)
 	p.Author = fs.text("author", event.MaxText)
-	p.Body = fs.text("body", event.MaxDescription)
-	if raw, _, ok := fs.get("posted_at"); ok {
-		p.PostedRaw = fs.bound("posted_raw", raw, event.MaxText)
-		if t, err := ResolveDate(raw, prov.ObservedAt); err == nil {
-			p.PostedAt = t
-		} else {
-			fl.add("posted_at")
-		}
+	p.Body = fs.multiline("body", event.MaxDescription)
+	p.PostedAt, p.PostedRaw = fs.date("posted_at", "posted_raw", prov.ObservedAt)
+	p.AuthorTitle = fs.text("author_title", event.MaxText)
+	p.AuthorPosts = fs.count("author_posts")
+	p.AuthorJoined, p.AuthorJoinedRaw = fs.date("author_joined", "author_joined_raw", prov.ObservedAt)
+	p.Signature = fs.multiline("signature", event.MaxDescription)
+	if n := fs.count("post_number"); n != nil {
+		p.PostNumber = *n
 	}
+	p.Contacts = typedContacts(fs, "contacts", "body", "signature")
+	p.Attributes = attributes(fs, prov.ObservedAt)
 	p.Mentions.Vendors = mentionList(fs, "mentions_vendors", "@")
 	p.Mentions.Markets = mentionList(fs, "mentions_markets", "")
 	// Mentions are searched for in the whole body (up to maxScanText), not

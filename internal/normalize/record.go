@@ -1,7 +1,6 @@
 package normalize
 
 import (
-	"errors"
 	"math"
 	"regexp"
 	"slices"
@@ -21,6 +20,9 @@ type Rates struct {
 	// USDPer maps a currency code (upper case, as in event.Money) to the
 	// US dollars one unit of it is worth: USDPer["BTC"] = 65000.
 	USDPer map[string]float64
+	// Window is how far from AsOf a capture may lie for these rates to
+	// convert its prices (ValidFor); zero means DefaultRateWindow.
+	Window time.Duration
 }
 
 // USD converts m to US dollars, rounded to 4 decimals; ok is false when no
@@ -52,6 +54,11 @@ func (f *flags) add(name string) {
 	}
 }
 
+// delete removes name from the flags.
+func (f *flags) delete(name string) {
+	*f = slices.DeleteFunc(*f, func(s string) bool { return s == name })
+}
+
 // fields reads a record's fields with their parsers.
 type fields struct {
 	rec   pipeline.Record
@@ -76,6 +83,12 @@ func (fs fields) get(name string) (raw, parser string, ok bool) {
 	return clean(f.Raw), parser, true
 }
 
+// has reports whether the record has field name.
+func (fs fields) has(name string) bool {
+	_, ok := fs.rec.Fields[name]
+	return ok
+}
+
 // text returns a field as bounded text, flagging "<name>:truncated" when
 // it was cut.
 func (fs fields) text(name string, max int) string {
@@ -92,6 +105,126 @@ func (fs fields) bound(name, s string, max int) string {
 	}
 	fs.flags.add(name + ":truncated")
 	return strings.TrimRightFunc(cut(s, max), unicode.IsSpace)
+}
+
+// multiline returns a field as bounded text that keeps its line breaks:
+// whitespace is collapsed within each line, lines are trimmed and runs of
+// blank lines become one blank line.
+func (fs fields) multiline(name string, max int) string {
+	raw, _, ok := fs.get(name)
+	if !ok {
+		return ""
+	}
+	return fs.bound(name, collapseLines(raw), max)
+}
+
+// collapseLines collapses whitespace within each line of s, keeping the
+// line breaks (at most one blank line in a row).
+func collapseLines(s string) string {
+	var b strings.Builder
+	blank := 0
+	for _, line := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
+		line = strings.Join(strings.Fields(line), " ")
+		if line == "" {
+			blank++
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('\n')
+			if blank > 0 {
+				b.WriteByte('\n')
+			}
+		}
+		blank = 0
+		b.WriteString(line)
+	}
+	return b.String()
+}
+
+// count reads an int field; nil when the record lacks it, nil and flagged
+// when it holds no whole number.
+func (fs fields) count(name string) *int64 {
+	raw, _, ok := fs.get(name)
+	if !ok {
+		return nil
+	}
+	n, err := Int(raw)
+	if err != nil || n < 0 {
+		fs.flags.add(name)
+		return nil
+	}
+	return &n
+}
+
+// boolean reads a yes/no field (Bool); nil when the record lacks it, nil
+// and flagged when it is neither.
+func (fs fields) boolean(name string) *bool {
+	raw, _, ok := fs.get(name)
+	if !ok {
+		return nil
+	}
+	b, err := Bool(raw)
+	if err != nil {
+		fs.flags.add(name)
+		return nil
+	}
+	return &b
+}
+
+// badge reads a yes/no field that a page often shows as a badge: the
+// field's own word means yes ("Verified", "Pinned", "Locked"), with a
+// negation before it no ("Not verified", "Unverified"); other text is
+// read by Bool. nil when the record lacks it, nil and flagged when it says
+// neither.
+func (fs fields) badge(name string, word *regexp.Regexp) *bool {
+	raw, _, ok := fs.get(name)
+	if !ok {
+		return nil
+	}
+	if loc := word.FindStringIndex(raw); loc != nil {
+		pre := strings.ToLower(raw[:loc[0]])
+		b := !(strings.HasSuffix(pre, "un") || strings.HasSuffix(pre, "not ") || strings.HasSuffix(pre, "non-") ||
+			strings.HasSuffix(pre, "no ") || strings.HasSuffix(pre, "non "))
+		return &b
+	}
+	return fs.boolean(name)
+}
+
+// Badge words of verified, sticky and locked fields.
+var (
+	verifiedRE = regexp.MustCompile(`(?i)verified|trusted`)
+	stickyRE   = regexp.MustCompile(`(?i)sticky|pinned|announcement|angepinnt|закреп`)
+	lockedRE   = regexp.MustCompile(`(?i)locked|closed|geschlossen|закрыт`)
+)
+
+// leveled reads a level shown as text ("Level 5", "Trusted Vendor"): the
+// text bounded, and its number when it holds one.
+func (fs fields) leveled(name string) (text string, num *int64) {
+	text = fs.text(name, event.MaxText)
+	if text == "" {
+		return "", nil
+	}
+	if n, err := Int(text); err == nil {
+		num = &n
+	}
+	return text, num
+}
+
+// date reads a date field against the capture time and the record's
+// locale: the time in UTC and the raw text, bounded under rawName. A date that
+// does not read is flagged with the field's name and t is zero.
+func (fs fields) date(name, rawName string, captured time.Time) (t time.Time, raw string) {
+	raw, _, ok := fs.get(name)
+	if !ok {
+		return time.Time{}, ""
+	}
+	bounded := fs.bound(rawName, raw, event.MaxText)
+	t, _, err := DateIn(raw, captured, fs.rec.Locale)
+	if err != nil {
+		fs.flags.add(name)
+		return time.Time{}, bounded
+	}
+	return t.UTC(), bounded
 }
 
 // clean makes raw valid UTF-8, drops control characters other than tab
@@ -121,185 +254,6 @@ const (
 	ParserQuantity = "quantity"
 )
 
-// Listing turns an extracted listing record into a listing event. Each
-// field is normalized by its parser; raw text is kept where the event has
-// room for it (price.raw, category_raw, ships_from_raw, ships_to_raw); a
-// field that does not normalize is left empty and named in Flags ("price",
-// "ships_from"); text over its bound is cut on a character boundary and
-// flagged ("title:truncated"). The record is never dropped; Listing calls
-// Finalize.
-//
-//   - price: Money; with no currency on the page the price stays empty and
-//     is flagged, unless the record has a "currency" field (a site-file
-//     default). A price stated per unit ("30 EUR/g") is flagged
-//     "price:per_unit" and turned into the price of the listing's quantity
-//     when that is in the same unit; with no quantity the listing is taken
-//     to offer one such unit.
-//   - price_usd: a price_usd field when the record has one, else the price
-//     converted with rates, after a rate the page states in a "rate" field
-//     ("1 BTC = 95,000 USD", see Rate) is added to them. With no usable
-//     rate price_usd stays 0 and is flagged "price_usd"; no rate is ever
-//     assumed.
-//   - quantity and unit: from the quantity and unit fields (Quantity,
-//     UnitCode) or, when the record has no quantity field, from the title;
-//     always in grams, millilitres or units (unit "g", "ml", "unit"). An
-//     unknown unit word is kept lower-cased and flagged "unit".
-//   - category: the taxonomy code of the breadcrumb and title
-//     (CategoryOf); unmapped, the raw breadcrumb is kept and "category"
-//     flagged.
-//   - ships_to: a shipping term that names no country list is flagged
-//     "ships_to:worldwide", "ships_to:unknown", "ships_to:digital";
-//     exclusions ("Worldwide except USA") are flagged "ships_to:except";
-//     "domestic" resolves to ships_from when it is known.
-//   - crypto addresses: every valid address in any field (CryptoAddresses);
-//     a field with the "crypto" parser holding none is flagged.
-func Listing(rec pipeline.Record, prov event.Provenance, rates Rates) event.Listing {
-	var fl flags
-	fs := fields{rec: rec, flags: &fl}
-	l := event.Listing{Provenance: prov}
-
-	l.ListingID = fs.text("listing_id", event.MaxText)
-	if l.ListingID == "" {
-		fl.add("listing_id")
-	}
-	l.Title = fs.text("title", event.MaxTitle)
-	l.Description = fs.text("description", event.MaxDescription)
-	l.CategoryRaw = fs.text("category", event.MaxText)
-	l.Vendor = fs.text("vendor", event.MaxText)
-	if code, ok := CategoryOf(l.CategoryRaw, l.Title); ok {
-		l.Category = code
-	} else if l.CategoryRaw != "" || l.Title != "" {
-		fl.add("category")
-	}
-
-	var per PerUnit
-	if raw, _, ok := fs.get("price"); ok {
-		m, p, err := MoneyPer(raw)
-		m.Raw = fs.bound("price", m.Raw, event.MaxText)
-		if errors.Is(err, ErrNoCurrency) {
-			if cur, _, ok := fs.get("currency"); ok && currencyCode(cur) != "" {
-				m.Currency, err = currencyCode(cur), nil
-			}
-		}
-		if err != nil {
-			fl.add("price")
-			m = event.Money{Raw: m.Raw}
-		} else {
-			per = p
-		}
-		l.Price = m
-	}
-
-	l.Quantity, l.Unit = listingQuantity(fs, l.Title)
-	if per.Unit != "" {
-		fl.add("price:per_unit")
-		switch {
-		case l.Quantity == 0 && (l.Unit == "" || l.Unit == per.Unit):
-			l.Quantity, l.Unit = per.Quantity, per.Unit
-		case l.Unit == per.Unit && per.Quantity > 0:
-			l.Price.Amount = math.Round(l.Price.Amount*l.Quantity/per.Quantity*1e8) / 1e8
-		}
-	}
-
-	if raw, _, ok := fs.get("rate"); ok {
-		x, err := Rate(raw)
-		if err != nil {
-			fl.add("rate")
-		} else if r, ok := rates.With(x); ok {
-			rates = r
-		} else {
-			fl.add("rate")
-		}
-	}
-	l.PriceUSD = listingUSD(fs, l.Price, rates)
-
-	l.ShipsFrom, l.ShipsFromRaw = shipsFrom(fs)
-	if raw, parser, ok := fs.get("ships_to"); ok {
-		l.ShipsToRaw = fs.bound("ships_to_raw", raw, event.MaxText)
-		if parser == pipeline.ParserCountry {
-			if code, err := Country(raw); err == nil {
-				l.ShipsTo = []string{code}
-			} else {
-				fl.add("ships_to")
-			}
-		} else {
-			l.ShipsTo, l.ShipsToExcluded = shipsTo(raw, l.ShipsFrom, &fl)
-		}
-	}
-
-	if raw, _, ok := fs.get("payment_methods"); ok {
-		l.PaymentMethods = paymentMethods(fs, raw)
-	}
-	if raw, _, ok := fs.get("escrow"); ok {
-		if b, err := Bool(raw); err == nil {
-			l.Escrow = b
-		} else {
-			fl.add("escrow")
-		}
-	}
-	l.Crypto = recordCrypto(fs)
-	if p, usd, ok := PerUnitPrice(l); ok {
-		l.PricePerUnit, l.PricePerUnitUSD = p, usd
-	}
-	l.Flags = fl
-	l.Finalize()
-	return l
-}
-
-// currencyCode reads a currency named alone ("EUR", "€", "bitcoin").
-func currencyCode(raw string) string {
-	if code, n := currencyAfter(raw); code != "" && strings.TrimSpace(raw[n:]) == "" {
-		return code
-	}
-	return ""
-}
-
-// listingQuantity reads quantity and unit from the quantity and unit
-// fields, or from the title when there is no quantity field.
-func listingQuantity(fs fields, title string) (float64, string) {
-	unitRaw := fs.text("unit", event.MaxText)
-	unitCode, factor, unitOK := UnitCode(unitRaw)
-	raw, parser, ok := fs.get("quantity")
-	if !ok {
-		if q, u, err := Quantity(title); err == nil {
-			return q, u
-		}
-		if unitRaw == "" {
-			return 0, ""
-		}
-		if !unitOK {
-			fs.flags.add("unit")
-			return 0, strings.ToLower(unitRaw)
-		}
-		return 0, unitCode
-	}
-	if q, u, err := Quantity(raw); err == nil {
-		return q, u
-	}
-	var q float64
-	var err error
-	if parser == pipeline.ParserInt {
-		var n int64
-		n, err = Int(raw)
-		q = float64(n)
-	} else {
-		q, err = Float(raw)
-	}
-	if err != nil || !(q > 0) {
-		fs.flags.add("quantity")
-		return 0, ""
-	}
-	switch {
-	case unitOK:
-		return roundQty(q * factor), unitCode
-	case unitRaw != "":
-		fs.flags.add("unit")
-		return q, strings.ToLower(unitRaw)
-	}
-	fs.flags.add("unit")
-	return q, ""
-}
-
 // recordCrypto collects the valid crypto addresses of every field, fields
 // in name order; a field with the crypto parser that holds none is
 // flagged.
@@ -320,79 +274,74 @@ func recordCrypto(fs fields) []event.CryptoAddress {
 	return out
 }
 
-func listingUSD(fs fields, price event.Money, rates Rates) float64 {
-	if raw, parser, ok := fs.get("price_usd"); ok {
-		var usd float64
-		var err error
-		if parser == pipeline.ParserMoney {
-			var m event.Money
-			if m, err = Money(raw); err == nil && m.Currency != "USD" {
-				fs.flags.add("price_usd")
-				return 0
-			}
-			usd = m.Amount
-		} else {
-			usd, err = Float(raw)
-		}
-		if err != nil {
-			fs.flags.add("price_usd")
-			return 0
-		}
-		return usd
-	}
-	if price.Currency == "" {
-		return 0
-	}
-	usd, ok := rates.USD(price)
-	if !ok {
-		fs.flags.add("price_usd")
-	}
-	return usd
-}
-
-// shipsFrom reads the ships_from field of a listing or vendor: its
-// country code, empty and flagged "ships_from" when the text names no
-// country, and the raw text, bounded ("ships_from_raw:truncated").
-func shipsFrom(fs fields) (code, raw string) {
+// shipsFrom reads the ships_from field of a listing or vendor (Origin):
+// its country code, or the region or marker it names instead ("EU",
+// "EUROPE", "WORLDWIDE", "DIGITAL", "UNKNOWN": origins, not failures),
+// and the raw text, bounded ("ships_from_raw:truncated"). Text naming
+// neither is flagged "ships_from".
+func shipsFrom(fs fields) (code, region, raw string) {
 	raw, _, ok := fs.get("ships_from")
 	if !ok {
-		return "", ""
+		return "", "", ""
 	}
 	bounded := fs.bound("ships_from_raw", raw, event.MaxText)
-	code, err := Country(raw)
+	o, err := Origin(raw)
 	if err != nil {
 		fs.flags.add("ships_from")
-		return "", bounded
+		return "", "", bounded
 	}
-	return code, bounded
+	return o.Country, o.Region, bounded
 }
 
-// shipsTo returns the destination codes of a ships-to text and, for a
-// "Worldwide except ..." term, the countries it leaves out.
-func shipsTo(raw, shipsFrom string, fl *flags) (codes, excluded []string) {
-	sh, err := parseShipping(raw)
-	if err != nil {
-		fl.add("ships_to")
-		return nil, nil
-	}
-	codes = sh.codes
-	for _, sp := range sh.specials {
-		if sp == SpecialDomestic && shipsFrom != "" {
-			if !slices.Contains(codes, shipsFrom) {
-				codes = append(codes, shipsFrom)
-			}
-			continue
+// shipsTo reads a ships-to field: the destination codes, the basis of
+// each (event.DestExplicit, DestRegion, DestWorldwide) and the countries a
+// "Worldwide except ..." term leaves out. A field with the country parser
+// names one country. Terms that name no country list are flagged
+// "ships_to:worldwide", "ships_to:unknown", "ships_to:digital",
+// exclusions "ships_to:except", text naming no place "ships_to". The
+// codes are the full list (Shipping's Destinations): countries named,
+// regions expanded, and for a worldwide term every ISO 3166-1 country
+// but the exclusions, so "Worldwide except AU, SE" ships to every country
+// but AU and SE, each with basis worldwide. "Domestic" is shipsFrom
+// (basis explicit) when that is known, else flagged "ships_to:domestic".
+func shipsTo(fs fields, raw, parser, shipsFrom string) (codes, basis, excluded []string) {
+	if parser == pipeline.ParserCountry {
+		code, err := Country(raw)
+		if err != nil {
+			fs.flags.add("ships_to")
+			return nil, nil, nil
 		}
-		fl.add("ships_to:" + sp)
+		return []string{code}, []string{event.DestExplicit}, nil
 	}
-	if len(sh.excluded) > 0 && slices.Contains(sh.specials, SpecialWorldwide) {
-		fl.add("ships_to:except")
-		excluded = sh.excluded
+	st := Shipping(raw)
+	for _, d := range st.Destinations {
+		codes = append(codes, d.Country)
+		basis = append(basis, d.Basis)
 	}
-	if len(sh.unresolved) > 0 {
-		fl.add("ships_to")
+	if st.Domestic {
+		if shipsFrom != "" && !slices.Contains(codes, shipsFrom) {
+			codes = append(codes, shipsFrom)
+			basis = append(basis, event.DestExplicit)
+		} else if shipsFrom == "" {
+			fs.flags.add("ships_to:" + SpecialDomestic)
+		}
 	}
-	return codes, excluded
+	if st.Worldwide {
+		fs.flags.add("ships_to:" + SpecialWorldwide)
+	}
+	for _, sp := range st.Specials {
+		if sp != SpecialDomestic {
+			fs.flags.add("ships_to:" + sp)
+		}
+	}
+	if len(st.Excluded) > 0 && st.Worldwide {
+		fs.flags.add("ships_to:except")
+		excluded = st.Excluded
+	}
+	if len(st.Unresolved) > 0 {
+		fs.flags.add("ships_to")
+	}
+	return codes, basis, excluded
 }
 
 // listRE splits comma-style lists of payment methods and contacts.
@@ -441,96 +390,6 @@ func paymentMethods(fs fields, raw string) []string {
 		}
 	}
 	return out
-}
-
-// Vendor turns an extracted vendor record into a vendor event, with the
-// same rules as Listing: fields that do not normalize are left empty and
-// flagged ("rating", "sales", "joined", "ships_from", "pgp_fingerprint",
-// "pgp"), text is bounded, the record is never dropped. pgp_fingerprint may
-// hold several fingerprints separated by , ; | or newlines; a "pgp" field
-// (or any field with the pgp parser) holds armored public key blocks whose
-// fingerprints are added (PGPKeys). Contacts are the items of the contacts
-// field, each written "kind:handle" when Contacts recognises it and kept
-// as written otherwise, then the handles Contacts finds in the other
-// fields. Crypto addresses are taken from every field. profile_url
-// defaults to the page URL. Vendor calls Finalize.
-func Vendor(rec pipeline.Record, prov event.Provenance) event.Vendor {
-	var fl flags
-	fs := fields{rec: rec, flags: &fl}
-	v := event.Vendor{Provenance: prov}
-
-	v.Handle = fs.text("handle", event.MaxText)
-	if v.Handle == "" {
-		fl.add("handle")
-	}
-	v.ProfileURL = fs.text("profile_url", event.MaxText)
-	if v.ProfileURL == "" {
-		v.ProfileURL = prov.URL
-	}
-	if raw, _, ok := fs.get("pgp_fingerprint"); ok {
-		for _, part := range splitList(fs, "pgp_fingerprint", raw) {
-			fp, err := Fingerprint(part)
-			if err != nil {
-				fl.add("pgp_fingerprint")
-				continue
-			}
-			if !slices.Contains(v.PGPFingerprints, fp) {
-				v.PGPFingerprints = append(v.PGPFingerprints, fp)
-			}
-		}
-	}
-	for _, name := range fieldNames(rec) {
-		raw, parser, _ := fs.get(name)
-		if name != "pgp" && parser != ParserPGP {
-			continue
-		}
-		keys, err := PGPKeys(raw)
-		if err != nil {
-			fl.add(name)
-		}
-		for _, k := range keys {
-			if !slices.Contains(v.PGPFingerprints, k.Fingerprint) {
-				v.PGPFingerprints = append(v.PGPFingerprints, k.Fingerprint)
-			}
-		}
-	}
-	if raw, parser, ok := fs.get("rating"); ok {
-		var r float64
-		var err error
-		if parser == pipeline.ParserFloat {
-			r, err = Float(raw)
-			if err == nil && r > 5 {
-				err = ErrUnparsable
-			}
-		} else {
-			r, err = Rating(raw)
-		}
-		if err != nil {
-			fl.add("rating")
-		} else {
-			v.Rating = r
-		}
-	}
-	if raw, _, ok := fs.get("sales"); ok {
-		if n, err := Int(raw); err == nil {
-			v.Sales = n
-		} else {
-			fl.add("sales")
-		}
-	}
-	if raw, _, ok := fs.get("joined"); ok {
-		if d, err := Date(raw); err == nil {
-			v.Joined = d.Format(time.DateOnly)
-		} else {
-			fl.add("joined")
-		}
-	}
-	v.ShipsFrom, v.ShipsFromRaw = shipsFrom(fs)
-	v.Contacts = vendorContacts(fs)
-	v.Crypto = recordCrypto(fs)
-	v.Flags = fl
-	v.Finalize()
-	return v
 }
 
 func fieldNames(rec pipeline.Record) []string {

@@ -64,11 +64,25 @@ func TestListing(t *testing.T) {
 		PricePerUnitUSD: 9.9,
 		ShipsFrom:       "DE",
 		ShipsFromRaw:    "Deutschland",
-		ShipsTo:         []string{"DE", "AT"},
 		ShipsToRaw:      "Germany, Austria, Worldwide",
 		PaymentMethods:  []string{"BTC", "XMR"},
 		Escrow:          true,
+		EscrowKnown:     true,
 		Flags:           []string{"ships_to:worldwide"},
+		Prices:          []event.Money{{Amount: 45, Currency: "EUR", Raw: "€ 45,00"}},
+		PriceUSDBasis:   event.BasisCaptureRate,
+		PriceUSDRate:    1.1,
+	}
+	// Worldwide beside two countries: those two explicit, every other
+	// ISO country with basis worldwide.
+	want.ShipsTo, want.ShipsToBasis = []string{"DE", "AT"}, []string{event.DestExplicit, event.DestExplicit}
+	for _, d := range Shipping("Worldwide").Destinations {
+		if d.Country != "DE" && d.Country != "AT" {
+			want.ShipsTo, want.ShipsToBasis = append(want.ShipsTo, d.Country), append(want.ShipsToBasis, event.DestWorldwide)
+		}
+	}
+	if len(want.ShipsTo) < 240 {
+		t.Fatalf("worldwide is %d countries", len(want.ShipsTo))
 	}
 	want.EventID = l.EventID
 	if !reflect.DeepEqual(l, want) {
@@ -172,9 +186,11 @@ func TestVendor(t *testing.T) {
 		Rating:          4.87,
 		Sales:           1234,
 		Joined:          "2024-03-01",
+		JoinedAt:        time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC),
 		ShipsFrom:       "DE",
 		ShipsFromRaw:    "Deutschland",
 		Contacts:        []string{"snowman@dnmx.example", "session: 05abc"},
+		TypedContacts:   []event.Contact{{Kind: "email", Value: "snowman@dnmx.example"}},
 	}
 	want.EventID = v.EventID
 	if !reflect.DeepEqual(v, want) {

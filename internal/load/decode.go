@@ -61,6 +61,8 @@ func decodeInto(b *warehouse.Batch, subject string, data []byte) error {
 		b.Runs = append(b.Runs, *d.Run)
 	case d.Post != nil:
 		b.Posts = append(b.Posts, *d.Post)
+	case d.Thread != nil:
+		b.Threads = append(b.Threads, *d.Thread)
 	}
 	return nil
 }

@@ -168,6 +168,8 @@ func batchOf(d event.Decoded) warehouse.Batch {
 		b.Runs = []event.Run{*d.Run}
 	case d.Post != nil:
 		b.Posts = []event.Post{*d.Post}
+	case d.Thread != nil:
+		b.Threads = []event.Thread{*d.Thread}
 	}
 	return b
 }

@@ -92,6 +92,12 @@ func TestDestinationsWithBasis(t *testing.T) {
 		GROUP BY basis ORDER BY basis`), []string{
 		` | ["old"]`, `explicit | ["named"]`, `region | ["eu"]`, `worldwide | ["ww"]`,
 	})
+	check(t, "jurisdiction_exposure", rowsOf(t, db, `SELECT country, listings_to, listings_to_explicit, listings_to_region,
+		listings_to_worldwide FROM jurisdiction_exposure WHERE country IN ('DE', 'US', 'AU') ORDER BY country`), []string{
+		"DE | 4 | 1 | 1 | 1", "US | 1 | 0 | 0 | 1",
+	})
+	check(t, "jurisdiction_weekly", rowsOf(t, db, `SELECT country, listings_to, listings_to_explicit
+		FROM jurisdiction_weekly WHERE country = 'DE'`), []string{"DE | 4 | 1"})
 	check(t, "only pages naming DE", rowsOf(t, db, `SELECT listing_id FROM listing_destinations
 		WHERE destination = 'DE' AND basis = 'explicit'`), []string{"named"})
 	check(t, "vendor_current keeps the profile's own destinations", rowsOf(t, db,

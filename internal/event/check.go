@@ -9,12 +9,20 @@ import (
 // Chains lists the values of CryptoAddress.Chain.
 var Chains = []string{"btc", "xmr", "eth", "ltc"}
 
+// Enumerations of captures and runs.
+var (
+	CaptureOutcomes = []string{"ok", "truncated", "http_error", "blocked", "error", "refused"}
+	CaptureClasses  = []string{"ok", "too_large", "queue", "captcha", "login", "ratelimit", "not_found", "refused", "error"}
+	RunOutcomes     = []string{"ok", "partial", "failed"}
+)
+
 // Check holds a decoded message to what a loader stores: the subject it
 // arrived on names the body's type and source (Subject of both), the
 // event id is the one derived from the body (ID, 32 lowercase hex digits),
 // every hash-like field is what it says (capture hashes 64 lowercase hex,
 // PGP fingerprints 40 or 64 upper-case hex), and enumerated fields (crypto
-// chains, bases, contact kinds, attribute types) hold known values. It
+// chains, capture and run outcomes, capture classes; bases, contact kinds
+// and attribute types through Validate) hold known values. It
 // assumes d came from Decode (so each event's Validate passed) and returns
 // an error wrapping ErrInvalid that says every thing found wrong.
 func Check(subject string, d Decoded) error {
@@ -61,6 +69,12 @@ func Check(subject string, d Decoded) error {
 		if c.SHA256 != "" && !IsSHA256(c.SHA256) {
 			errs = append(errs, fmt.Sprintf("sha256 %q is not 64 lowercase hex digits", Cut(c.SHA256, 80)))
 		}
+		if !oneOf(c.Outcome, CaptureOutcomes) {
+			errs = append(errs, fmt.Sprintf("outcome %q, want one of %v", Cut(c.Outcome, 80), CaptureOutcomes))
+		}
+		if c.Class != "" && !oneOf(c.Class, CaptureClasses) {
+			errs = append(errs, fmt.Sprintf("class %q, want one of %v", Cut(c.Class, 80), CaptureClasses))
+		}
 		if c.SHA256 == "" && c.Outcome != "error" {
 			errs = append(errs, fmt.Sprintf("sha256 empty for a capture with outcome %q", Cut(c.Outcome, 80)))
 		}
@@ -68,6 +82,9 @@ func Check(subject string, d Decoded) error {
 		r := d.Run
 		typ, source, id, what = TypeRun, r.Source, r.EventID, "run"
 		want = ID(TypeRun, r.Source, r.RunID, r.StartedAt, r.Outcome)
+		if !oneOf(r.Outcome, RunOutcomes) {
+			errs = append(errs, fmt.Sprintf("outcome %q, want one of %v", Cut(r.Outcome, 80), RunOutcomes))
+		}
 	default:
 		return fmt.Errorf("%w: no event decoded", ErrInvalid)
 	}

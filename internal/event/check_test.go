@@ -104,3 +104,23 @@ func TestListingValidatesNewFields(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckEnums(t *testing.T) {
+	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	c := Capture{Source: "nebula", URL: "http://x.onion/", FetchedAt: at, Outcome: "fine", Class: "weird", SHA256: sha}
+	c.Finalize()
+	err := Check(Subject(TypeCapture, "nebula"), Decoded{Capture: &c})
+	if err == nil || !strings.Contains(err.Error(), `outcome "fine"`) || !strings.Contains(err.Error(), `class "weird"`) {
+		t.Errorf("capture enums: %v", err)
+	}
+	c = Capture{Source: "nebula", URL: "http://x.onion/", FetchedAt: at, Outcome: "error", Class: "error"}
+	c.Finalize()
+	if err := Check(Subject(TypeCapture, "nebula"), Decoded{Capture: &c}); err != nil {
+		t.Errorf("a failed fetch without evidence: %v", err)
+	}
+	r := Run{RunID: "r", Source: "nebula", StartedAt: at, Outcome: "meh"}
+	r.Finalize()
+	if err := Check(Subject(TypeRun, "nebula"), Decoded{Run: &r}); err == nil || !strings.Contains(err.Error(), `outcome "meh"`) {
+		t.Errorf("run outcome: %v", err)
+	}
+}

@@ -165,6 +165,9 @@ type Listing struct {
 	VendorRating *float64 `json:"vendor_rating,omitempty"`
 	VendorSales  *int64   `json:"vendor_sales,omitempty"`
 	VendorLevel  string   `json:"vendor_level,omitempty"`
+	// VendorFeedbackPercent is a vendor_rating the page writes as a
+	// percentage of positive feedback (0-100), never forced into a rating.
+	VendorFeedbackPercent *float64 `json:"vendor_feedback_percent,omitempty"`
 	// Attributes are the page's values no fixed field covers.
 	Attributes []Attr `json:"attributes,omitempty"`
 }
@@ -430,6 +433,9 @@ func (l *Listing) Validate() error {
 	}
 	if l.ProductClass != "" && l.ProductClass != ClassPhysical && l.ProductClass != ClassDigital {
 		errs = append(errs, fmt.Sprintf("product_class %q, want physical or digital", Cut(l.ProductClass, 80)))
+	}
+	if p := l.VendorFeedbackPercent; p != nil && !(*p >= 0 && *p <= 100) {
+		errs = append(errs, fmt.Sprintf("vendor_feedback_percent %v outside 0-100", *p))
 	}
 	if len(l.Prices) > MaxPrices || len(l.ShippingOptions) > MaxOptions {
 		errs = append(errs, "prices or shipping options over their bound")

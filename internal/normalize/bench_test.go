@@ -4,6 +4,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/counternet/counternet/internal/event"
+	"github.com/counternet/counternet/internal/pipeline"
 )
 
 // benchText is a 4 KB vendor page text of the kind CryptoAddresses scans:
@@ -85,5 +88,23 @@ func BenchmarkQuantity(b *testing.B) {
 		for _, s := range titles {
 			Quantity(s)
 		}
+	}
+}
+
+// BenchmarkListingRecord normalizes a typical full listing record.
+//
+//	go test ./internal/normalize/ -run '^$' -bench ListingRecord
+func BenchmarkListingRecord(b *testing.B) {
+	r := pipeline.Record{Type: pipeline.RecordListing, Fields: map[string]pipeline.Field{
+		"listing_id": {Raw: "abc123"}, "title": {Raw: "Cocaine 97% pure 5g"}, "category": {Raw: "Drugs > Stimulants"},
+		"vendor": {Raw: "snowman"}, "price": {Raw: "€ 45,00"}, "ships_from": {Raw: "Germany"},
+		"ships_to": {Raw: "Worldwide except AU, SE"}, "payment_methods": {Raw: "Bitcoin, XMR"}, "escrow": {Raw: "yes"},
+		"description": {Raw: strings.Repeat("Top quality, fast shipping.\n", 40)},
+	}}
+	prov := event.Provenance{Source: "nebula", URL: "http://x.onion/p/1", ObservedAt: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	rates := Rates{AsOf: prov.ObservedAt, USDPer: map[string]float64{"EUR": 1.1}}
+	b.ReportAllocs()
+	for b.Loop() {
+		Listing(r, prov, rates)
 	}
 }

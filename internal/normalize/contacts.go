@@ -42,19 +42,23 @@ var (
 	// [EMAIL='a@b'], [url=...], [b].
 	bbcodeRE = regexp.MustCompile(`(?i)\[/?(?:email|url|b|i|u|color|size|font|code|quote)(?:=[^\]]{0,200})?\]`)
 
+	// typedRules are tried in order; a rule runs only when the lower-cased
+	// text holds one of its need strings (or, for hex ids, a long hex run),
+	// so a megabyte of text without labels costs a few scans.
 	typedRules = []struct {
 		kind string
+		need []string
 		re   *regexp.Regexp
 	}{
-		{KindJabber, regexp.MustCompile(`(?i)\b(?:jabber|xmpp|jid|jabb)(?:\s*/\s*(?:xmpp|jabber))?` + `(?:` + lsep + `|\s+)` + jidPart)},
-		{KindEmail, regexp.MustCompile(`(?i)\b(?:e-?mail|mail|email address)` + lsep + jidPart)},
-		{KindTelegram, regexp.MustCompile(`(?i)(?:\b(?:telegram|tg|telega|телеграм|телеграмм)(?:` + lsep + `@?|\s*@|\s+@)|\bt(?:elegram)?\.me/|(?:^|[^a-z0-9_.])tg://resolve\?domain=)([a-z][a-z0-9_]{3,31})\b`)},
-		{KindWickr, regexp.MustCompile(`(?i)\bwickr(?:me)?` + lsep + `@?([a-z0-9][a-z0-9_.\-]{2,31})\b`)},
-		{KindSignal, regexp.MustCompile(`(?i)\bsignal` + lsep + `(\+?\d[\d \-]{6,18}\d|@?[a-z][a-z0-9_]{2,31}\.\d{2,9})`)},
-		{KindICQ, regexp.MustCompile(`(?i)\bicq(?:` + lsep + `|\s+|#)(\d{3}[\- ]?\d{3}[\- ]?\d{2,4}|\d{5,10})\b`)},
-		{KindTox, regexp.MustCompile(`(?i)\b([0-9a-f]{76})\b`)},
-		{KindSession, regexp.MustCompile(`(?i)\b(05[0-9a-f]{64})\b`)},
-		{KindEmail, regexp.MustCompile(`(?i)(?:^|[^a-z0-9._%+\-@/:])` + jidPart)},
+		{KindJabber, []string{"jabb", "xmpp", "jid"}, regexp.MustCompile(`(?i)\b(?:jabber|xmpp|jid|jabb)(?:\s*/\s*(?:xmpp|jabber))?` + `(?:` + lsep + `|\s+)` + jidPart)},
+		{KindEmail, []string{"mail"}, regexp.MustCompile(`(?i)\b(?:e-?mail|mail|email address)` + lsep + jidPart)},
+		{KindTelegram, []string{"tg", "tele", "t.me", "телеграм"}, regexp.MustCompile(`(?i)(?:\b(?:telegram|tg|telega|телеграм|телеграмм)(?:` + lsep + `@?|\s*@|\s+@)|\bt(?:elegram)?\.me/|(?:^|[^a-z0-9_.])tg://resolve\?domain=)([a-z][a-z0-9_]{3,31})\b`)},
+		{KindWickr, []string{"wickr"}, regexp.MustCompile(`(?i)\bwickr(?:me)?` + lsep + `@?([a-z0-9][a-z0-9_.\-]{2,31})\b`)},
+		{KindSignal, []string{"signal"}, regexp.MustCompile(`(?i)\bsignal` + lsep + `(\+?\d[\d \-]{6,18}\d|@?[a-z][a-z0-9_]{2,31}\.\d{2,9})`)},
+		{KindICQ, []string{"icq"}, regexp.MustCompile(`(?i)\bicq(?:` + lsep + `|\s+|#)(\d{3}[\- ]?\d{3}[\- ]?\d{2,4}|\d{5,10})\b`)},
+		{KindTox, []string{hexRun76}, regexp.MustCompile(`(?i)\b([0-9a-f]{76})\b`)},
+		{KindSession, []string{hexRun66}, regexp.MustCompile(`(?i)\b(05[0-9a-f]{64})\b`)},
+		{KindEmail, []string{"@"}, regexp.MustCompile(`(?i)(?:^|[^a-z0-9._%+\-@/:])` + jidPart)},
 	}
 )
 
@@ -100,7 +104,12 @@ func TypedContacts(text string) []Contact {
 	var out []Contact
 	seen := map[Contact]bool{}
 	claimed := map[string]bool{} // addresses already typed by a label
+	lower := strings.ToLower(text)
+	runs := hexRuns(text)
 	for _, r := range typedRules {
+		if !needed(lower, runs, r.need) {
+			continue
+		}
 		for _, m := range r.re.FindAllStringSubmatch(text, maxMentions) {
 			v := strings.ToLower(m[len(m)-1])
 			kind := r.kind
@@ -139,6 +148,38 @@ func TypedContacts(text string) []Contact {
 		}
 	}
 	return out
+}
+
+// Pseudo need strings: a run of at least 76 or 66 hex digits.
+const (
+	hexRun76 = "\x00hex76"
+	hexRun66 = "\x00hex66"
+)
+
+// hexRuns returns the length of the longest run of hex digits in s.
+func hexRuns(s string) int {
+	longest, n := 0, 0
+	for i := 0; i < len(s); i++ {
+		if isHex(rune(s[i])) {
+			n++
+			longest = max(longest, n)
+		} else {
+			n = 0
+		}
+	}
+	return longest
+}
+
+func needed(lower string, runs int, need []string) bool {
+	for _, n := range need {
+		switch {
+		case n == hexRun76 && runs >= 76, n == hexRun66 && runs >= 66:
+			return true
+		case n != hexRun76 && n != hexRun66 && strings.Contains(lower, n):
+			return true
+		}
+	}
+	return false
 }
 
 // toxChecksum checks a Tox id: 32 bytes of public key, 4 of nospam and a

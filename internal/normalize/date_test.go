@@ -166,3 +166,29 @@ func TestDateInErrors(t *testing.T) {
 		}
 	}
 }
+
+func pipelineLocale(order string) pipeline.Locale { return pipeline.Locale{DateOrder: order} }
+
+func FuzzDateIn(f *testing.F) {
+	for _, s := range []string{"2017-11-21T22:05:00+0300", "1511291100", "Nov 21, 2017 at 10:05 PM", "21 ноября 2017",
+		"Вчера, 12:30", "hace 2 días", "il y a 3 jours", "3 dagen geleden", "1 day, 23 hours", "03/04/2017", "Sunday at 9:19 PM"} {
+		f.Add(s, "")
+		f.Add(s, "DMY")
+	}
+	captured := time.Date(2016, 11, 29, 14, 46, 7, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, raw, order string) {
+		got, hasTime, err := DateIn(raw, captured, pipeline.Locale{DateOrder: order, TimeZone: "Europe/Moscow"})
+		if err != nil {
+			if !errors.Is(err, ErrUnparsable) {
+				t.Fatalf("DateIn(%q): %v does not wrap ErrUnparsable", raw, err)
+			}
+			return
+		}
+		if got.Location() != time.UTC || got.Year() < minYear-1 || got.Year() > maxYear+1 {
+			t.Fatalf("DateIn(%q) = %v", raw, got)
+		}
+		if !hasTime && (got.Hour() != 0 || got.Minute() != 0 || got.Second() != 0) {
+			t.Fatalf("DateIn(%q) = %v without a time but not at midnight", raw, got)
+		}
+	})
+}

@@ -1,6 +1,8 @@
 // Package normalize turns the raw text of extracted records into typed,
-// bounded values, and pipeline records into listing, vendor and post
-// events, so every market is normalized the same way.
+// bounded values, and pipeline records into listing, vendor, post and
+// thread events (Listing, Vendor, Post, Thread), so every market is
+// normalized the same way. Every field a site file may set reaches its
+// event; attributes.<key> fields become typed attributes.
 //
 // Every parser is a pure, deterministic function of its input, bounded in
 // what it reads, and safe on any byte string (each has a fuzz test). A
@@ -35,13 +37,12 @@
 //
 // # Worldwide
 //
-// "Worldwide" (and "WW", "International", "Global", ...) is not expanded
-// to every ISO code: a listing that ships worldwide gets an empty ships_to
-// list and the flag "ships_to:worldwide", beside the countries it also
-// names. Analysts study routes; 249 rows per worldwide listing would drown
-// the routes vendors actually name, and "worldwide" means "anywhere I can
-// reach", not a claim about each country. An exclusion ("Worldwide except
-// USA") adds the flag "ships_to:except"; the excluded codes are in
-// Shipping's Excluded and the raw text stays in ships_to_raw.
-// Countries reports ok=false for such text for the same reason.
+// A listing's or vendor's ships_to is the full destination list, each
+// country with its basis (ships_to_basis): "explicit" when the page names
+// it, "region" when a region it names (EU, Europe, Scandinavia) covers it,
+// "worldwide" when a worldwide term does. "Worldwide except AU, SE" is
+// every ISO 3166-1 country but AU and SE, basis worldwide, with AU and SE
+// in ships_to_excluded and the flags "ships_to:worldwide" and
+// "ships_to:except". So every consumer reading ships_to agrees, and an
+// analyst who wants only the routes vendors name filters on the basis.
 package normalize

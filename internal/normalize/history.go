@@ -2,6 +2,7 @@ package normalize
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -39,12 +40,11 @@ var knownMarkets = []string{
 }
 
 var (
-	knownMarketRE = regexp.MustCompile(`(?i)(?:^|[^\pL\d])(` + alternation(append([]string(nil), knownMarkets...)) + `)(?:[^\pL]|$)`)
 	// claimSepRE splits a text of several claims.
 	claimSepRE = regexp.MustCompile(`\s*(?:[;|\n•]|\s\+\s|\s/\s)\s*`)
 	salesRE    = regexp.MustCompile(`(?i)(\d[\d,.' ]*\d|\d)\s*\+?\s*(?:k\s+)?(?:deals?|sales?|orders?|transactions?|trades?|feedbacks?|reviews?|ratings?|verkäufe|ventes|ventas|vendas|vendite|sprzedaży|продаж\pL*|сделок|заказ\pL*|tx)\b`)
 	ratingRE   = regexp.MustCompile(`(\d{1,3}(?:[.,]\d{1,3})?)\s*(?:/\s*(\d{1,3}(?:[.,]\d)?)|(%)|\s*(?:stars?|★))`)
-	leadNameRE = regexp.MustCompile(`^\s*(?:on\s+|at\s+|from\s+)?([\pL][\pL\d .'\-]{0,30}?)\s*(?:market(?:place)?)?\s*[:\-–(]?\s*\d`)
+	leadNameRE = regexp.MustCompile(`^\s*(?:on\s+|at\s+|from\s+)?([\pL][\pL\d .'\-]{0,30}?)\s*(?i:market(?:place)?)?\s*[:\-–(]?\s*\d`)
 )
 
 // HistoryClaims reads the claims of history on other markets a vendor
@@ -53,9 +53,9 @@ var (
 // names a market (a known name anywhere, or the words before its first
 // number in a part of the text split on ";", "|", "/", "+" and line ends)
 // and at least a sales count or a rating. Ratings are kept on the scale
-// written. At most 64 claims are read; text past 64 KiB is not read.
+// written. At most 64 claims are read; text past 16 KiB is not read.
 func HistoryClaims(text string) []HistoryClaim {
-	const maxClaims, maxText = 64, 64 << 10
+	const maxClaims, maxText = 64, 16 << 10
 	if len(text) > maxText {
 		text = cut(text, maxText)
 	}
@@ -76,24 +76,78 @@ func HistoryClaims(text string) []HistoryClaim {
 // splitAtMarkets splits a part that names several known markets ("Dream
 // 3700 deals, 4.82/5, Agora 1200 sales") at each name.
 func splitAtMarkets(part string) []string {
-	locs := knownMarketRE.FindAllStringSubmatchIndex(part, 16)
+	locs := findMarkets(part, 16)
 	if len(locs) < 2 {
 		return []string{part}
 	}
 	var out []string
 	prev := 0
 	for _, l := range locs[1:] {
-		out = append(out, part[prev:l[2]])
-		prev = l[2]
+		out = append(out, part[prev:l[0]])
+		prev = l[0]
 	}
 	return append(out, part[prev:])
+}
+
+// findMarkets returns the byte spans of known market names in s, as whole
+// words, in order of position (the longest name at a position), at most
+// limit. It scans with strings.Index, not a regexp alternation, so long
+// texts stay cheap.
+func findMarkets(s string, limit int) [][2]int {
+	lower := strings.ToLower(s)
+	if len(lower) != len(s) {
+		lower = asciiLower(s) // keep byte offsets of s
+	}
+	var found [][2]int
+	for _, name := range knownMarkets {
+		for from := 0; from < len(lower); {
+			i := strings.Index(lower[from:], name)
+			if i < 0 {
+				break
+			}
+			i += from
+			j := i + len(name)
+			if !letterBefore(s, i) && (i == 0 || !isDigit(s[i-1])) && !letterAt(s, j) {
+				found = append(found, [2]int{i, j})
+			}
+			from = j
+		}
+	}
+	slices.SortFunc(found, func(a, b [2]int) int {
+		if a[0] != b[0] {
+			return a[0] - b[0]
+		}
+		return b[1] - a[1]
+	})
+	var out [][2]int
+	for _, f := range found {
+		if len(out) > 0 && f[0] < out[len(out)-1][1] {
+			continue // inside a longer name ("dream" in "dream market")
+		}
+		out = append(out, f)
+		if len(out) == limit {
+			break
+		}
+	}
+	return out
+}
+
+// asciiLower lower-cases ASCII letters only, so offsets do not move.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 func readClaim(seg string) (HistoryClaim, bool) {
 	seg = strings.TrimFunc(seg, func(r rune) bool { return unicode.IsSpace(r) || r == ',' || r == '.' })
 	c := HistoryClaim{Raw: cut(seg, 200)}
-	if m := knownMarketRE.FindStringSubmatch(seg); m != nil {
-		c.Market = strings.TrimSpace(m[1])
+	if locs := findMarkets(seg, 1); len(locs) > 0 {
+		c.Market = seg[locs[0][0]:locs[0][1]]
 	} else if m := leadNameRE.FindStringSubmatch(seg); m != nil {
 		c.Market = strings.TrimSpace(m[1])
 	}

@@ -96,6 +96,12 @@ func Listing(rec pipeline.Record, prov event.Provenance, rates Rates) event.List
 	l.ProductClass, l.ProductClassRaw = productClass(fs)
 	l.ShippingOptions = shippingOptions(fs)
 	l.VendorRating = rating(fs, "vendor_rating")
+	if raw, _, ok := fs.get("vendor_rating"); ok && l.VendorRating == nil && strings.Contains(raw, "%") {
+		if p, err := Percent(raw); err == nil {
+			l.VendorFeedbackPercent = &p
+			fl.delete("vendor_rating:percent")
+		}
+	}
 	l.VendorSales = fs.count("vendor_sales")
 	l.VendorLevel = fs.text("vendor_level", event.MaxText)
 

@@ -88,7 +88,8 @@ func TestListingPagesFields(t *testing.T) {
 	if len(l.ShippingOptions) != 2 || l.ShippingOptions[1].Raw != "Express 24h (+0.002 BTC)" {
 		t.Errorf("shipping options %+v", l.ShippingOptions)
 	}
-	if l.VendorRating != nil || !slices.Contains(l.Flags, "vendor_rating:percent") || *l.VendorSales != 3700 || l.VendorLevel != "Level 6" {
+	if l.VendorRating != nil || l.VendorFeedbackPercent == nil || *l.VendorFeedbackPercent != 98 || slices.Contains(l.Flags, "vendor_rating:percent") ||
+		*l.VendorSales != 3700 || l.VendorLevel != "Level 6" {
 		t.Errorf("vendor stats %v %v %q flags %v", l.VendorRating, l.VendorSales, l.VendorLevel, l.Flags)
 	}
 	if err := l.Validate(); err != nil {

@@ -61,6 +61,9 @@ func MoneyPer(raw string) (m event.Money, per PerUnit, err error) {
 			continue
 		}
 		m.Amount, m.Currency = a.v, a.cur
+		if a.v < 0 {
+			return m, per, unparsable("price", raw, "a negative amount is no price")
+		}
 		return m, perUnitAt(s[a.end:]), nil
 	}
 	if v, err := number(s[locs[0][0]:locs[0][1]], false); err == nil {
@@ -184,6 +187,9 @@ func MoneyRange(raw string) (lo event.Money, hi float64, err error) {
 		if okB && b.cur == cur {
 			vb = b.v
 		}
+		if va < 0 {
+			return lo, 0, unparsable("price", raw, "a negative amount is no price")
+		}
 		if vb < va {
 			return lo, 0, unparsable("price", raw, "the upper end of the range is below the lower")
 		}
@@ -254,7 +260,8 @@ var baseRE = regexp.MustCompile(`^\s*(?:1\s+)?([\pL$€£₿฿Ƀɱ]{1,8})\s*[:=
 
 // Rate reads an exchange rate stated on a page: "1 BTC = 95,000 USD",
 // "1 XMR ≈ $150.20", "BTC/USD: 95000", "BTC: $95,000", "1 USD =
-// 0.0000105 BTC". Base and Quote are currency codes as in Money; Price is
+// 0.0000105 BTC", "BTC 228.72 USD". A pair written fiat first with a price
+// above 1 ("EUR / BTC 9129.14") is read as fiat per coin. Base and Quote are currency codes as in Money; Price is
 // positive. Text with fewer than two currencies, or two amounts of the
 // same currency, is an error wrapping ErrUnparsable. No rate is ever
 // assumed.
@@ -266,11 +273,26 @@ func Rate(raw string) (ExchangeRate, error) {
 	if m := pairRE.FindStringSubmatch(s); m != nil {
 		base, quote := currencyWords[strings.ToLower(m[1])], currencyWords[strings.ToLower(m[2])]
 		if v, err := number(strings.TrimRight(m[3], " '"), false); err == nil && base != "" && quote != "" && base != quote && v > 0 {
+			if !cryptoCodes[base] && cryptoCodes[quote] && v > 1 {
+				// "EUR / BTC 9129.14" (Berlusconi's footer) is euros per
+				// bitcoin: no fiat unit was ever worth more than a coin.
+				base, quote = quote, base
+			}
 			return ExchangeRate{Base: base, Quote: quote, Price: v}, nil
 		}
 	}
+	locs := numRE.FindAllStringIndex(s, -1)
+	if len(locs) == 1 {
+		// "BTC 228.72 USD" (Nucleus' header): a coin, its price, the unit.
+		before := currencyBefore(s[:locs[0][0]])
+		after, _ := currencyAfter(s[locs[0][1]:])
+		v, err := number(s[locs[0][0]:locs[0][1]], false)
+		if before != "" && after != "" && before != after && err == nil && v > 0 {
+			return ExchangeRate{Base: before, Quote: after, Price: v}, nil
+		}
+	}
 	var found []event.Money
-	for _, loc := range numRE.FindAllStringIndex(s, -1) {
+	for _, loc := range locs {
 		cur := currencyBefore(s[:loc[0]])
 		if cur == "" {
 			cur, _ = currencyAfter(s[loc[1]:])
@@ -311,6 +333,9 @@ func Rate(raw string) (ExchangeRate, error) {
 	}
 	return ExchangeRate{}, unparsable("rate", raw, "no rate between two currencies")
 }
+
+// cryptoCodes are the coins whose rates pages state.
+var cryptoCodes = map[string]bool{"BTC": true, "XMR": true, "LTC": true, "ETH": true, "BCH": true, "DASH": true, "ZEC": true, "DOGE": true}
 
 // With returns a copy of r that also knows x: a rate quoted in USD sets
 // USDPer[x.Base]; a rate of USD in another currency sets USDPer of that

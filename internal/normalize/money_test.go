@@ -3,6 +3,7 @@ package normalize
 import (
 	"errors"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/counternet/counternet/internal/event"
@@ -82,6 +83,15 @@ func TestRate(t *testing.T) {
 		{"Rate: 1 LTC = 85.12 USD (updated hourly)", "LTC", "USD", 85.12},
 		{"0.5 BTC = 47,500 USD", "BTC", "USD", 95000},
 		{"1 BTC = 88.000,50 €", "BTC", "EUR", 88000.5},
+		// Real pages: the contract's forms, Berlusconi's footer (fiat per
+		// coin, written fiat first), Nucleus' header.
+		{"1 BTC = 9,000 USD", "BTC", "USD", 9000},
+		{"BTC/USD: 9000", "BTC", "USD", 9000},
+		{"1 XMR = €150", "XMR", "EUR", 150},
+		{"EUR / BTC 9129.14", "BTC", "EUR", 9129.14},
+		{"USD / BTC: 10022.25", "BTC", "USD", 10022.25},
+		{"BTC 228.72 USD", "BTC", "USD", 228.72},
+		{"DASH 2.672 USD", "DASH", "USD", 2.672},
 	}
 	for _, tt := range tests {
 		x, err := Rate(tt.raw)
@@ -89,7 +99,7 @@ func TestRate(t *testing.T) {
 			t.Errorf("Rate(%q) = %+v, %v; want %s/%s %v", tt.raw, x, err, tt.base, tt.quote, tt.price)
 		}
 	}
-	for _, raw := range []string{"", "95000", "1 BTC", "1 BTC = 1 BTC", "USD/USD 1", "0 BTC = 5 USD", "BTC = lots"} {
+	for _, raw := range []string{"", "95000", "1 BTC", "1 BTC = 1 BTC", "USD/USD 1", "0 BTC = 5 USD", "BTC = lots", "230.53 USD", "USD 229.05"} {
 		if x, err := Rate(raw); !errors.Is(err, ErrUnparsable) {
 			t.Errorf("Rate(%q) = %+v, %v; want ErrUnparsable", raw, x, err)
 		}
@@ -149,6 +159,79 @@ func FuzzMoneyPer(f *testing.F) {
 		}
 		if x, err := Rate(raw); err == nil && (x.Base == x.Quote || !(x.Price > 0) || math.IsInf(x.Price, 0)) {
 			t.Fatalf("Rate(%q) = %+v", raw, x)
+		}
+	})
+}
+
+func TestMoneyRange(t *testing.T) {
+	for _, c := range []struct {
+		raw string
+		lo  float64
+		cur string
+		hi  float64
+	}{
+		// Europa's quantity tiers, one span with newlines.
+		{"50.00 - 39000.00 EUR", 50, "EUR", 39000},
+		{"50.00 -\n39000.00\nEUR", 50, "EUR", 39000},
+		{"255.00 - 913.00 EUR", 255, "EUR", 913},
+		{"5.36 EUR", 5.36, "EUR", 0},
+		{"$10 - $20", 10, "USD", 20},
+		{"€5–€10", 5, "EUR", 10},
+		{"10 to 20 USD", 10, "USD", 20},
+		{"USD 10 - USD 20", 10, "USD", 20},
+		{"1.000,00 - 2.500,50 €", 1000, "EUR", 2500.5},
+		// Single prices in the forms real pages show.
+		{"USD 19.02", 19.02, "USD", 0},
+		{"0.0830 BTC", 0.083, "BTC", 0},
+		{"0.00390404 BTC", 0.00390404, "BTC", 0},
+		{"35 EUR", 35, "EUR", 0},
+		{"BTC 0.1330", 0.133, "BTC", 0},
+		{"฿0.0060", 0.006, "BTC", 0},
+		{"250 USD", 250, "USD", 0},
+		{"From: 250.00 $", 250, "USD", 0},
+		{"From: 9 $", 9, "USD", 0},
+		{"£210.00 GBP", 210, "GBP", 0},
+		{"€50.00 EUR", 50, "EUR", 0},
+		{"$60 / 0.005802 BTC", 60, "USD", 0},
+		{"0.302748020900 XMR", 0.3027480209, "XMR", 0},
+		{" 54.82 USD", 54.82, "USD", 0},
+		{"45 €", 45, "EUR", 0},
+		{"&#36;45", 45, "USD", 0},
+		{"Only &#36;1.98 per month", 1.98, "USD", 0},
+		{"5 mBTC", 0.005, "BTC", 0},
+		{"Ƀ0.5", 0.5, "BTC", 0},
+		{"ɱ1.2", 1.2, "XMR", 0},
+		{"Ł3", 3, "LTC", 0},
+		{"USD 45", 45, "USD", 0},
+		{"45 USD", 45, "USD", 0},
+		{"USD 19.02 - 0.0830 BTC", 19.02, "USD", 0}, // two currencies: no range
+	} {
+		lo, hi, err := MoneyRange(c.raw)
+		if err != nil || math.Abs(lo.Amount-c.lo) > 1e-9 || lo.Currency != c.cur || math.Abs(hi-c.hi) > 1e-9 || lo.Raw != strings.TrimSpace(c.raw) {
+			t.Errorf("MoneyRange(%q) = %+v, %v, %v; want %v %s, %v", c.raw, lo, hi, err, c.lo, c.cur, c.hi)
+		}
+	}
+	for _, raw := range []string{"", "Unlimited", "20 - 10 EUR", "USD -1.00", "Current bid price: USD -1.00", "−5 EUR", "1,234.56", strings.Repeat("9", 5000)} {
+		if lo, hi, err := MoneyRange(raw); !errors.Is(err, ErrUnparsable) {
+			t.Errorf("MoneyRange(%q) = %+v, %v, %v; want ErrUnparsable", raw, lo, hi, err)
+		}
+	}
+}
+
+func FuzzMoneyRange(f *testing.F) {
+	for _, s := range []string{"50.00 - 39000.00 EUR", "$10 - $20", "€5–€10", "10 to 20 USD", "&#36;45", "−0 USD", "5 mBTC", "From: 9 $", "\xff-1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		lo, hi, err := MoneyRange(raw)
+		if err != nil {
+			if !errors.Is(err, ErrUnparsable) {
+				t.Fatalf("MoneyRange(%q): %v does not wrap ErrUnparsable", raw, err)
+			}
+			return
+		}
+		if lo.Currency == "" || lo.Amount < 0 || math.IsNaN(lo.Amount) || math.IsInf(lo.Amount, 0) || (hi != 0 && hi < lo.Amount) || math.IsInf(hi, 0) {
+			t.Fatalf("MoneyRange(%q) = %+v, %v", raw, lo, hi)
 		}
 	})
 }

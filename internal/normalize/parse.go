@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/counternet/counternet/internal/pipeline"
 )
 
 // ErrUnparsable marks raw text a parser could not read; every parse error
@@ -313,60 +315,20 @@ func isHex(r rune) bool {
 	return (r >= '0' && r <= '9') || (r >= 'a' && r <= 'f') || (r >= 'A' && r <= 'F')
 }
 
-const months = `(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?`
-
-// dateRules are tried in order; each finds a date inside raw text.
-var dateRules = []struct {
-	re           *regexp.Regexp
-	y, m, d      int // submatch indexes; d == 0 means the first of the month
-	monthIsIndex bool
-}{
-	{re: regexp.MustCompile(`\b(\d{4})-(\d{1,2})-(\d{1,2})`), y: 1, m: 2, d: 3},
-	{re: regexp.MustCompile(`\b(\d{1,2})[/.](\d{1,2})[/.](\d{4})\b`), y: 3, m: 2, d: 1},
-	{re: regexp.MustCompile(`(?i)\b(\d{1,2})(?:st|nd|rd|th)?\s+` + months + `,?\s+(\d{4})\b`), y: 3, m: 2, d: 1, monthIsIndex: true},
-	{re: regexp.MustCompile(`(?i)\b` + months + `\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b`), y: 3, m: 1, d: 2, monthIsIndex: true},
-	{re: regexp.MustCompile(`(?i)\b` + months + `,?\s+(\d{4})\b`), y: 2, m: 1, monthIsIndex: true},
-}
-
-var monthNames = map[string]time.Month{
-	"jan": time.January, "feb": time.February, "mar": time.March, "apr": time.April, "may": time.May,
-	"jun": time.June, "jul": time.July, "aug": time.August, "sep": time.September, "oct": time.October,
-	"nov": time.November, "dec": time.December,
-}
-
-// Date reads a calendar date (UTC midnight) from a small set of forms,
-// found anywhere in raw: "2024-03-01" (also the date of an RFC 3339 time),
-// "01/03/2024" and "01.03.2024" read as DD/MM/YYYY, "1 March 2024",
-// "March 1, 2024", and "Mar 2024" (the first of the month). Years outside
-// 1990-2100 are errors.
+// Date reads a calendar date (UTC midnight) found anywhere in raw, as
+// DateIn reads it with day-first numeric dates and no capture time:
+// "2024-03-01" (also the date of an RFC 3339 time, taken in UTC),
+// "01/03/2024" and "01.03.2024" as DD/MM/YYYY, "1 March 2024", "March 1,
+// 2024", "21 ноября 2017", and "Mar 2024" (the first of the month).
+// Relative dates ("yesterday") need a capture time and are errors here, as
+// are years outside 1990-2100. Callers that know the capture time and the
+// site's locale call DateIn.
 func Date(raw string) (time.Time, error) {
-	if len(raw) > maxInput {
-		return time.Time{}, unparsable("date", raw, "too long")
+	t, _, err := DateIn(raw, time.Time{}, pipeline.Locale{DateOrder: OrderDMY})
+	if err != nil {
+		return time.Time{}, err
 	}
-	for _, r := range dateRules {
-		m := r.re.FindStringSubmatch(raw)
-		if m == nil {
-			continue
-		}
-		y, _ := strconv.Atoi(m[r.y])
-		var mon time.Month
-		if r.monthIsIndex {
-			mon = monthNames[strings.ToLower(m[r.m][:3])]
-		} else {
-			v, _ := strconv.Atoi(m[r.m])
-			mon = time.Month(v)
-		}
-		d := 1
-		if r.d > 0 {
-			d, _ = strconv.Atoi(m[r.d])
-		}
-		t := time.Date(y, mon, d, 0, 0, 0, 0, time.UTC)
-		if y < 1990 || y > 2100 || t.Month() != mon || t.Day() != d || mon < 1 || mon > 12 {
-			return time.Time{}, unparsable("date", raw, "no such date")
-		}
-		return t, nil
-	}
-	return time.Time{}, unparsable("date", raw, "no date in a known form")
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), nil
 }
 
 var (

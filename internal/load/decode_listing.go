@@ -19,6 +19,7 @@ var listingKeys = []string{
 	"ships_from_region", "listed_at", "listed_raw", "stock", "views", "sold", "product_class",
 	"product_class_raw", "finalize_early", "escrow_known", "shipping_options", "vendor_rating",
 	"vendor_sales", "vendor_level", "attributes",
+	"vendor_feedback_percent",
 }
 
 func (d *scanner) listing(l *event.Listing) error {
@@ -175,6 +176,9 @@ func (d *scanner) listing(l *event.Listing) error {
 		case "attributes":
 			l.Attributes, err = d.attrs()
 			return 49, err
+		case "vendor_feedback_percent":
+			l.VendorFeedbackPercent, err = d.numPtr()
+			return 50, err
 		}
 		return -1, nil
 	})

@@ -36,7 +36,7 @@ func sampleListing() event.Listing {
 		FinalizeEarly: ptr(false), EscrowKnown: true,
 		ShippingOptions: []event.ShippingOption{{Method: "Express", Cost: event.Money{Amount: 0.002, Currency: "BTC"},
 			Duration: "24h", Destinations: []string{"DE"}, Raw: "Express 24h (+0.002 BTC)"}, {Raw: "Pickup"}},
-		VendorRating: ptr(4.82), VendorSales: ptr(int64(3700)), VendorLevel: "Level 5",
+		VendorRating: ptr(4.82), VendorFeedbackPercent: ptr(98.5), VendorSales: ptr(int64(3700)), VendorLevel: "Level 5",
 		Attributes: []event.Attr{{Key: "purity", Type: event.AttrFloat, Value: "87.5"}, {Key: "lab_tested", Type: event.AttrBool, Value: "true"}},
 	}
 	l.Finalize()

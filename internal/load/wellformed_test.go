@@ -76,8 +76,8 @@ func TestLoaderRefusesMalformedEvents(t *testing.T) {
 		{"vendor fingerprint not hex", sub(event.TypeVendor), strings.Replace(vendor, strings.Repeat("AB", 20), strings.Repeat("ZZ", 20), 1), "pgp fingerprint"},
 		{"post capture hash a path", sub(event.TypePost), strings.Replace(post, sha, "../../etc/passwd", 1), "capture_sha256"},
 		{"capture hash short", sub(event.TypeCapture), strings.Replace(capture, strings.Repeat("0f", 32), "0f0f", 1), "sha256"},
-		{"capture outcome unknown", sub(event.TypeCapture), strings.Replace(capture, `"outcome":"ok"`, `"outcome":"fine"`, 1), `outcome "fine"`},
-		{"run outcome unknown", sub(event.TypeRun), greatRun, `outcome "great"`},
+		{"capture outcome unknown", sub(event.TypeCapture), strings.Replace(capture, `"outcome":"ok"`, `"outcome":"fine"`, 1), `outcome "fine", want one of`},
+		{"run outcome unknown", sub(event.TypeRun), greatRun, `outcome "great", want one of`},
 	}
 	for _, tt := range bad {
 		t.Run(tt.name, func(t *testing.T) {

@@ -24,7 +24,7 @@ func listingFieldColumns(ls []event.Listing) []column {
 		class, classRaw, vendorLevel               = mk[string](n), mk[string](n), mk[string](n)
 		listedAt                                   = mk[time.Time](n)
 		stock, views, sold, vendorSales            = mk[*int64](n), mk[*int64](n), mk[*int64](n), mk[*int64](n)
-		vendorRating                               = mk[*float64](n)
+		vendorRating, vendorFeedback               = mk[*float64](n), mk[*float64](n)
 		fe                                         = mk[*uint8](n)
 		escrowKnown                                = mk[uint8](n)
 	)
@@ -38,6 +38,7 @@ func listingFieldColumns(ls []event.Listing) []column {
 		class[i], classRaw[i], fe[i], escrowKnown[i] = l.ProductClass, l.ProductClassRaw, boolPtrUInt8(l.FinalizeEarly), boolUInt8(l.EscrowKnown)
 		shipMethods[i], shipCosts[i], shipCurrencies[i], shipDurations[i], shipDests[i], shipRaw[i] = splitOptions(l.ShippingOptions)
 		vendorRating[i], vendorSales[i], vendorLevel[i] = l.VendorRating, l.VendorSales, l.VendorLevel
+		vendorFeedback[i] = l.VendorFeedbackPercent
 		attrKeys[i], attrTypes[i], attrValues[i] = splitAttrs(l.Attributes)
 	}
 	return []column{
@@ -49,6 +50,7 @@ func listingFieldColumns(ls []event.Listing) []column {
 		{"shipping_methods", shipMethods}, {"shipping_costs", shipCosts}, {"shipping_currencies", shipCurrencies},
 		{"shipping_durations", shipDurations}, {"shipping_destinations", shipDests}, {"shipping_raw", shipRaw},
 		{"vendor_rating", vendorRating}, {"vendor_sales", vendorSales}, {"vendor_level", vendorLevel},
+		{"vendor_feedback_percent", vendorFeedback},
 		{"attr_keys", attrKeys}, {"attr_types", attrTypes}, {"attr_values", attrValues},
 	}
 }

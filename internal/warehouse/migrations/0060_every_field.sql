@@ -50,6 +50,7 @@
 --   vendor_rating       the vendor's rating as the listing page shows it (market's own scale)
 --   vendor_sales        the vendor's sales as the listing page shows them
 --   vendor_level        the vendor's level as the listing page shows it
+--   vendor_feedback_percent  the vendor's share of positive feedback (0 to 100) as the listing page shows it
 --   attr_keys           key of each attribute (site file's attributes.<key>)
 --   attr_types          type of each attribute: text, int, float, bool, date, money, country, countries
 --   attr_values         value of each attribute, in the canonical text of its type
@@ -79,6 +80,7 @@ ALTER TABLE listing_obs ADD COLUMN shipping_raw Array(String) DEFAULT [];
 ALTER TABLE listing_obs ADD COLUMN vendor_rating Nullable(Float64);
 ALTER TABLE listing_obs ADD COLUMN vendor_sales Nullable(Int64);
 ALTER TABLE listing_obs ADD COLUMN vendor_level String DEFAULT '';
+ALTER TABLE listing_obs ADD COLUMN vendor_feedback_percent Nullable(Float64);
 ALTER TABLE listing_obs ADD COLUMN attr_keys Array(String) DEFAULT [];
 ALTER TABLE listing_obs ADD COLUMN attr_types Array(String) DEFAULT [];
 ALTER TABLE listing_obs ADD COLUMN attr_values Array(String) DEFAULT [];

@@ -71,6 +71,7 @@ SELECT
     tupleElement(argMax(tuple(vendor_rating), observed_at), 1) AS vendor_rating,
     tupleElement(argMax(tuple(vendor_sales), observed_at), 1) AS vendor_sales,
     argMax(vendor_level, observed_at) AS vendor_level,
+    tupleElement(argMax(tuple(vendor_feedback_percent), observed_at), 1) AS vendor_feedback_percent,
     argMax(attr_keys, observed_at) AS attr_keys,
     argMax(attr_types, observed_at) AS attr_types,
     argMax(attr_values, observed_at) AS attr_values,

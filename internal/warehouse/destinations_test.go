@@ -100,6 +100,12 @@ func TestDestinationsWithBasis(t *testing.T) {
 		FROM jurisdiction_weekly WHERE country = 'DE'`), []string{"DE | 4 | 1"})
 	check(t, "only pages naming DE", rowsOf(t, db, `SELECT listing_id FROM listing_destinations
 		WHERE destination = 'DE' AND basis = 'explicit'`), []string{"named"})
+	// vendors-shipping-into over listing_destinations, keeping the bases an analyst asks for.
+	check(t, "vendors shipping into DE on a named basis", rowsOf(t, db, `SELECT source AS market, vendor,
+		uniqExact(listing_id) AS listings, arraySort(groupUniqArray(basis)) AS bases
+		FROM listing_destinations
+		WHERE destination = 'DE' AND basis IN ('explicit', 'region') AND positionCaseInsensitive(category_raw, 'fentanyl') + positionCaseInsensitive(category, 'fentanyl') > 0
+		GROUP BY market, vendor ORDER BY market, vendor`), []string{`alpha | Hans | 1 | ["explicit"]`, `alpha | Piet | 1 | ["region"]`})
 	check(t, "vendor_current keeps the profile's own destinations", rowsOf(t, db,
 		`SELECT handle, ships_to, ships_to_basis, ships_to_excluded FROM vendor_current WHERE handle = 'Globe'`),
 		[]string{`Globe | ["DE","US"] | ["worldwide","worldwide"] | ["AU"]`})

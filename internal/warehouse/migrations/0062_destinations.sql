@@ -19,6 +19,7 @@
 --   event_id        the observation's event id
 --   vendor          vendor handle
 --   category        taxonomy code
+--   category_raw    category as the market names it
 --   title           listing title at that time
 --   ships_from      ISO alpha-2 origin ('' when unknown)
 --   destination     one ISO alpha-2 destination country
@@ -30,11 +31,11 @@
 DROP TABLE IF EXISTS listing_destinations;
 CREATE VIEW IF NOT EXISTS listing_destinations AS
 SELECT
-    source, listing_id, observed_at, event_id, vendor, category, title, ships_from,
+    source, listing_id, observed_at, event_id, vendor, category, category_raw, title, ships_from,
     destination, basis, price_usd, quantity, unit, capture_sha256
 FROM
 (
-    SELECT source, listing_id, observed_at, event_id, vendor, category, title, ships_from,
+    SELECT source, listing_id, observed_at, event_id, vendor, category, category_raw, title, ships_from,
         ships_to, arrayResize(ships_to_basis, length(ships_to), '') AS bases,
         price_usd, quantity, unit, capture_sha256
     FROM listing_obs

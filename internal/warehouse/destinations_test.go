@@ -153,6 +153,7 @@ func TestCurrentViewsNullable(t *testing.T) {
 	second.Sold = &sold
 	second.Prices = []event.Money{{Amount: 100, Currency: "USD", Raw: "$100"}, {Amount: 0.0021, Currency: "BTC", Raw: "฿0.0021"}}
 	second.Attributes = []event.Attr{{Key: "purity", Type: event.AttrFloat, Value: "87.5"}}
+	second.PriceUSDBasis, second.PriceUSDRate = event.BasisPagePrice, 1
 	second.Finalize()
 	if err := db.Insert(testCtx(t), &warehouse.Batch{Listings: []event.Listing{first, second}}); err != nil {
 		t.Fatal(err)
@@ -160,6 +161,9 @@ func TestCurrentViewsNullable(t *testing.T) {
 	check(t, "listing_current", rowsOf(t, db, `SELECT ifNull(toString(stock), 'NULL'), ifNull(toString(sold), 'NULL'), ifNull(toString(finalize_early), 'NULL'),
 		prices_currency, attr_keys, attr_values, observations FROM listing_current WHERE listing_id = 'n1'`),
 		[]string{`NULL | 7 | NULL | ["USD","BTC"] | ["purity"] | ["87.5"] | 2`})
+	check(t, "price_history", rowsOf(t, db, `SELECT price_usd, price_usd_basis, price_usd_rate, prices_currency
+		FROM price_history WHERE listing_id = 'n1' ORDER BY observed_at`),
+		[]string{`100 |  | 0 | []`, `100 | page_price | 1 | ["USD","BTC"]`})
 }
 
 func containsPrefix(rows []string, prefix string) bool {

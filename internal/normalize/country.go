@@ -32,6 +32,9 @@ type places struct {
 	region  map[string][]string // key -> alpha-2 codes (more than one)
 	special map[string]string   // key -> Special*
 	exclude []*regexp.Regexp    // exclusion markers, longest first
+	// excludeWord is each exclusion marker in lower case, beside exclude:
+	// a marker's pattern runs only when the text holds the word.
+	excludeWord []string
 	// regionName maps a region alias key to its region code: the
 	// regions.yaml key in upper case ("EU", "EUROPE", "SCANDINAVIA").
 	regionName map[string]string
@@ -164,6 +167,7 @@ func loadPlaces() (*places, error) {
 			return nil, fmt.Errorf("reading regions.yaml: exclusion marker %q: %w", m, err)
 		}
 		p.exclude = append(p.exclude, re)
+		p.excludeWord = append(p.excludeWord, strings.ToLower(m))
 	}
 	return p, nil
 }
@@ -298,6 +302,10 @@ type shipping struct {
 	explicit   map[string]bool // codes named as countries, not through a region
 }
 
+// shipLabelRE is a label before a list of places: "Ships to:", "Ships
+// from", "Origin country:", "From:", "Destination:".
+var shipLabelRE = regexp.MustCompile(`(?i)^\s*(?:(?:ships?|shipping|shipped|sent|sends|delivers?|delivery)\s+(?:from|to)\b\s*:?|(?:from|to|origin(?:\s+country)?|destination|destinations|location|ships\s+to|ship\s+to)\s*:)\s*`)
+
 // separatorRE splits a list of places.
 var separatorRE = regexp.MustCompile(`(?i)\s*(?:[,;|/&+\n]|\band\b)\s*`)
 
@@ -319,6 +327,7 @@ func parseShipping(raw string) (shipping, error) {
 		sh.unresolved = append(sh.unresolved, cut(s, 64))
 		return sh, nil
 	}
+	s = shipLabelRE.ReplaceAllString(s, "")
 	include, exclude := p.splitExclusion(s)
 	in := p.parseList(include)
 	if exclude != "" && strings.Trim(include, " .[](),;:-") == "" {
@@ -337,7 +346,11 @@ func parseShipping(raw string) (shipping, error) {
 
 // splitExclusion splits "Worldwide except USA/AU" at its exclusion marker.
 func (p *places) splitExclusion(s string) (include, exclude string) {
-	for _, re := range p.exclude {
+	lower := strings.ToLower(s)
+	for i, re := range p.exclude {
+		if !strings.Contains(lower, p.excludeWord[i]) {
+			continue
+		}
 		if loc := re.FindStringIndex(s); loc != nil {
 			return strings.Trim(s[:loc[0]], " (,;:[]."), strings.Trim(s[loc[1]:], " ():[].")
 		}

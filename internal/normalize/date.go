@@ -3,6 +3,7 @@ package normalize
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -117,18 +118,19 @@ func (d *dateCtx) parse() (time.Time, bool, error) {
 		}
 		return t, true, nil
 	}
-	y, m, day, rest, found, err := d.absolute()
+	toks := dateTokens(d.s)
+	y, m, day, rest, found, err := d.absolute(toks)
 	if err != nil {
 		return d.fail(err.Error())
 	}
 	if !found {
 		var ok bool
-		y, m, day, rest, ok, err = d.dayWord()
+		y, m, day, rest, ok, err = d.dayWord(toks)
 		if err != nil {
 			return d.fail(err.Error())
 		}
 		if !ok {
-			return d.relative()
+			return d.relative(toks)
 		}
 	}
 	if y < minYear || y > maxYear {
@@ -162,7 +164,7 @@ var numericDateRE = regexp.MustCompile(`(\d{1,4})([./-])(\d{1,2})([./-])(\d{1,4}
 
 // absolute finds a date written with digits or a month name. rest is the
 // text with the date taken out (for the time of day).
-func (d *dateCtx) absolute() (y, m, day int, rest string, found bool, err error) {
+func (d *dateCtx) absolute(toks []dtok) (y, m, day int, rest string, found bool, err error) {
 	for _, loc := range numericDateRE.FindAllStringSubmatchIndex(d.s, 8) {
 		if !digitGuard(d.s, loc[0], loc[1]) || d.s[loc[4]:loc[5]] != d.s[loc[8]:loc[9]] {
 			continue
@@ -174,7 +176,7 @@ func (d *dateCtx) absolute() (y, m, day int, rest string, found bool, err error)
 		}
 		return y, m, day, d.s[:loc[0]] + " " + d.s[loc[1]:], true, nil
 	}
-	return d.monthDate()
+	return d.monthDate(toks)
 }
 
 // digitGuard reports whether s[i:j] is not glued to more digits.
@@ -185,6 +187,10 @@ func digitGuard(s string, i, j int) bool {
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // numeric reads the three parts of a digit date in the locale's order.
+// Without an order, or when the form cannot have the locale's order (a
+// four-digit year last under YMD), the date is read only when exactly one
+// of the DMY, MDY and YMD readings is a real date ("15-04-2020",
+// "12-26-16"); otherwise it is ambiguous and an error.
 func (d *dateCtx) numeric(a, b, c string) (y, m, day int, err error) {
 	ai, _ := strconv.Atoi(a)
 	bi, _ := strconv.Atoi(b)
@@ -195,24 +201,31 @@ func (d *dateCtx) numeric(a, b, c string) (y, m, day int, err error) {
 	case len(a) > 2 || len(c) == 3 || (len(c) != 4 && len(c) != 2):
 		return 0, 0, 0, fmt.Errorf("%s-%s-%s is not a date", a, b, c)
 	}
-	if d.order == OrderYMD && len(c) == 2 && len(a) == 2 {
-		return twoDigitYear(ai), bi, ci, nil
-	}
-	y = ci
+	yc := ci
 	if len(c) == 2 {
-		y = twoDigitYear(ci)
+		yc = twoDigitYear(ci)
 	}
-	switch {
-	case d.order == OrderDMY:
-		return y, bi, ai, nil
-	case d.order == OrderMDY:
-		return y, ai, bi, nil
-	case ai == bi || bi > 12:
-		return y, ai, bi, nil
-	case ai > 12:
-		return y, bi, ai, nil
+	readings := map[string][3]int{OrderDMY: {yc, bi, ai}, OrderMDY: {yc, ai, bi}}
+	if len(a) == 2 && len(c) == 2 {
+		readings[OrderYMD] = [3]int{twoDigitYear(ai), bi, ci}
 	}
-	return 0, 0, 0, fmt.Errorf("day and month order of %s/%s is ambiguous: set the site's locale date_order (DMY or MDY)", a, b)
+	if r, ok := readings[d.order]; ok {
+		return r[0], r[1], r[2], nil
+	}
+	var real [][3]int
+	for _, o := range []string{OrderDMY, OrderMDY, OrderYMD} {
+		r, ok := readings[o]
+		if ok && r[1] >= 1 && r[1] <= 12 && r[2] >= 1 && r[2] <= daysIn(r[0], time.Month(r[1])) && !slices.Contains(real, r) {
+			real = append(real, r)
+		}
+	}
+	switch len(real) {
+	case 1:
+		return real[0][0], real[0][1], real[0][2], nil
+	case 0:
+		return 0, 0, 0, fmt.Errorf("%s-%s-%s is no date in any order", a, b, c)
+	}
+	return 0, 0, 0, fmt.Errorf("%s-%s-%s reads as more than one date: set the site's locale date_order (DMY, MDY or YMD)", a, b, c)
 }
 
 // twoDigitYear reads "17" as 2017 and "98" as 1998.

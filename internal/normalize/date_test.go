@@ -62,6 +62,8 @@ func TestDateIn(t *testing.T) {
 		{"17/11/21", pipeline.Locale{DateOrder: "YMD"}, "2017-11-21", false},
 		{"2020/04/15", utc, "2020-04-15", false},
 		{"05/05/2020", utc, "2020-05-05", false},
+		{"12-26-16", utc, "2016-12-26", false},
+		{"21.11.2017", pipeline.Locale{DateOrder: "YMD"}, "2017-11-21", false}, // YMD cannot end in a 4-digit year
 		// Month names in nine languages.
 		{"21 ноября 2017", utc, "2017-11-21", false},
 		{"21 ноября 2017 г. в 12:30", moscow, "2017-11-21T09:30:00Z", true},
@@ -142,6 +144,8 @@ func TestDateInErrors(t *testing.T) {
 	}{
 		{"03/04/2017", pipeline.Locale{}, captured}, // ambiguous without an order
 		{"03-04-17", pipeline.Locale{}, captured},
+		{"21.11.17", pipeline.Locale{}, captured}, // 21 Nov 2017 or 2021-11-17
+		{"31/31/2017", pipeline.Locale{}, captured},
 		{"31/02/2024", pipeline.Locale{DateOrder: "DMY"}, captured},
 		{"2024-13-01", pipeline.Locale{}, captured},
 		{"Mar 1889", pipeline.Locale{}, captured},
@@ -191,4 +195,19 @@ func FuzzDateIn(f *testing.F) {
 			t.Fatalf("DateIn(%q) = %v without a time but not at midnight", raw, got)
 		}
 	})
+}
+
+func BenchmarkDateIn(b *testing.B) {
+	captured := time.Date(2016, 11, 29, 14, 46, 7, 0, time.UTC)
+	dates := []string{"Nov 21, 2017 at 10:05 PM", "2017-11-21T22:05:00+0300", "1511291100", "21 ноября 2017", "Вчера, 12:30",
+		"hace 2 días", "12-26-2016, 05:23 AM", "2014-01-14 05:17:37", "1 day, 23 hours", "Today at 10:05 PM"}
+	loc := pipeline.Locale{DateOrder: "MDY", TimeZone: "Europe/Moscow"}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, s := range dates {
+			if _, _, err := DateIn(s, captured, loc); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
 }

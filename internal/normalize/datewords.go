@@ -3,7 +3,6 @@ package normalize
 import (
 	"errors"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -37,32 +36,10 @@ var monthWords = func() map[string]int {
 	return m
 }()
 
-// alternation returns a regexp alternation of the words, longest first so
-// the longest name wins.
-func alternation(words []string) string {
-	slices.SortFunc(words, func(a, b string) int {
-		if d := len(b) - len(a); d != 0 {
-			return d
-		}
-		return strings.Compare(a, b)
-	})
-	q := make([]string, len(words))
-	for i, w := range words {
-		q[i] = regexp.QuoteMeta(w)
-	}
-	return "(?:" + strings.Join(q, "|") + ")"
-}
-
-func keysOf[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
-}
-
 var (
-	monthAlt = alternation(keysOf(monthWords))
+	// monthAlt is any word: monthDate checks it is the month word the
+	// window was opened for.
+	monthAlt = `\pL+`
 	// "21 nov 2017", "21. november 2017", "21 de noviembre de 2017",
 	// "1er novembre", "21st of November, 2017", "21 ноября 2017 г."
 	dayFirstRE = regexp.MustCompile(`(\d{1,2})(?:st|nd|rd|th|er|º|°|\.)?\s*(?:de\s+|of\s+)?(` + monthAlt + `)\.?(?:,?\s*(?:de\s+|del\s+)?(\d{4}|'\d{2}|\d{2}\b))?`)
@@ -97,8 +74,10 @@ type monthMatch struct {
 	hasYear, set bool
 }
 
-// monthDate finds a date written with a month name.
-func (d *dateCtx) monthDate() (y, m, day int, rest string, found bool, err error) {
+// monthDate finds a date written with a month name. The patterns run on
+// a small window around each of the first four month words, so a long
+// text costs no more than a short one.
+func (d *dateCtx) monthDate(toks []dtok) (y, m, day int, rest string, found bool, err error) {
 	s := d.s
 	var best monthMatch
 	try := func(mm monthMatch) {
@@ -106,43 +85,58 @@ func (d *dateCtx) monthDate() (y, m, day int, rest string, found bool, err error
 			best = mm
 		}
 	}
-	for _, loc := range dayFirstRE.FindAllStringSubmatchIndex(s, 8) {
-		mEnd := loc[5]
-		if !digitGuard(s, loc[2], loc[3]) || letterBefore(s, loc[4]) || letterAt(s, mEnd) && s[mEnd-1] != '.' {
+	// year reads the optional year group at loc[g:g+2] into mm.
+	year := func(mm *monthMatch, loc []int, g, monthEnd int) {
+		if loc[g] < 0 {
+			return
+		}
+		if digitGuard(s, loc[g], loc[g+1]) && !(loc[g+1] < len(s) && s[loc[g+1]] == ':') {
+			mm.y, mm.hasYear = yearOf(s[loc[g]:loc[g+1]]), true
+		} else {
+			mm.end = monthEnd
+		}
+	}
+	months := 0
+	for _, t := range toks {
+		mon := monthWords[t.s]
+		if t.num || mon == 0 {
 			continue
 		}
-		mm := monthMatch{start: loc[0], end: loc[1], m: monthWords[s[loc[4]:loc[5]]], set: true}
-		mm.d, _ = strconv.Atoi(s[loc[2]:loc[3]])
-		if loc[6] >= 0 && digitGuard(s, loc[6], loc[7]) && !(loc[7] < len(s) && s[loc[7]] == ':') {
-			mm.y, mm.hasYear = yearOf(s[loc[6]:loc[7]]), true
-		} else if loc[6] >= 0 {
-			mm.end = loc[5]
+		if months++; months > 4 {
+			break
 		}
-		try(mm)
-		break
-	}
-	for _, loc := range monthFirstRE.FindAllStringSubmatchIndex(s, 8) {
-		if letterBefore(s, loc[2]) || !digitGuard(s, loc[4], loc[5]) || (loc[5] < len(s) && s[loc[5]] == ':') {
+		w0, w1 := max(0, t.start-16), min(len(s), t.end+24)
+		win := s[w0:w1]
+		for _, loc := range dayFirstRE.FindAllStringSubmatchIndex(win, 4) {
+			shift(loc, w0)
+			if loc[4] != t.start || loc[5] != t.end || !digitGuard(s, loc[2], loc[3]) {
+				continue
+			}
+			mm := monthMatch{start: loc[0], end: loc[1], m: mon, set: true}
+			mm.d, _ = strconv.Atoi(s[loc[2]:loc[3]])
+			year(&mm, loc, 6, loc[5])
+			try(mm)
+		}
+		for _, loc := range monthFirstRE.FindAllStringSubmatchIndex(win, 4) {
+			shift(loc, w0)
+			if loc[2] != t.start || loc[3] != t.end || !digitGuard(s, loc[4], loc[5]) || (loc[5] < len(s) && s[loc[5]] == ':') {
+				continue
+			}
+			mm := monthMatch{start: loc[0], end: loc[1], m: mon, set: true}
+			mm.d, _ = strconv.Atoi(s[loc[4]:loc[5]])
+			year(&mm, loc, 6, loc[5])
+			try(mm)
+		}
+		if best.hasYear {
 			continue
 		}
-		mm := monthMatch{start: loc[0], end: loc[1], m: monthWords[s[loc[2]:loc[3]]], set: true}
-		mm.d, _ = strconv.Atoi(s[loc[4]:loc[5]])
-		if loc[6] >= 0 && digitGuard(s, loc[6], loc[7]) && !(loc[7] < len(s) && s[loc[7]] == ':') {
-			mm.y, mm.hasYear = yearOf(s[loc[6]:loc[7]]), true
-		} else if loc[6] >= 0 {
-			mm.end = loc[5]
-		}
-		try(mm)
-		break
-	}
-	if !best.hasYear {
-		for _, loc := range monthYearRE.FindAllStringSubmatchIndex(s, 8) {
-			if letterBefore(s, loc[2]) || !digitGuard(s, loc[4], loc[5]) {
+		for _, loc := range monthYearRE.FindAllStringSubmatchIndex(win, 4) {
+			shift(loc, w0)
+			if loc[2] != t.start || loc[3] != t.end || !digitGuard(s, loc[4], loc[5]) {
 				continue
 			}
 			y, _ := strconv.Atoi(s[loc[4]:loc[5]])
-			best = monthMatch{start: loc[0], end: loc[1], y: y, m: monthWords[s[loc[2]:loc[3]]], d: 1, hasYear: true, set: true}
-			break
+			try(monthMatch{start: loc[0], end: loc[1], y: y, m: mon, d: 1, hasYear: true, set: true})
 		}
 	}
 	if !best.set {
@@ -155,6 +149,16 @@ func (d *dateCtx) monthDate() (y, m, day int, rest string, found bool, err error
 		best.y = d.yearFor(best.m, best.d)
 	}
 	return best.y, best.m, best.d, s[:best.start] + " " + s[best.end:], true, nil
+}
+
+// shift moves submatch indexes found in a window starting at off to
+// indexes of the whole text; -1 (no match) stays.
+func shift(loc []int, off int) {
+	for i := range loc {
+		if loc[i] >= 0 {
+			loc[i] += off
+		}
+	}
 }
 
 func yearOf(tok string) int {
@@ -214,34 +218,6 @@ var weekdayWords = func() map[string]time.Weekday {
 	return m
 }()
 
-var dayWordRE = regexp.MustCompile(alternation(append(keysOf(dayWords), keysOf(weekdayWords)...)))
-
-// dayWord finds "today", "yesterday" or a weekday in any of the nine
-// languages.
-func (d *dateCtx) dayWord() (y, m, day int, rest string, found bool, err error) {
-	s := d.s
-	for _, loc := range dayWordRE.FindAllStringIndex(s, 8) {
-		if letterBefore(s, loc[0]) || letterAt(s, loc[1]) {
-			continue
-		}
-		if d.captured.IsZero() {
-			return 0, 0, 0, "", false, errors.New("a relative date needs the capture time")
-		}
-		w := s[loc[0]:loc[1]]
-		now := d.captured.In(d.zone)
-		back, ok := dayWords[w]
-		if !ok {
-			back = (int(now.Weekday()) - int(weekdayWords[w]) + 7) % 7
-			if back == 0 {
-				back = 7
-			}
-		}
-		t := time.Date(now.Year(), now.Month(), now.Day()-back, 0, 0, 0, 0, time.UTC)
-		return t.Year(), int(t.Month()), t.Day(), s[:loc[0]] + " " + s[loc[1]:], true, nil
-	}
-	return 0, 0, 0, "", false, nil
-}
-
 // ageUnits maps unit words of the nine languages to a unit: 's', 'm',
 // 'h' (seconds, minutes, hours), 'D', 'W', 'M', 'Y' (days, weeks, months,
 // years).
@@ -269,14 +245,15 @@ var (
 	countWords = map[string]bool{
 		"a": true, "an": true, "one": true, "ein": true, "eine": true, "einer": true, "einem": true, "einen": true,
 		"un": true, "una": true, "uno": true, "une": true, "een": true, "jeden": true, "jedna": true, "jedną": true,
-		"um": true, "uma": true, "un'": true, "один": true, "одна": true, "одну": true,
+		"um": true, "uma": true, "один": true, "одна": true, "одну": true,
 	}
 	vagueWords = map[string]bool{
-		"some": true, "few": true, "a few": true, "several": true, "einige": true, "ein paar": true, "unos": true, "unas": true,
+		"some": true, "few": true, "several": true, "einige": true, "paar": true, "unos": true, "unas": true,
 		"quelques": true, "enkele": true, "kilka": true, "alguns": true, "algumas": true, "alcuni": true, "несколько": true,
 	}
 	// agoWords mark an age as being in the past.
-	agoWords = []string{"ago", "back", "назад", "geleden", "temu", "fa", "atrás", "atras", "hace", "il y a", "vor", "há", "ha", "earlier"}
+	agoWords = map[string]bool{"ago": true, "back": true, "назад": true, "geleden": true, "temu": true, "fa": true,
+		"atrás": true, "atras": true, "hace": true, "vor": true, "há": true, "ha": true, "earlier": true}
 	// fillerWords may stand beside a bare age ("last seen: 1 day, 23 hours").
 	fillerWords = map[string]bool{
 		"last": true, "seen": true, "online": true, "active": true, "posted": true, "listed": true, "for": true,
@@ -291,108 +268,4 @@ var (
 		"agora": true, "agora mesmo": true, "adesso": true, "proprio ora": true, "poco fa": true, "только что": true,
 		"сейчас": true, "online now": true,
 	}
-	ageRE = regexp.MustCompile(`(?:(\d{1,6})\s*|(` + alternation(append(keysOf(countWords), keysOf(vagueWords)...)) + `)\s+)?(` + alternation(keysOf(ageUnits)) + `)`)
-	agoRE = regexp.MustCompile(alternation(agoWords))
 )
-
-// relative reads "now" words and ages ("3 days ago", "1 day, 23 hours").
-func (d *dateCtx) relative() (time.Time, bool, error) {
-	s := strings.Trim(d.s, " .!:")
-	if nowWords[s] {
-		if d.captured.IsZero() {
-			return d.fail("a relative date needs the capture time")
-		}
-		return d.captured.UTC(), true, nil
-	}
-	var (
-		dur      time.Duration
-		months   int
-		days     int
-		fine     bool // an age in seconds, minutes or hours
-		n        int
-		leftover strings.Builder
-		prev     int
-	)
-	for _, loc := range ageRE.FindAllStringSubmatchIndex(s, 16) {
-		if letterBefore(s, loc[0]) || letterAt(s, loc[1]) || (loc[0] > 0 && isDigit(s[loc[0]-1])) {
-			continue
-		}
-		unitWord := s[loc[6]:loc[7]]
-		count := 1
-		switch {
-		case loc[2] >= 0:
-			count, _ = strconv.Atoi(s[loc[2]:loc[3]])
-		case len(unitWord) <= 2 && unitWord != "ч":
-			continue // "s", "m", "y" alone are no unit
-		case loc[4] >= 0 && vagueWords[s[loc[4]:loc[5]]]:
-			if u := ageUnits[unitWord]; u != 's' && u != 'm' {
-				return d.fail("a vague age (\"a few\") is only read for seconds and minutes")
-			}
-		}
-		if count > 100*366 {
-			return d.fail("too far back")
-		}
-		leftover.WriteString(s[prev:loc[0]] + " ")
-		prev = loc[1]
-		n++
-		switch ageUnits[unitWord] {
-		case 's':
-			dur += time.Duration(count) * time.Second
-			fine = true
-		case 'm':
-			dur += time.Duration(count) * time.Minute
-			fine = true
-		case 'h':
-			dur += time.Duration(count) * time.Hour
-			fine = true
-		case 'D':
-			days += count
-		case 'W':
-			days += 7 * count
-		case 'M':
-			months += count
-		case 'Y':
-			months += 12 * count
-		}
-	}
-	if n == 0 {
-		return d.fail("no date in a known form")
-	}
-	leftover.WriteString(s[prev:])
-	if !wordsOK(leftover.String()) && !onlyFillers(leftover.String()) {
-		return d.fail("no date in a known form")
-	}
-	if d.captured.IsZero() {
-		return d.fail("a relative date needs the capture time")
-	}
-	if months > 1200 || days > 36600 || dur > maxAgo {
-		return d.fail("too far back")
-	}
-	now := d.captured.In(d.zone)
-	if fine && days == 0 && months == 0 {
-		return d.captured.UTC().Add(-dur), true, nil
-	}
-	t := now.AddDate(0, -months, -days).Add(-dur)
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), false, nil
-}
-
-// wordsOK reports whether the text around an age holds an ago word as a
-// whole word.
-func wordsOK(s string) bool {
-	for _, loc := range agoRE.FindAllStringIndex(s, 8) {
-		if !letterBefore(s, loc[0]) && !letterAt(s, loc[1]) {
-			return true
-		}
-	}
-	return false
-}
-
-// onlyFillers reports whether the words of s are all filler words.
-func onlyFillers(s string) bool {
-	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && r != '\'' }) {
-		if !fillerWords[w] {
-			return false
-		}
-	}
-	return true
-}

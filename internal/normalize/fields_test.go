@@ -178,3 +178,28 @@ func checkAttribute(t *testing.T, typ, name string, s fieldSample, ev map[string
 }
 
 func cutSample(s string) string { return event.Cut(s, 40) }
+
+// FuzzRecordsValidate: whatever text a page puts in the fields, the events
+// normalization builds pass their own validation (bounded text, codes,
+// bases parallel to destinations, known enumerations), so the loader never
+// rejects what the collector produced.
+func FuzzRecordsValidate(f *testing.F) {
+	f.Add("50.00 - 39000.00 EUR", "Worldwide except AU, SE", "European Union", "Dream 3700 deals, 4.82/5", "2019-04-02T01:30:00+03:00", "Telegram: @abcde")
+	f.Add("฿0.0021", "Domestic Shipping Only", "Digital / Service", "98.5%", "Вчера, 12:30", "wickr: x\nicq 123456")
+	f.Add("", "", "", "", "", "")
+	f.Fuzz(func(t *testing.T, a, b, c, d, e, g string) {
+		for _, typ := range pipeline.RecordTypes() {
+			r := pipeline.Record{Type: typ, Fields: map[string]pipeline.Field{pipeline.NaturalKey(typ): {Raw: "k" + a}}}
+			vals := []string{a, b, c, d, e, g}
+			for i, name := range pipeline.Fields(typ) {
+				if name != pipeline.NaturalKey(typ) {
+					r.Fields[name] = pipeline.Field{Raw: vals[i%len(vals)]}
+				}
+			}
+			r.Fields["attributes.x"] = pipeline.Field{Raw: d, Parser: pipeline.AttributeParsers[len(a)%len(pipeline.AttributeParsers)]}
+			if _, _, err := normalizeRecord(t, r); err != nil {
+				t.Fatalf("%s: %v", typ, err)
+			}
+		}
+	})
+}

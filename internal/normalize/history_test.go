@@ -58,3 +58,34 @@ func TestPercent(t *testing.T) {
 		}
 	}
 }
+
+func TestFinalizeEarly(t *testing.T) {
+	for _, c := range []struct {
+		raw  string
+		want bool
+	}{
+		{"FE Required", true},
+		{"FE Listing", true},
+		{"100% FE", true},
+		{"Finalize Early", true}, // Cypher badge
+		{"***** NEW RULES - WE REQUIRE EVERYONE TO FINALIZE EARLY *****", true}, // Drugmarket
+		{"FE: Yes", true},
+		{"No", false}, // Nucleus row "FE"
+		{"FE: No", false},
+		{"No FE", false},
+		{"FE not allowed", false},
+		{"Escrow only", false},
+		{"Full escrow", false},
+		{"✓ Escrow", false},
+		{"Yes", true},
+	} {
+		if got, err := FinalizeEarly(c.raw); err != nil || got != c.want {
+			t.Errorf("FinalizeEarly(%q) = %v, %v; want %v", c.raw, got, err, c.want)
+		}
+	}
+	for _, raw := range []string{"", "Low stock!", "Features", strings.Repeat("x", 5000)} {
+		if got, err := FinalizeEarly(raw); !errors.Is(err, ErrUnparsable) {
+			t.Errorf("FinalizeEarly(%q) = %v, %v; want ErrUnparsable", raw, got, err)
+		}
+	}
+}

@@ -8,37 +8,17 @@ import (
 	"github.com/counternet/counternet/internal/pipeline"
 )
 
-// feNo and feYes read finalize-early wordings: "No FE", "FE not
-// allowed", "Non-FE" say no; "FE Required", "FE Listing", "100% FE",
-// "Finalize Early" say yes.
-var (
-	feNo  = regexp.MustCompile(`(?i)\b(?:no|not|non|without)[\s-]*(?:fe|finali[sz]e|finali[sz]ing)\b|\b(?:fe|finali[sz]e\s+early)\s*[:\-]?\s*(?:no|not\s+allowed|disabled|off|none)\b`)
-	feYes = regexp.MustCompile(`(?i)\bfe\b|\bfinali[sz](?:e|ing)\s+early\b`)
-)
-
-// finalizeEarly reads the finalize_early field: nil when the record lacks
-// it, nil and flagged when the text says neither. A text naming escrow
-// without FE ("Escrow") says no; otherwise plain yes/no words (Bool).
+// finalizeEarly reads the finalize_early field (FinalizeEarly): nil when
+// the record lacks it, nil and flagged when the text says neither.
 func finalizeEarly(fs fields) *bool {
 	raw, _, ok := fs.get("finalize_early")
 	if !ok {
 		return nil
 	}
-	var b bool
-	switch {
-	case feNo.MatchString(raw):
-		b = false
-	case feYes.MatchString(raw):
-		b = true
-	case strings.Contains(strings.ToLower(raw), "escrow"):
-		b = false
-	default:
-		v, err := Bool(raw)
-		if err != nil {
-			fs.flags.add("finalize_early")
-			return nil
-		}
-		b = v
+	b, err := FinalizeEarly(raw)
+	if err != nil {
+		fs.flags.add("finalize_early")
+		return nil
 	}
 	return &b
 }

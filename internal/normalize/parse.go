@@ -377,3 +377,39 @@ func cut(s string, max int) string {
 	}
 	return s[:i]
 }
+
+// feRE finds a finalize-early statement; noFERE one that denies it.
+var (
+	feRE   = regexp.MustCompile(`(?i)\b(?:fe|finali[sz]e[sd]?\s+early|finali[sz]ing\s+early|early\s+finali[sz]ation)\b`)
+	noFERE = regexp.MustCompile(`(?i)\b(?:no|not|never|without)\s+(?:fe|finali[sz]e\s+early|early\s+finali[sz]ation)\b|\b(?:fe|finali[sz]e\s+early)\s*(?:[:=]\s*)?(?:no|not\s+(?:allowed|required|accepted|possible)|disabled|never|✗|✘|❌)(?:\W|$)`)
+)
+
+// FinalizeEarly reads whether a listing or vendor requires or allows
+// finalize early (paying the vendor before delivery): "FE Required", "FE
+// Listing", "100% FE", "Finalize Early", "FE: Yes", "WE REQUIRE EVERYONE TO
+// FINALIZE EARLY" are true; "No FE", "FE: No", "FE not allowed", "Escrow",
+// "Escrow only", "Full escrow" are false; a bare yes or no ("No", "✓")
+// reads as Bool does, for a field labelled FE on the page. Anything else is
+// an error wrapping ErrUnparsable.
+func FinalizeEarly(raw string) (bool, error) {
+	if len(raw) > maxInput {
+		return false, unparsable("finalize early", raw, "too long")
+	}
+	s := strings.ToLower(strings.Join(strings.Fields(raw), " "))
+	switch {
+	case noFERE.MatchString(s):
+		return false, nil
+	case feRE.MatchString(s):
+		return true, nil
+	case strings.Contains(s, "escrow"):
+		return false, nil
+	}
+	t := strings.TrimSpace(strings.Trim(s, ".!:;,()[]"))
+	switch {
+	case falseWords[t]:
+		return false, nil
+	case trueWords[t]:
+		return true, nil
+	}
+	return false, unparsable("finalize early", raw, "no finalize-early statement")
+}

@@ -135,7 +135,7 @@ func destinations(sh shipping, worldwide bool) []Destination {
 // other wordings vendors use ("WW excl. US", "Everywhere but ...",
 // "[Doesn't ship to...] United States") and those of the other languages.
 var codeExclusionMarkers = []string{
-	"but", "except for", "excepting", "apart from", "with the exception of", "exc", "exc.", "ex.",
+	"but", "not", "except for", "excepting", "apart from", "with the exception of", "exc", "exc.", "ex.",
 	"doesn't ship to", "doesnt ship to", "does not ship to", "don't ship to", "dont ship to", "do not ship to",
 	"not shipping to", "no ship to", "we don't ship to", "no shipping", "not ship to",
 	"außer", "ausser", "ausgenommen", "excepto", "salvo", "menos", "sauf", "hors", "behalve", "uitgezonderd",

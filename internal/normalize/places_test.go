@@ -50,6 +50,9 @@ func TestOrigin(t *testing.T) {
 		{"Germany only", "DE", ""},
 		{" Germany ", "DE", ""},
 		{"🇩🇪", "DE", ""},
+		{"Ships from United States", "US", ""},
+		{"Origin country: Germany", "DE", ""},
+		{"From: Torland", "", RegionUnknown},
 	} {
 		got, err := Origin(c.raw)
 		if err != nil || got.Country != c.country || got.Region != c.region || got.Raw != strings.TrimSpace(c.raw) {
@@ -107,6 +110,9 @@ func TestShippingDestinations(t *testing.T) {
 		{raw: "Europe except UK", n: 51, excluded: []string{"GB"}, region: []string{"FR"}},
 		{raw: "Domestic Shipping Only", n: 0, domestic: true},
 		{raw: "Digital", n: 0},
+		{raw: "Worldwide (not USA)", n: all - 1, excluded: []string{"US"}, worldwide: true},
+		{raw: "Ships to: Germany, Austria", n: 2, explicit: []string{"DE", "AT"}},
+		{raw: "Ships worldwide except Australia", n: all - 1, excluded: []string{"AU"}, worldwide: true},
 	} {
 		st := Shipping(c.raw)
 		if len(st.Destinations) != c.n || st.Worldwide != c.worldwide || st.Domestic != c.domestic || len(st.Unresolved) > 0 {

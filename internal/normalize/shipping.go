@@ -32,6 +32,7 @@ var (
 	// optionSepRE splits what is left of an option into its parts.
 	optionSepRE = regexp.MustCompile(`\s+-{1,2}\s+|\s*[|()\[\]]\s*|\s+/\s+`)
 	outsideRE   = regexp.MustCompile(`(?i)^(?:outside(?:\s+of)?|ausserhalb|außerhalb|fuera\s+de|hors)\s+(.+)$`)
+	fromRE      = regexp.MustCompile(`(?i)\b(?:ship(?:s|ped|ping)?|sent|send)\s+from\b`)
 	perOrderRE  = regexp.MustCompile(`(?i)(?:/|\bper)\s*(?:order|item|unit|package|pack)\b`)
 )
 
@@ -117,6 +118,9 @@ func costStart(s string, i int) int {
 // part as a list of places, else its first one to three words ("UK SIGNED
 // AND TRACKED" is GB), and "Outside EU" as every country but the EU's.
 func optionPlaces(part string) []string {
+	if fromRE.MatchString(part) {
+		return nil // "SHIP FROM GERMANY" names the origin, not a destination
+	}
 	if m := outsideRE.FindStringSubmatch(part); m != nil {
 		if st := Shipping("worldwide except " + m[1]); len(st.Unresolved) == 0 && len(st.Excluded) > 0 {
 			return codesOf(st.Destinations)

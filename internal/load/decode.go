@@ -24,15 +24,20 @@ import (
 // errFallback says "let event.Decode decide"; it never leaves this file.
 var errFallback = errors.New("not decoded by the fast path")
 
-// decodeInto decodes and validates one message and appends it to the
-// slice of b its schema belongs in, like event.Decode would. The listing
+// decodeInto decodes and validates one message published on subject and
+// appends it to the slice of b its schema belongs in, like event.Decode
+// would, or returns why it must not be stored (see wellFormed). The listing
 // fast path decodes in place, its strings pointing into data: data must not
 // be modified afterwards (a JetStream message's data never is).
-func decodeInto(b *warehouse.Batch, data []byte) error {
+func decodeInto(b *warehouse.Batch, subject string, data []byte) error {
 	if len(data) <= event.MaxMessage {
 		ls := append(b.Listings, event.Listing{})
 		l := &ls[len(ls)-1]
 		if decodeListing(l, data) == nil {
+			if err := listingWellFormed(subject, l); err != nil {
+				*l = event.Listing{}
+				return err
+			}
 			b.Listings = ls
 			return nil
 		}
@@ -40,6 +45,9 @@ func decodeInto(b *warehouse.Batch, data []byte) error {
 	}
 	d, err := event.Decode(data)
 	if err != nil {
+		return err
+	}
+	if err := wellFormed(subject, d); err != nil {
 		return err
 	}
 	switch {
@@ -53,6 +61,8 @@ func decodeInto(b *warehouse.Batch, data []byte) error {
 		b.Runs = append(b.Runs, *d.Run)
 	case d.Post != nil:
 		b.Posts = append(b.Posts, *d.Post)
+	case d.Thread != nil:
+		b.Threads = append(b.Threads, *d.Thread)
 	}
 	return nil
 }
@@ -151,171 +161,6 @@ func (d *scanner) object(known []string, field func(key string) (int, error)) er
 			return nil
 		}
 		return errFallback
-	}
-}
-
-var listingKeys = []string{
-	"schema", "event_id", "source", "mirror", "url", "observed_at", "capture_sha256", "pipeline", "run_id",
-	"listing_id", "title", "description", "category_raw", "category", "vendor", "price", "price_usd",
-	"quantity", "unit", "ships_from", "ships_from_raw", "ships_to", "ships_to_raw", "payment_methods",
-	"escrow", "crypto_addresses", "flags", "ships_to_excluded", "price_per_unit", "price_per_unit_usd",
-}
-
-func (d *scanner) listing(l *event.Listing) error {
-	return d.object(listingKeys, func(key string) (int, error) {
-		var err error
-		switch key {
-		case "schema":
-			l.Schema, err = d.str()
-			return 0, err
-		case "event_id":
-			l.EventID, err = d.str()
-			return 1, err
-		case "source":
-			l.Source, err = d.str()
-			return 2, err
-		case "mirror":
-			l.Mirror, err = d.str()
-			return 3, err
-		case "url":
-			l.URL, err = d.str()
-			return 4, err
-		case "observed_at":
-			l.ObservedAt, err = d.time()
-			return 5, err
-		case "capture_sha256":
-			l.CaptureSHA256, err = d.str()
-			return 6, err
-		case "pipeline":
-			l.Pipeline, err = d.str()
-			return 7, err
-		case "run_id":
-			l.RunID, err = d.str()
-			return 8, err
-		case "listing_id":
-			l.ListingID, err = d.str()
-			return 9, err
-		case "title":
-			l.Title, err = d.str()
-			return 10, err
-		case "description":
-			l.Description, err = d.str()
-			return 11, err
-		case "category_raw":
-			l.CategoryRaw, err = d.str()
-			return 12, err
-		case "category":
-			l.Category, err = d.str()
-			return 13, err
-		case "vendor":
-			l.Vendor, err = d.str()
-			return 14, err
-		case "price":
-			err = d.money(&l.Price)
-			return 15, err
-		case "price_usd":
-			l.PriceUSD, err = d.num()
-			return 16, err
-		case "quantity":
-			l.Quantity, err = d.num()
-			return 17, err
-		case "unit":
-			l.Unit, err = d.str()
-			return 18, err
-		case "ships_from":
-			l.ShipsFrom, err = d.str()
-			return 19, err
-		case "ships_from_raw":
-			l.ShipsFromRaw, err = d.str()
-			return 20, err
-		case "ships_to":
-			l.ShipsTo, err = d.strs()
-			return 21, err
-		case "ships_to_raw":
-			l.ShipsToRaw, err = d.str()
-			return 22, err
-		case "payment_methods":
-			l.PaymentMethods, err = d.strs()
-			return 23, err
-		case "escrow":
-			l.Escrow, err = d.boolean()
-			return 24, err
-		case "crypto_addresses":
-			l.Crypto, err = d.crypto()
-			return 25, err
-		case "flags":
-			l.Flags, err = d.strs()
-			return 26, err
-		case "ships_to_excluded":
-			l.ShipsToExcluded, err = d.strs()
-			return 27, err
-		case "price_per_unit":
-			l.PricePerUnit, err = d.num()
-			return 28, err
-		case "price_per_unit_usd":
-			l.PricePerUnitUSD, err = d.num()
-			return 29, err
-		}
-		return -1, nil
-	})
-}
-
-func (d *scanner) money(m *event.Money) error {
-	return d.object(moneyKeys, func(key string) (int, error) {
-		var err error
-		switch key {
-		case "amount":
-			m.Amount, err = d.num()
-			return 0, err
-		case "currency":
-			m.Currency, err = d.str()
-			return 1, err
-		case "raw":
-			m.Raw, err = d.str()
-			return 2, err
-		}
-		return -1, nil
-	})
-}
-
-var (
-	moneyKeys  = []string{"amount", "currency", "raw"}
-	cryptoKeys = []string{"chain", "address"}
-)
-
-func (d *scanner) crypto() ([]event.CryptoAddress, error) {
-	if !d.consume('[') {
-		return nil, errFallback
-	}
-	out := []event.CryptoAddress{}
-	if d.consume(']') {
-		return out, nil
-	}
-	for {
-		var c event.CryptoAddress
-		err := d.object(cryptoKeys, func(key string) (int, error) {
-			var err error
-			switch key {
-			case "chain":
-				c.Chain, err = d.str()
-				return 0, err
-			case "address":
-				c.Address, err = d.str()
-				return 1, err
-			}
-			return -1, nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-		if d.consume(',') {
-			continue
-		}
-		if d.consume(']') {
-			return out, nil
-		}
-		return nil, errFallback
 	}
 }
 

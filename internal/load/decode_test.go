@@ -26,10 +26,24 @@ func sampleListing() event.Listing {
 		PaymentMethods: []string{"btc"}, Escrow: true,
 		Crypto: []event.CryptoAddress{{Chain: "btc", Address: "bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh"}},
 		Flags:  []string{"description:truncated"},
+		// The fields a later v1 added.
+		Prices:   []event.Money{{Amount: 123.45, Currency: "EUR", Raw: "€123.45"}, {Amount: 0.0021, Currency: "BTC", Raw: "฿0.0021"}},
+		PriceMax: 300, PriceUSDBasis: event.BasisPageRate, PriceUSDRate: 1.08,
+		ShipsToBasis: []string{event.DestRegion, event.DestRegion}, ShipsFromRegion: "EU",
+		ListedAt: time.Date(2026, 9, 1, 7, 30, 0, 0, time.UTC), ListedRaw: "1 Sep 2026 10:30 +03:00",
+		Stock: ptr(int64(40)), Views: ptr(int64(-0)), Sold: ptr(int64(9223372036854775807)),
+		ProductClass: event.ClassPhysical, ProductClassRaw: "Physical package",
+		FinalizeEarly: ptr(false), EscrowKnown: true,
+		ShippingOptions: []event.ShippingOption{{Method: "Express", Cost: event.Money{Amount: 0.002, Currency: "BTC"},
+			Duration: "24h", Destinations: []string{"DE"}, Raw: "Express 24h (+0.002 BTC)"}, {Raw: "Pickup"}},
+		VendorRating: ptr(4.82), VendorFeedbackPercent: ptr(98.5), VendorSales: ptr(int64(3700)), VendorLevel: "Level 5",
+		Attributes: []event.Attr{{Key: "purity", Type: event.AttrFloat, Value: "87.5"}, {Key: "lab_tested", Type: event.AttrBool, Value: "true"}},
 	}
 	l.Finalize()
 	return l
 }
+
+func ptr[T any](v T) *T { return &v }
 
 func mustJSON(t testing.TB, v any) []byte {
 	t.Helper()
@@ -95,7 +109,13 @@ func TestDecodeFallsBack(t *testing.T) {
 				t.Fatalf("fast path accepted it")
 			}
 			var got warehouse.Batch
-			err := decodeInto(&got, []byte(tt.data))
+			subject := event.Subject(event.TypeListing, l.Source)
+			if h, _ := event.Decode([]byte(tt.data)); h.Vendor != nil {
+				subject = event.Subject(event.TypeVendor, l.Source)
+			} else if h.Post != nil {
+				subject = event.Subject(event.TypePost, l.Source)
+			}
+			err := decodeInto(&got, subject, []byte(tt.data))
 			want, wantErr := event.Decode([]byte(tt.data))
 			if tt.wantErr == nil {
 				if err != nil || wantErr != nil || !reflect.DeepEqual(got, batchOf(want)) {
@@ -118,6 +138,8 @@ func FuzzDecodeListing(f *testing.F) {
 	f.Add([]byte(`{"schema":"counternet.listing.v1","title":"a\u00e9\ud83d\ude00","x":[1,{"y":"z"}]}`))
 	f.Add([]byte(`{"schema":"counternet.listing.v1","price":{"amount":1e400}}`))
 	f.Add([]byte(` {"schema" : "counternet.listing.v1" , "escrow" : false } `))
+	f.Add([]byte(`{"schema":"counternet.listing.v1","stock":007,"views":1e2,"sold":-0,"vendor_rating":null,"finalize_early":true}`))
+	f.Add([]byte(`{"schema":"counternet.listing.v1","prices":[{"amount":1,"currency":"BTC"},{}],"shipping_options":[{"cost":{"amount":2}}],"attributes":[{"key":"k","type":"text","value":"v","key":"x"}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		got := new(event.Listing)
 		if err := decodeListing(got, data); err != nil {
@@ -146,6 +168,8 @@ func batchOf(d event.Decoded) warehouse.Batch {
 		b.Runs = []event.Run{*d.Run}
 	case d.Post != nil:
 		b.Posts = []event.Post{*d.Post}
+	case d.Thread != nil:
+		b.Threads = []event.Thread{*d.Thread}
 	}
 	return b
 }
@@ -158,7 +182,7 @@ func BenchmarkDecodeListing(b *testing.B) {
 		var batch warehouse.Batch
 		for b.Loop() {
 			batch.Listings = batch.Listings[:0]
-			if err := decodeInto(&batch, data); err != nil {
+			if err := decodeInto(&batch, "intel.v1.listing.alpha", data); err != nil {
 				b.Fatal(err)
 			}
 		}

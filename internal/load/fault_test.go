@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -237,6 +238,8 @@ func TestClickHouseDownDuringLoad(t *testing.T) {
 	}
 }
 
+var captureHash = regexp.MustCompile(`"capture_sha256":"[0-9a-f]{64}"`)
+
 // poison is a message the loader cannot load and the reason it must give.
 type poison struct {
 	name   string
@@ -272,13 +275,17 @@ func TestPoisonMessagesDeadLettered(t *testing.T) {
 		{"unknown schema version", strings.Replace(v1, "counternet.listing.v1", "counternet.listing.v2", 1), `unknown schema "counternet.listing.v2"`},
 		{"wrong field type", strings.Replace(v1, `"title":"`, `"title":42,"x":"`, 1), "cannot unmarshal number into Go struct field"},
 		{"oversize", strings.Replace(v1, `"title":`, `"padding":"`+strings.Repeat("x", 300<<10)+`","title":`, 1), "byte limit"},
+		// Well-formed JSON of a valid listing, but not of the source its
+		// subject names, or with a capture hash that is a path.
+		{"subject names another source", v1, `arrived on subject "intel.v1.listing.poison" but its type and source make`},
+		{"capture hash a path", captureHash.ReplaceAllString(v1, `"capture_sha256":"../../etc/passwd"`), `capture_sha256 "../../etc/passwd" is not 64 lowercase hex digits`},
 	}
 	var msgs []bus.Message
 	for i, p := range poisons {
-		msgs = append(msgs, good[i*20:i*20+20]...)
+		msgs = append(msgs, good[i*10:i*10+10]...)
 		msgs = append(msgs, bus.Message{Subject: "intel.v1.listing.poison", ID: "poison-" + p.name, Data: []byte(p.data)})
 	}
-	msgs = append(msgs, good[80:]...)
+	msgs = append(msgs, good[len(poisons)*10:]...)
 	publish(t, c, msgs)
 
 	cons, err := c.Consumer(ctx, bus.ConsumerOptions{Durable: "loader", MaxAckPending: 1000, AckWait: 30 * time.Second})

@@ -170,13 +170,14 @@ func (b *batch) reset() {
 	clear(b.rows.Captures)
 	clear(b.rows.Runs)
 	clear(b.rows.Posts)
+	clear(b.rows.Threads)
 	clear(b.acks)
 	clear(b.dead)
 	b.texts.reset()
 	*b = batch{
 		texts: b.texts,
 		rows: warehouse.Batch{Listings: b.rows.Listings[:0], Vendors: b.rows.Vendors[:0],
-			Captures: b.rows.Captures[:0], Runs: b.rows.Runs[:0], Posts: b.rows.Posts[:0]},
+			Captures: b.rows.Captures[:0], Runs: b.rows.Runs[:0], Posts: b.rows.Posts[:0], Threads: b.rows.Threads[:0]},
 		acks: b.acks[:0],
 		dead: b.dead[:0],
 	}
@@ -427,7 +428,7 @@ func (l *Loader) add(b *batch, msg jetstream.Msg) {
 		b.first = time.Now()
 	}
 	listings := len(b.rows.Listings)
-	if err := decodeInto(&b.rows, msg.Data()); err != nil {
+	if err := decodeInto(&b.rows, msg.Subject(), msg.Data()); err != nil {
 		b.dead = append(b.dead, deadMsg{msg: msg, reason: err})
 		return
 	}
@@ -462,7 +463,8 @@ func (l *Loader) store(b *batch) {
 		l.count(func(s *Stats) { s.Batches++; s.Loaded += len(b.acks) })
 		l.log.Info().Int("events", len(b.acks)).Int("listings", len(b.rows.Listings)).
 			Int("vendors", len(b.rows.Vendors)).Int("captures", len(b.rows.Captures)).
-			Int("runs", len(b.rows.Runs)).Int("posts", len(b.rows.Posts)).Dur("took", time.Since(start)).Msg("batch loaded")
+			Int("runs", len(b.rows.Runs)).Int("posts", len(b.rows.Posts)).Int("threads", len(b.rows.Threads)).
+			Dur("took", time.Since(start)).Msg("batch loaded")
 	}
 	if len(b.dead) > 0 {
 		l.deadLetter(b)

@@ -43,6 +43,7 @@ const (
 	tShipsFromRaw
 	tShipsToRaw
 	tLists
+	tExtra // the fields a later v1 added: bases, regions, raw texts, levels
 	textColumns
 )
 
@@ -73,8 +74,31 @@ func (t *texts) own(l *event.Listing) {
 	l.ShipsFrom = c[tShipsFrom].copy(l.ShipsFrom)
 	l.ShipsFromRaw = c[tShipsFromRaw].copy(l.ShipsFromRaw)
 	l.ShipsToRaw = c[tShipsToRaw].copy(l.ShipsToRaw)
+	extra := &c[tExtra]
+	l.PriceUSDBasis = extra.copy(l.PriceUSDBasis)
+	l.ShipsFromRegion = extra.copy(l.ShipsFromRegion)
+	l.ListedRaw = extra.copy(l.ListedRaw)
+	l.ProductClass = extra.copy(l.ProductClass)
+	l.ProductClassRaw = extra.copy(l.ProductClassRaw)
+	l.VendorLevel = extra.copy(l.VendorLevel)
+	for i := range l.Prices {
+		l.Prices[i].Currency = extra.copy(l.Prices[i].Currency)
+		l.Prices[i].Raw = extra.copy(l.Prices[i].Raw)
+	}
+	for i := range l.ShippingOptions {
+		o := &l.ShippingOptions[i]
+		o.Method, o.Duration, o.Raw = extra.copy(o.Method), extra.copy(o.Duration), extra.copy(o.Raw)
+		o.Cost.Currency, o.Cost.Raw = extra.copy(o.Cost.Currency), extra.copy(o.Cost.Raw)
+		for j, d := range o.Destinations {
+			o.Destinations[j] = extra.copy(d)
+		}
+	}
+	for i := range l.Attributes {
+		a := &l.Attributes[i]
+		a.Key, a.Type, a.Value = extra.copy(a.Key), extra.copy(a.Type), extra.copy(a.Value)
+	}
 	lists := &c[tLists]
-	for _, list := range [][]string{l.ShipsTo, l.ShipsToExcluded, l.PaymentMethods, l.Flags} {
+	for _, list := range [][]string{l.ShipsTo, l.ShipsToBasis, l.ShipsToExcluded, l.PaymentMethods, l.Flags} {
 		for i, s := range list {
 			list[i] = lists.copy(s)
 		}

@@ -45,6 +45,8 @@ func TestTextsOwnEveryString(t *testing.T) {
 	l.ShipsTo, l.ShipsToExcluded = make([]string, 2), make([]string, 2)
 	l.PaymentMethods, l.Flags = make([]string, 2), make([]string, 2)
 	l.Crypto = make([]event.CryptoAddress, 2)
+	l.ShipsToBasis, l.Prices, l.Attributes = make([]string, 2), make([]event.Money, 2), make([]event.Attr, 2)
+	l.ShippingOptions = []event.ShippingOption{{Destinations: make([]string, 2)}, {Destinations: make([]string, 1)}}
 	off := 0
 	strs(reflect.ValueOf(&l), func(v reflect.Value) {
 		v.SetString(msg[off : off+3+off%5])
@@ -65,7 +67,7 @@ func TestTextsOwnEveryString(t *testing.T) {
 			t.Errorf("texts.own changed a string to %q", v.String())
 		}
 	})
-	if n < 25 {
+	if n < 50 {
 		t.Fatalf("visited %d strings; the walk misses the listing's fields", n)
 	}
 }

@@ -19,11 +19,12 @@ type Batch struct {
 	Captures []event.Capture
 	Runs     []event.Run
 	Posts    []event.Post
+	Threads  []event.Thread
 }
 
 // Len is the number of events in the batch.
 func (b *Batch) Len() int {
-	return len(b.Listings) + len(b.Vendors) + len(b.Captures) + len(b.Runs) + len(b.Posts)
+	return len(b.Listings) + len(b.Vendors) + len(b.Captures) + len(b.Runs) + len(b.Posts) + len(b.Threads)
 }
 
 // column is one named column of an insert and its values, a slice of the
@@ -34,7 +35,7 @@ type column struct {
 }
 
 // Insert writes the batch: one column-wise INSERT per non-empty slice, in the
-// order listings, vendors, posts, captures, runs. It returns the first failure,
+// order listings, vendors, posts, threads, captures, runs. It returns the first failure,
 // naming the table and batch size; tables inserted before it stay inserted,
 // which is safe because a retry of the same events collapses by event_id.
 // Times outside the range of ClickHouse DateTime (1970 to 2106) are clamped
@@ -56,9 +57,16 @@ func (db *DB) Insert(ctx context.Context, b *Batch) error {
 		rows  int
 		cols  func(lo, hi int) []column
 	}{
-		{"listing_obs", len(b.Listings), func(lo, hi int) []column { return listingColumns(b.Listings[lo:hi]) }},
-		{"vendor_obs", len(b.Vendors), func(lo, hi int) []column { return vendorColumns(b.Vendors[lo:hi]) }},
-		{"post_obs", len(b.Posts), func(lo, hi int) []column { return postColumns(b.Posts[lo:hi]) }},
+		{"listing_obs", len(b.Listings), func(lo, hi int) []column {
+			return append(listingColumns(b.Listings[lo:hi]), listingFieldColumns(b.Listings[lo:hi])...)
+		}},
+		{"vendor_obs", len(b.Vendors), func(lo, hi int) []column {
+			return append(vendorColumns(b.Vendors[lo:hi]), vendorFieldColumns(b.Vendors[lo:hi])...)
+		}},
+		{"post_obs", len(b.Posts), func(lo, hi int) []column {
+			return append(postColumns(b.Posts[lo:hi]), postFieldColumns(b.Posts[lo:hi])...)
+		}},
+		{"thread_obs", len(b.Threads), func(lo, hi int) []column { return threadColumns(b.Threads[lo:hi]) }},
 		{"captures", len(b.Captures), func(lo, hi int) []column {
 			return append(captureColumns(b.Captures[lo:hi]), captureCrawlColumns(b.Captures[lo:hi])...)
 		}},
@@ -75,7 +83,7 @@ func (db *DB) Insert(ctx context.Context, b *Batch) error {
 	}
 	db.log.Debug().Int("listings", len(b.Listings)).Int("vendors", len(b.Vendors)).
 		Int("captures", len(b.Captures)).Int("runs", len(b.Runs)).Int("posts", len(b.Posts)).
-		Dur("took", time.Since(start)).Msg("batch inserted")
+		Int("threads", len(b.Threads)).Dur("took", time.Since(start)).Msg("batch inserted")
 	return nil
 }
 

@@ -25,11 +25,17 @@ type TableCount struct {
 }
 
 // RouteCount is the number of distinct listings ever offered from one
-// country to another.
+// country to another, and of those how many on each basis of the
+// destination: named on the page, covered by a region it names, covered
+// by a worldwide term. (A listing stored before bases were kept counts in
+// Listings only.)
 type RouteCount struct {
 	ShipsFrom string // "" when the origin is unknown
 	ShipsTo   string
 	Listings  uint64
+	Explicit  uint64
+	Region    uint64
+	Worldwide uint64
 }
 
 // VendorCount is one vendor handle's current listings and the number of
@@ -48,19 +54,23 @@ var summaryTables = []struct{ name, query string }{
 	{"captures", "SELECT count() FROM captures FINAL"},
 	{"runs", "SELECT count() FROM runs FINAL"},
 	{"post_obs", "SELECT count() FROM post_obs FINAL"},
+	{"thread_obs", "SELECT count() FROM thread_obs FINAL"},
 	{"listing_current", "SELECT count() FROM listing_current"},
 	{"vendor_current", "SELECT count() FROM vendor_current"},
 	{"vendor_links", "SELECT count() FROM vendor_links"},
 }
 
-// topRoutesQuery counts distinct listings per route over all time. It reads
-// listing_obs rather than summing the weekly routes view, which would count a
-// listing once per week it was seen.
-const topRoutesQuery = `SELECT ships_from, ships_to, uniqExact(source, listing_id) AS listings
-FROM listing_obs
-ARRAY JOIN ships_to
-GROUP BY ships_from, ships_to
-ORDER BY listings DESC, ships_from, ships_to
+// topRoutesQuery counts distinct listings per route over all time, by the
+// basis of the destination. It reads listing_destinations rather than
+// summing the weekly routes view, which would count a listing once per
+// week it was seen.
+const topRoutesQuery = `SELECT ships_from, destination, uniqExact(source, listing_id) AS listings,
+    uniqExactIf(source, listing_id, basis = 'explicit') AS explicit,
+    uniqExactIf(source, listing_id, basis = 'region') AS region,
+    uniqExactIf(source, listing_id, basis = 'worldwide') AS worldwide
+FROM listing_destinations
+GROUP BY ships_from, destination
+ORDER BY listings DESC, ships_from, destination
 LIMIT 10`
 
 const topVendorsQuery = `SELECT vendor, uniqExact(source) AS markets, count() AS listings
@@ -87,7 +97,7 @@ func (db *DB) Summary(ctx context.Context) (*Summary, error) {
 	}
 	for rows.Next() {
 		var r RouteCount
-		if err := rows.Scan(&r.ShipsFrom, &r.ShipsTo, &r.Listings); err != nil {
+		if err := rows.Scan(&r.ShipsFrom, &r.ShipsTo, &r.Listings, &r.Explicit, &r.Region, &r.Worldwide); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("summarizing %s: reading routes: %w", db.database, err)
 		}
@@ -138,9 +148,9 @@ func (s *Summary) Print(w io.Writer) error {
 	if len(s.TopRoutes) == 0 {
 		fmt.Fprintln(tw, "(none)")
 	} else {
-		fmt.Fprintln(tw, "FROM\tTO\tLISTINGS")
+		fmt.Fprintln(tw, "FROM\tTO\tLISTINGS\tNAMED\tREGION\tWORLDWIDE")
 		for _, r := range s.TopRoutes {
-			fmt.Fprintf(tw, "%s\t%s\t%d\n", cell(r.ShipsFrom), cell(r.ShipsTo), r.Listings)
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\n", cell(r.ShipsFrom), cell(r.ShipsTo), r.Listings, r.Explicit, r.Region, r.Worldwide)
 		}
 	}
 	fmt.Fprintln(tw, "\nTOP VENDORS (current listings)")

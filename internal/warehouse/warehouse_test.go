@@ -395,7 +395,7 @@ func TestSummary(t *testing.T) {
 			t.Errorf("empty database: %s has %d rows", tc.Name, tc.Rows)
 		}
 	}
-	if len(empty.Tables) != 8 || len(empty.TopRoutes) != 0 || len(empty.TopVendors) != 0 {
+	if len(empty.Tables) != 9 || len(empty.TopRoutes) != 0 || len(empty.TopVendors) != 0 {
 		t.Errorf("empty summary = %+v", empty)
 	}
 	var buf bytes.Buffer
@@ -412,7 +412,10 @@ func TestSummary(t *testing.T) {
 		listing("alpha", "2", "big", week1, 10, "NL", "DE"),
 		listing("beta", "5", "big", week1, 10, "NL", "DE"),
 		listing("beta", "6", "small\tname\n", week1, 10, "ES", "PT"),
+		listing("beta", "7", "globe", week1, 10, "NL", "DE", "PT"), // worldwide except ...
 	}
+	ls[0].ShipsToBasis, ls[1].ShipsToBasis = []string{event.DestExplicit, event.DestExplicit}, []string{event.DestExplicit, event.DestRegion}
+	ls[5].ShipsToBasis, ls[5].ShipsToExcluded = []string{event.DestWorldwide, event.DestWorldwide}, []string{"FR"}
 	for range 2 {
 		if err := db.Insert(ctx, &warehouse.Batch{Listings: ls}); err != nil {
 			t.Fatal(err)
@@ -426,14 +429,15 @@ func TestSummary(t *testing.T) {
 	for _, tc := range s.Tables {
 		rowsOf[tc.Name] = tc.Rows
 	}
-	if rowsOf["listing_obs"] != 5 || rowsOf["listing_current"] != 4 || rowsOf["vendor_obs"] != 0 {
+	if rowsOf["listing_obs"] != 6 || rowsOf["listing_current"] != 5 || rowsOf["vendor_obs"] != 0 {
 		t.Errorf("table rows = %v", rowsOf)
 	}
-	wantRoutes := []warehouse.RouteCount{{"NL", "DE", 3}, {"ES", "PT", 1}, {"NL", "FR", 1}}
+	// a1 named DE and FR, then FR as part of a region; the others' bases were not recorded.
+	wantRoutes := []warehouse.RouteCount{{"NL", "DE", 4, 1, 0, 1}, {"ES", "PT", 1, 0, 0, 0}, {"NL", "FR", 1, 1, 1, 0}, {"NL", "PT", 1, 0, 0, 1}}
 	if !reflect.DeepEqual(s.TopRoutes, wantRoutes) {
 		t.Errorf("TopRoutes = %v, want %v", s.TopRoutes, wantRoutes)
 	}
-	wantVendors := []warehouse.VendorCount{{"big", 2, 3}, {"small\tname\n", 1, 1}}
+	wantVendors := []warehouse.VendorCount{{"big", 2, 3}, {"globe", 1, 1}, {"small\tname\n", 1, 1}}
 	if !reflect.DeepEqual(s.TopVendors, wantVendors) {
 		t.Errorf("TopVendors = %v, want %v", s.TopVendors, wantVendors)
 	}
@@ -446,7 +450,7 @@ func TestSummary(t *testing.T) {
 	for _, line := range strings.Split(out, "\n") {
 		lines[strings.Join(strings.Fields(line), " ")] = true
 	}
-	for _, want := range []string{"listing_current 4", "NL DE 3", "big 2 3", "small name 1 1"} {
+	for _, want := range []string{"listing_current 5", "NL DE 4 1 0 1", "NL FR 1 1 1 0", "big 2 3", "small name 1 1"} {
 		if !lines[want] {
 			t.Errorf("print lacks a line %q:\n%s", want, out)
 		}

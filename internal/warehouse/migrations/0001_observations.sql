@@ -25,10 +25,12 @@
 --   price_currency    ISO 4217 code or crypto ticker (BTC, XMR), upper case
 --   price_raw         price text as shown
 --   price_usd         price in USD at observation time; 0 when no rate was known
---   quantity, unit    amount offered (e.g. 10, g)
+--   quantity          amount offered per unit of sale, in unit (10 for "10 g")
+--   unit              unit of quantity (g, kg, mg, oz, ml, pills, ...)
 --   ships_from        ISO 3166-1 alpha-2 origin country
 --   ships_from_raw    origin text as shown
---   ships_to          ISO 3166-1 alpha-2 destination countries
+--   ships_to          every ISO 3166-1 alpha-2 destination country: named, covered by a region named
+--                     or by a worldwide term (see ships_to_basis)
 --   ships_to_raw      destination text as shown
 --   payment_methods   payment methods offered (btc, xmr, ...)
 --   escrow            1 when the market offers escrow for the listing
@@ -79,7 +81,9 @@ ORDER BY (source, listing_id, observed_at, event_id);
 
 -- vendor_obs: one row per observation of a vendor profile.
 --   event_id          deterministic event id
---   source, mirror, url   market, onion host and page of the profile
+--   source            market id from the site file
+--   mirror            onion host the profile was fetched from
+--   url               page the profile was seen on
 --   handle            vendor handle on that market
 --   profile_url       profile page URL
 --   pgp_fingerprints  PGP key fingerprints on the profile (upper-case hex)
@@ -94,7 +98,8 @@ ORDER BY (source, listing_id, observed_at, event_id);
 --   flags             fields that did not normalize, texts that were cut
 --   observed_at       capture time (UTC)
 --   capture_sha256    SHA-256 of the captured page
---   pipeline, run_id  site file name@version and crawl run
+--   pipeline          site file name@version that extracted the profile
+--   run_id            crawl run that saw it (see runs)
 --   inserted_at       when the row reached the warehouse
 CREATE TABLE IF NOT EXISTS vendor_obs
 (
@@ -167,7 +172,8 @@ ORDER BY (source, fetched_at, event_id);
 --   run_id        run id (joins *_obs.run_id, captures.run_id)
 --   source        market or forum id
 --   pipeline      site file name@version
---   started_at, finished_at   run start and end (UTC)
+--   started_at    when the run started (UTC)
+--   finished_at   when the run ended (UTC)
 --   outcome       ok, partial, failed
 --   pages         pages fetched
 --   pages_failed  pages that failed

@@ -6,7 +6,7 @@
 --   source            forum id from the site file
 --   mirror            onion host the page was fetched from
 --   url               page the post was seen on
---   forum             board or sub-forum the thread is in, as the forum names it
+--   forum             the forum id again, always equal to source (the board the thread is in is in board)
 --   thread_id         the forum's own id of the thread
 --   thread_title      thread title (bounded)
 --   post_id           the forum's own id of the post

@@ -4,9 +4,13 @@
 -- replaces the whole content of each table.
 
 -- countries: one row per ISO 3166-1 country with the regimes it takes part in.
---   iso2, iso3, numeric   ISO 3166-1 alpha-2, alpha-3 and numeric codes
+--   iso2                  ISO 3166-1 alpha-2 code
+--   iso3                  ISO 3166-1 alpha-3 code
+--   numeric               ISO 3166-1 numeric code
 --   name                  ISO short name (iso3166.csv)
---   region, sub_region, intermediate_region   UN M49 groupings ('' for TW, AQ)
+--   region                UN M49 region ('' for TW, AQ)
+--   sub_region            UN M49 sub-region ('' for TW, AQ)
+--   intermediate_region   UN M49 intermediate region ('' where M49 has none)
 --   eu_member             1 for the EU-27 (eu_cooperation.csv)
 --   schengen              1 when the country fully applies the Schengen acquis
 --   eio                   1 when bound by the European Investigation Order Directive 2014/41/EU
@@ -71,7 +75,9 @@ ORDER BY (region, iso2);
 --   treaty      budapest, budapest_protocol2, eu, schengen, eio, eaw, europol, untoc
 --   iso2        alpha-2 code
 --   status      party, signatory, member, full, bound, an europol relation, or an untoc status
---   signed, ratified, in_force   dates (YYYY-MM-DD, '' when unknown or not applicable)
+--   signed      date the country signed (YYYY-MM-DD, '' when unknown or not applicable)
+--   ratified    date it ratified, acceded or joined (YYYY-MM-DD, '' when unknown or not applicable)
+--   in_force    date it entered into force for the country (YYYY-MM-DD, '' when unknown or not applicable)
 --   basis       how the row was checked (codes in SOURCES.md; 'recall' = unverified)
 --   note        the file's note, with its UNCERTAIN flags
 --   uncertain   1 when flagged UNCERTAIN or resting on recall only

@@ -28,7 +28,8 @@
 --   price_amount         price as shown, in price_currency
 --   price_currency       ISO 4217 code or crypto ticker
 --   price_usd            price in USD at observation time (0 when unknown)
---   quantity, unit       amount offered
+--   quantity             amount offered per unit of sale, in unit
+--   unit                 unit of quantity (g, kg, ml, pills, ...)
 --   price_per_gram_usd   price_usd per gram (0 when the unit has no gram price or the price is unknown)
 --   capture_sha256       SHA-256 of the page (evidence)
 CREATE VIEW IF NOT EXISTS price_history AS
@@ -143,7 +144,8 @@ GROUP BY address, chain, source, kind, ref, actor;
 --   kind                 vendor (profile) or post
 --   ref                  vendor handle, or thread_id/post_id
 --   actor                vendor handle or post author
---   first_seen, last_seen   earliest and latest observation showing it there
+--   first_seen           earliest observation showing it there
+--   last_seen            latest observation showing it there
 --   observations         distinct observation events showing it there
 --   last_capture_sha256  SHA-256 of the latest page showing it
 CREATE VIEW IF NOT EXISTS pgp_keys_seen AS
@@ -175,7 +177,8 @@ GROUP BY fingerprint, source, kind, ref, actor;
 --   vendor_list    market:handle of each such vendor, sorted
 --   market_list    those markets, sorted
 --   kinds          listing, vendor, post: where it was seen, sorted
---   first_seen, last_seen   earliest and latest sighting
+--   first_seen     earliest sighting
+--   last_seen      latest sighting
 CREATE VIEW IF NOT EXISTS crypto_address_reuse AS
 SELECT
     address,
@@ -204,7 +207,8 @@ HAVING vendors >= 2 OR markets >= 2;
 --                   handle (the handle lower-cased), similar_handle (lower-cased with
 --                   digits, '_', '-' and '.' removed; kept only when 4 or more characters remain)
 --   value           the fingerprint, address or normalized handle
---   first_seen, last_seen   earliest and latest observation showing it
+--   first_seen      earliest observation showing it
+--   last_seen       latest observation showing it
 --   capture_sha256  SHA-256 of the latest page showing it (evidence)
 CREATE VIEW IF NOT EXISTS vendor_identifiers AS
 SELECT
@@ -244,16 +248,22 @@ GROUP BY source, handle, kind, value;
 -- vendor_links: pairs of distinct vendor identities that share an
 -- identifier, one row per (pair, kind, evidence); the pair is ordered so
 -- that (source_a, handle_a) sorts before (source_b, handle_b).
---   source_a, handle_a   one vendor identity (market, handle)
---   source_b, handle_b   the other
+--   source_a             market of one vendor identity (a)
+--   handle_a             vendor handle of identity a
+--   source_b             market of the other vendor identity (b)
+--   handle_b             vendor handle of identity b
 --   kind                 pgp_fingerprint, crypto_address, handle (same handle on two
 --                        markets, case-insensitive), similar_handle (handles equal once
 --                        digits and separators are removed, but not the same handle)
 --   evidence             the shared fingerprint, address or normalized handle
 --   strength             strong (pgp_fingerprint, crypto_address), medium (handle),
 --                        weak (similar_handle)
---   capture_a, capture_b  SHA-256 of the latest page showing the identifier on each side
---   first_seen_a, last_seen_a, first_seen_b, last_seen_b   when each side showed it
+--   capture_a            SHA-256 of the latest page showing the identifier for (source_a, handle_a)
+--   capture_b            SHA-256 of the latest page showing it for (source_b, handle_b)
+--   first_seen_a         when side a first showed it
+--   last_seen_a          when side a last showed it
+--   first_seen_b         when side b first showed it
+--   last_seen_b          when side b last showed it
 -- Only identifiers held by 2 to 50 vendor identities link: a value shared
 -- by more is noise, not evidence (a market-wide deposit address every
 -- listing carries, a generic handle stem like "shop"), and joining it would
@@ -284,7 +294,10 @@ WHERE (source_a < source_b OR (source_a = source_b AND handle_a < handle_b))
 
 -- vendor_link_pairs: one row per linked pair of vendor identities with all
 -- its evidence and a confidence grade.
---   source_a, handle_a, source_b, handle_b   the pair, ordered as in vendor_links
+--   source_a         market of the first identity of the pair (ordered as in vendor_links)
+--   handle_a         vendor handle of the first identity
+--   source_b         market of the second identity
+--   handle_b         vendor handle of the second identity
 --   kinds            link kinds between them, sorted
 --   evidence_list    kind:evidence of every link, sorted
 --   pgp_links        shared PGP fingerprints
@@ -321,7 +334,8 @@ GROUP BY source_a, handle_a, source_b, handle_b;
 --   listings_to        distinct listings shipping to it
 --   markets            distinct markets with a listing or vendor touching it
 --   categories         taxonomy codes of the listings touching it, sorted
---   first_seen, last_seen   earliest and latest observation touching it
+--   first_seen         earliest observation touching it
+--   last_seen          latest observation touching it
 --   listings_recent    distinct listings from or to it observed in the 28 days up to the
 --                      newest observation in listing_obs
 --   listings_previous  the same for the 28 days before those

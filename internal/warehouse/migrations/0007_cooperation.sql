@@ -11,8 +11,10 @@
 -- it is in force. Neither eio nor Budapest: bilateral_mla, untoc_art18 when
 -- neither is a UNTOC non-party, vienna1988_art7 and letters_rogatory.
 -- (ARRAY JOIN runs before JOIN, so the pairs are made in a subquery first.)
---   requesting, requesting_name   alpha-2 code and ISO name of the requesting country
---   partner, partner_name         alpha-2 code and ISO name of the partner country
+--   requesting                    alpha-2 code of the requesting country
+--   requesting_name               ISO name of the requesting country
+--   partner                       alpha-2 code of the partner country
+--   partner_name                  ISO name of the partner country
 --   channel                       channel id (see cooperation_channels)
 --   rank                          order of preference, lower first
 --   channel_name                  the channel's name

@@ -19,7 +19,8 @@
 --                   handle (the handle lower-cased), similar_handle (lower-cased with
 --                   digits, '_', '-' and '.' removed; kept only when 4 or more characters remain)
 --   value           the fingerprint, address or normalized handle
---   first_seen, last_seen   earliest and latest observation showing it
+--   first_seen      earliest observation showing it
+--   last_seen       latest observation showing it
 --   capture_sha256  SHA-256 of the latest page showing it (evidence)
 DROP TABLE IF EXISTS vendor_identifiers;
 CREATE VIEW IF NOT EXISTS vendor_identifiers AS
@@ -68,16 +69,22 @@ GROUP BY source, handle, kind, value;
 -- vendor_links: pairs of distinct vendor identities that share an
 -- identifier, one row per (pair, kind, evidence); the pair is ordered so
 -- that (source_a, handle_a) sorts before (source_b, handle_b).
---   source_a, handle_a   one vendor identity (market, handle)
---   source_b, handle_b   the other
+--   source_a             market of one vendor identity (a)
+--   handle_a             vendor handle of identity a
+--   source_b             market of the other vendor identity (b)
+--   handle_b             vendor handle of identity b
 --   kind                 pgp_fingerprint, crypto_address, handle (same handle on two
 --                        markets, case-insensitive), similar_handle (handles equal once
 --                        digits and separators are removed, but not the same handle)
 --   evidence             the shared fingerprint, address or normalized handle
 --   strength             strong (pgp_fingerprint, crypto_address), medium (handle),
 --                        weak (similar_handle)
---   capture_a, capture_b  SHA-256 of the latest page showing the identifier on each side
---   first_seen_a, last_seen_a, first_seen_b, last_seen_b   when each side showed it
+--   capture_a            SHA-256 of the latest page showing the identifier for (source_a, handle_a)
+--   capture_b            SHA-256 of the latest page showing it for (source_b, handle_b)
+--   first_seen_a         when side a first showed it
+--   last_seen_a          when side a last showed it
+--   first_seen_b         when side b first showed it
+--   last_seen_b          when side b last showed it
 -- Only identifiers held by 2 to 50 vendor identities link: a value shared
 -- by more is noise, not evidence (a market-wide deposit address every
 -- listing carries, a generic handle stem like "shop"), and joining it would

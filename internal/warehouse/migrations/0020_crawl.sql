@@ -1,4 +1,4 @@
--- 0020: crawl bookkeeping (issue 3): what each capture was found to be and which mirror served
+-- 0020_crawl: crawl bookkeeping: what each capture was found to be and which mirror served
 -- it, the run's books by page class, and the collection-gaps view.
 --
 -- captures, new columns:
@@ -18,7 +18,8 @@ ALTER TABLE captures ADD COLUMN attempts UInt16 DEFAULT 0;
 --   pages_ok          pages extracted
 --   pages_blocked     DDoS queues, captchas, login walls, rate limits
 --   pages_truncated   pages cut at the size limit
---   class_names, class_counts   pages by class (parallel arrays)
+--   class_names       page classes the run met (parallel to class_counts)
+--   class_counts      pages of each of those classes
 --   records           records extracted
 --   events            events stored on the bus, the run event included
 --   duration_ms       run duration
@@ -42,7 +43,8 @@ ALTER TABLE runs ADD COLUMN identities UInt16 DEFAULT 0;
 ALTER TABLE runs ADD COLUMN needs_login UInt8 DEFAULT 0;
 
 -- crawl_runs: one row per crawl run (the runs table, duplicates collapsed), with whether it
--- observed the source (some page extracted, or records from it).
+-- observed the source. Every column but observed has the meaning it has in runs.
+--   observed      1 when the run observed the source: some page extracted, or records from it
 CREATE VIEW IF NOT EXISTS crawl_runs AS
 SELECT
     run_id, source, pipeline, started_at, finished_at, outcome,

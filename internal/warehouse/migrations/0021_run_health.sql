@@ -1,4 +1,4 @@
--- 0021: what a run says about its site file (issue 4): forum posts extracted and selector
+-- 0021_run_health: what a run says about its site file: forum posts extracted and selector
 -- health warnings.
 --
 -- runs, new columns:

@@ -16,7 +16,8 @@
 --   block_hash        hash of its block ('' when unconfirmed)
 --   block_time        time of its block (UTC)
 --   coinbase          1 for a coinbase (newly mined coins)
---   inputs, outputs   number of inputs and outputs
+--   inputs            number of inputs
+--   outputs           number of outputs
 --   input_value       sum of the inputs' values
 --   output_value      sum of the outputs' values
 --   fee               input_value - output_value (0 for a coinbase)
@@ -51,14 +52,16 @@ ENGINE = ReplacingMergeTree(fetched_at)
 ORDER BY (chain, txid);
 
 -- chain_inputs: one row per input.
---   chain, txid       the spending transaction
+--   chain             chain of the spending transaction (btc, ...)
+--   txid              id of the spending transaction
 --   vin               input index
 --   prev_txid         transaction of the spent output ('' for a coinbase)
 --   prev_vout         index of the spent output
 --   address           address of the spent output ('' when its script has none)
 --   value             value of the spent output
 --   coinbase          1 for a coinbase input
---   block_height, block_time   of the spending transaction
+--   block_height      height of the block holding the spending transaction
+--   block_time        time of that block (UTC)
 --   fetched_at        when it was fetched
 CREATE TABLE IF NOT EXISTS chain_inputs
 (
@@ -78,12 +81,14 @@ ENGINE = ReplacingMergeTree(fetched_at)
 ORDER BY (chain, txid, vin);
 
 -- chain_outputs: one row per output.
---   chain, txid       the transaction
+--   chain             chain of the transaction (btc, ...)
+--   txid              id of the transaction
 --   vout              output index
 --   address           receiving address ('' for scripts without one, e.g. OP_RETURN)
 --   value             value
 --   script_type       script type as the source names it (witness_v0_keyhash, v0_p2wpkh, ...)
---   block_height, block_time   of the transaction
+--   block_height      height of the block holding the transaction
+--   block_time        time of that block (UTC)
 --   fetched_at        when it was fetched
 CREATE TABLE IF NOT EXISTS chain_outputs
 (
@@ -109,7 +114,8 @@ ORDER BY (chain, txid, vout);
 --   n                 output index (receive) or input index (spend)
 --   value             value received or spent
 --   confirmed         1 when the transaction is in a block
---   block_height, block_time   of the transaction
+--   block_height      height of the block holding the transaction
+--   block_time        time of that block (UTC)
 --   fetched_at        when it was fetched
 CREATE TABLE IF NOT EXISTS chain_address_io
 (
@@ -190,7 +196,8 @@ ORDER BY (chain, address);
 --   confidence        high, medium or low
 --   jurisdiction      ISO 3166-1 alpha-2 country of the service ('' when unknown)
 --   note              free text (case reference, evidence)
---   file, line        tag file and line the tag is on
+--   file              tag file the tag comes from
+--   line              line of that file the tag is on
 --   loaded_at         when the tags were loaded
 CREATE TABLE IF NOT EXISTS chain_tags
 (
@@ -234,10 +241,15 @@ ORDER BY (chain, address, label);
 --   to_address        address paid in this hop
 --   value             value of the output of this hop (to_address's output; for direction in,
 --                     the output paying from_address's side onward)
---   block_height, block_time   of the transaction
+--   block_height      height of the block holding the transaction
+--   block_time        time of that block (UTC)
 --   path              txids from the vendor's side to this hop
 --   endpoint          service (to_address, or from_address for direction in, is tagged), coinjoin, or '' (path goes on)
---   label, category, jurisdiction, confidence, tag_source   the tag of the endpoint ('' when none)
+--   label             label of the endpoint's tag ('' when none)
+--   category          category of that tag (exchange, mixer, ...; '' when none)
+--   jurisdiction      country of the tagged service ('' when none or unknown)
+--   confidence        how sure the tag is, as its file states ('' when none)
+--   tag_source        where the tag comes from (tag file or provider; '' when none)
 --   computed_at       when the flows were computed
 CREATE TABLE IF NOT EXISTS chain_flows
 (

@@ -12,7 +12,8 @@
 -- chain.CoinJoinShape). They never merge clusters and flows stop at them.
 --   chain             btc
 --   txid              the transaction
---   block_height, block_time   where and when it was mined
+--   block_height      height of the block it was mined in
+--   block_time        time of that block (UTC)
 --   input_addresses   distinct input addresses
 --   outputs           outputs
 --   equal_outputs     outputs sharing the most common value
@@ -64,7 +65,12 @@ FROM
 -- of scope cluster on another address of its cluster (chain_clusters).
 --   chain             btc, ...
 --   address           the address
---   label, category, tag_source, confidence, jurisdiction, evidence   the tag (see chain_address_tags)
+--   label             label of the tag (see chain_address_tags)
+--   category          category of the tag
+--   tag_source        where the tag comes from
+--   confidence        how sure the tag is
+--   jurisdiction      country of the tagged service
+--   evidence          what the tag rests on, as its file states
 --   via               address (its own tag) or cluster (the tag of another member)
 --   tagged_address    the address the tag is on
 CREATE VIEW IF NOT EXISTS chain_address_labels AS
@@ -141,7 +147,8 @@ GROUP BY source, vendor, chain, address;
 --   received          sum of the outputs paid to it
 --   spent             sum of its outputs spent
 --   balance           received - spent (of the transactions synced)
---   first_activity, last_activity   block times of its first and last transaction
+--   first_activity    block time of its first transaction
+--   last_activity     block time of its last transaction
 --   unconfirmed       transactions not yet in a block
 CREATE VIEW IF NOT EXISTS chain_address_activity AS
 SELECT chain, address,
@@ -174,7 +181,8 @@ GROUP BY chain, address;
 --   received          total received: outputs paid to them by transactions that spend none of them (change excluded)
 --   received_txs      transactions that paid them
 --   sent              total sent: what they spent minus change paid back to them
---   first_activity, last_activity   block times of the first and last of those transactions
+--   first_activity    block time of the first of those transactions
+--   last_activity     block time of the last of those transactions
 --   services_out      labels of tagged services its outgoing flows reach
 --   services_in       labels of tagged services paying it (markets, ...)
 --   jurisdictions     jurisdictions of the services its flows reach, either way
@@ -242,7 +250,8 @@ ANY LEFT JOIN
 --   chain             xmr, eth, ltc
 --   vendors           distinct market:vendor that showed it
 --   markets           markets it was shown on
---   first_seen, last_seen   sightings
+--   first_seen        earliest sighting
+--   last_seen         latest sighting
 --   traced            always 0
 --   why               why it is not traced
 CREATE VIEW IF NOT EXISTS chain_untraced_addresses AS

@@ -3,6 +3,7 @@ package service_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -65,7 +66,7 @@ func TestClusterNodeLossLosesNothing(t *testing.T) {
 		var msgs []bus.Message
 		for i := start; i < start+chunk; i++ {
 			l := event.Listing{Provenance: event.Provenance{Source: "cluster", URL: fmt.Sprintf("http://x.onion/p/%d", i),
-				ObservedAt: observed, CaptureSHA256: "00"}, ListingID: fmt.Sprint(i), Title: "t"}
+				ObservedAt: observed, CaptureSHA256: strings.Repeat("0", 64)}, ListingID: fmt.Sprint(i), Title: "t"}
 			l.Finalize()
 			m, err := bus.Encode(event.Subject(event.TypeListing, l.Source), l.EventID, &l)
 			if err != nil {

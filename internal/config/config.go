@@ -368,6 +368,9 @@ func ParseDate(s string) (Date, error) {
 	return Date{t: t}, nil
 }
 
+// DateOf is the calendar day (UTC) of t.
+func DateOf(t time.Time) Date { return Date{t: t.UTC().Truncate(24 * time.Hour)} }
+
 // Time is the start of the day in UTC.
 func (d Date) Time() time.Time { return d.t }
 

@@ -126,6 +126,11 @@ func Start(ctx context.Context, cfg *config.Config, seed int64, log zerolog.Logg
 	}
 	c := *cfg
 	c.Tor.Socks = e.Proxy.Addr()
+	// The fixture markets price their goods with the config's rates today:
+	// for the demo those rates are valid on the capture date (a collector
+	// of real markets needs rates of the day it collects, or its prices stay
+	// without USD and flagged).
+	c.FX.AsOf = config.DateOf(time.Now())
 	if c.ClickHouse.Managed() {
 		dir := filepath.Join(c.DataDir, "clickhouse")
 		if e.local, err = warehouse.StartLocal(ctx, dir, log); err != nil {

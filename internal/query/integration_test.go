@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"strconv"
@@ -325,7 +326,14 @@ func canonicalJSON(raw json.RawMessage, typ string) string {
 	return fmt.Sprint(v)
 }
 
-func canonicalFloat(f float64) string { return strconv.FormatFloat(f, 'g', 10, 64) }
+// canonicalFloat renders a float; NaN reads "NULL", as clickhouse-client's
+// JSON writes nan (a median of no prices) as null.
+func canonicalFloat(f float64) string {
+	if math.IsNaN(f) {
+		return "NULL"
+	}
+	return strconv.FormatFloat(f, 'g', 10, 64)
+}
 
 // canonicalRow renders a row the driver scanned, column types in hand.
 func canonicalRow(row []any, types []string) string {

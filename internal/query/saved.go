@@ -7,6 +7,8 @@ const (
 	matchSubstance = `(positionCaseInsensitive(category, @substance) > 0
         OR positionCaseInsensitive(category_raw, @substance) > 0
         OR positionCaseInsensitive(title, @substance) > 0)`
+	// matchBasis keeps destination rows of the chosen basis (pBasis).
+	matchBasis = `(@basis = 'any' OR basis = @basis)`
 	// sinceDays is true for observations in the last @days days (computed
 	// in signed seconds, so a large @days cannot wrap DateTime around).
 	sinceDays = `observed_at >= ` + cutoff
@@ -31,6 +33,11 @@ var (
 		return Param{Name: "substance", Type: String, Default: def, Doc: "text matched in category code, category text or title"}
 	}
 	pLimit = Param{Name: "limit", Type: Int, Default: "50", Min: 1, Max: maxRows, Doc: "rows at most"}
+	// pBasis filters destinations by why a listing ships there: the page
+	// names the country (explicit), a region it names covers it (region),
+	// or a worldwide term does (worldwide, also "worldwide except ...").
+	pBasis = Param{Name: "basis", Type: String, Default: "any", Choices: []string{"any", "explicit", "region", "worldwide"},
+		Doc: "why a listing ships there: explicit, region, worldwide, or any"}
 )
 
 // saved are the saved queries; All sorts them by name.
@@ -39,13 +46,14 @@ var saved = []Query{
 		Name:        "vendors-shipping-into",
 		Description: "vendors offering a substance that ships into a country, in the last N days",
 		Params: []Param{pSubstance("fentanyl"), {Name: "country", Type: Country, Default: "DE", Doc: "destination country"},
-			pDays("90")},
+			pDays("90"), pBasis},
 		SQL: `SELECT source AS market, vendor, uniqExact(listing_id) AS listings,
+    arraySort(groupUniqArray(basis)) AS bases,
     arraySort(groupUniqArray(ships_from)) AS origins,
     round(quantileIf(0.5)(price_usd, price_usd > 0), 2) AS median_price_usd,
     max(observed_at) AS last_seen
-FROM listing_obs
-WHERE has(ships_to, @country) AND ` + sinceDays + ` AND ` + matchSubstance + `
+FROM listing_destinations
+WHERE destination = @country AND ` + matchBasis + ` AND ` + sinceDays + ` AND ` + matchSubstance + `
 GROUP BY market, vendor
 ORDER BY listings DESC, market, vendor`,
 	},
@@ -221,7 +229,7 @@ ORDER BY observed_at`,
 		Description: "a vendor's current listings on every market (handle case-insensitive)",
 		Params:      []Param{{Name: "handle", Type: String, Required: true, Doc: "vendor handle"}},
 		SQL: `SELECT source AS market, vendor, listing_id, title, category, price_usd, quantity, unit,
-    ships_from, ships_to, last_seen
+    ships_from, ships_to_raw, length(ships_to) AS destinations, last_seen
 FROM listing_current
 WHERE lower(vendor) = lower(@handle)
 ORDER BY market, listing_id`,
@@ -243,11 +251,11 @@ LIMIT @limit`,
 	{
 		Name:        "categories-into",
 		Description: "what is offered into one country: listings and vendors by category, in the last N days",
-		Params:      []Param{{Name: "country", Type: Country, Default: "DE", Doc: "destination country"}, pDays("90")},
+		Params:      []Param{{Name: "country", Type: Country, Default: "DE", Doc: "destination country"}, pDays("90"), pBasis},
 		SQL: `SELECT category, uniqExact(source, listing_id) AS listings, uniqExact(source, vendor) AS vendors,
-    arraySort(groupUniqArray(ships_from)) AS origins
-FROM listing_obs
-WHERE has(ships_to, @country) AND ` + sinceDays + `
+    arraySort(groupUniqArray(basis)) AS bases, arraySort(groupUniqArray(ships_from)) AS origins
+FROM listing_destinations
+WHERE destination = @country AND ` + matchBasis + ` AND ` + sinceDays + `
 GROUP BY category
 ORDER BY listings DESC, category`,
 	},
@@ -255,7 +263,7 @@ ORDER BY listings DESC, category`,
 		Name:        "forum-mentions",
 		Description: "forum posts that mention a vendor handle (tagged or in the text)",
 		Params:      []Param{{Name: "handle", Type: String, Required: true, Doc: "vendor handle"}, pLimit},
-		SQL: `SELECT source AS forum_site, forum, thread_title, post_id, author, posted_at, markets, vendors,
+		SQL: `SELECT source AS forum_site, board, thread_title, post_id, author, posted_at, markets, vendors,
     substring(body, 1, 200) AS excerpt, capture_sha256
 FROM post_obs FINAL
 WHERE has(arrayMap(x -> lower(x), vendors), lower(@handle)) OR positionCaseInsensitive(body, @handle) > 0

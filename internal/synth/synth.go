@@ -98,6 +98,14 @@ func Write(ctx context.Context, db *warehouse.DB, opts Options, log zerolog.Logg
 	if opts.Start.IsZero() {
 		opts.Start = time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -7*opts.Weeks)
 	}
+	if opts.Rates.Window == 0 {
+		// Synthetic prices are made from these rates over the whole span:
+		// they are valid for every synthetic capture date, and converted
+		// as a collected price with rates of its day would be.
+		span := time.Duration(opts.Weeks) * 7 * 24 * time.Hour
+		opts.Rates.AsOf = opts.Start.Add(span / 2)
+		opts.Rates.Window = span/2 + 48*time.Hour
+	}
 	if err := mark(ctx, db, opts); err != nil {
 		return st, err
 	}

@@ -83,7 +83,11 @@ type amount struct {
 // ok is false when neither side names one.
 func amountAt(s string, loc []int) (a amount, ok bool, err error) {
 	a.end = loc[1]
-	a.cur = currencyBefore(strings.TrimRight(s[:loc[0]], "+-\u2212"))
+	pre := s[:loc[0]]
+	if i := len(pre) - 1; i >= 0 && (pre[i] == '+' || pre[i] == '-' || pre[i] == 0x92) {
+		pre = strings.TrimRight(pre, "+-\u2212")
+	}
+	a.cur = currencyBefore(pre)
 	if a.cur == "" {
 		var n int
 		a.cur, n = currencyAfter(s[loc[1]:])
@@ -97,8 +101,10 @@ func amountAt(s string, loc []int) (a amount, ok bool, err error) {
 		return a, false, err
 	}
 	a.v = signed(s, loc[0], v)
-	if f, ok := subunits[a.cur]; ok {
-		a.cur, a.v = f.code, a.v*f.factor
+	if a.cur[0] >= 'a' { // only subunits are written in lower case
+		if f, ok := subunits[a.cur]; ok {
+			a.cur, a.v = f.code, a.v*f.factor
+		}
 	}
 	return a, true, nil
 }
@@ -114,6 +120,9 @@ var subunits = map[string]struct {
 // signed applies a minus sign ('-' or U+2212) written right before the
 // number at i ("USD -1.00", "−0"); a spaced dash ("50 - 60") is no sign.
 func signed(s string, i int, v float64) float64 {
+	if i == 0 || (s[i-1] != '-' && s[i-1] != 0x92) {
+		return v
+	}
 	pre := s[:i]
 	if strings.HasSuffix(pre, "-") || strings.HasSuffix(pre, "\u2212") {
 		pre = strings.TrimSuffix(strings.TrimSuffix(pre, "-"), "\u2212")

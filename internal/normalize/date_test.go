@@ -53,6 +53,17 @@ func TestDateIn(t *testing.T) {
 		{"Friday at 4:33 AM", utc, "2016-11-25T04:33:00Z", true},
 		{"Tuesday at 4:33 AM", utc, "2016-11-22T04:33:00Z", true},
 		{"Last edited: Aug 7, 2015", utc, "2015-08-07", false},
+		// phpBB, SMF, vBulletin, IPS, and Russian and German forum forms.
+		{"» Tue Nov 21, 2017 10:05 pm", utc, "2017-11-21T22:05:00Z", true},
+		{"November 21, 2017, 10:05:33 PM", utc, "2017-11-21T22:05:33Z", true},
+		{"21-11-2017, 10:05 PM", dmy, "2017-11-21T22:05:00Z", true},
+		{"Posted November 21, 2017", utc, "2017-11-21", false},
+		{"21.11.2017 в 12:30", moscow, "2017-11-21T09:30:00Z", true},
+		{"21.11.2017 um 12:30 Uhr", berlin, "2017-11-21T11:30:00Z", true},
+		{"Heute, 12:30", berlin, "2016-11-29T11:30:00Z", true},
+		{"ayer a las 10:05", utc, "2016-11-28T10:05:00Z", true},
+		{"dzisiaj, 12:30", utc, "2016-11-29T12:30:00Z", true},
+		{"Last visit: Today 04:19:01", utc, "2016-11-29T04:19:01Z", true},
 		// Numeric dates and the locale's order.
 		{"06-03-2020", dmy, "2020-03-06", false},
 		{"15-04-2020", utc, "2020-04-15", false},
@@ -162,6 +173,9 @@ func TestDateInErrors(t *testing.T) {
 		{"25:61", pipeline.Locale{}, captured},
 		{"2024-03-01 13:05 PM", pipeline.Locale{}, captured},
 		{"Unlimited", pipeline.Locale{}, captured},
+		{"Never", pipeline.Locale{}, captured},
+		{"ends in 5 days", pipeline.Locale{}, captured},
+		{"tomorrow at 10:05", pipeline.Locale{}, captured},
 		{"123", pipeline.Locale{}, captured},
 		{strings.Repeat("1", 5000), pipeline.Locale{}, captured},
 	} {

@@ -372,3 +372,53 @@ func (r Rates) With(x ExchangeRate) (out Rates, ok bool) {
 	}
 	return out, true
 }
+
+// MoneyOf reads the amount written in currency cur (a code as Money
+// returns it: "LTC", "BTC", "EUR") from a text that may show several
+// prices: "0.97630698BTC // 148.63258026LTC // 61.44015729DASH" (Nucleus'
+// title attribute) is 148.63258026 LTC for "LTC". A site file can point
+// price_btc, price_ltc and price_xmr at the same text. No amount in that
+// currency is an error wrapping ErrUnparsable.
+func MoneyOf(raw, cur string) (event.Money, error) {
+	s := strings.TrimSpace(raw)
+	m := event.Money{Raw: s}
+	if len(s) > maxInput {
+		return m, unparsable("price", raw, "too long")
+	}
+	s = moneyText(s)
+	claimed := 0 // the end of the currency the previous amount took after it
+	for _, loc := range numRE.FindAllStringIndex(s, 64) {
+		after, n := currencyAfter(s[loc[1]:])
+		var before string
+		if pre := s[claimed:loc[0]]; strings.TrimSpace(pre) != "" {
+			before = currencyBefore(strings.TrimRight(pre, "+-\u2212"))
+		}
+		if after != "" {
+			claimed = loc[1] + n
+		} else {
+			claimed = loc[1]
+		}
+		code := after
+		if before != "" && (after == "" || before == cur) {
+			code = before
+		}
+		factor := 1.0
+		if f, ok := subunits[code]; ok {
+			code, factor = f.code, f.factor
+		}
+		if code != cur {
+			continue
+		}
+		v, err := number(s[loc[0]:loc[1]], false)
+		if err != nil {
+			return m, unparsable("price", raw, err.Error())
+		}
+		v *= factor
+		if signed(s, loc[0], v) < 0 {
+			return m, unparsable("price", raw, "a negative amount is no price")
+		}
+		m.Amount, m.Currency = v, cur
+		return m, nil
+	}
+	return m, unparsable("price", raw, "no amount in "+cur)
+}

@@ -235,3 +235,42 @@ func FuzzMoneyRange(f *testing.F) {
 		}
 	})
 }
+
+func TestMoneyOf(t *testing.T) {
+	const nucleus = "0.97630698BTC // 148.63258026LTC // 61.44015729DASH"
+	for _, c := range []struct {
+		raw, cur string
+		want     float64
+	}{
+		{nucleus, "BTC", 0.97630698},
+		{nucleus, "LTC", 148.63258026},
+		{nucleus, "DASH", 61.44015729},
+		{"$60 / 0.005802 BTC", "BTC", 0.005802},
+		{"$60 / 0.005802 BTC", "USD", 60},
+		{"€50.00 EUR 0.00800582 BTC 1.020616450000 XMR", "XMR", 1.02061645},
+		{"€50.00 EUR 0.00800582 BTC 1.020616450000 XMR", "EUR", 50},
+		{"USD 12.40 (5 mBTC)", "BTC", 0.005},
+	} {
+		got, err := MoneyOf(c.raw, c.cur)
+		if err != nil || math.Abs(got.Amount-c.want) > 1e-12 || got.Currency != c.cur || got.Raw != c.raw {
+			t.Errorf("MoneyOf(%q, %s) = %+v, %v; want %v", c.raw, c.cur, got, err, c.want)
+		}
+	}
+	for _, c := range [][2]string{{nucleus, "XMR"}, {"", "BTC"}, {"USD -1.00", "USD"}} {
+		if got, err := MoneyOf(c[0], c[1]); !errors.Is(err, ErrUnparsable) {
+			t.Errorf("MoneyOf(%q, %s) = %+v, %v; want ErrUnparsable", c[0], c[1], got, err)
+		}
+	}
+}
+
+func FuzzMoneyOf(f *testing.F) {
+	for _, s := range []string{"0.97630698BTC // 148.63258026LTC // 61.44015729DASH", "$60 / 0.005802 BTC", "USD 12.40 (5 mBTC)"} {
+		f.Add(s, "BTC")
+	}
+	f.Fuzz(func(t *testing.T, raw, cur string) {
+		m, err := MoneyOf(raw, cur)
+		if err == nil && (m.Currency != cur || m.Amount < 0 || math.IsNaN(m.Amount) || math.IsInf(m.Amount, 0)) {
+			t.Fatalf("MoneyOf(%q, %q) = %+v", raw, cur, m)
+		}
+	})
+}

@@ -64,6 +64,9 @@ func TestDateIn(t *testing.T) {
 		{"ayer a las 10:05", utc, "2016-11-28T10:05:00Z", true},
 		{"dzisiaj, 12:30", utc, "2016-11-29T12:30:00Z", true},
 		{"Last visit: Today 04:19:01", utc, "2016-11-29T04:19:01Z", true},
+		{"2017-11-21T22:05:00+03", utc, "2017-11-21T19:05:00Z", true},
+		{"Yesterday, 10pm", utc, "2016-11-28T22:00:00Z", true},
+		{"Nov 21, 2017 10 PM EST", utc, "2017-11-22T03:00:00Z", true},
 		// Numeric dates and the locale's order.
 		{"06-03-2020", dmy, "2020-03-06", false},
 		{"15-04-2020", utc, "2020-04-15", false},
@@ -174,6 +177,8 @@ func TestDateInErrors(t *testing.T) {
 		{"2024-03-01 13:05 PM", pipeline.Locale{}, captured},
 		{"Unlimited", pipeline.Locale{}, captured},
 		{"Never", pipeline.Locale{}, captured},
+		{"70Y", pipeline.Locale{}, captured}, // reaches before 1990
+		{"Yesterday, 13pm", pipeline.Locale{}, captured},
 		{"ends in 5 days", pipeline.Locale{}, captured},
 		{"tomorrow at 10:05", pipeline.Locale{}, captured},
 		{"123", pipeline.Locale{}, captured},

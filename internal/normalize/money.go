@@ -147,7 +147,8 @@ func moneyText(s string) string {
 // currency written once, on either end, or on both); a single price reads
 // as Money does, with hi 0. Two ends in different currencies are no range
 // ("USD 19.02 - 0.0830 BTC" is USD 19.02, hi 0); an upper end below the
-// lower one is an error.
+// lower one is an error. A range without any currency ("50 - 60") returns
+// lo's amount and hi with an error wrapping ErrNoCurrency, as Money does.
 func MoneyRange(raw string) (lo event.Money, hi float64, err error) {
 	s := strings.TrimSpace(raw)
 	lo = event.Money{Raw: s}
@@ -184,7 +185,15 @@ func MoneyRange(raw string) (lo event.Money, hi float64, err error) {
 		case curBetween != "":
 			cur = curBetween
 		default:
-			continue
+			// "50 - 60": a range without a currency; the caller may know
+			// the site's default currency.
+			va, errA := number(s[locs[i][0]:locs[i][1]], false)
+			vb, errB := number(s[locs[i+1][0]:locs[i+1][1]], false)
+			if errA != nil || errB != nil || vb < va || signed(s, locs[i][0], va) < 0 {
+				continue
+			}
+			lo.Amount = va
+			return lo, vb, &noCurrencyError{unparsable("price", raw, ErrNoCurrency.Error())}
 		}
 		va, _ := number(s[locs[i][0]:locs[i][1]], false)
 		vb, _ := number(s[locs[i+1][0]:locs[i+1][1]], false)

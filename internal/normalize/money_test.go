@@ -211,6 +211,9 @@ func TestMoneyRange(t *testing.T) {
 			t.Errorf("MoneyRange(%q) = %+v, %v, %v; want %v %s, %v", c.raw, lo, hi, err, c.lo, c.cur, c.hi)
 		}
 	}
+	if lo, hi, err := MoneyRange("50 - 60"); !errors.Is(err, ErrNoCurrency) || lo.Amount != 50 || hi != 60 || lo.Currency != "" {
+		t.Errorf("MoneyRange(%q) = %+v, %v, %v; want 50, 60 and ErrNoCurrency", "50 - 60", lo, hi, err)
+	}
 	for _, raw := range []string{"", "Unlimited", "20 - 10 EUR", "USD -1.00", "Current bid price: USD -1.00", "−5 EUR", "1,234.56", strings.Repeat("9", 5000)} {
 		if lo, hi, err := MoneyRange(raw); !errors.Is(err, ErrUnparsable) {
 			t.Errorf("MoneyRange(%q) = %+v, %v, %v; want ErrUnparsable", raw, lo, hi, err)

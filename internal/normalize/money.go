@@ -89,9 +89,16 @@ func amountAt(s string, loc []int) (a amount, ok bool, err error) {
 	}
 	a.cur = currencyBefore(pre)
 	if a.cur == "" {
+		post, skip := s[loc[1]:], 0
+		if strings.HasPrefix(post, ",-") || strings.HasPrefix(post, ".-") || strings.HasPrefix(post, ",\u2013") {
+			skip = len(post) - len(strings.TrimLeft(post[1:], "-\u2013")) // "45,- €"
+			post = post[skip:]
+		}
 		var n int
-		a.cur, n = currencyAfter(s[loc[1]:])
-		a.end += n
+		a.cur, n = currencyAfter(post)
+		if a.cur != "" {
+			a.end += skip + n
+		}
 	}
 	if a.cur == "" {
 		return a, false, nil

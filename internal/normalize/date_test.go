@@ -167,6 +167,8 @@ func TestDateInErrors(t *testing.T) {
 		{"3 days ago", pipeline.Locale{}, time.Time{}},
 		{"Dec 21", pipeline.Locale{}, time.Time{}},
 		{"2024-03-01", pipeline.Locale{TimeZone: "Mars/Olympus"}, captured},
+		{"2024-03-01 10:00", pipeline.Locale{TimeZone: "Local"}, captured},
+		{"2024-03-01 10:00", pipeline.Locale{TimeZone: "+15:00"}, captured},
 		{"2024-03-01", pipeline.Locale{DateOrder: "DDMM"}, captured},
 		{"", pipeline.Locale{}, captured},
 		{"never", pipeline.Locale{}, captured},

@@ -328,6 +328,10 @@ func parseShipping(raw string) (shipping, error) {
 		return sh, nil
 	}
 	s = shipLabelRE.ReplaceAllString(s, "")
+	if k := key(s); p.special[k] != "" || p.region[k] != nil {
+		// A term as a whole ("Not specified") holds no exclusion.
+		return p.parseList(s), nil
+	}
 	include, exclude := p.splitExclusion(s)
 	in := p.parseList(include)
 	if exclude != "" && strings.Trim(include, " .[](),;:-") == "" {

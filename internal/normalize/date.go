@@ -246,7 +246,7 @@ type clock struct {
 // "22:05:00.123" and a zone right after it.
 var clockRE = regexp.MustCompile(`(\d{1,2})(?::|h)(\d{2})(?::(\d{2})(?:[.,]\d{1,9})?)?(?:\s*(am|pm|a\.m\.|p\.m\.))?(?:\s*\(?(` + zonePattern + `)\)?)?`)
 
-const zonePattern = `z|(?:utc|gmt)\s*[+-]\s*\d{1,2}(?::?\d{2})?|[+-]\d{2}:?\d{2}|utc|gmt|msk|cet|cest|eet|eest|wet|west|bst|est|edt|cst|cdt|mst|mdt|pst|pdt`
+const zonePattern = `z|(?:utc|gmt)\s*[+-]\s*\d{1,2}(?::?\d{2})?|[+-]\d{2}(?::?\d{2})?|utc|gmt|msk|cet|cest|eet|eest|wet|west|bst|est|edt|cst|cdt|mst|mdt|pst|pdt`
 
 // zoneAbbrevs are the zone abbreviations read after a time; each is taken
 // as its fixed offset (a page writing "CET" in summer means CET).
@@ -255,7 +255,38 @@ var zoneAbbrevs = map[string]int{
 	"bst": 1, "est": -5, "edt": -4, "cst": -6, "cdt": -5, "mst": -7, "mdt": -6, "pst": -8, "pdt": -7,
 }
 
+// hourRE finds a time of day written as an hour alone: "10 pm", "10pm".
+var hourRE = regexp.MustCompile(`(\d{1,2})\s*(am|pm|a\.m\.|p\.m\.)(?:\s*\(?(` + zonePattern + `)\)?)?`)
+
 func findClock(s string) (c clock, ok bool, err error) {
+	c, ok, err = findClockMinutes(s)
+	if ok || err != nil {
+		return c, ok, err
+	}
+	for _, m := range hourRE.FindAllStringSubmatchIndex(s, 8) {
+		if (m[0] > 0 && isDigit(s[m[0]-1])) || letterAt(s, m[5]) {
+			continue
+		}
+		c = clock{}
+		c.h, _ = strconv.Atoi(s[m[2]:m[3]])
+		if c.h < 1 || c.h > 12 {
+			return c, false, fmt.Errorf("hour %d with %s", c.h, s[m[4]:m[5]])
+		}
+		c.h %= 12
+		if s[m[4]] == 'p' {
+			c.h += 12
+		}
+		if m[6] >= 0 {
+			if c.zone, err = zoneText(s[m[6]:m[7]]); err != nil {
+				return c, false, err
+			}
+		}
+		return c, true, nil
+	}
+	return c, false, nil
+}
+
+func findClockMinutes(s string) (c clock, ok bool, err error) {
 	for _, m := range clockRE.FindAllStringSubmatchIndex(s, 8) {
 		numEnd := m[5]
 		if m[6] >= 0 {
@@ -346,8 +377,8 @@ func fixedZone(off int, name string) *time.Location {
 var zoneCache sync.Map // string -> *time.Location
 
 // ZoneOf reads a site locale's time zone: "" (UTC), an IANA name
-// ("Europe/Moscow") or an offset ("+03:00", "UTC+3", "-0500"). Site file
-// validation can call it to reject a zone that DateIn would.
+// ("Europe/Moscow") or an offset ("+03:00", "UTC+3", "-0500"). "Local"
+// (the host's zone) is refused: a site's zone does not depend on the host.
 func ZoneOf(tz string) (*time.Location, error) {
 	tz = strings.TrimSpace(tz)
 	if tz == "" || strings.EqualFold(tz, "utc") || strings.EqualFold(tz, "gmt") {
@@ -361,7 +392,7 @@ func ZoneOf(tz string) (*time.Location, error) {
 	low := strings.ToLower(tz)
 	if s := strings.TrimPrefix(strings.TrimPrefix(low, "utc"), "gmt"); strings.HasPrefix(s, "+") || strings.HasPrefix(s, "-") {
 		z, err = offsetZone(s)
-	} else if len(tz) > 64 || strings.Contains(tz, "..") {
+	} else if len(tz) > 64 || strings.Contains(tz, "..") || low == "local" {
 		err = fmt.Errorf("time zone %q is not an IANA name", cut(tz, 64))
 	} else {
 		z, err = time.LoadLocation(tz)

@@ -192,9 +192,16 @@ func (d *dateCtx) relative(toks []dtok) (time.Time, bool, error) {
 	if a.months > 1200 || a.days > 36600 || a.dur > maxAgo {
 		return d.fail("too far back")
 	}
-	if a.fine && a.days == 0 && a.months == 0 {
-		return d.captured.UTC().Add(-a.dur), true, nil
+	var t time.Time
+	hasTime := a.fine && a.days == 0 && a.months == 0
+	if hasTime {
+		t = d.captured.UTC().Add(-a.dur)
+	} else {
+		l := d.captured.In(d.zone).AddDate(0, -a.months, -a.days).Add(-a.dur)
+		t = time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC)
 	}
-	t := d.captured.In(d.zone).AddDate(0, -a.months, -a.days).Add(-a.dur)
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), false, nil
+	if t.Year() < minYear || t.Year() > maxYear {
+		return d.fail("the age reaches outside 1990-2100")
+	}
+	return t, hasTime, nil
 }

@@ -83,11 +83,22 @@ type amount struct {
 // ok is false when neither side names one.
 func amountAt(s string, loc []int) (a amount, ok bool, err error) {
 	a.end = loc[1]
-	a.cur = currencyBefore(strings.TrimRight(s[:loc[0]], "+-\u2212"))
+	pre := s[:loc[0]]
+	if i := len(pre) - 1; i >= 0 && (pre[i] == '+' || pre[i] == '-' || pre[i] == 0x92) {
+		pre = strings.TrimRight(pre, "+-\u2212")
+	}
+	a.cur = currencyBefore(pre)
 	if a.cur == "" {
+		post, skip := s[loc[1]:], 0
+		if strings.HasPrefix(post, ",-") || strings.HasPrefix(post, ".-") || strings.HasPrefix(post, ",\u2013") {
+			skip = len(post) - len(strings.TrimLeft(post[1:], "-\u2013")) // "45,- €"
+			post = post[skip:]
+		}
 		var n int
-		a.cur, n = currencyAfter(s[loc[1]:])
-		a.end += n
+		a.cur, n = currencyAfter(post)
+		if a.cur != "" {
+			a.end += skip + n
+		}
 	}
 	if a.cur == "" {
 		return a, false, nil
@@ -97,8 +108,10 @@ func amountAt(s string, loc []int) (a amount, ok bool, err error) {
 		return a, false, err
 	}
 	a.v = signed(s, loc[0], v)
-	if f, ok := subunits[a.cur]; ok {
-		a.cur, a.v = f.code, a.v*f.factor
+	if a.cur[0] >= 'a' { // only subunits are written in lower case
+		if f, ok := subunits[a.cur]; ok {
+			a.cur, a.v = f.code, a.v*f.factor
+		}
 	}
 	return a, true, nil
 }
@@ -114,6 +127,9 @@ var subunits = map[string]struct {
 // signed applies a minus sign ('-' or U+2212) written right before the
 // number at i ("USD -1.00", "−0"); a spaced dash ("50 - 60") is no sign.
 func signed(s string, i int, v float64) float64 {
+	if i == 0 || (s[i-1] != '-' && s[i-1] != 0x92) {
+		return v
+	}
 	pre := s[:i]
 	if strings.HasSuffix(pre, "-") || strings.HasSuffix(pre, "\u2212") {
 		pre = strings.TrimSuffix(strings.TrimSuffix(pre, "-"), "\u2212")
@@ -138,7 +154,8 @@ func moneyText(s string) string {
 // currency written once, on either end, or on both); a single price reads
 // as Money does, with hi 0. Two ends in different currencies are no range
 // ("USD 19.02 - 0.0830 BTC" is USD 19.02, hi 0); an upper end below the
-// lower one is an error.
+// lower one is an error. A range without any currency ("50 - 60") returns
+// lo's amount and hi with an error wrapping ErrNoCurrency, as Money does.
 func MoneyRange(raw string) (lo event.Money, hi float64, err error) {
 	s := strings.TrimSpace(raw)
 	lo = event.Money{Raw: s}
@@ -175,7 +192,15 @@ func MoneyRange(raw string) (lo event.Money, hi float64, err error) {
 		case curBetween != "":
 			cur = curBetween
 		default:
-			continue
+			// "50 - 60": a range without a currency; the caller may know
+			// the site's default currency.
+			va, errA := number(s[locs[i][0]:locs[i][1]], false)
+			vb, errB := number(s[locs[i+1][0]:locs[i+1][1]], false)
+			if errA != nil || errB != nil || vb < va || signed(s, locs[i][0], va) < 0 {
+				continue
+			}
+			lo.Amount = va
+			return lo, vb, &noCurrencyError{unparsable("price", raw, ErrNoCurrency.Error())}
 		}
 		va, _ := number(s[locs[i][0]:locs[i][1]], false)
 		vb, _ := number(s[locs[i+1][0]:locs[i+1][1]], false)
@@ -362,4 +387,54 @@ func (r Rates) With(x ExchangeRate) (out Rates, ok bool) {
 		return out, false
 	}
 	return out, true
+}
+
+// MoneyOf reads the amount written in currency cur (a code as Money
+// returns it: "LTC", "BTC", "EUR") from a text that may show several
+// prices: "0.97630698BTC // 148.63258026LTC // 61.44015729DASH" (Nucleus'
+// title attribute) is 148.63258026 LTC for "LTC". A site file can point
+// price_btc, price_ltc and price_xmr at the same text. No amount in that
+// currency is an error wrapping ErrUnparsable.
+func MoneyOf(raw, cur string) (event.Money, error) {
+	s := strings.TrimSpace(raw)
+	m := event.Money{Raw: s}
+	if len(s) > maxInput {
+		return m, unparsable("price", raw, "too long")
+	}
+	s = moneyText(s)
+	claimed := 0 // the end of the currency the previous amount took after it
+	for _, loc := range numRE.FindAllStringIndex(s, 64) {
+		after, n := currencyAfter(s[loc[1]:])
+		var before string
+		if pre := s[claimed:loc[0]]; strings.TrimSpace(pre) != "" {
+			before = currencyBefore(strings.TrimRight(pre, "+-\u2212"))
+		}
+		if after != "" {
+			claimed = loc[1] + n
+		} else {
+			claimed = loc[1]
+		}
+		code := after
+		if before != "" && (after == "" || before == cur) {
+			code = before
+		}
+		factor := 1.0
+		if f, ok := subunits[code]; ok {
+			code, factor = f.code, f.factor
+		}
+		if code != cur {
+			continue
+		}
+		v, err := number(s[loc[0]:loc[1]], false)
+		if err != nil {
+			return m, unparsable("price", raw, err.Error())
+		}
+		v *= factor
+		if signed(s, loc[0], v) < 0 {
+			return m, unparsable("price", raw, "a negative amount is no price")
+		}
+		m.Amount, m.Currency = v, cur
+		return m, nil
+	}
+	return m, unparsable("price", raw, "no amount in "+cur)
 }

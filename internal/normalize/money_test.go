@@ -196,6 +196,8 @@ func TestMoneyRange(t *testing.T) {
 		{"0.302748020900 XMR", 0.3027480209, "XMR", 0},
 		{" 54.82 USD", 54.82, "USD", 0},
 		{"45 €", 45, "EUR", 0},
+		{"45,- €", 45, "EUR", 0},
+		{"EUR 45.-", 45, "EUR", 0},
 		{"&#36;45", 45, "USD", 0},
 		{"Only &#36;1.98 per month", 1.98, "USD", 0},
 		{"5 mBTC", 0.005, "BTC", 0},
@@ -210,6 +212,9 @@ func TestMoneyRange(t *testing.T) {
 		if err != nil || math.Abs(lo.Amount-c.lo) > 1e-9 || lo.Currency != c.cur || math.Abs(hi-c.hi) > 1e-9 || lo.Raw != strings.TrimSpace(c.raw) {
 			t.Errorf("MoneyRange(%q) = %+v, %v, %v; want %v %s, %v", c.raw, lo, hi, err, c.lo, c.cur, c.hi)
 		}
+	}
+	if lo, hi, err := MoneyRange("50 - 60"); !errors.Is(err, ErrNoCurrency) || lo.Amount != 50 || hi != 60 || lo.Currency != "" {
+		t.Errorf("MoneyRange(%q) = %+v, %v, %v; want 50, 60 and ErrNoCurrency", "50 - 60", lo, hi, err)
 	}
 	for _, raw := range []string{"", "Unlimited", "20 - 10 EUR", "USD -1.00", "Current bid price: USD -1.00", "−5 EUR", "1,234.56", strings.Repeat("9", 5000)} {
 		if lo, hi, err := MoneyRange(raw); !errors.Is(err, ErrUnparsable) {
@@ -232,6 +237,45 @@ func FuzzMoneyRange(f *testing.F) {
 		}
 		if lo.Currency == "" || lo.Amount < 0 || math.IsNaN(lo.Amount) || math.IsInf(lo.Amount, 0) || (hi != 0 && hi < lo.Amount) || math.IsInf(hi, 0) {
 			t.Fatalf("MoneyRange(%q) = %+v, %v", raw, lo, hi)
+		}
+	})
+}
+
+func TestMoneyOf(t *testing.T) {
+	const nucleus = "0.97630698BTC // 148.63258026LTC // 61.44015729DASH"
+	for _, c := range []struct {
+		raw, cur string
+		want     float64
+	}{
+		{nucleus, "BTC", 0.97630698},
+		{nucleus, "LTC", 148.63258026},
+		{nucleus, "DASH", 61.44015729},
+		{"$60 / 0.005802 BTC", "BTC", 0.005802},
+		{"$60 / 0.005802 BTC", "USD", 60},
+		{"€50.00 EUR 0.00800582 BTC 1.020616450000 XMR", "XMR", 1.02061645},
+		{"€50.00 EUR 0.00800582 BTC 1.020616450000 XMR", "EUR", 50},
+		{"USD 12.40 (5 mBTC)", "BTC", 0.005},
+	} {
+		got, err := MoneyOf(c.raw, c.cur)
+		if err != nil || math.Abs(got.Amount-c.want) > 1e-12 || got.Currency != c.cur || got.Raw != c.raw {
+			t.Errorf("MoneyOf(%q, %s) = %+v, %v; want %v", c.raw, c.cur, got, err, c.want)
+		}
+	}
+	for _, c := range [][2]string{{nucleus, "XMR"}, {"", "BTC"}, {"USD -1.00", "USD"}} {
+		if got, err := MoneyOf(c[0], c[1]); !errors.Is(err, ErrUnparsable) {
+			t.Errorf("MoneyOf(%q, %s) = %+v, %v; want ErrUnparsable", c[0], c[1], got, err)
+		}
+	}
+}
+
+func FuzzMoneyOf(f *testing.F) {
+	for _, s := range []string{"0.97630698BTC // 148.63258026LTC // 61.44015729DASH", "$60 / 0.005802 BTC", "USD 12.40 (5 mBTC)"} {
+		f.Add(s, "BTC")
+	}
+	f.Fuzz(func(t *testing.T, raw, cur string) {
+		m, err := MoneyOf(raw, cur)
+		if err == nil && (m.Currency != cur || m.Amount < 0 || math.IsNaN(m.Amount) || math.IsInf(m.Amount, 0)) {
+			t.Fatalf("MoneyOf(%q, %q) = %+v", raw, cur, m)
 		}
 	})
 }

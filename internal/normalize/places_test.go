@@ -53,6 +53,7 @@ func TestOrigin(t *testing.T) {
 		{"Ships from United States", "US", ""},
 		{"Origin country: Germany", "DE", ""},
 		{"From: Torland", "", RegionUnknown},
+		{"Not specified", "", RegionUnknown},
 	} {
 		got, err := Origin(c.raw)
 		if err != nil || got.Country != c.country || got.Region != c.region || got.Raw != strings.TrimSpace(c.raw) {

@@ -55,8 +55,9 @@ const (
 // A time without a zone is read in the locale's zone; a zone in the text
 // ("+03:00", "UTC", "GMT+2", "MSK") wins. hasTime is false when the text
 // gives only a day: t is then that calendar day at 00:00 UTC, whatever
-// the zone, so the day is never moved by a conversion. Ages of a day or
-// more give a day (hasTime false), shorter ages the captured instant minus
+// the zone, so the day is never moved by a conversion. Ages in whole
+// days, weeks or months give a day (hasTime false); ages stated to the hour
+// or finer ("1 day, 23 hours") the captured instant minus
 // the age. Relative forms without a capture time, impossible dates, years
 // outside 1990-2100 and text with no date are errors wrapping
 // ErrUnparsable.

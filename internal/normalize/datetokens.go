@@ -193,9 +193,11 @@ func (d *dateCtx) relative(toks []dtok) (time.Time, bool, error) {
 		return d.fail("too far back")
 	}
 	var t time.Time
-	hasTime := a.fine && a.days == 0 && a.months == 0
+	// An age stated to the hour or finer ("1 day, 23 hours") keeps its
+	// time; a whole number of days, weeks or months gives a day.
+	hasTime := a.fine && a.months == 0
 	if hasTime {
-		t = d.captured.UTC().Add(-a.dur)
+		t = d.captured.UTC().AddDate(0, 0, -a.days).Add(-a.dur)
 	} else {
 		l := d.captured.In(d.zone).AddDate(0, -a.months, -a.days).Add(-a.dur)
 		t = time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC)

@@ -377,27 +377,13 @@ func fixedZone(off int, name string) *time.Location {
 
 var zoneCache sync.Map // string -> *time.Location
 
-// ZoneOf reads a site locale's time zone: "" (UTC), an IANA name
-// ("Europe/Moscow") or an offset ("+03:00", "UTC+3", "-0500"). "Local"
-// (the host's zone) is refused: a site's zone does not depend on the host.
+// ZoneOf reads a site locale's time zone (pipeline.Locale.Location, the one
+// reading validation also uses), cached per text.
 func ZoneOf(tz string) (*time.Location, error) {
-	tz = strings.TrimSpace(tz)
-	if tz == "" || strings.EqualFold(tz, "utc") || strings.EqualFold(tz, "gmt") {
-		return time.UTC, nil
-	}
 	if z, ok := zoneCache.Load(tz); ok {
 		return z.(*time.Location), nil
 	}
-	var z *time.Location
-	var err error
-	low := strings.ToLower(tz)
-	if s := strings.TrimPrefix(strings.TrimPrefix(low, "utc"), "gmt"); strings.HasPrefix(s, "+") || strings.HasPrefix(s, "-") {
-		z, err = offsetZone(s)
-	} else if len(tz) > 64 || strings.Contains(tz, "..") || low == "local" {
-		err = fmt.Errorf("time zone %q is not an IANA name", cut(tz, 64))
-	} else {
-		z, err = time.LoadLocation(tz)
-	}
+	z, err := pipeline.Locale{TimeZone: tz}.Location()
 	if err != nil {
 		return nil, fmt.Errorf("unknown time zone %q: want an IANA name (Europe/Moscow) or an offset (+03:00)", cut(tz, 64))
 	}

@@ -13,7 +13,9 @@
 // What it reads:
 //
 //   - Money and MoneyPer: amount and currency ("$41.20", "1.234,56 €",
-//     "฿0.00081", "0.3105 XMR") and a per-unit suffix ("30 EUR/g"). Rate
+//     "฿0.00081", "0.3105 XMR", "45,- €", "mBTC") and a per-unit suffix
+//     ("30 EUR/g"); MoneyRange a range ("50.00 - 39000.00 EUR"); MoneyOf
+//     the amount in one currency of a text showing several. Rate
 //     reads an exchange rate a page states ("1 BTC = 95,000 USD"); Rates
 //     converts to US dollars only with a rate the operator gave or the
 //     page stated: with none, price_usd stays 0 and is flagged. No rate is
@@ -23,7 +25,15 @@
 //   - Country, Countries and Shipping: ISO 3166-1 alpha-2 codes from names,
 //     codes, aliases, flags and the regions of
 //     configs/reference/regions.yaml, with exclusions ("Europe except
-//     UK").
+//     UK", "WW excl. US") and the full destination list with its basis;
+//     Origin a ships-from that may be a region or marker (EU, WORLDWIDE,
+//     DIGITAL, UNKNOWN).
+//   - DateIn: absolute and relative dates in nine languages, forum forms,
+//     epoch seconds, with the site's day/month order and time zone, kept
+//     with their time and converted to UTC.
+//   - TypedContacts (Telegram, Jabber, Wickr, Session, Signal, ICQ, Tox,
+//     e-mail), ParseShippingOption, HistoryClaims ("Dream 3700 deals,
+//     4.82/5"), Percent and FinalizeEarly.
 //   - Category and CategoryOf: a code of the controlled vocabulary of
 //     configs/reference/taxonomy.yaml (UNODC/EMCDDA drug groups) from a
 //     breadcrumb and a title, by ordered, configurable rules.
@@ -33,7 +43,7 @@
 //     armored public key blocks (github.com/ProtonMail/go-crypto).
 //   - Onions, Contacts and FindMentions: v3 onion addresses with a valid
 //     checksum, messenger handles, and everything a text links to.
-//   - Int, Float, Rating, Fingerprint, Date, ResolveDate, Bool.
+//   - Int, Float, Rating, Fingerprint, Date, Bool.
 //
 // # Worldwide
 //

@@ -3,10 +3,12 @@ package normalize
 import (
 	"errors"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/counternet/counternet/internal/event"
+	"github.com/counternet/counternet/internal/pipeline"
 )
 
 func TestMoneyIssueStrings(t *testing.T) {
@@ -278,4 +280,24 @@ func FuzzMoneyOf(f *testing.F) {
 			t.Fatalf("MoneyOf(%q, %q) = %+v", raw, cur, m)
 		}
 	})
+}
+
+// A site file can point price_ltc at a text showing several prices; the
+// listing keeps the LTC amount, not the first one, and flags nothing.
+func TestListingPriceFieldOfCombinedText(t *testing.T) {
+	const nucleus = "0.97630698BTC // 148.63258026LTC // 61.44015729DASH"
+	rec := pipeline.Record{Type: pipeline.RecordListing, Fields: map[string]pipeline.Field{
+		"listing_id": {Raw: "1"}, "price": {Raw: nucleus, Parser: pipeline.ParserMoney},
+		"price_ltc": {Raw: nucleus, Parser: pipeline.ParserMoney},
+	}}
+	l := Listing(rec, event.Provenance{Source: "nucleus"}, Rates{})
+	var ltc float64
+	for _, p := range l.Prices {
+		if p.Currency == "LTC" {
+			ltc = p.Amount
+		}
+	}
+	if ltc != 148.63258026 || slices.Contains(l.Flags, "price_ltc") {
+		t.Errorf("prices %+v, flags %v", l.Prices, l.Flags)
+	}
 }

@@ -1,9 +1,7 @@
 package normalize
 
 import (
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -11,67 +9,12 @@ import (
 	"github.com/counternet/counternet/internal/pipeline"
 )
 
-// relativeRE reads "3 days ago", "an hour ago", "2h ago", "5 mins ago",
-// "1 week ago"; the unit is group 2, the count group 1 ("a"/"an" is one).
-var relativeRE = regexp.MustCompile(`(?i)^(?:about\s+|over\s+)?(\d{1,4}|an?|one)\s*(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d|weeks?|wks?|w|months?|mo|years?|yrs?|y)\s+ago$`)
-
-// ResolveDate reads a date a page shows, relative to now (the capture
-// time) or absolute: "just now", "today", "yesterday", "3 days ago", "an
-// hour ago", "2h ago", "5 mins ago", "1 week ago", "2 months ago" and every
-// absolute form Date reads. A relative date counts back from now in whole
-// units (a month is 30 days, a year 365), so "3 days ago" is now minus 72
-// hours; "today" is now and "yesterday" now minus 24 hours. The result is
-// UTC. Anything else is an error wrapping ErrUnparsable.
-func ResolveDate(raw string, now time.Time) (time.Time, error) {
-	now = now.UTC()
-	s := strings.ToLower(strings.Join(strings.Fields(raw), " "))
-	if len(s) > maxInput {
-		return time.Time{}, unparsable("date", raw, "too long")
-	}
-	s = strings.TrimPrefix(s, "posted ")
-	s = strings.TrimPrefix(s, "listed ")
-	switch s {
-	case "just now", "now", "today", "moments ago", "a moment ago":
-		return now, nil
-	case "yesterday":
-		return now.Add(-24 * time.Hour), nil
-	}
-	m := relativeRE.FindStringSubmatch(s)
-	if m == nil {
-		return Date(raw)
-	}
-	n := 1
-	if m[1][0] >= '0' && m[1][0] <= '9' {
-		n, _ = strconv.Atoi(m[1])
-	}
-	var unit time.Duration
-	switch u := m[2]; {
-	case u == "mo" || strings.HasPrefix(u, "month"):
-		unit = 30 * 24 * time.Hour
-	case strings.HasPrefix(u, "s"):
-		unit = time.Second
-	case strings.HasPrefix(u, "m"):
-		unit = time.Minute
-	case strings.HasPrefix(u, "h"):
-		unit = time.Hour
-	case strings.HasPrefix(u, "d"):
-		unit = 24 * time.Hour
-	case strings.HasPrefix(u, "w"):
-		unit = 7 * 24 * time.Hour
-	default: // years
-		unit = 365 * 24 * time.Hour
-	}
-	if float64(n)*float64(unit) > float64(maxAgo) {
-		return time.Time{}, unparsable("date", raw, "too far back")
-	}
-	return now.Add(-time.Duration(n) * unit), nil
-}
-
 // maxAgo bounds how far back a relative date may reach.
 const maxAgo = 100 * 365 * 24 * time.Hour
 
 // Post turns an extracted post record into a post event. The posted date
-// is resolved against prov.ObservedAt (ResolveDate) and kept raw beside;
+// is read by DateIn against prov.ObservedAt in the site's locale and kept
+// raw beside;
 // the body is bounded by event.MaxDescription ("body:truncated"), but
 // mentions are taken from all of it. Mentions:
 // vendors from the mentions_vendors field (a comma list), markets from the

@@ -1,7 +1,6 @@
 package normalize
 
 import (
-	"errors"
 	"net/url"
 	"os"
 	"slices"
@@ -15,63 +14,6 @@ import (
 	"github.com/counternet/counternet/internal/pipeline"
 )
 
-func TestResolveDate(t *testing.T) {
-	now := time.Date(2026, 1, 10, 12, 0, 0, 0, time.FixedZone("CET", 3600))
-	utc := now.UTC()
-	for _, c := range []struct {
-		raw  string
-		want time.Time
-	}{
-		{"3 days ago", utc.Add(-72 * time.Hour)},
-		{"  3   Days  ago ", utc.Add(-72 * time.Hour)},
-		{"yesterday", utc.Add(-24 * time.Hour)},
-		{"Yesterday", utc.Add(-24 * time.Hour)},
-		{"2 hours ago", utc.Add(-2 * time.Hour)},
-		{"1 hour ago", utc.Add(-time.Hour)},
-		{"an hour ago", utc.Add(-time.Hour)},
-		{"a day ago", utc.Add(-24 * time.Hour)},
-		{"2h ago", utc.Add(-2 * time.Hour)},
-		{"5 mins ago", utc.Add(-5 * time.Minute)},
-		{"45 seconds ago", utc.Add(-45 * time.Second)},
-		{"1 week ago", utc.Add(-7 * 24 * time.Hour)},
-		{"2 months ago", utc.Add(-60 * 24 * time.Hour)},
-		{"about 1 year ago", utc.Add(-365 * 24 * time.Hour)},
-		{"posted 4 days ago", utc.Add(-96 * time.Hour)},
-		{"just now", utc},
-		{"today", utc},
-		{"2024-03-01", time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)},
-		{"14 Mar 2021", time.Date(2021, 3, 14, 0, 0, 0, 0, time.UTC)},
-	} {
-		got, err := ResolveDate(c.raw, now)
-		if err != nil || !got.Equal(c.want) || got.Location() != time.UTC {
-			t.Errorf("ResolveDate(%q) = %v, %v; want %v", c.raw, got, err, c.want)
-		}
-	}
-	for _, raw := range []string{"", "ago", "3 parsecs ago", "days ago", "tomorrow", "99999 days ago", "9999 years ago", strings.Repeat("1", 5000)} {
-		if got, err := ResolveDate(raw, now); !errors.Is(err, ErrUnparsable) {
-			t.Errorf("ResolveDate(%q) = %v, %v; want ErrUnparsable", raw, got, err)
-		}
-	}
-}
-
-func FuzzResolveDate(f *testing.F) {
-	for _, s := range []string{"3 days ago", "yesterday", "an hour ago", "2024-03-01", "99 yrs ago", "just now"} {
-		f.Add(s)
-	}
-	now := time.Date(2026, 1, 10, 12, 0, 0, 0, time.UTC)
-	f.Fuzz(func(t *testing.T, raw string) {
-		got, err := ResolveDate(raw, now)
-		if err != nil {
-			if !errors.Is(err, ErrUnparsable) {
-				t.Fatalf("error %v does not wrap ErrUnparsable", err)
-			}
-			return
-		}
-		if got.After(now) || got.Location() != time.UTC {
-			t.Fatalf("ResolveDate(%q) = %v: after the capture time or not UTC", raw, got)
-		}
-	})
-}
 
 func TestPostRecord(t *testing.T) {
 	prov := event.Provenance{Source: "dredge", URL: "http://x.onion/post/1", ObservedAt: time.Date(2026, 1, 10, 12, 0, 0, 0, time.UTC), CaptureSHA256: "ab"}

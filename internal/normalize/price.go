@@ -100,6 +100,13 @@ func amountIn(raw, parser, currency string) (event.Money, error) {
 	if errors.Is(err, ErrNoCurrency) && currency != "" {
 		m.Currency, err = currency, nil
 	}
+	if currency != "" && (err != nil || m.Currency != currency) {
+		// A text showing several prices ("0.97 BTC // 148.6 LTC"): the
+		// field's own currency is the one it stands for.
+		if mo, moErr := MoneyOf(raw, currency); moErr == nil {
+			return mo, nil
+		}
+	}
 	return m, err
 }
 

@@ -122,17 +122,20 @@ type Locale struct {
 	TimeZone string `yaml:"time_zone" json:"time_zone,omitempty"`
 }
 
-// Location is the locale's time zone: UTC when none is set.
+// Location is the locale's time zone: "" (UTC), an IANA name
+// ("Europe/Moscow") or an offset ("+03:00", "UTC+3", "-0500"). "Local"
+// (the host's zone) is refused: a site's zone does not depend on the host.
+// Validation and normalization both read zones through it.
 func (l Locale) Location() (*time.Location, error) {
 	tz := strings.TrimSpace(l.TimeZone)
-	if tz == "" || strings.EqualFold(tz, "UTC") {
+	if tz == "" || strings.EqualFold(tz, "UTC") || strings.EqualFold(tz, "GMT") {
 		return time.UTC, nil
 	}
 	if m := offsetRE.FindStringSubmatch(tz); m != nil {
 		h, _ := strconv.Atoi(m[2])
 		mins, _ := strconv.Atoi(m[3])
 		if h > 14 || mins > 59 {
-			return nil, fmt.Errorf("offset %q out of range", tz)
+			return nil, fmt.Errorf("time zone offset %q out of range", tz)
 		}
 		off := h*3600 + mins*60
 		if m[1] == "-" {
@@ -140,10 +143,13 @@ func (l Locale) Location() (*time.Location, error) {
 		}
 		return time.FixedZone(tz, off), nil
 	}
+	if len(tz) > 64 || strings.Contains(tz, "..") || strings.EqualFold(tz, "local") {
+		return nil, fmt.Errorf("time zone %q is not an IANA name or an offset", tz)
+	}
 	return time.LoadLocation(tz)
 }
 
-var offsetRE = regexp.MustCompile(`^(?:UTC|GMT)?([+-])(\d{1,2}):?(\d{2})?$`)
+var offsetRE = regexp.MustCompile(`(?i)^(?:UTC|GMT)?\s*([+-])(\d{1,2}):?(\d{2})?$`)
 
 // TestCase is one saved page of a site and where its expected records are.
 type TestCase struct {

@@ -14,7 +14,6 @@ import (
 	"github.com/counternet/counternet/internal/pipeline"
 )
 
-
 func TestPostRecord(t *testing.T) {
 	prov := event.Provenance{Source: "dredge", URL: "http://x.onion/post/1", ObservedAt: time.Date(2026, 1, 10, 12, 0, 0, 0, time.UTC), CaptureSHA256: "ab"}
 	body := "Bought from @Vendor on nebula market. Link http://p3abovdascsd4wzwxnc5wednyrugvsgnk5tacvoors74qin5m7ckxbid.onion/ pay 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2 or 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN3; harborside is not Harbor."

@@ -4,7 +4,8 @@
 GO       ?= go
 BIN      := bin/counternet
 VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo dev)
-LDFLAGS  := -X main.version=$(VERSION)
+REVISION := $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS  := -X main.version=$(VERSION) -X main.revision=$(REVISION)
 PKGS     := ./...
 
 .PHONY: all build deps test-deps demo test test-short test-unit test-integration vet fmt-check tidy-check check bench bench-views clean

@@ -189,7 +189,7 @@ func exportForLT(ctx context.Context, t *testing.T, db *warehouse.DB, ref *refer
 			}
 		}
 	}
-	if !strings.Contains(string(md), "as data holder") {
+	if !strings.Contains(string(md), "Held by: ExampleExchange, an exchange in Lithuania") {
 		t.Errorf("request.md does not name the exchange as data holder:\n%s", md)
 	}
 }

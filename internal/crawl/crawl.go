@@ -751,7 +751,7 @@ func collectPage(ctx context.Context, site *pipeline.Site, d Deps, rs *runState,
 	capEv := event.Capture{Source: site.Name, URL: pageURL, FetchedAt: start.UTC(), PageKind: t.page, RunID: runID,
 		Mirror: hostOf(pageURL), Class: fetch.ClassError}
 	if err != nil {
-		res.err = fmt.Errorf("fetching %s: %w", pageURL, err)
+		res.err = err // fetch's errors already start "fetching <url>"
 		if page == nil || page.Status == 0 {
 			// Nothing arrived: record the failed attempt as a capture without evidence.
 			res.netFail = true

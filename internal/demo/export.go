@@ -176,8 +176,14 @@ func ExportDemo(ctx context.Context, env *Env, out io.Writer) (*ExportFiles, *ex
 	fmt.Fprintf(out, "  selection: %s\n", res.Manifest.Selection.Describe())
 	fmt.Fprintf(out, "  %d listings, %d vendors (%d actors), %d vendor links, %d crypto addresses, %d routes,\n",
 		c["listings"], c["vendors"], c["actors"], c["vendor_links"], c["crypto_addresses"], c["routes"])
-	fmt.Fprintf(out, "  %d flows to services in %s (%d services), %d untraced (Monero) addresses, %d evidence records, %d STIX objects\n",
-		c["flows"], p.Country, c["flow_services"], c["untraced_addresses"], c["evidence_records"], c["stix_objects"])
+	fmt.Fprintf(out, "  %d flows to services in %s (%d services), %d untraced (Monero) addresses, %d STIX objects\n",
+		c["flows"], p.Country, c["flow_services"], c["untraced_addresses"], c["stix_objects"])
+	if ev := res.Manifest.Evidence; ev.Form == export.EvidenceIndex {
+		fmt.Fprintf(out, "  evidence: %d captured pages listed in %s by SHA-256 and capture time; the pages are withheld\n"+
+			"    because the partner's policy excludes fields they show (available through a formal request)\n", ev.Indexed, export.EvidenceIndexFile)
+	} else {
+		fmt.Fprintf(out, "  evidence: %d captured pages (WARC records)\n", ev.Records)
+	}
 	fmt.Fprintf(out, "  package  %s (%d bytes, sha256 %s)\n", f.Package, res.Size, res.SHA256)
 	fmt.Fprintf(out, "  verified and opened with the partner's keys: %d files match their signed hashes\n", v.Files)
 	fmt.Fprintf(out, "  report   %s\n", filepath.Join(f.Opened, "report.html"))

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/counternet/counternet/internal/demo"
+	"github.com/counternet/counternet/internal/export"
 )
 
 // readCSV reads a package table as header-keyed rows.
@@ -57,9 +58,15 @@ func TestExportDemo(t *testing.T) {
 	if _, err := os.Stat(files.Package); err != nil {
 		t.Fatal(err)
 	}
-	ev, _ := filepath.Glob(filepath.Join(files.Opened, "evidence", "*.warc.gz"))
-	if len(ev) == 0 {
-		t.Errorf("the demo package carries no evidence\n%s", out.String())
+	// The demo partner's policy leaves contacts out, and the captured pages
+	// show them: the package carries the evidence index, not the pages.
+	ev := res.Manifest.Evidence
+	index, err := os.ReadFile(filepath.Join(files.Opened, filepath.FromSlash(export.EvidenceIndexFile)))
+	if ev.Form != export.EvidenceIndex || ev.Indexed == 0 || err != nil || strings.Count(string(index), "\n") < ev.Indexed {
+		t.Errorf("the demo package carries no evidence index: %+v, %v\n%s", ev, err, out.String())
+	}
+	if warcs, _ := filepath.Glob(filepath.Join(files.Opened, "evidence", "*.warc.gz")); len(warcs) != 0 {
+		t.Errorf("%d pages in a package whose partner excludes fields they show", len(warcs))
 	}
 	country := demo.DemoPartner.Country
 	listings := readCSV(t, filepath.Join(files.Opened, "listings.csv"))

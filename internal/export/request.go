@@ -363,8 +363,8 @@ func statementOfFacts(in requestInput) []string {
 		out = append(out, fmt.Sprintf("The vendors named %s for payment on their listings and profiles.", nOf(len(a.wallets), "cryptocurrency address")))
 	}
 	for _, h := range in.flows.dataHolders() {
-		out = append(out, fmt.Sprintf("Transactions on the public Bitcoin blockchain show %s BTC moving from the vendors' addresses, directly or through intermediate addresses, to %d deposit %s attributed to %s, a %s in %s (attribution: %s, confidence %s).",
-			h.TotalBTC, len(h.Deposits), plural(len(h.Deposits), "address", "addresses"), h.Service, strings.ReplaceAll(h.Category, "_", " "), ref.CountryName(h.Jurisdiction), h.Attribution, h.Confidence))
+		out = append(out, fmt.Sprintf("Transactions on the public Bitcoin blockchain show %s BTC moving from the vendors' addresses, directly or through intermediate addresses, to %d deposit %s attributed to %s, %s in %s (attribution: %s, confidence %s).",
+			h.TotalBTC, len(h.Deposits), plural(len(h.Deposits), "address", "addresses"), h.Service, withArticle(strings.ReplaceAll(h.Category, "_", " ")), ref.CountryName(h.Jurisdiction), h.Attribution, h.Confidence))
 	}
 	if len(in.flows.untraced) > 0 {
 		out = append(out, fmt.Sprintf("The vendors also named %s on chains that cannot be traced (Monero and others): no tracing is claimed for them.", nOf(len(in.flows.untraced), "address")))
@@ -389,7 +389,7 @@ func soughtIn(in requestInput, holders []DataHolder) []Sought {
 		}
 		out = append(out, Sought{
 			What:        fmt.Sprintf("Customer due diligence (KYC) records, account data, login records with IP addresses, and transactions of the accounts behind the deposit addresses, %s to %s: %s", h.DataFrom, h.DataUntil, h.DataSought),
-			WhereHeld:   fmt.Sprintf("%s, a %s in %s", h.Service, strings.ReplaceAll(h.Category, "_", " "), ref.CountryName(h.Jurisdiction)),
+			WhereHeld:   fmt.Sprintf("%s, %s in %s", h.Service, withArticle(strings.ReplaceAll(h.Category, "_", " ")), ref.CountryName(h.Jurisdiction)),
 			Identifiers: bound(ids, "more in flows.csv"),
 			Relevance:   fmt.Sprintf("%s BTC went from the vendors' payment addresses to these deposit addresses: the account holders received the proceeds of the sales or paid the vendors, and their identity identifies the vendors or their customers.", h.TotalBTC),
 			Preserve:    true,
@@ -599,4 +599,12 @@ func writeRequest(dir string, r *CooperationRequest) error {
 		return fmt.Errorf("writing request: %w", err)
 	}
 	return nil
+}
+
+// withArticle puts "a" or "an" before a noun: "an exchange", "a mixer".
+func withArticle(noun string) string {
+	if noun != "" && strings.ContainsRune("aeiouAEIOU", rune(noun[0])) {
+		return "an " + noun
+	}
+	return "a " + noun
 }

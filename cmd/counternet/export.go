@@ -67,7 +67,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return usageErr("unexpected argument %q", fs.Arg(0))
 	}
 	cfg, err := f.load()
 	if err != nil {
@@ -170,6 +170,10 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		Progress: func(p export.Progress) { fmt.Fprintf(stderr, "export: %s %d\n", p.Stage, p.Done) },
 	}
 	res, err := x.Export(ctx, req)
+	if err != nil && len(missing) > 0 {
+		// Refused and audited like any refusal; a usage error all the same.
+		return &usageError{err}
+	}
 	if err != nil {
 		return err
 	}

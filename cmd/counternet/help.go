@@ -14,6 +14,11 @@ import (
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
+// revision is the VCS revision when the Go toolchain recorded none (built
+// in a git worktree, whose .git is a file, or with -buildvcs=false); set
+// with -ldflags "-X main.revision=$(git rev-parse HEAD)".
+var revision = ""
+
 const mainIntro = "counternet — darknet market intelligence for investigators and partner agencies\n\n" +
 	"usage: counternet COMMAND [flags]\n"
 
@@ -169,9 +174,12 @@ func versionText() string {
 			}
 		}
 	}
+	if rev == "" && revision != "" {
+		rev = revision + " (from the build flags)"
+	}
 	switch {
 	case rev == "":
-		b.WriteString("  revision  unknown (not built with go build from a git checkout)\n")
+		b.WriteString("  revision  unknown (not recorded: built outside a git checkout, in a worktree or with -buildvcs=false)\n")
 	case modified:
 		fmt.Fprintf(&b, "  revision  %s, with uncommitted changes\n", rev)
 	default:

@@ -87,7 +87,7 @@ func commandTable() []*cmdSpec {
 			about: "Validates the config, every site file it names and the partner directory, reporting every\n" +
 				"error with file and line; exits 1 on any.",
 			examples: []string{"counternet check", "counternet check --config /etc/counternet/collector.yaml"}},
-		{name: "capture", summary: "show <sha256>: print an archived response (WARC evidence) by its hash",
+		{name: "capture", summary: "the evidence store: capture show SHA256 prints an archived response (WARC evidence)",
 			about:    "Reads the evidence store: the archived responses records rest on.",
 			examples: []string{"counternet capture show 3f5a…e9   # the sha256 a record's capture_sha256 names"},
 			subs: []*cmdSpec{

@@ -34,6 +34,15 @@ var commands []*cmdSpec
 func init() { commands = commandTable() }
 
 func commandTable() []*cmdSpec {
+	var t []*cmdSpec
+	for _, group := range [][]*cmdSpec{operationCommands(), analysisCommands(), exchangeCommands(), toolCommands()} {
+		t = append(t, group...)
+	}
+	return t
+}
+
+// operationCommands are the commands that collect, load and watch.
+func operationCommands() []*cmdSpec {
 	return []*cmdSpec{
 		{name: "demo", run: runDemo, noArgs: true,
 			summary:  "collect fixture markets through a local SOCKS proxy into NATS and ClickHouse, print the first analysis",
@@ -87,6 +96,12 @@ func commandTable() []*cmdSpec {
 			about: "Validates the config, every site file it names and the partner directory, reporting every\n" +
 				"error with file and line; exits 1 on any.",
 			examples: []string{"counternet check", "counternet check --config /etc/counternet/collector.yaml"}},
+	}
+}
+
+// analysisCommands are the commands for evidence, site files and analysis.
+func analysisCommands() []*cmdSpec {
+	return []*cmdSpec{
 		{name: "capture", summary: "the evidence store: capture show SHA256 prints an archived response (WARC evidence)",
 			about:    "Reads the evidence store: the archived responses records rest on.",
 			examples: []string{"counternet capture show 3f5a…e9   # the sha256 a record's capture_sha256 names"},
@@ -174,6 +189,12 @@ func commandTable() []*cmdSpec {
 				"for trying queries. They go to a database of their own (<database>_synthetic), never among\n" +
 				"collected observations; counternet query --synthetic reads it.",
 			examples: []string{"counternet gen --listings 1000000", "counternet query top-routes --synthetic"}},
+	}
+}
+
+// exchangeCommands are the commands that exchange packages with partner agencies.
+func exchangeCommands() []*cmdSpec {
+	return []*cmdSpec{
 		{name: "export", run: runExport, noArgs: true,
 			summary:  "write a signed, marked, audited package for a partner agency",
 			synopsis: []string{"counternet export --partner ID --tlp LABEL --purpose TEXT --legal-basis TEXT -o FILE [selection flags]"},
@@ -204,6 +225,12 @@ func commandTable() []*cmdSpec {
 						"public halves as partners.yaml takes them.",
 					examples: []string{"counternet keys generate", "counternet keys generate --out ./keys"}},
 			}},
+	}
+}
+
+// toolCommands are the commands about counternet itself.
+func toolCommands() []*cmdSpec {
+	return []*cmdSpec{
 		{name: "completion", run: runCompletion, complete: "shells",
 			summary:  "print a shell completion script (bash or zsh)",
 			synopsis: []string{"counternet completion bash|zsh"},

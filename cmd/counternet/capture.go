@@ -13,21 +13,18 @@ import (
 	"github.com/counternet/counternet/internal/config"
 )
 
-// runCapture is `counternet capture show <sha256>`: it prints the archived
-// response stored under a capture hash (status line, headers, body) after
-// verifying it against the hash, and says where it is archived.
-func runCapture(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "show" {
-		fmt.Fprintln(stderr, "usage: counternet capture show [--config FILE] [--head] <sha256>")
-		return errors.New("capture: want the subcommand show")
-	}
+// runCaptureShow is `counternet capture show <sha256>`: it prints the
+// archived response stored under a capture hash (status line, headers,
+// body) after verifying it against the hash, and says where it is archived.
+func runCaptureShow(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	f := newFlags("capture show", stderr)
 	head := f.fs.Bool("head", false, "print only the WARC location, the status line and the headers")
-	if err := f.fs.Parse(args[1:]); err != nil {
+	pos, err := parseInterspersed(f.fs, args)
+	if err != nil {
 		return err
 	}
-	if f.fs.NArg() != 1 {
-		return errors.New("capture show: want exactly one sha256")
+	if len(pos) != 1 {
+		return usageErr("want exactly one sha256, got %d arguments", len(pos))
 	}
 	cfg, err := f.load()
 	if err != nil {
@@ -37,21 +34,21 @@ func runCapture(_ context.Context, args []string, stdout, stderr io.Writer) erro
 	// named, so a mistyped COUNTERNET_DATA_DIR does not read as "not found".
 	dir, err := filepath.Abs(filepath.Join(cfg.DataDir, "captures"))
 	if err != nil {
-		return fmt.Errorf("capture show: %w", err)
+		return fmt.Errorf("finding the capture store: %w", err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "index")); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("no capture store in %s (data dir %s): point %s at the data dir of the run that captured it "+
 				"(counternet demo --keep prints it)", dir, filepath.Dir(dir), config.EnvDataDir)
 		}
-		return fmt.Errorf("capture show: %w", err)
+		return fmt.Errorf("reading the capture store: %w", err)
 	}
 	store, err := capture.Open(dir)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	r, err := store.Response(f.fs.Arg(0))
+	r, err := store.Response(pos[0])
 	if err != nil {
 		return fmt.Errorf("%w (searched the capture store in %s)", err, dir)
 	}

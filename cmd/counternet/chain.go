@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -22,41 +20,6 @@ import (
 
 // defaultTagDir holds the attribution tag files.
 const defaultTagDir = "configs/tags"
-
-const chainUsage = `usage: counternet chain <sync|analyze|tags|request|tx> [flags]
-
-  sync      fetch the transactions of every BTC address seen, and up to --hops beyond, into ClickHouse;
-            then reload the tags and recompute clusters and flows
-  analyze   reload the tags, recompute address clusters and vendor flows
-  tags      validate the tag files (--check) or load them
-  request   write a draft preservation request for the services in one country (--country, --requesting)
-  tx        print one transaction as the chain source returns it (tx TXID)
-
-A chain source comes from --sources FILE (name one with --source NAME), or from --rpc URL
-(btcd --txindex --addrindex; --rpc-user, password from $COUNTERNET_CHAIN_RPC_PASSWORD) or --esplora URL.
-`
-
-// runChain is `counternet chain ...`.
-func runChain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprint(stderr, chainUsage)
-		return flag.ErrHelp
-	}
-	switch args[0] {
-	case "sync":
-		return chainSync(ctx, args[1:], stdout, stderr)
-	case "analyze":
-		return chainAnalyze(ctx, args[1:], stdout, stderr)
-	case "tags":
-		return chainTags(ctx, args[1:], stdout, stderr)
-	case "request":
-		return chainRequest(ctx, args[1:], stdout, stderr)
-	case "tx":
-		return chainTx(ctx, args[1:], stdout, stderr)
-	}
-	fmt.Fprint(stderr, chainUsage)
-	return fmt.Errorf("unknown chain command %q", args[0])
-}
 
 // sourceFlags select a chain source.
 type sourceFlags struct {
@@ -94,7 +57,7 @@ func (s sourceFlags) open(cfg *config.Config, log zerolog.Logger) (chain.Source,
 	case *s.esplora != "":
 		sc = chain.SourceConfig{Name: "esplora", Kind: chain.KindEsplora, URL: *s.esplora, Tor: *s.tor, Rate: 2}
 	default:
-		return nil, errors.New("no chain source: give --sources FILE, --rpc URL or --esplora URL")
+		return nil, usageErr("no chain source: give --sources FILE, --rpc URL or --esplora URL")
 	}
 	var dial chain.DialFunc
 	if sc.Tor {
@@ -218,7 +181,7 @@ func chainRequest(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	*country, *requesting = strings.ToUpper(*country), strings.ToUpper(*requesting)
 	if len(*country) != 2 || len(*requesting) != 2 {
-		return errors.New("--country and --requesting take ISO 3166-1 alpha-2 codes")
+		return usageErr("--country and --requesting take ISO 3166-1 alpha-2 codes")
 	}
 	s, err := f.open(ctx, stderr, stack.Need{Warehouse: true, Existing: true})
 	if err != nil {
@@ -254,16 +217,14 @@ func chainRequest(ctx context.Context, args []string, stdout, stderr io.Writer) 
 func chainTx(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f := newFlags("chain tx", stderr)
 	src := addSourceFlags(f)
-	var txid string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		txid, args = args[0], args[1:]
-	}
-	if err := f.fs.Parse(args); err != nil {
+	pos, err := parseInterspersed(f.fs, args)
+	if err != nil {
 		return err
 	}
-	if txid == "" {
-		return errors.New("usage: counternet chain tx TXID [--sources FILE | --rpc URL | --esplora URL]")
+	if len(pos) != 1 {
+		return usageErr("want one transaction id, got %d arguments", len(pos))
 	}
+	txid := pos[0]
 	cfg, err := f.load()
 	if err != nil {
 		return err

@@ -44,10 +44,10 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	partner := fs.String("partner", "", "partner id from the partner directory (required)")
 	caseRef := fs.String("case", "", "case reference")
 	caseFile := fs.String("case-file", "", "case file (YAML: id, title, summary, offences, law, urgency, preservation_days, selection, issuing_authority)")
-	fs.Var(&vendors, "vendor", "vendor: market:handle, or a handle on every market (repeatable, comma separated)")
-	fs.Var(&markets, "market", "market id (repeatable)")
-	fs.Var(&routes, "route", "route FROM:TO in alpha-2 codes, e.g. NL:DE; one side may be empty (repeatable)")
-	fs.Var(&jurisdictions, "jurisdiction", "alpha-2 code a listing ships from or to (repeatable)")
+	fs.Var(&vendors, "vendor", "vendor: `market:handle`, or a handle on every market (repeatable, comma separated)")
+	fs.Var(&markets, "market", "`market` id (repeatable)")
+	fs.Var(&routes, "route", "route `FROM:TO` in alpha-2 codes, e.g. NL:DE; one side may be empty (repeatable)")
+	fs.Var(&jurisdictions, "jurisdiction", "alpha-2 `code` a listing ships from or to (repeatable)")
 	since := fs.String("since", "", "first observation time: YYYY-MM-DD or RFC 3339")
 	until := fs.String("until", "", "last observation time: YYYY-MM-DD (the whole day) or RFC 3339")
 	tlp := fs.String("tlp", "", "TLP 2.0 label of the package: clear, green, amber, amber+strict, red (required)")
@@ -56,9 +56,9 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	evidence := fs.String("evidence", "auto", "evidence the records rest on: full (the captured pages; refused when the partner's policy leaves out a field they show), index (hash, content and capture time of each page), none, or auto (full when allowed, else index)")
 	noEvidence := fs.Bool("no-evidence", false, "leave the evidence out (as --evidence none)")
 	allowMissing := fs.Bool("allow-missing-evidence", false, "export even when captured pages are missing from the capture store or no longer match their hash; the report and draft request say which")
-	fs.Var(&minimize, "minimize", "fields to leave out, table.column or column (e.g. listing_obs.description,contacts)")
+	fs.Var(&minimize, "minimize", "`fields` to leave out, table.column or column (e.g. listing_obs.description,contacts)")
 	out := fs.String("o", "", "package file to write (required; must not exist)")
-	signingKey := fs.String("signing-key", "", "ed25519 signing key (default <data_dir>/keys/signing.key; `counternet keys generate` writes one)")
+	signingKey := fs.String("signing-key", "", "ed25519 signing key (default <data_dir>/keys/signing.key; 'counternet keys generate' writes one)")
 	agency := fs.String("agency", "", "name of the sending agency (default: export.agency of the config)")
 	country := fs.String("country", "", "alpha-2 code of the sending agency's country (default: export.country)")
 	contact := fs.String("contact", "", "contact point of the sending agency")
@@ -67,7 +67,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return usageErr("unexpected argument %q", fs.Arg(0))
 	}
 	cfg, err := f.load()
 	if err != nil {
@@ -170,6 +170,10 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		Progress: func(p export.Progress) { fmt.Fprintf(stderr, "export: %s %d\n", p.Stage, p.Done) },
 	}
 	res, err := x.Export(ctx, req)
+	if err != nil && len(missing) > 0 {
+		// Refused and audited like any refusal; a usage error all the same.
+		return &usageError{err}
+	}
 	if err != nil {
 		return err
 	}

@@ -25,7 +25,7 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	if *listings < 0 || *weeks <= 0 || *batch <= 0 {
-		return fmt.Errorf("--listings must be 0 or more, --weeks and --batch above 0")
+		return usageErr("--listings must be 0 or more, --weeks and --batch above 0")
 	}
 	cfg, err := f.load()
 	if err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -10,17 +9,13 @@ import (
 	"github.com/counternet/counternet/internal/export"
 )
 
-// runKeys is `counternet keys generate [--out DIR]`: it writes an ed25519
-// signing key pair and an age key pair, private files 0600, and prints the
-// public halves as partners.yaml takes them.
-func runKeys(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "generate" {
-		fmt.Fprintln(stderr, "usage: counternet keys generate [--config FILE] [--out DIR]")
-		return errors.New("keys: want the subcommand generate")
-	}
+// runKeysGenerate is `counternet keys generate [--out DIR]`: it writes an
+// ed25519 signing key pair and an age key pair, private files 0600, and
+// prints the public halves as partners.yaml takes them.
+func runKeysGenerate(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	f := newFlags("keys generate", stderr)
 	out := f.fs.String("out", "", "directory for the key files (default <data_dir>/keys)")
-	if err := f.fs.Parse(args[1:]); err != nil {
+	if err := f.fs.Parse(args); err != nil {
 		return err
 	}
 	if *out == "" {

@@ -26,39 +26,17 @@ import (
 	"github.com/counternet/counternet/internal/stack"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
-
-const usage = `counternet — darknet market intelligence for investigators and partner agencies
-
-usage: counternet <command> [flags]
-
-commands:
-  demo       collect fixture markets through a local SOCKS proxy into NATS and ClickHouse, print the first analysis
-  collect    crawl the configured site files once through Tor and publish events
-  run        run the configured roles (scheduled collectors, loader) as a service, with metrics
-  status     per source the last and next run, selector health; the loader's backlog
-  load       load events from JetStream into ClickHouse
-  dead-letters  list the messages the loader could not load, with the reason (--show N: one in full)
-  migrate    apply ClickHouse migrations
-  check      validate the config and every site file
-  capture    show <sha256>: print an archived response (WARC evidence) by its hash
-  pipeline   test site files against their saved pages (pipeline test [--update] SITE.yaml...), extract one page
-  query      run a saved query (query --list; query NAME [--param k=v] [--format table|csv|json] [--sql] [--synthetic])
-  chain      follow the money: chain sync, analyze, tags, request (draft preservation request), tx
-  gen        write N synthetic listing observations to their own database, <database>_synthetic (gen --listings N)
-  export     write a signed, marked, audited package for a partner agency (export --partner ID --tlp L --purpose ... -o FILE)
-  verify     check a package's signature and every file's hash (verify FILE [--key K] [--identity F])
-  open       decrypt, verify and unpack a package (open FILE --identity F -o DIR)
-  keys       write signing and age key pairs (keys generate [--out DIR])
-  version    print the version
-
-Every command takes --config FILE (default: the embedded configs/counternet.yaml).
-Only migrate, load, run and demo create or migrate the database and load reference data;
-query, status, dead-letters, capture and chain read (or add to) what is there, and say
-"run counternet migrate" when its schema is behind.
-Run 'counternet <command> -h' for its flags.
-`
+func init() {
+	// Durations in logs say their unit ("took=1.52s"), and an error wrapped
+	// twice with the same context is logged saying it once.
+	zerolog.DurationFieldFormat = zerolog.DurationFormatString
+	zerolog.ErrorMarshalFunc = func(err error) any {
+		if err == nil {
+			return nil
+		}
+		return collapseRepeats(err.Error())
+	}
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -67,68 +45,34 @@ func main() {
 	os.Exit(code)
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(stdout, usage)
-		return 0
-	}
-	cmd, rest := args[0], args[1:]
-	if cmd == "version" {
-		fmt.Fprintln(stdout, "counternet", version)
-		return 0
-	}
-	c, ok := commands[cmd]
-	if !ok {
-		fmt.Fprintf(stderr, "counternet: unknown command %q\n\n%s", cmd, usage)
-		return 2
-	}
-	err := c(ctx, rest, stdout, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "counternet %s: %v\n", cmd, err)
-		return 1
-	}
-	return 0
-}
-
-// command runs one subcommand with its arguments.
-type command func(ctx context.Context, args []string, stdout, stderr io.Writer) error
-
-// commands are the subcommands by name; each lives in its own file.
-var commands = map[string]command{
-	"demo":         runDemo,
-	"collect":      runCollect,
-	"load":         runLoad,
-	"migrate":      runMigrate,
-	"check":        runCheck,
-	"run":          runRun,
-	"status":       runStatus,
-	"pipeline":     runPipeline,
-	"capture":      runCapture,
-	"query":        runQuery,
-	"gen":          runGen,
-	"dead-letters": runDeadLetters,
-	"export":       runExport,
-	"verify":       runVerify,
-	"open":         runOpen,
-	"keys":         runKeys,
-	"chain":        runChain,
-	// (one line per command above this comment)
-}
-
 // common holds the flags every command takes, and the config once loaded.
 type common struct {
 	config string
 	fs     *flag.FlagSet
 	cfg    *config.Config
+	// parseFailed: the flags did not parse (or -h asked for help); run
+	// then prints the error as a usage error, or the command's help.
+	parseFailed bool
 }
 
+// newFlags makes the flag set of a command, with --config.
 func newFlags(name string, stderr io.Writer) *common {
-	c := &common{fs: flag.NewFlagSet("counternet "+name, flag.ContinueOnError)}
-	c.fs.SetOutput(stderr)
+	c := newBareFlags(name, stderr)
 	c.fs.StringVar(&c.config, "config", "", "config file (default: the embedded configs/counternet.yaml)")
+	return c
+}
+
+// newBareFlags makes the flag set of a command that reads no config. The
+// flag package prints nothing: run prints a flag error on one line, and
+// -h as the command's help (help.go). When stderr is the one run hands a
+// command, the flag set is registered there for run to find.
+func newBareFlags(name string, stderr io.Writer) *common {
+	c := &common{fs: flag.NewFlagSet("counternet "+name, flag.ContinueOnError)}
+	c.fs.SetOutput(io.Discard)
+	c.fs.Usage = func() { c.parseFailed = true }
+	if s, ok := stderr.(*cmdStderr); ok {
+		s.flags = append(s.flags, c)
+	}
 	return c
 }
 
@@ -156,10 +100,13 @@ func (c *common) open(ctx context.Context, stderr io.Writer, need stack.Need) (*
 	return stack.Open(ctx, cfg, newLogger(cfg, stderr), need)
 }
 
+// newLogger writes cfg.Log.Format to stderr: JSON lines, or console lines
+// with the date and time (RFC 3339) of each, in colour only when stderr is
+// a terminal and NO_COLOR is unset.
 func newLogger(cfg *config.Config, stderr io.Writer) zerolog.Logger {
 	var w io.Writer = stderr
 	if cfg.Log.Format == "console" {
-		w = zerolog.ConsoleWriter{Out: stderr, TimeFormat: time.TimeOnly}
+		w = zerolog.ConsoleWriter{Out: stderr, TimeFormat: time.RFC3339, NoColor: !colour(stderr)}
 	}
 	lvl, err := zerolog.ParseLevel(cfg.Log.Level)
 	if err != nil {

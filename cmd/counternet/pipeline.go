@@ -22,50 +22,25 @@ var errDiffs = errors.New("site-file tests found differences")
 // maxSavedPage bounds a page `pipeline extract` reads.
 const maxSavedPage = pipeline.MaxPageFile
 
-const pipelineUsage = `usage:
-  counternet pipeline test [--update] SITE.yaml...
-      extract every saved page of each site file's tests section and print field-by-field
-      differences from the expected records (test: record i: field: want, got); exit non-zero on
-      any. --update rewrites the expectation files instead.
-      Records whose expectations state normalized values (a "normalized:" map of event paths,
-      e.g. price.amount, price_usd, ships_to, posted_at) are normalized as the collector would
-      (rates from the config's fx section) and compared too; a value that does not normalize
-      is a difference unless listed under normalized.unparsed.
-  counternet pipeline extract [--normalized] [--content-type CT] [--captured TIME] --page KIND --url URL SITE.yaml PAGE.html
-      print the records, links and misses one saved page yields, as JSON; with --normalized the
-      events the collector would publish instead, each with the values that did not normalize
-      and why. The page is decoded as the crawler decodes it (--content-type: the header it came
-      with); --captured (RFC 3339 or YYYY-MM-DD) is when it was fetched.
-`
+// runPipelineTestCmd is `counternet pipeline test`.
+func runPipelineTestCmd(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	return runPipelineTest(args, stdout, stderr)
+}
 
-// runPipeline is `counternet pipeline`: tools for writing site files.
-func runPipeline(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, pipelineUsage)
-		return errors.New("pipeline: a subcommand (test or extract) is required")
-	}
-	switch args[0] {
-	case "-h", "-help", "--help", "help":
-		fmt.Fprint(stdout, pipelineUsage)
-		return nil
-	case "test":
-		return runPipelineTest(args[1:], stdout, stderr)
-	case "extract":
-		return runPipelineExtract(args[1:], stdout, stderr)
-	}
-	fmt.Fprint(stderr, pipelineUsage)
-	return fmt.Errorf("pipeline: unknown subcommand %q", args[0])
+// runPipelineExtractCmd is `counternet pipeline extract`.
+func runPipelineExtractCmd(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	return runPipelineExtract(args, stdout, stderr)
 }
 
 func runPipelineTest(args []string, stdout, stderr io.Writer) error {
 	f := newFlags("pipeline test", stderr)
 	update := f.fs.Bool("update", false, "rewrite the expectation files from what the saved pages yield now")
-	if err := f.fs.Parse(args); err != nil {
+	files, err := parseInterspersed(f.fs, args)
+	if err != nil {
 		return err
 	}
-	if f.fs.NArg() == 0 {
-		fmt.Fprint(stderr, pipelineUsage)
-		return errors.New("pipeline test: name one or more site files")
+	if len(files) == 0 {
+		return usageErr("name one or more site files")
 	}
 	opts, err := f.sitecheckOptions()
 	if err != nil {
@@ -73,7 +48,7 @@ func runPipelineTest(args []string, stdout, stderr io.Writer) error {
 	}
 	total := 0
 	var errs []error
-	for _, file := range f.fs.Args() {
+	for _, file := range files {
 		site, err := pipeline.Load(file)
 		if err != nil {
 			errs = append(errs, err)
@@ -115,24 +90,24 @@ func runPipelineExtract(args []string, stdout, stderr io.Writer) error {
 	normalized := f.fs.Bool("normalized", false, "print the events the collector would publish, with every value that did not normalize")
 	contentType := f.fs.String("content-type", "", "the Content-Type header the page came with (decides its charset as in the crawler)")
 	captured := f.fs.String("captured", "", "when the page was fetched, RFC 3339 or YYYY-MM-DD (relative dates, exchange rates)")
-	if err := f.fs.Parse(args); err != nil {
-		return err
-	}
-	if f.fs.NArg() != 2 || *page == "" || *pageURL == "" {
-		fmt.Fprint(stderr, pipelineUsage)
-		return errors.New("pipeline extract: --page, --url, a site file and a saved page are required")
-	}
-	site, err := pipeline.Load(f.fs.Arg(0))
+	pos, err := parseInterspersed(f.fs, args)
 	if err != nil {
 		return err
 	}
-	body, err := readSaved(f.fs.Arg(1))
+	if len(pos) != 2 || *page == "" || *pageURL == "" {
+		return usageErr("--page, --url, a site file and a saved page are required")
+	}
+	site, err := pipeline.Load(pos[0])
+	if err != nil {
+		return err
+	}
+	body, err := readSaved(pos[1])
 	if err != nil {
 		return err
 	}
 	text, charset, flag, err := pagetext.Text(body, *contentType)
 	if err != nil {
-		return fmt.Errorf("decoding %s: %w", f.fs.Arg(1), err)
+		return fmt.Errorf("decoding %s: %w", pos[1], err)
 	}
 	res, err := site.Extract(*page, *pageURL, text)
 	if err != nil {

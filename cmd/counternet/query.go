@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -33,7 +32,7 @@ func (p paramFlags) Set(s string) error {
 func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f := newFlags("query", stderr)
 	params := paramFlags{}
-	f.fs.Var(params, "param", "a parameter as name=value (repeatable)")
+	f.fs.Var(params, "param", "a parameter as `name=value` (repeatable)")
 	format := f.fs.String("format", "table", "output format: table, csv or json")
 	list := f.fs.Bool("list", false, "list the saved queries with their parameters")
 	printSQL := f.fs.Bool("sql", false, "print the statement query runs, parameters filled in, for clickhouse-client, and exit")
@@ -54,17 +53,16 @@ func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	if f.fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q (parameters go as --param name=value)", f.fs.Args())
+		return usageErr("unexpected arguments %q (parameters go as --param name=value)", f.fs.Args())
 	}
 	if *list {
 		return listQueries(stdout)
 	}
 	if *limit < 0 || *cut < 0 {
-		return fmt.Errorf("--limit and --cut take 0 or more")
+		return usageErr("--limit and --cut take 0 or more")
 	}
 	if name == "" {
-		fmt.Fprintln(stderr, "usage: counternet query NAME [--param name=value]... [--format table|csv|json] [--sql] | --list")
-		return flag.ErrHelp
+		return usageErr("name a saved query ('counternet query --list' lists them)")
 	}
 	q, err := query.Lookup(name)
 	if err != nil {
@@ -79,7 +77,7 @@ func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	if !validFormat(*format) {
-		return fmt.Errorf("--format %q: want one of %s", *format, strings.Join(query.Formats, ", "))
+		return usageErr("--format %q: want one of %s", *format, strings.Join(query.Formats, ", "))
 	}
 	// A read: nothing is created, migrated or loaded (a read-only
 	// ClickHouse user suffices), and a data dir holding no warehouse is an

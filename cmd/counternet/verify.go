@@ -36,7 +36,7 @@ func runVerify(_ context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	if len(pos) != 1 {
-		return errors.New("want exactly one package file")
+		return usageErr("want exactly one package file, got %d arguments", len(pos))
 	}
 	opts, err := f.options()
 	if err != nil {
@@ -61,10 +61,10 @@ func runOpen(_ context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if len(pos) != 1 {
-		return errors.New("want exactly one package file")
+		return usageErr("want exactly one package file, got %d arguments", len(pos))
 	}
 	if *out == "" {
-		return errors.New("missing -o DIR")
+		return usageErr("missing -o DIR")
 	}
 	opts, err := f.options()
 	if err != nil {

@@ -30,6 +30,8 @@ for arg in "$@"; do
       have age || need+=(age)
       have openssl || need+=(openssl)
       have jq || need+=(jq)
+      # cmd/counternet: the zsh completion test.
+      have zsh || need+=(zsh)
       ;;
   esac
 done

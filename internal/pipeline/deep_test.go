@@ -189,3 +189,29 @@ func TestCheckUnique(t *testing.T) {
 		t.Errorf("CheckUnique = %v", err)
 	}
 }
+
+func TestCountAndExists(t *testing.T) {
+	site := strings.Replace(deepSite, `          description: {selector: "div.desc"}`, `          description: {selector: "div.desc"}
+          attributes.feedbacks: {selector: "ul.fb li", count: true, parser: int}
+          attributes.promoted: {selector: "b", regex: '^Ads$', exists: true, parser: bool}`, 1)
+	s, err := Parse("deep.yaml", []byte(site))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := `<div class="listing"><h2>A</h2><b>Ads</b><ul class="fb"><li>1</li><li>2</li></ul></div>` +
+		`<div class="listing"><h2>B</h2><b>Bold</b><ul class="fb"></ul></div>`
+	res, err := s.Extract("index", "http://x.onion/", []byte(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := [][2]string{}
+	for _, r := range res.Records {
+		got = append(got, [2]string{r.Get("attributes.feedbacks"), r.Get("attributes.promoted")})
+	}
+	if fmt.Sprint(got) != "[[2 true] [0 false]]" {
+		t.Errorf("count/exists = %v", got)
+	}
+	if _, err := Parse("deep.yaml", []byte(strings.Replace(site, "count: true, parser: int", "count: true, exists: true, parser: int", 1))); err == nil {
+		t.Error("count and exists together accepted")
+	}
+}

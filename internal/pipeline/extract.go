@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/andybalholm/cascadia"
@@ -334,6 +335,20 @@ type fieldResult struct {
 // (non-empty) matched.
 func fieldValue(item *html.Node, pageURL string, f *FieldRule) (string, bool) {
 	switch {
+	case (f.Count || f.Exists) && f.sel != nil:
+		n := 0
+		for _, m := range cascadia.QueryAll(item, f.sel) {
+			if _, ok := f.pick(f.value(m, pageURL)); ok {
+				n++
+				if f.Exists {
+					break
+				}
+			}
+		}
+		if f.Exists {
+			return strconv.FormatBool(n > 0), true
+		}
+		return strconv.Itoa(n), true
 	case f.From == "url":
 		return f.pick(pageURL)
 	case f.sel == nil:

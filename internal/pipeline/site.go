@@ -303,6 +303,14 @@ type FieldRule struct {
 	// defaults to true for the free-text fields description, body and
 	// signature and to false for every other field. Version 2.
 	Lines *bool `yaml:"lines"`
+	// Count makes the value the number of elements the selector matches
+	// (after regex), "0" when none: the feedback rows of a tab that may be
+	// empty. Version 2.
+	Count bool `yaml:"count"`
+	// Exists makes the value "true" when the selector matches (after
+	// regex) and "false" when it does not: a badge shown only on some
+	// items. Version 2.
+	Exists bool `yaml:"exists"`
 
 	sel    cascadia.Matcher
 	re     *regexp.Regexp

@@ -377,6 +377,21 @@ func (v *validator) field(p string, f *FieldRule, parsers []string) {
 			}
 		}
 	}
+	if f.Count || f.Exists {
+		key := "count"
+		if f.Exists {
+			key = "exists"
+		}
+		v.v2(p+"."+key, key)
+		switch {
+		case f.Count && f.Exists:
+			v.add(p+".count", nil, "count and exists cannot both be set")
+		case f.Selector == "" || f.From != "":
+			v.add(p+"."+key, nil, "%s needs a selector (it counts or tests its matches)", key)
+		case f.Join != nil || f.Default != nil:
+			v.add(p+"."+key, nil, "%s always yields a value: join and default do not apply", key)
+		}
+	}
 	if f.Lines != nil {
 		v.v2(p+".lines", "lines")
 		if f.Attr != "" || f.From != "" {

@@ -176,7 +176,7 @@ func compareTables(ctx context.Context, t *testing.T, a, b *warehouse.DB) {
 	for _, table := range eventTables {
 		q := "SELECT count(), uniqExact(event_id), sum(cityHash64(event_id)) FROM " + table + " FINAL"
 		if table == "dead_letters" {
-			q = "SELECT count(), 0, 0 FROM dead_letters"
+			q = "SELECT count(), toUInt64(0), toUInt64(0) FROM dead_letters"
 		}
 		var want, got [3]uint64
 		if err := a.Conn().QueryRow(ctx, q).Scan(&want[0], &want[1], &want[2]); err != nil {

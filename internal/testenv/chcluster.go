@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -87,7 +88,14 @@ func StartClickHouseCluster(tb testing.TB, shards, replicas int) *ClickHouseClus
 		tb.Skipf("testenv: %v", err)
 	}
 	c := &ClickHouseCluster{tb: tb, dir: tb.TempDir()}
-	tb.Cleanup(c.stopAll)
+	tb.Cleanup(func() {
+		if tb.Failed() {
+			for _, n := range c.nodes {
+				tb.Logf("testenv: clickhouse-server %s log tail:\n%s", n.Name(), n.logTail())
+			}
+		}
+		c.stopAll()
+	})
 	ports := freePorts(tb, 1+3*shards*replicas)
 	ctx, cancel := context.WithTimeout(context.Background(), clusterStartTimeout)
 	defer cancel()
@@ -218,7 +226,7 @@ func (c *ClickHouseCluster) startZooKeeper(ctx context.Context, port int) error 
 	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o750); err != nil {
 		return fmt.Errorf("starting zookeeper: %w", err)
 	}
-	cfg := fmt.Sprintf("tickTime=500\ninitLimit=10\nsyncLimit=5\ndataDir=%s\nclientPort=%d\nclientPortAddress=127.0.0.1\nmaxClientCnxns=0\nadmin.enableServer=false\n",
+	cfg := fmt.Sprintf("tickTime=500\ninitLimit=10\nsyncLimit=5\ndataDir=%s\nclientPort=%d\nclientPortAddress=127.0.0.1\nmaxClientCnxns=0\nadmin.enableServer=false\n4lw.commands.whitelist=srvr\n",
 		filepath.Join(dir, "data"), port)
 	cfgPath := filepath.Join(dir, "zoo.cfg")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o640); err != nil {
@@ -233,20 +241,43 @@ func (c *ClickHouseCluster) startZooKeeper(ctx context.Context, port int) error 
 	}
 	c.zk = p
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	var last error
 	for {
-		conn, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			conn.Close()
+		// Listening is not serving: clickhouse-server 18.16 gives up on a
+		// zookeeper whose handshake fails and does not try again.
+		if last = zkServing(addr); last == nil {
 			return nil
 		}
 		select {
 		case <-p.done:
 			return fmt.Errorf("starting zookeeper: exited (%v); log tail:\n%s", p.waitErr, tailFile(c.zkLog, 4096))
 		case <-ctx.Done():
-			return fmt.Errorf("starting zookeeper: not listening on %s: %w; log tail:\n%s", addr, ctx.Err(), tailFile(c.zkLog, 4096))
+			return fmt.Errorf("starting zookeeper: not serving on %s: %v; log tail:\n%s", addr, last, tailFile(c.zkLog, 4096))
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// zkServing asks zookeeper at addr for its state ("srvr") and reports
+// whether it serves requests.
+func zkServing(addr string) error {
+	conn, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(2 * time.Second))
+	if _, err := conn.Write([]byte("srvr")); err != nil {
+		return err
+	}
+	out, err := io.ReadAll(io.LimitReader(conn, 4096))
+	if err != nil {
+		return err
+	}
+	if !bytes.Contains(out, []byte("Mode: ")) {
+		return fmt.Errorf("not serving: %q", strings.TrimSpace(string(out)))
+	}
+	return nil
 }
 
 func (c *ClickHouseCluster) spawnNode(n *CHNode, bin string) error {

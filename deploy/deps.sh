@@ -30,6 +30,7 @@ for arg in "$@"; do
       have age || need+=(age)
       have openssl || need+=(openssl)
       have jq || need+=(jq)
+      [ -f /usr/share/java/zookeeper.jar ] || need+=(zookeeper) # the ClickHouse cluster test (make test-cluster)
       ;;
   esac
 done

@@ -435,7 +435,7 @@ const clusterUsersXML = `<?xml version="1.0"?>
 <yandex>
     <profiles>
         <default>
-            <max_memory_usage>2000000000</max_memory_usage>
+            <max_memory_usage>8000000000</max_memory_usage>
             <use_uncompressed_cache>0</use_uncompressed_cache>
             <load_balancing>in_order</load_balancing>
         </default>

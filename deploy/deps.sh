@@ -32,6 +32,7 @@ for arg in "$@"; do
       have jq || need+=(jq)
       # cmd/counternet: the zsh completion test.
       have zsh || need+=(zsh)
+      [ -f /usr/share/java/zookeeper.jar ] || need+=(zookeeper) # the ClickHouse cluster test (internal/load TestClusterLoad)
       ;;
   esac
 done

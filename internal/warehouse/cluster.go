@@ -25,6 +25,9 @@ var (
 	reDropTable   = regexp.MustCompile(`^DROP TABLE IF EXISTS ([a-z_][a-z0-9_]*)$`)
 	reAlterTable  = regexp.MustCompile(`(?s)^ALTER TABLE ([a-z_][a-z0-9_]*)\s(.*)$`)
 	reOrderBy     = regexp.MustCompile(`(?s)ORDER BY \(([^)]*)\)`)
+	// reTableRef is a table named after FROM or JOIN, and what tells it
+	// from an ARRAY JOIN of a column or a table function.
+	reTableRef = regexp.MustCompile(`(ARRAY\s+)?\b(FROM|JOIN)(\s+)([a-z_][a-z0-9_]*)\b(\s*\()?`)
 )
 
 // clusterRenderer renders statements for a cluster, remembering which
@@ -32,6 +35,7 @@ var (
 type clusterRenderer struct {
 	cluster, database string
 	sharded           map[string]bool
+	known             map[string]bool // tables and views created so far
 }
 
 // RenderCluster turns migration statements written for one server into DDL
@@ -44,10 +48,14 @@ type clusterRenderer struct {
 //     meet on one shard and still collapse;
 //   - any other table (reference data, audit, clusters, schema_migrations)
 //     becomes one replicated table with a full copy on every node;
-//   - views, DROP and ALTER get ON CLUSTER (ALTER of a sharded table is
-//     applied to both parts).
+//   - views, DROP and ALTER get ON CLUSTER; ALTER of a sharded table alters
+//     <name>_local and makes the Distributed table again over it (18.16
+//     cannot ALTER ON CLUSTER an unreplicated table on replicated shards).
 //
-// Views keep reading the same names, which are now the Distributed tables.
+// Views keep reading the same names, which are now the Distributed tables,
+// named with their database: every node runs ON CLUSTER DDL in its default
+// database, where an unqualified name in a view's query is not found, and
+// a view reads its tables in the database of whoever queries it.
 // It returns ErrCannotRender for any other statement.
 func RenderCluster(stmts []string, cluster, database string) ([]string, error) {
 	r := &clusterRenderer{cluster: cluster, database: database, sharded: map[string]bool{}}
@@ -74,8 +82,12 @@ func (r *clusterRenderer) name(table string) string {
 
 func (r *clusterRenderer) one(s string) ([]string, error) {
 	s = strings.TrimSpace(s)
+	if r.known == nil {
+		r.known = map[string]bool{}
+	}
 	if m := reCreateTable.FindStringSubmatch(s); m != nil {
 		table, cols, engine, args, rest := m[1], m[2], m[3], m[4], m[5]
+		r.known[table] = true
 		key := reOrderBy.FindStringSubmatch(rest)
 		if key != nil && containsWord(key[1], "event_id") {
 			r.sharded[table] = true
@@ -86,8 +98,7 @@ func (r *clusterRenderer) one(s string) ([]string, error) {
 			}
 			return []string{
 				"CREATE TABLE IF NOT EXISTS " + r.name(local) + r.on() + "\n" + cols + "\nENGINE = Replicated" + engine + "(" + path + ")" + rest,
-				"CREATE TABLE IF NOT EXISTS " + r.name(table) + r.on() + " AS " + r.name(local) +
-					"\nENGINE = Distributed(" + quoteIdent(r.cluster) + ", " + quoteIdent(r.database) + ", " + quoteIdent(local) + ", sipHash64(event_id))",
+				r.distributed(table),
 			}, nil
 		}
 		path := fmt.Sprintf("'/clickhouse/tables/all/%s/%s', '{replica}'", r.database, table)
@@ -97,22 +108,50 @@ func (r *clusterRenderer) one(s string) ([]string, error) {
 		return []string{"CREATE TABLE IF NOT EXISTS " + r.name(table) + r.on() + "\n" + cols + "\nENGINE = Replicated" + engine + "(" + path + ")" + rest}, nil
 	}
 	if m := reCreateView.FindStringSubmatch(s); m != nil {
-		return []string{"CREATE VIEW IF NOT EXISTS " + r.name(m[1]) + r.on() + " AS\n" + m[2]}, nil
+		body := r.qualify(m[2])
+		r.known[m[1]] = true
+		return []string{"CREATE VIEW IF NOT EXISTS " + r.name(m[1]) + r.on() + " AS\n" + body}, nil
 	}
 	if m := reDropTable.FindStringSubmatch(s); m != nil {
 		return []string{"DROP TABLE IF EXISTS " + r.name(m[1]) + r.on()}, nil
 	}
 	if m := reAlterTable.FindStringSubmatch(s); m != nil {
 		if r.sharded[m[1]] {
+			// ClickHouse 18.16 refuses ALTER ... ON CLUSTER of a table that
+			// is not replicated on a cluster whose shards are ("Table x isn't
+			// replicated, but shard #1 is replicated according to its
+			// cluster definition"): the Distributed table, which holds no
+			// data of its own, is made again over the altered local table.
 			return []string{
 				"ALTER TABLE " + r.name(m[1]+"_local") + r.on() + " " + m[2],
-				"ALTER TABLE " + r.name(m[1]) + r.on() + " " + m[2],
+				"DROP TABLE IF EXISTS " + r.name(m[1]) + r.on(),
+				r.distributed(m[1]),
 			}, nil
 		}
 		return []string{"ALTER TABLE " + r.name(m[1]) + r.on() + " " + m[2]}, nil
 	}
 	first, _, _ := strings.Cut(s, "\n")
 	return nil, fmt.Errorf("%w: %s", ErrCannotRender, first)
+}
+
+// distributed is the Distributed table over the shards' table_local.
+func (r *clusterRenderer) distributed(table string) string {
+	local := table + "_local"
+	return "CREATE TABLE IF NOT EXISTS " + r.name(table) + r.on() + " AS " + r.name(local) +
+		"\nENGINE = Distributed(" + quoteIdent(r.cluster) + ", " + quoteIdent(r.database) + ", " + quoteIdent(local) + ", sipHash64(event_id))"
+}
+
+// qualify names the database of every table or view the migrations
+// created that query reads (after FROM or JOIN); ARRAY JOIN of a column
+// and table functions are left as they are.
+func (r *clusterRenderer) qualify(query string) string {
+	return reTableRef.ReplaceAllStringFunc(query, func(ref string) string {
+		m := reTableRef.FindStringSubmatch(ref)
+		if m[1] != "" || m[5] != "" || !r.known[m[4]] {
+			return ref
+		}
+		return m[2] + m[3] + r.name(m[4])
+	})
 }
 
 // containsWord reports whether the comma separated list holds word.

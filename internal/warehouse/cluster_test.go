@@ -50,7 +50,7 @@ ORDER BY (source, listing_id, observed_at, event_id)`, []string{
 			}
 		})
 	}
-	t.Run("alter of a sharded table names both parts", func(t *testing.T) {
+	t.Run("alter of a sharded table alters the local part and makes the distributed one again", func(t *testing.T) {
 		got, err := warehouse.RenderCluster([]string{
 			"CREATE TABLE IF NOT EXISTS runs\n(\n    event_id String\n)\nENGINE = ReplacingMergeTree\nORDER BY (source, event_id)",
 			"ALTER TABLE runs ADD COLUMN pages_ok UInt32 DEFAULT 0",
@@ -60,9 +60,11 @@ ORDER BY (source, listing_id, observed_at, event_id)`, []string{
 		}
 		want := []string{
 			"ALTER TABLE `cn`.`runs_local` ON CLUSTER `c1` ADD COLUMN pages_ok UInt32 DEFAULT 0",
-			"ALTER TABLE `cn`.`runs` ON CLUSTER `c1` ADD COLUMN pages_ok UInt32 DEFAULT 0",
+			"DROP TABLE IF EXISTS `cn`.`runs` ON CLUSTER `c1`",
+			"CREATE TABLE IF NOT EXISTS `cn`.`runs` ON CLUSTER `c1` AS `cn`.`runs_local`\n" +
+				"ENGINE = Distributed(`c1`, `cn`, `runs_local`, sipHash64(event_id))",
 		}
-		if len(got) != 4 || got[2] != want[0] || got[3] != want[1] {
+		if len(got) != 5 || got[2] != want[0] || got[3] != want[1] || got[4] != want[2] {
 			t.Errorf("got %q, want the last two to be %q", got, want)
 		}
 	})

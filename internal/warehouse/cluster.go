@@ -22,6 +22,8 @@ var ErrCannotRender = errors.New("statement cannot be rendered for a cluster")
 var (
 	reCreateTable = regexp.MustCompile(`(?s)^CREATE TABLE IF NOT EXISTS ([a-z_][a-z0-9_]*)\s*(\(.*\))\s*ENGINE = ([A-Za-z]*MergeTree)(?:\(([^)]*)\))?(.*)$`)
 	reCreateView  = regexp.MustCompile(`(?s)^CREATE VIEW IF NOT EXISTS ([a-z_][a-z0-9_]*) AS\s(.*)$`)
+	reCreateMV    = regexp.MustCompile(`(?s)^CREATE MATERIALIZED VIEW IF NOT EXISTS ([a-z_][a-z0-9_]*) TO ([a-z_][a-z0-9_]*) AS\s(.*)$`)
+	reCreateAs    = regexp.MustCompile(`(?s)^CREATE TABLE IF NOT EXISTS ([a-z_][a-z0-9_]*)\s+(ENGINE = [A-Za-z]*MergeTree.*?)\sAS SELECT\s(.*)$`)
 	reDropTable   = regexp.MustCompile(`^DROP TABLE IF EXISTS ([a-z_][a-z0-9_]*)$`)
 	reAlterTable  = regexp.MustCompile(`(?s)^ALTER TABLE ([a-z_][a-z0-9_]*)\s(.*)$`)
 	reOrderBy     = regexp.MustCompile(`(?s)ORDER BY \(([^)]*)\)`)
@@ -50,7 +52,15 @@ type clusterRenderer struct {
 //     becomes one replicated table with a full copy on every node;
 //   - views, DROP and ALTER get ON CLUSTER; ALTER of a sharded table alters
 //     <name>_local and makes the Distributed table again over it (18.16
-//     cannot ALTER ON CLUSTER an unreplicated table on replicated shards).
+//     cannot ALTER ON CLUSTER an unreplicated table on replicated shards);
+//   - a materialized view gets ON CLUSTER and keeps reading the
+//     Distributed table: an insert fires the view of the node it was sent
+//     to, once, and the view writes into its target, a replicated table
+//     with a full copy on every node;
+//   - a table created and filled by CREATE TABLE ... AS SELECT (a
+//     backfill) is created on every node, not replicated: each node fills
+//     its own full copy from the Distributed tables, so no node holds the
+//     rows twice.
 //
 // Views keep reading the same names, which are now the Distributed tables,
 // named with their database: every node runs ON CLUSTER DDL in its default
@@ -84,6 +94,14 @@ func (r *clusterRenderer) one(s string) ([]string, error) {
 	s = strings.TrimSpace(s)
 	if r.known == nil {
 		r.known = map[string]bool{}
+	}
+	if m := reCreateAs.FindStringSubmatch(s); m != nil {
+		r.known[m[1]] = true
+		return []string{"CREATE TABLE IF NOT EXISTS " + r.name(m[1]) + r.on() + "\n" + m[2] + "\nAS SELECT\n" + r.qualify(m[3])}, nil
+	}
+	if m := reCreateMV.FindStringSubmatch(s); m != nil {
+		r.known[m[1]] = true
+		return []string{"CREATE MATERIALIZED VIEW IF NOT EXISTS " + r.name(m[1]) + r.on() + " TO " + r.name(m[2]) + " AS\n" + r.qualify(m[3])}, nil
 	}
 	if m := reCreateTable.FindStringSubmatch(s); m != nil {
 		table, cols, engine, args, rest := m[1], m[2], m[3], m[4], m[5]

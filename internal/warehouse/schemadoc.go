@@ -73,7 +73,7 @@ func (o SchemaObject) Documents(column string) bool {
 }
 
 var (
-	reCreate   = regexp.MustCompile(`^CREATE (TABLE|VIEW) IF NOT EXISTS ([a-z_][a-z0-9_]*)`)
+	reCreate   = regexp.MustCompile(`^CREATE (TABLE|VIEW|MATERIALIZED VIEW) IF NOT EXISTS ([a-z_][a-z0-9_]*)`)
 	reColDef   = regexp.MustCompile(`^\s+([a-z_][a-z0-9_]*) ([A-Z][A-Za-z0-9(), ]*?)( DEFAULT .*)?,?$`)
 	reEntry    = regexp.MustCompile(`^--   (\S.*?)(?:\s{2,}(\S.*))?$`)
 	reContinue = regexp.MustCompile(`^--\s{4,}(\S.*)$`)

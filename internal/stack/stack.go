@@ -172,6 +172,15 @@ func (s *Stack) warehouseDSN(ctx context.Context, existing bool) (string, error)
 	if !s.Cfg.ClickHouse.Managed() {
 		dsn := withDatabase(s.Cfg.ClickHouse.DSN, database)
 		s.where = fmt.Sprintf("database %s on %s (clickhouse.dsn)", database, config.RedactURL(dsn))
+		if f := s.Cfg.ClickHouse.PasswordFile; f != "" {
+			pw, err := config.ReadSecretFile(f)
+			if err != nil {
+				return "", fmt.Errorf("reading clickhouse.password_file: %w", err)
+			}
+			if dsn, err = withPassword(dsn, pw); err != nil {
+				return "", err
+			}
+		}
 		return dsn, nil
 	}
 	dir := filepath.Join(s.Cfg.DataDir, "clickhouse")
@@ -252,6 +261,21 @@ func withDatabase(dsn, database string) string {
 		u.Path = "/" + database
 	}
 	return u.String()
+}
+
+// withPassword puts password into a DSN for its user ("default" when it
+// names none).
+func withPassword(dsn, password string) (string, error) {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "", fmt.Errorf("reading clickhouse.dsn %s: %w", config.RedactURL(dsn), err)
+	}
+	user := "default"
+	if u.User != nil && u.User.Username() != "" {
+		user = u.User.Username()
+	}
+	u.User = url.UserPassword(user, password)
+	return u.String(), nil
 }
 
 // mustExist returns ErrNoData, naming the data dir, what it lacks (what,

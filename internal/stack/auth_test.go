@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/counternet/counternet/internal/bus"
 	"github.com/counternet/counternet/internal/config"
+	"github.com/counternet/counternet/internal/testenv"
 	"github.com/counternet/counternet/internal/warehouse"
 )
 
@@ -97,5 +99,53 @@ func TestOpenAuthenticatesByDefault(t *testing.T) {
 			s2.Close(ctx)
 		}
 		t.Errorf("Open with a NATS password file of mode 0644: %v, want ErrSecretMode", err)
+	}
+}
+
+// TestOpenClickHousePasswordFile opens an external ClickHouse (the shared
+// test server) whose DSN names the user and whose password is in
+// clickhouse.password_file, and refuses the file once others may read it.
+func TestOpenClickHousePasswordFile(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	db := testenv.ClickHouse(t)
+	u, err := url.Parse(testenv.ClickHouseDSN(t, warehouse.WriterUser, db.Database()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw, ok := u.User.Password()
+	if !ok {
+		t.Skip("the test server is external: no password to put in a file")
+	}
+	file := filepath.Join(t.TempDir(), "clickhouse.password")
+	if err := os.WriteFile(file, []byte(pw+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.User(warehouse.WriterUser)
+	cfg, err := config.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.DataDir = t.TempDir()
+	cfg.ClickHouse.DSN, cfg.ClickHouse.PasswordFile, cfg.ClickHouse.Database = u.String(), file, db.Database()
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(ctx, cfg, zerolog.Nop(), Need{Warehouse: true, Existing: true})
+	if err != nil {
+		t.Fatalf("Open with clickhouse.password_file: %v", err)
+	}
+	s.Close(ctx)
+	if strings.Contains(s.Where(), pw) {
+		t.Errorf("Where shows the password: %s", s.Where())
+	}
+	if err := os.Chmod(file, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := Open(ctx, cfg, zerolog.Nop(), Need{Warehouse: true, Existing: true}); !errors.Is(err, config.ErrSecretMode) {
+		if err == nil {
+			s.Close(ctx)
+		}
+		t.Errorf("Open with a password file of mode 0644: %v, want ErrSecretMode", err)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
+	"github.com/counternet/counternet/internal/config"
 	"github.com/counternet/counternet/internal/event"
 )
 
@@ -40,16 +41,27 @@ const (
 )
 
 // Embedded is a nats-server running in this process with JetStream on a file
-// store, listening on a free loopback port.
+// store, listening on a free loopback port, that admits only its users (one
+// per role, see Roles).
 type Embedded struct {
-	srv *server.Server
+	srv   *server.Server
+	users Users
 }
 
-// StartEmbedded starts an in-process JetStream server storing under dir.
-// port 0 picks a free port.
-func StartEmbedded(dir string, port int) (*Embedded, error) {
+// StartEmbedded starts an in-process JetStream server storing under dir that
+// admits only users, each with its role's permissions over the event stream
+// named stream ("" means INTEL). port 0 picks a free port. Every role must
+// have a password: the server never runs open.
+func StartEmbedded(dir string, port int, users Users, stream string) (*Embedded, error) {
 	if port == 0 {
 		port = server.RANDOM_PORT
+	}
+	if stream == "" {
+		stream = "INTEL"
+	}
+	su, err := serverUsers(users, stream)
+	if err != nil {
+		return nil, err
 	}
 	opts := &server.Options{
 		ServerName: "counternet-embedded",
@@ -60,6 +72,9 @@ func StartEmbedded(dir string, port int) (*Embedded, error) {
 		NoSigs:     true,
 		NoLog:      true,
 		MaxPayload: 1 << 20,
+		Users:      su,
+		// Without credentials a client is refused: there is no
+		// anonymous user (NoAuthUser stays empty).
 	}
 	srv, err := server.NewServer(opts)
 	if err != nil {
@@ -70,11 +85,26 @@ func StartEmbedded(dir string, port int) (*Embedded, error) {
 		srv.Shutdown()
 		return nil, errors.New("starting embedded nats-server: not ready within 30s")
 	}
-	return &Embedded{srv: srv}, nil
+	return &Embedded{srv: srv, users: users}, nil
 }
 
-// URL is the client URL of the embedded server.
+// URL is the client URL of the embedded server, without credentials.
 func (e *Embedded) URL() string { return e.srv.ClientURL() }
+
+// Password is the password of role's user ("" for an unknown role).
+func (e *Embedded) Password(role string) string { return e.users[role] }
+
+// URLFor is the client URL with role's user and password in it, for
+// tests and in-process clients; it holds a secret: never log it (bus and
+// config redact it, see config.RedactURL).
+func (e *Embedded) URLFor(role string) string {
+	u, err := url.Parse(e.URL())
+	if err != nil {
+		return e.URL()
+	}
+	u.User = url.UserPassword(role, e.users[role])
+	return u.String()
+}
 
 // Shutdown stops the server and waits for it; it is safe to call twice.
 func (e *Embedded) Shutdown() {
@@ -84,8 +114,13 @@ func (e *Embedded) Shutdown() {
 
 // Options say how to reach NATS and how the event stream is shaped.
 type Options struct {
-	URL             string // one or more nats:// URLs, comma separated
-	Credentials     string // path to a .creds file, optional
+	URL         string // one or more nats:// URLs, comma separated
+	Credentials string // path to a .creds file of mode 0600, optional
+	User        string // user name, with Password; optional
+	Password    string
+	// InboxPrefix is the prefix of reply subjects ("" means _INBOX); a
+	// role-restricted user may subscribe only to its own (InboxPrefix).
+	InboxPrefix     string
 	Name            string // client name shown in server monitoring
 	Stream          string
 	Replicas        int
@@ -129,7 +164,16 @@ func Connect(ctx context.Context, opts Options, log zerolog.Logger) (*Conn, erro
 		}),
 	}
 	if opts.Credentials != "" {
+		if err := config.CheckSecretFile(opts.Credentials); err != nil {
+			return nil, fmt.Errorf("connecting to nats %s: %w", redactURL(opts.URL), err)
+		}
 		nopts = append(nopts, nats.UserCredentials(opts.Credentials))
+	}
+	if opts.User != "" {
+		nopts = append(nopts, nats.UserInfo(opts.User, opts.Password))
+	}
+	if opts.InboxPrefix != "" {
+		nopts = append(nopts, nats.CustomInboxPrefix(opts.InboxPrefix))
 	}
 	nc, err := nats.Connect(opts.URL, nopts...)
 	if err != nil {

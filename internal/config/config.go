@@ -60,8 +60,14 @@ type NATS struct {
 	// URL is one or more server URLs, comma separated; empty means an
 	// embedded in-process nats-server.
 	URL string `yaml:"url"`
-	// Credentials is the path of a .creds file; empty means none.
-	Credentials     string        `yaml:"credentials"`
+	// Credentials is the path of a .creds file (JWT and NKey seed) for an
+	// external server; empty means none. It must be mode 0600.
+	Credentials string `yaml:"credentials"`
+	// User and PasswordFile authenticate to an external server by user
+	// name and password, the password read from a file of mode 0600.
+	// The embedded server makes its own users (see docs/security.md).
+	User            string        `yaml:"user"`
+	PasswordFile    string        `yaml:"password_file"`
 	Stream          string        `yaml:"stream"`
 	Replicas        int           `yaml:"replicas"`
 	MaxAge          time.Duration `yaml:"max_age"`
@@ -75,8 +81,11 @@ func (n NATS) Embedded() bool { return n.URL == "" }
 type ClickHouse struct {
 	// DSN is a clickhouse:// or tcp:// URL; empty means a managed local
 	// clickhouse-server child process. It may hold a password.
-	DSN      string `yaml:"dsn"`
-	Database string `yaml:"database"`
+	DSN string `yaml:"dsn"`
+	// PasswordFile, when set, holds the password of the DSN's user (a
+	// file of mode 0600), so the DSN itself carries none.
+	PasswordFile string `yaml:"password_file"`
+	Database     string `yaml:"database"`
 	// Cluster, when set, makes migrations use ON CLUSTER with
 	// ReplicatedMergeTree tables and Distributed tables over them.
 	Cluster string `yaml:"cluster"`
@@ -162,7 +171,10 @@ const (
 	EnvTorSocks      = "COUNTERNET_TOR_SOCKS"
 	EnvNATSURL       = "COUNTERNET_NATS_URL"
 	EnvNATSCreds     = "COUNTERNET_NATS_CREDS"
+	EnvNATSUser      = "COUNTERNET_NATS_USER"
+	EnvNATSPassword  = "COUNTERNET_NATS_PASSWORD_FILE"
 	EnvClickHouseDSN = "COUNTERNET_CLICKHOUSE_DSN"
+	EnvClickHousePW  = "COUNTERNET_CLICKHOUSE_PASSWORD_FILE"
 )
 
 // envOverrides lists each environment variable with the key it sets.
@@ -175,7 +187,10 @@ var envOverrides = []struct {
 	{EnvTorSocks, "tor.socks", func(c *Config, v string) { c.Tor.Socks = v }},
 	{EnvNATSURL, "nats.url", func(c *Config, v string) { c.NATS.URL = v }},
 	{EnvNATSCreds, "nats.credentials", func(c *Config, v string) { c.NATS.Credentials = v }},
+	{EnvNATSUser, "nats.user", func(c *Config, v string) { c.NATS.User = v }},
+	{EnvNATSPassword, "nats.password_file", func(c *Config, v string) { c.NATS.PasswordFile = v }},
 	{EnvClickHouseDSN, "clickhouse.dsn", func(c *Config, v string) { c.ClickHouse.DSN = v }},
+	{EnvClickHousePW, "clickhouse.password_file", func(c *Config, v string) { c.ClickHouse.PasswordFile = v }},
 }
 
 // Option changes how Load and Parse work.

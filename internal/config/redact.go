@@ -133,6 +133,8 @@ func (c Config) MarshalZerologObject(e *zerolog.Event) {
 		Str("tor_socks", c.Tor.Socks).
 		Str("nats_url", natsURL).
 		Bool("nats_credentials", c.NATS.Credentials != "").
+		Str("nats_user", c.NATS.User).
+		Bool("clickhouse_password_file", c.ClickHouse.PasswordFile != "").
 		Str("nats_stream", c.NATS.Stream).
 		Int("nats_replicas", c.NATS.Replicas).
 		Str("clickhouse_dsn", dsn).

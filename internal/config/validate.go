@@ -67,6 +67,21 @@ func (c *Config) problems() []problem {
 	if c.NATS.Credentials != "" && strings.TrimSpace(c.NATS.Credentials) != c.NATS.Credentials {
 		add("nats.credentials", "path starts or ends with white space")
 	}
+	for _, f := range []struct{ field, value string }{
+		{"nats.user", c.NATS.User}, {"nats.password_file", c.NATS.PasswordFile}, {"clickhouse.password_file", c.ClickHouse.PasswordFile},
+	} {
+		if f.value != "" && strings.TrimSpace(f.value) != f.value {
+			add(f.field, "starts or ends with white space")
+		}
+	}
+	switch {
+	case c.NATS.URL == "" && (c.NATS.User != "" || c.NATS.PasswordFile != "" || c.NATS.Credentials != ""):
+		add(natsAuthField(c.NATS), "authenticates to an external server (nats.url); the embedded server makes its own users under data_dir/secrets")
+	case (c.NATS.User == "") != (c.NATS.PasswordFile == ""):
+		add(natsAuthField(c.NATS), "nats.user and nats.password_file go together: set both or neither")
+	case c.NATS.User != "" && c.NATS.Credentials != "":
+		add("nats.credentials", "set nats.credentials or nats.user with nats.password_file, not both")
+	}
 	if !reNATSName.MatchString(c.NATS.Stream) {
 		add("nats.stream", "stream name %q must be letters, digits, '-' and '_' (no spaces, dots, '*' or '>')", shorten(c.NATS.Stream))
 	}
@@ -84,6 +99,13 @@ func (c *Config) problems() []problem {
 	if c.ClickHouse.DSN != "" {
 		if msg := checkDSN(c.ClickHouse.DSN); msg != "" {
 			add("clickhouse.dsn", "%s", msg)
+		}
+	}
+	if c.ClickHouse.PasswordFile != "" {
+		if c.ClickHouse.DSN == "" {
+			add("clickhouse.password_file", "authenticates to an external server (clickhouse.dsn); the managed server makes its own users under data_dir/clickhouse/secrets")
+		} else if dsnHasPassword(c.ClickHouse.DSN) {
+			add("clickhouse.password_file", "clickhouse.dsn holds a password already: keep it in one place")
 		}
 	}
 	if !reIdentifier.MatchString(c.ClickHouse.Database) {
@@ -319,4 +341,25 @@ func formatDuration(d time.Duration) string {
 		s = t + "h"
 	}
 	return s
+}
+
+// natsAuthField is the NATS authentication key a problem is reported on.
+func natsAuthField(n NATS) string {
+	switch {
+	case n.User != "":
+		return "nats.user"
+	case n.PasswordFile != "":
+		return "nats.password_file"
+	}
+	return "nats.credentials"
+}
+
+// dsnHasPassword reports whether a DSN carries a password.
+func dsnHasPassword(dsn string) bool {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return false
+	}
+	_, has := u.User.Password()
+	return has
 }

@@ -118,7 +118,11 @@ func Open(ctx context.Context, cfg *config.Config, log zerolog.Logger, need Need
 
 func (s *Stack) openBus(ctx context.Context, existing bool) error {
 	cfg := s.Cfg.NATS
-	natsURL := cfg.URL
+	opts := bus.Options{
+		URL: cfg.URL, Credentials: cfg.Credentials, Name: "counternet", Stream: cfg.Stream,
+		Replicas: cfg.Replicas, MaxAge: cfg.MaxAge, DuplicateWindow: cfg.DuplicateWindow,
+		Existing: existing,
+	}
 	if cfg.Embedded() {
 		dir := filepath.Join(s.Cfg.DataDir, "nats")
 		if existing {
@@ -129,25 +133,36 @@ func (s *Stack) openBus(ctx context.Context, existing bool) error {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return fmt.Errorf("creating nats store %s: %w", dir, err)
 		}
-		e, err := bus.StartEmbedded(dir, 0)
+		users, err := bus.LoadUsers(s.SecretsDir())
+		if err != nil {
+			return err
+		}
+		e, err := bus.StartEmbedded(dir, 0, users, cfg.Stream)
 		if err != nil {
 			return err
 		}
 		s.embedded = e
-		natsURL = e.URL()
-		s.Log.Info().Str("url", natsURL).Str("store", dir).Msg("embedded nats-server started")
+		opts.URL, opts.User, opts.Password = e.URL(), bus.RoleService, e.Password(bus.RoleService)
+		s.Log.Info().Str("url", opts.URL).Str("store", dir).Str("passwords", s.SecretsDir()).
+			Msg("embedded nats-server started; it admits only its users")
+	} else if cfg.User != "" {
+		pw, err := config.ReadSecretFile(cfg.PasswordFile)
+		if err != nil {
+			return fmt.Errorf("reading nats.password_file: %w", err)
+		}
+		opts.User, opts.Password = cfg.User, pw
 	}
-	c, err := bus.Connect(ctx, bus.Options{
-		URL: natsURL, Credentials: cfg.Credentials, Name: "counternet", Stream: cfg.Stream,
-		Replicas: cfg.Replicas, MaxAge: cfg.MaxAge, DuplicateWindow: cfg.DuplicateWindow,
-		Existing: existing,
-	}, s.Log)
+	c, err := bus.Connect(ctx, opts, s.Log)
 	if err != nil {
 		return err
 	}
 	s.Bus = c
 	return nil
 }
+
+// SecretsDir is where the passwords of the embedded NATS server's users
+// are kept: <data_dir>/secrets, mode 0700, each file 0600.
+func (s *Stack) SecretsDir() string { return filepath.Join(s.Cfg.DataDir, "secrets") }
 
 // warehouseDSN starts the managed server when the config leaves ClickHouse
 // to counternet (on a data dir that must hold one when existing is set),
@@ -157,6 +172,15 @@ func (s *Stack) warehouseDSN(ctx context.Context, existing bool) (string, error)
 	if !s.Cfg.ClickHouse.Managed() {
 		dsn := withDatabase(s.Cfg.ClickHouse.DSN, database)
 		s.where = fmt.Sprintf("database %s on %s (clickhouse.dsn)", database, config.RedactURL(dsn))
+		if f := s.Cfg.ClickHouse.PasswordFile; f != "" {
+			pw, err := config.ReadSecretFile(f)
+			if err != nil {
+				return "", fmt.Errorf("reading clickhouse.password_file: %w", err)
+			}
+			if dsn, err = withPassword(dsn, pw); err != nil {
+				return "", err
+			}
+		}
 		return dsn, nil
 	}
 	dir := filepath.Join(s.Cfg.DataDir, "clickhouse")
@@ -237,6 +261,21 @@ func withDatabase(dsn, database string) string {
 		u.Path = "/" + database
 	}
 	return u.String()
+}
+
+// withPassword puts password into a DSN for its user ("default" when it
+// names none).
+func withPassword(dsn, password string) (string, error) {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "", fmt.Errorf("reading clickhouse.dsn %s: %w", config.RedactURL(dsn), err)
+	}
+	user := "default"
+	if u.User != nil && u.User.Username() != "" {
+		user = u.User.Username()
+	}
+	u.User = url.UserPassword(user, password)
+	return u.String(), nil
 }
 
 // mustExist returns ErrNoData, naming the data dir, what it lacks (what,

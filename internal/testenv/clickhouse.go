@@ -29,13 +29,18 @@ const clickhouseStartTimeout = 90 * time.Second
 var (
 	chOnce  sync.Once
 	chAddr  string
+	chLocal *warehouse.Local // nil for an external server
 	chErr   error
 	dbCount atomic.Int64
 )
 
 // ClickHouseAddr returns the native address (host:port) of the shared test
 // ClickHouse server, starting a managed one in a temporary directory on first
-// use unless COUNTERNET_TEST_CLICKHOUSE names an external one. When
+// use unless COUNTERNET_TEST_CLICKHOUSE names an external one. The managed
+// one has its users with passwords (ClickHouseDSN gives their DSNs) and,
+// for tests that still build DSNs from the address alone, a passwordless
+// "default" user and a passwordless warehouse.ReadOnlyUser
+// (warehouse.LocalOptions.OpenTestUsers). When
 // clickhouse-server is not installed it skips the test under -short and fails
 // it otherwise, saying what to install.
 func ClickHouseAddr(tb testing.TB) string {
@@ -62,13 +67,13 @@ func startClickHouse() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), clickhouseStartTimeout)
 	defer cancel()
-	local, err := warehouse.StartLocal(ctx, dir, zerolog.Nop())
+	local, err := warehouse.StartLocalWith(ctx, dir, warehouse.LocalOptions{OpenTestUsers: true}, zerolog.Nop())
 	if err != nil {
 		os.RemoveAll(dir)
 		chErr = err
 		return
 	}
-	chAddr = local.Addr()
+	chAddr, chLocal = local.Addr(), local
 	atStop(func(ctx context.Context) {
 		if err := local.Stop(ctx); err != nil {
 			fmt.Fprintf(os.Stderr, "testenv: %v (data left in %s)\n", err, dir)
@@ -89,7 +94,7 @@ func ClickHouse(tb testing.TB) *warehouse.DB {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	log := zerolog.New(zerolog.NewTestWriter(tb)).Level(zerolog.WarnLevel)
-	db, err := warehouse.Open(ctx, "clickhouse://"+addr+"/"+name, log)
+	db, err := warehouse.Open(ctx, ClickHouseDSN(tb, warehouse.WriterUser, name), log)
 	if err != nil {
 		tb.Fatalf("testenv: %v", err)
 	}
@@ -109,6 +114,18 @@ func ClickHouse(tb testing.TB) *warehouse.DB {
 		tb.Fatalf("testenv: %v", err)
 	}
 	return db
+}
+
+// ClickHouseDSN is the DSN of database on the shared test server as user
+// (one of warehouse.LocalUsers), password included. On an external server
+// (COUNTERNET_TEST_CLICKHOUSE) it names no user: the server's default.
+func ClickHouseDSN(tb testing.TB, user, database string) string {
+	tb.Helper()
+	addr := ClickHouseAddr(tb)
+	if chLocal == nil {
+		return "clickhouse://" + addr + "/" + database
+	}
+	return chLocal.UserDSN(user, database)
 }
 
 // databaseName makes a database name unique within the server from the test

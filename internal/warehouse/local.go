@@ -45,6 +45,9 @@ type Local struct {
 	tcpPort  int
 	httpPort int
 	log      zerolog.Logger
+	opts     LocalOptions
+	// passwords holds each user's password (see LocalUsers).
+	passwords map[string]string
 
 	pid     int
 	done    chan struct{} // closed when the child has exited
@@ -60,8 +63,14 @@ type Local struct {
 // existing data directory is reused, so a restart on the same dir keeps its
 // databases. It returns ErrNoClickHouse when no server program is installed;
 // when the child exits during startup the error carries the tail of its
-// error log.
+// error log. The server admits only its users (LocalUsers), each with the
+// password kept in <dir>/secrets, generated at first start.
 func StartLocal(ctx context.Context, dir string, log zerolog.Logger) (*Local, error) {
+	return StartLocalWith(ctx, dir, LocalOptions{}, log)
+}
+
+// StartLocalWith is StartLocal with options.
+func StartLocalWith(ctx context.Context, dir string, opts LocalOptions, log zerolog.Logger) (*Local, error) {
 	bin, args, err := findServer()
 	if err != nil {
 		return nil, err
@@ -75,9 +84,13 @@ func StartLocal(ctx context.Context, dir string, log zerolog.Logger) (*Local, er
 			return nil, fmt.Errorf("starting clickhouse-server: creating %s: %w", d, err)
 		}
 	}
+	users := &Local{dir: dir, opts: opts}
+	if err := users.loadPasswords(); err != nil {
+		return nil, err
+	}
 	var lastErr error
 	for attempt := 1; attempt <= startAttempts; attempt++ {
-		l, err := startOnce(ctx, dir, bin, args, log)
+		l, err := startOnce(ctx, users, bin, args, log)
 		if err == nil {
 			return l, nil
 		}
@@ -94,18 +107,21 @@ func StartLocal(ctx context.Context, dir string, log zerolog.Logger) (*Local, er
 // by someone else in the meantime.
 var errPortTaken = errors.New("port already in use")
 
-func startOnce(ctx context.Context, dir, bin string, args []string, log zerolog.Logger) (*Local, error) {
+func startOnce(ctx context.Context, users *Local, bin string, args []string, log zerolog.Logger) (*Local, error) {
 	ports, err := freePorts(2)
 	if err != nil {
 		return nil, fmt.Errorf("starting clickhouse-server: picking ports: %w", err)
 	}
+	dir := users.dir
 	l := &Local{
-		dir:      dir,
-		bin:      bin,
-		tcpPort:  ports[0],
-		httpPort: ports[1],
-		log:      log.With().Str("component", "clickhouse-server").Logger(),
-		done:     make(chan struct{}),
+		dir:       dir,
+		bin:       bin,
+		tcpPort:   ports[0],
+		httpPort:  ports[1],
+		log:       log.With().Str("component", "clickhouse-server").Logger(),
+		opts:      users.opts,
+		passwords: users.passwords,
+		done:      make(chan struct{}),
 	}
 	if err := l.writeConfig(); err != nil {
 		return nil, err
@@ -183,7 +199,7 @@ func (l *Local) waitReady(ctx context.Context) error {
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		if lastErr = ping(ctx, l.Addr()); lastErr == nil {
+		if lastErr = ping(ctx, l.Addr(), WriterUser, l.passwords[WriterUser]); lastErr == nil {
 			return nil
 		}
 		select {
@@ -196,9 +212,10 @@ func (l *Local) waitReady(ctx context.Context) error {
 	}
 }
 
-func ping(ctx context.Context, addr string) error {
+func ping(ctx context.Context, addr, user, password string) error {
 	conn, err := clickhouse.Open(&clickhouse.Options{
 		Addr:        []string{addr},
+		Auth:        clickhouse.Auth{Username: user, Password: password},
 		DialTimeout: time.Second,
 	})
 	if err != nil {
@@ -220,25 +237,11 @@ func (l *Local) HTTPAddr() string {
 	return net.JoinHostPort("127.0.0.1", strconv.Itoa(l.httpPort))
 }
 
-// DSN is the native protocol DSN of database on this server.
-func (l *Local) DSN(database string) string {
-	return "clickhouse://" + l.Addr() + "/" + database
-}
-
-// ReadOnlyUser is a user of the managed server that can read every
-// database and change nothing (profile setting readonly=1): what an analyst
-// account on a real server is, for tests and for handing out.
-const ReadOnlyUser = "readonly"
-
-// ReadOnlyDSN is DSN as ReadOnlyUser.
-func (l *Local) ReadOnlyDSN(database string) string {
-	return "clickhouse://" + ReadOnlyUser + "@" + l.Addr() + "/" + database
-}
-
 // ClientCommand is the clickhouse-client command line that reaches this
-// server, for people who want to look at the data.
+// server as ReadOnlyUser, for people who want to look at the data: the
+// password is in a client config file of mode 0600, not on the command line.
 func (l *Local) ClientCommand() string {
-	return fmt.Sprintf("clickhouse-client --host 127.0.0.1 --port %d", l.tcpPort)
+	return fmt.Sprintf("clickhouse-client --config-file %s --host 127.0.0.1 --port %d", l.clientConfigPath(), l.tcpPort)
 }
 
 // Dir is the directory holding the server's configuration, data and logs.
@@ -275,11 +278,7 @@ func (l *Local) configPath() string { return filepath.Join(l.dir, "config.xml") 
 // writeConfig writes config.xml and users.xml for this run; ports change on
 // every start, data paths do not.
 func (l *Local) writeConfig() error {
-	x := func(s string) string {
-		var b bytes.Buffer
-		_ = xml.EscapeText(&b, []byte(s))
-		return b.String()
-	}
+	x := xmlText
 	data := filepath.Join(l.dir, "data") + "/"
 	logs := filepath.Join(l.dir, "log")
 	usersPath := filepath.Join(l.dir, "users.xml")
@@ -291,10 +290,14 @@ func (l *Local) writeConfig() error {
 	if err := os.WriteFile(l.configPath(), []byte(config), 0o640); err != nil {
 		return fmt.Errorf("starting clickhouse-server: writing config: %w", err)
 	}
-	if err := os.WriteFile(usersPath, []byte(usersXML), 0o640); err != nil {
-		return fmt.Errorf("starting clickhouse-server: writing users config: %w", err)
-	}
-	return nil
+	return l.writeUsers(usersPath)
+}
+
+// xmlText escapes s for XML text.
+func xmlText(s string) string {
+	var b bytes.Buffer
+	_ = xml.EscapeText(&b, []byte(s))
+	return b.String()
 }
 
 // configTemplate is a server configuration that ClickHouse 18.16 and current
@@ -328,60 +331,6 @@ const configTemplate = `<?xml version="1.0"?>
     <default_database>default</default_database>
     <timezone>UTC</timezone>
     <mlock_executable>false</mlock_executable>
-</yandex>
-`
-
-// usersXML allows the default user and ReadOnlyUser (readonly=1: reads,
-// no writes, no DDL, no setting changes), both without a password, from
-// loopback only.
-const usersXML = `<?xml version="1.0"?>
-<!-- Written by counternet on every start; edits are overwritten. -->
-<yandex>
-    <profiles>
-        <default>
-            <max_memory_usage>8000000000</max_memory_usage>
-            <use_uncompressed_cache>0</use_uncompressed_cache>
-            <load_balancing>random</load_balancing>
-        </default>
-        <readonly>
-            <max_memory_usage>8000000000</max_memory_usage>
-            <use_uncompressed_cache>0</use_uncompressed_cache>
-            <load_balancing>random</load_balancing>
-            <readonly>1</readonly>
-        </readonly>
-    </profiles>
-    <users>
-        <default>
-            <password></password>
-            <networks>
-                <ip>127.0.0.1</ip>
-                <ip>::1</ip>
-            </networks>
-            <profile>default</profile>
-            <quota>default</quota>
-        </default>
-        <readonly>
-            <password></password>
-            <networks>
-                <ip>127.0.0.1</ip>
-                <ip>::1</ip>
-            </networks>
-            <profile>readonly</profile>
-            <quota>default</quota>
-        </readonly>
-    </users>
-    <quotas>
-        <default>
-            <interval>
-                <duration>3600</duration>
-                <queries>0</queries>
-                <errors>0</errors>
-                <result_rows>0</result_rows>
-                <read_rows>0</read_rows>
-                <execution_time>0</execution_time>
-            </interval>
-        </default>
-    </quotas>
 </yandex>
 `
 

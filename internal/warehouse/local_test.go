@@ -11,6 +11,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/counternet/counternet/internal/config"
 	"github.com/counternet/counternet/internal/event"
 	"github.com/counternet/counternet/internal/warehouse"
 )
@@ -50,10 +51,10 @@ func TestLocalRestartKeepsData(t *testing.T) {
 	if !strings.HasPrefix(l.Addr(), "127.0.0.1:") {
 		t.Errorf("Addr = %q", l.Addr())
 	}
-	if want := "clickhouse://" + l.Addr() + "/intel"; l.DSN("intel") != want {
-		t.Errorf("DSN = %q, want %q", l.DSN("intel"), want)
+	if want := "clickhouse://" + warehouse.WriterUser + ":"; !strings.HasPrefix(l.DSN("intel"), want) || !strings.HasSuffix(l.DSN("intel"), "@"+l.Addr()+"/intel") {
+		t.Errorf("DSN = %q, want %s<password>@%s/intel", config.RedactURL(l.DSN("intel")), want, l.Addr())
 	}
-	if want := "clickhouse-client --host 127.0.0.1 --port " + strings.TrimPrefix(l.Addr(), "127.0.0.1:"); l.ClientCommand() != want {
+	if want := "clickhouse-client --config-file " + dir + "/secrets/client-readonly.xml --host 127.0.0.1 --port " + strings.TrimPrefix(l.Addr(), "127.0.0.1:"); l.ClientCommand() != want {
 		t.Errorf("ClientCommand = %q, want %q", l.ClientCommand(), want)
 	}
 	for _, f := range []string{"config.xml", "users.xml", "data", "log"} {

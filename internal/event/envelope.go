@@ -224,3 +224,31 @@ func (d Decoded) Type() string {
 	}
 	return ""
 }
+
+// DecodeMessage decodes one message of the event stream, an envelope or a
+// single event, into its events (each through Decode, not Check). It is
+// for readers of the stream other than the loader: tests, tools.
+func DecodeMessage(subject string, data []byte) ([]Decoded, error) {
+	if !IsEnvelopeSubject(subject) {
+		d, err := Decode(data)
+		if err != nil {
+			return nil, err
+		}
+		return []Decoded{d}, nil
+	}
+	h, rest, err := OpenEnvelope(subject, data)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Decoded, 0, h.Events)
+	for i := 1; len(rest) > 0; i++ {
+		var line []byte
+		line, rest = NextLine(rest)
+		d, err := Decode(line)
+		if err != nil {
+			return out, fmt.Errorf("event %d of envelope %s: %w", i, h.EnvelopeID, err)
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}

@@ -9,6 +9,12 @@
 // retries with backoff, so the stream keeps every event until it is stored;
 // a loader killed at any point leaves its unacked events to be redelivered,
 // and their duplicates collapse by event_id.
+//
+// Most messages are envelopes, the events of one page (see
+// event.OpenEnvelope): their events are decoded one by one into the batch,
+// a bad one is dead-lettered alone and the others are loaded, and the
+// envelope is acked once all its rows (and its bad events' dead letters)
+// are stored. Batch sizes count events, not messages.
 package load
 
 import (

@@ -83,7 +83,7 @@ type Sinks struct {
 type Options struct {
 	BatchSize     int           // flush when this many messages are pending
 	FlushInterval time.Duration // flush at least this often when anything is pending
-	FetchMax      int           // messages kept prefetched from JetStream
+	FetchMax      int           // messages (envelopes or single events) kept prefetched; at most 409, which bounds it to 128 MiB of envelopes
 	// RetryMax caps the backoff between insert retries.
 	RetryMax time.Duration
 }
@@ -117,7 +117,14 @@ func New(cons jetstream.Consumer, sinks Sinks, opts Options, log zerolog.Logger)
 		opts.FlushInterval = 2 * time.Second
 	}
 	if opts.FetchMax <= 0 {
-		opts.FetchMax = 5000
+		opts.FetchMax = 200
+	}
+	if limit := maxPrefetchBytes / event.MaxEnvelope; opts.FetchMax > limit {
+		// Messages are envelopes of up to event.MaxEnvelope bytes: a
+		// prefetch counted in messages must stay bounded in bytes.
+		log.Warn().Int("fetch_max", opts.FetchMax).Int("using", limit).
+			Msg("fetch_max counts messages (envelopes of up to a page of events each); capped to bound the prefetch")
+		opts.FetchMax = limit
 	}
 	if opts.RetryMax <= 0 {
 		opts.RetryMax = 30 * time.Second
@@ -217,6 +224,10 @@ type deadMsg struct {
 	// (acked, not terminated, once its dead events are stored).
 	inner *innerEvent
 }
+
+// maxPrefetchBytes bounds what the loader prefetches: FetchMax envelopes
+// of the largest size, held in the iterator and in the channel it feeds.
+const maxPrefetchBytes = 128 << 20
 
 // inserters is how many batches are inserted at once.
 const inserters = 2

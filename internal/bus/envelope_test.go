@@ -52,8 +52,11 @@ func TestOutboxKeepsEnvelopes(t *testing.T) {
 		if _, err := ob.Spool(msgs); err != nil {
 			t.Fatal(err)
 		}
-		if n, err := ob.Flush(ctx, c.Publisher(64, 1, 10*time.Second)); err != nil || n != len(msgs) {
-			t.Fatalf("Flush = %d, %v; want %d", n, err, len(msgs))
+		if n, err := ob.Pending(); err != nil || n != len(ls) {
+			t.Fatalf("Pending = %d, %v; want %d events", n, err, len(ls))
+		}
+		if n, err := ob.Flush(ctx, c.Publisher(64, 1, 10*time.Second)); err != nil || n != len(ls) {
+			t.Fatalf("Flush = %d, %v; want %d events", n, err, len(ls))
 		}
 	}
 	st, err := c.JS.Stream(ctx, "INTEL")

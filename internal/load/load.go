@@ -229,9 +229,6 @@ type deadMsg struct {
 // of the largest size, held in the iterator and in the channel it feeds.
 const maxPrefetchBytes = 128 << 20
 
-// inserters is how many batches are inserted at once.
-const inserters = 2
-
 // finalFlushTimeout bounds the flush after ctx ended.
 const finalFlushTimeout = 15 * time.Second
 
@@ -239,29 +236,20 @@ func (l *Loader) loop(ctx context.Context, untilIdle bool) error {
 	if l.sinks.Events == nil || l.sinks.DeadLetters == nil || l.sinks.Acks == nil {
 		return errors.New("loader: the events writer, the dead-letter stream and the ack connection are all required")
 	}
-	// Unbuffered: inserters batches inserting at once, one filling. Each
-	// batch acks its own messages after its own insert, so two inserts at
-	// once are as safe as one; they keep both the loader's encoding and the
-	// server's parsing busy.
-	jobs := make(chan *batch)
-	free := make(chan *batch, inserters+1)
+	jobs := make(chan *batch) // unbuffered: one batch inserting, one filling
+	free := make(chan *batch, 2)
 	inserted := make(chan struct{})
-	var wg sync.WaitGroup
-	for range inserters {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for b := range jobs {
-				l.store(b)
-				b.reset()
-				select {
-				case free <- b:
-				default:
-				}
+	go func() {
+		defer close(inserted)
+		for b := range jobs {
+			l.store(b)
+			b.reset()
+			select {
+			case free <- b:
+			default:
 			}
-		}()
-	}
-	go func() { wg.Wait(); close(inserted) }()
+		}
+	}()
 	next := func() *batch {
 		select {
 		case b := <-free:

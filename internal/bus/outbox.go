@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/counternet/counternet/internal/event"
 )
 
 // Outbox keeps on disk the events JetStream did not acknowledge after every
@@ -130,7 +132,8 @@ func readSpool(path string) ([]Message, error) {
 // size an event may have, base64-encoded, with its subject and headers.
 const MaxSpoolLine = 8 << 20
 
-// Pending counts the messages waiting in the outbox.
+// Pending counts the events waiting in the outbox (an envelope counts
+// the events inside it).
 func (o *Outbox) Pending() (int, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -144,7 +147,7 @@ func (o *Outbox) Pending() (int, error) {
 		if err != nil {
 			return n, fmt.Errorf("reading outbox: %w", err)
 		}
-		n += len(msgs)
+		n += countEvents(msgs)
 	}
 	return n, nil
 }
@@ -154,8 +157,8 @@ func (o *Outbox) Pending() (int, error) {
 // file's messages were not, the file is rewritten with just those and Flush
 // returns the publish error (a *NotStoredError); nothing is removed that was
 // not stored. A file it cannot read is left as it is, named in the error,
-// and the files after it are still flushed. It returns how many messages
-// were published.
+// and the files after it are still flushed. It returns how many events
+// were published (an envelope counts the events inside it).
 func (o *Outbox) Flush(ctx context.Context, p interface {
 	Publish(context.Context, []Message) error
 }) (int, error) {
@@ -180,14 +183,14 @@ func (o *Outbox) Flush(ctx context.Context, p interface {
 			if err := os.Remove(path); err != nil {
 				return published, errors.Join(append(errs, fmt.Errorf("flushing outbox: %w", err))...)
 			}
-			published += len(msgs)
+			published += countEvents(msgs)
 		case errors.As(perr, &nse):
 			failed := nse.ids()
 			left := slices.DeleteFunc(slices.Clone(msgs), func(m Message) bool { return !failed[m.ID] })
 			if err := writeSpool(path, left); err != nil {
 				return published, errors.Join(append(errs, perr, fmt.Errorf("rewriting %s: %w", path, err))...)
 			}
-			return published + len(msgs) - len(left), errors.Join(append(errs, perr)...)
+			return published + countEvents(msgs) - countEvents(left), errors.Join(append(errs, perr)...)
 		default:
 			return published, errors.Join(append(errs, perr)...)
 		}
@@ -224,7 +227,7 @@ func (s Spooling) Publish(ctx context.Context, msgs []Message) error {
 	if serr != nil {
 		return errors.Join(err, serr)
 	}
-	return fmt.Errorf("%w; %s kept in %s, published first by the next run", err, plural(len(left), "event"), path)
+	return fmt.Errorf("%w; %s kept in %s, published first by the next run", err, plural(countEvents(left), "event"), path)
 }
 
 // ids is the set of event ids e names.
@@ -234,6 +237,22 @@ func (e *NotStoredError) ids() map[string]bool {
 		ids[f.ID] = true
 	}
 	return ids
+}
+
+// countEvents counts the events of msgs: the events inside an envelope
+// (as its header says, when it reads), one for any other message.
+func countEvents(msgs []Message) int {
+	n := 0
+	for _, m := range msgs {
+		if event.IsEnvelopeSubject(m.Subject) {
+			if h, _, err := event.OpenEnvelope(m.Subject, m.Data); err == nil {
+				n += h.Events
+				continue
+			}
+		}
+		n++
+	}
+	return n
 }
 
 func plural(n int, what string) string {

@@ -861,39 +861,6 @@ func (res *pageResult) normalize(m pending, d Deps, charsetFlag string) any {
 	return ev
 }
 
-// publish encodes and publishes a page's events, counting what was stored.
-func (res *pageResult) publish(ctx context.Context, d Deps, evs []any) {
-	msgs := make([]bus.Message, 0, len(evs))
-	for _, ev := range evs {
-		if ev == nil {
-			continue
-		}
-		m, err := message(ev)
-		if err != nil {
-			res.err = errors.Join(res.err, err)
-			continue
-		}
-		msgs = append(msgs, m)
-	}
-	err := d.Publish.Publish(ctx, msgs)
-	var nse *bus.NotStoredError
-	switch {
-	case err == nil:
-		res.events += len(msgs)
-	case errors.As(err, &nse):
-		for _, f := range nse.Failures {
-			res.notStored = append(res.notStored, f.ID)
-		}
-		res.events += len(msgs) - len(nse.Failures)
-		res.err = errors.Join(res.err, err)
-	default:
-		for _, m := range msgs {
-			res.notStored = append(res.notStored, m.ID)
-		}
-		res.err = errors.Join(res.err, fmt.Errorf("publishing: %w", err))
-	}
-}
-
 // message finalizes an event (schema, id) and encodes it for its subject.
 func message(ev any) (bus.Message, error) {
 	switch e := ev.(type) {

@@ -169,11 +169,11 @@ func (e *env) events(t *testing.T, source string) []event.Decoded {
 		n := 0
 		for m := range batch.Messages() {
 			n++
-			d, err := event.Decode(m.Data())
+			ds, err := event.DecodeMessage(m.Subject(), m.Data())
 			if err != nil {
 				t.Fatalf("event on the bus does not decode: %v", err)
 			}
-			out = append(out, d)
+			out = append(out, ds...)
 		}
 		if n == 0 {
 			return out

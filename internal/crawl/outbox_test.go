@@ -3,6 +3,7 @@ package crawl_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -115,13 +116,21 @@ func outboxIDs(t *testing.T, ob *bus.Outbox) []string {
 	return rec.ids
 }
 
-// refuse is a publisher that stores nothing and says so for every message.
+// refuse is a publisher that stores nothing and says so for every message;
+// it keeps the ids of the events the messages carry.
 type refuse struct{ ids []string }
 
 func (r *refuse) Publish(_ context.Context, msgs []bus.Message) error {
 	e := &bus.NotStoredError{}
 	for _, m := range msgs {
-		r.ids = append(r.ids, m.ID)
+		// An envelope holds the events of a page: their ids, not its own.
+		ds, err := event.DecodeMessage(m.Subject, m.Data)
+		if err != nil {
+			return fmt.Errorf("outbox message %s does not decode: %w", m.ID, err)
+		}
+		for _, d := range ds {
+			r.ids = append(r.ids, eventID(d))
+		}
 		e.Failures = append(e.Failures, bus.Failure{ID: m.ID, Subject: m.Subject, Err: errors.New("not stored")})
 	}
 	return e

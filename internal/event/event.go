@@ -5,7 +5,9 @@
 // Versioning rule: a schema name ends in .vN. Within one N, fields are only
 // ever added (never renamed, retyped or removed), so a loader that knows vN
 // ignores fields it does not know. Any other change is a new N on a new
-// subject prefix.
+// subject prefix. An envelope (counternet.envelope.v1, see envelope.go)
+// follows the same rule for its header, and the events inside it keep
+// their own schema names and versions.
 package event
 
 import (

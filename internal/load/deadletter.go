@@ -36,6 +36,11 @@ const (
 	HeaderReceived  = "Counternet-Received"   // when that stream stored it, RFC 3339
 	HeaderBytes     = "Counternet-Bytes"      // its full size
 	HeaderTruncated = "Counternet-Truncated"  // "1" when the payload was cut at MaxDeadPayload
+	// HeaderEnvelope and HeaderEnvelopeEvent name, for one event of an
+	// envelope, the envelope's id and the event's position in it (from 1);
+	// the payload is then that event alone.
+	HeaderEnvelope      = "Counternet-Envelope"
+	HeaderEnvelopeEvent = "Counternet-Envelope-Event"
 )
 
 // DeadLetter is one message the loader could not load, and why.
@@ -50,6 +55,11 @@ type DeadLetter struct {
 	Payload    []byte    // the message, possibly cut (see Bytes)
 	Bytes      int       // full size of the message
 	DeadSeq    uint64    // sequence on the dead-letter stream (when read from it)
+	// Envelope and EnvelopeEvent are set for one event of an envelope: the
+	// envelope's id and the event's position in it, from 1. Payload is
+	// then the event alone; the rest of the envelope was loaded.
+	Envelope      string
+	EnvelopeEvent int
 }
 
 // Truncated reports whether Payload holds less than the whole message.
@@ -71,7 +81,8 @@ func newDeadLetter(msg jetstream.Msg, reason error) DeadLetter {
 }
 
 // message is d as published on the dead-letter stream. Its id derives from
-// the original's stream sequence, so dead-lettering it again stores it once.
+// the original's stream sequence (and, for an event of an envelope, its
+// position there), so dead-lettering it again stores it once.
 func (d DeadLetter) message(data []byte) bus.Message {
 	h := map[string]string{
 		bus.HeaderReason:  d.Reason,
@@ -85,9 +96,15 @@ func (d DeadLetter) message(data []byte) bus.Message {
 		data = data[:MaxDeadPayload]
 		h[HeaderTruncated] = "1"
 	}
+	id := fmt.Sprintf("dead-%s-%d", d.Stream, d.StreamSeq)
+	if d.EnvelopeEvent > 0 {
+		h[HeaderEnvelope] = d.Envelope
+		h[HeaderEnvelopeEvent] = strconv.Itoa(d.EnvelopeEvent)
+		id += "-" + strconv.Itoa(d.EnvelopeEvent)
+	}
 	return bus.Message{
 		Subject: bus.DeadLetterPrefix + "." + d.Subject,
-		ID:      fmt.Sprintf("dead-%s-%d", d.Stream, d.StreamSeq),
+		ID:      id,
 		Data:    data,
 		Header:  h,
 	}
@@ -195,6 +212,8 @@ func readDeadLetter(ctx context.Context, st jetstream.Stream, seq uint64) (DeadL
 		d.Bytes = n
 	}
 	d.ReceivedAt, _ = time.Parse(time.RFC3339Nano, m.Header.Get(HeaderReceived))
+	d.Envelope = m.Header.Get(HeaderEnvelope)
+	d.EnvelopeEvent, _ = strconv.Atoi(m.Header.Get(HeaderEnvelopeEvent))
 	if len(m.Data) <= event.MaxMessage {
 		var h event.Header
 		if json.Unmarshal(m.Data, &h) == nil {

@@ -30,11 +30,40 @@ var errFallback = errors.New("not decoded by the fast path")
 // fast path decodes in place, its strings pointing into data: data must not
 // be modified afterwards (a JetStream message's data never is).
 func decodeInto(b *warehouse.Batch, subject string, data []byte) error {
+	return decodeFrom(b, origin{subject: subject}, data)
+}
+
+// origin is where an event came from: alone on a subject, or inside an
+// envelope of a source, where an event of type T is held to the subject it
+// would have had alone, event.Subject(T, source).
+type origin struct {
+	subject string // the subject of an event that came alone
+	source  string // the envelope's source
+	listing string // event.Subject(TypeListing, source), made once per envelope
+}
+
+func envelopeOrigin(source string) origin {
+	return origin{source: source, listing: event.Subject(event.TypeListing, source)}
+}
+
+// subjectFor is the subject an event of typ is checked against.
+func (o origin) subjectFor(typ string) string {
+	switch {
+	case o.subject != "":
+		return o.subject
+	case typ == event.TypeListing:
+		return o.listing
+	}
+	return event.Subject(typ, o.source)
+}
+
+// decodeFrom is decodeInto for an event from o.
+func decodeFrom(b *warehouse.Batch, o origin, data []byte) error {
 	if len(data) <= event.MaxMessage {
 		ls := append(b.Listings, event.Listing{})
 		l := &ls[len(ls)-1]
 		if decodeListing(l, data) == nil {
-			if err := listingWellFormed(subject, l); err != nil {
+			if err := listingWellFormed(o.subjectFor(event.TypeListing), l); err != nil {
 				*l = event.Listing{}
 				return err
 			}
@@ -47,7 +76,7 @@ func decodeInto(b *warehouse.Batch, subject string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	if err := wellFormed(subject, d); err != nil {
+	if err := wellFormed(o.subjectFor(d.Type()), d); err != nil {
 		return err
 	}
 	switch {

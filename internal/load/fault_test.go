@@ -65,26 +65,24 @@ func newLoader(c *bus.Conn, db *warehouse.DB, cons jetstream.Consumer, opts load
 }
 
 // TestLoaderKilledMidLoad kills the loader, a process of its own, with
-// SIGKILL at ten random points of a load of 200k events, then lets a last
-// one finish: every event is in ClickHouse exactly once after collapsing.
+// SIGKILL at ten random points of a load of 200k events, published as
+// collectors do, in envelopes of up to 50, then lets a last one finish:
+// every event is in ClickHouse exactly once after collapsing.
 func TestLoaderKilledMidLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("integration test")
 	}
 	const n, kills = 200_000, 10
 	ls := loadtest.Listings(n, 7)
-	msgs, err := loadtest.Messages(ls)
-	if err != nil {
-		t.Fatal(err)
-	}
+	msgs := envelopes(t, ls, 50)
 	ids := loadtest.IDs(ls)
 	natsURL, db, addr := testenv.NATS(t), testenv.ClickHouse(t), testenv.ClickHouseAddr(t)
 	c := connectBus(t, natsURL)
 	dir := t.TempDir()
 	lc := loadtest.LoaderConfig{
 		NATSURL: natsURL, ClickHouseDSN: "clickhouse://" + addr + "/" + db.Database(), Database: db.Database(),
-		BatchSize: 10_000, FlushInterval: 500 * time.Millisecond, MaxAckPending: 40_000, AckWait: 3 * time.Second,
-		FetchMax: 2000,
+		BatchSize: 10_000, FlushInterval: 500 * time.Millisecond, MaxAckPending: 20_000, AckWait: 3 * time.Second,
+		FetchMax: 100,
 	}
 	cfgPath, err := loadtest.WriteConfig(dir, lc)
 	if err != nil {
@@ -108,7 +106,7 @@ func TestLoaderKilledMidLoad(t *testing.T) {
 		// Kill once the loader has been handed messages up to a point
 		// spread over the load, then a random moment later: while it
 		// fetches, decodes, inserts or acks.
-		target := uint64(n * k / (kills + 2))
+		target := uint64(len(msgs) * k / (kills + 2))
 		child, err := loadtest.StartLoader(cfgPath, false, stderr)
 		if err != nil {
 			t.Fatal(err)
@@ -176,24 +174,28 @@ func TestClickHouseDownDuringLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// One source, so that envelope k (stream sequence k+1) holds listings
+	// per·k to per·k+per-1 in order.
+	const per = 50
 	ls := loadtest.Listings(n, 11)
-	msgs, err := loadtest.Messages(ls)
-	if err != nil {
-		t.Fatal(err)
+	for i := range ls {
+		ls[i].Source = "nebula"
+		ls[i].Finalize()
 	}
+	msgs := envelopes(t, ls, per)
 	c := connectBus(t, testenv.NATS(t))
 	publish(t, c, msgs)
-	cons, err := c.Consumer(ctx, bus.ConsumerOptions{Durable: "loader", MaxAckPending: 30_000, AckWait: 10 * time.Second})
+	cons, err := c.Consumer(ctx, bus.ConsumerOptions{Durable: "loader", MaxAckPending: 600, AckWait: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ld := newLoader(c, db, cons, load.Options{BatchSize: 5000, FlushInterval: 200 * time.Millisecond, FetchMax: 1000, RetryMax: 2 * time.Second}, log)
+	ld := newLoader(c, db, cons, load.Options{BatchSize: 5000, FlushInterval: 200 * time.Millisecond, FetchMax: 20, RetryMax: 2 * time.Second}, log)
 	lctx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- ld.Run(lctx) }()
 	defer func() { stop(); <-done }()
 
-	for consumerInfo(t, cons).AckFloor.Stream < n/6 {
+	for consumerInfo(t, cons).AckFloor.Stream < uint64(len(msgs)/6) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	if err := local.Stop(ctx); err != nil {
@@ -208,22 +210,23 @@ func TestClickHouseDownDuringLoad(t *testing.T) {
 		t.Fatalf("acks went on while ClickHouse was down: ack floor %d -> %d, unacked %d -> %d",
 			before.AckFloor.Stream, after.AckFloor.Stream, before.NumAckPending, after.NumAckPending)
 	}
-	if after.AckFloor.Stream >= n || ld.Stats().Retries == 0 {
-		t.Fatalf("the outage hit no insert: ack floor %d of %d, %d retries", after.AckFloor.Stream, n, ld.Stats().Retries)
+	if after.AckFloor.Stream >= uint64(len(msgs)) || ld.Stats().Retries == 0 {
+		t.Fatalf("the outage hit no insert: ack floor %d of %d, %d retries", after.AckFloor.Stream, len(msgs), ld.Stats().Retries)
 	}
 	if restarted, err = loadtest.Restart(ctx, dir, local.Addr()); err != nil {
 		t.Fatal(err)
 	}
 	// Everything acked before and during the outage had been inserted:
-	// listing i is stream sequence i+1, listing_id 100000+i (six digits, so
-	// they compare as numbers do).
+	// envelope k is stream sequence k+1, its listing i has listing_id
+	// 100000+i (six digits, so they compare as numbers do).
 	var stored uint64
+	acked := after.AckFloor.Stream * per
 	if err := db.Conn().QueryRow(ctx, fmt.Sprintf("SELECT uniqExact(event_id) FROM listing_obs WHERE listing_id < '%d'",
-		100000+after.AckFloor.Stream)).Scan(&stored); err != nil {
+		100000+acked)).Scan(&stored); err != nil {
 		t.Fatal(err)
 	}
-	if stored != after.AckFloor.Stream {
-		t.Fatalf("%d events acked but %d of them stored", after.AckFloor.Stream, stored)
+	if stored != acked {
+		t.Fatalf("%d events acked (%d envelopes) but %d of them stored", acked, after.AckFloor.Stream, stored)
 	}
 	if err := load.WaitIdle(ctx, cons, 100*time.Millisecond); err != nil {
 		t.Fatal(err)
@@ -232,7 +235,7 @@ func TestClickHouseDownDuringLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("acked %d before the outage, %d retries; %s", after.AckFloor.Stream, ld.Stats().Retries, landed)
+	t.Logf("acked %d envelopes before the outage, %d retries; %s", after.AckFloor.Stream, ld.Stats().Retries, landed)
 	if !landed.ExactlyOnce() {
 		t.Fatalf("not exactly once: %s", landed)
 	}

@@ -9,6 +9,12 @@
 // retries with backoff, so the stream keeps every event until it is stored;
 // a loader killed at any point leaves its unacked events to be redelivered,
 // and their duplicates collapse by event_id.
+//
+// Most messages are envelopes, the events of one page (see
+// event.OpenEnvelope): their events are decoded one by one into the batch,
+// a bad one is dead-lettered alone and the others are loaded, and the
+// envelope is acked once all its rows (and its bad events' dead letters)
+// are stored. Batch sizes count events, not messages.
 package load
 
 import (
@@ -77,7 +83,7 @@ type Sinks struct {
 type Options struct {
 	BatchSize     int           // flush when this many messages are pending
 	FlushInterval time.Duration // flush at least this often when anything is pending
-	FetchMax      int           // messages kept prefetched from JetStream
+	FetchMax      int           // messages (envelopes or single events) kept prefetched; at most 409, which bounds it to 128 MiB of envelopes
 	// RetryMax caps the backoff between insert retries.
 	RetryMax time.Duration
 }
@@ -111,7 +117,14 @@ func New(cons jetstream.Consumer, sinks Sinks, opts Options, log zerolog.Logger)
 		opts.FlushInterval = 2 * time.Second
 	}
 	if opts.FetchMax <= 0 {
-		opts.FetchMax = 5000
+		opts.FetchMax = 200
+	}
+	if limit := maxPrefetchBytes / event.MaxEnvelope; opts.FetchMax > limit {
+		// Messages are envelopes of up to event.MaxEnvelope bytes: a
+		// prefetch counted in messages must stay bounded in bytes.
+		log.Warn().Int("fetch_max", opts.FetchMax).Int("using", limit).
+			Msg("fetch_max counts messages (envelopes of up to a page of events each); capped to bound the prefetch")
+		opts.FetchMax = limit
 	}
 	if opts.RetryMax <= 0 {
 		opts.RetryMax = 30 * time.Second
@@ -154,13 +167,30 @@ func (l *Loader) RunUntilIdle(ctx context.Context) error {
 type batch struct {
 	ctx   context.Context // bounds the insert's retries
 	rows  warehouse.Batch
-	texts texts     // the strings of rows.Listings
-	acks  []string  // reply subjects of the messages in rows, acked after the insert
-	dead  []deadMsg // dead-lettered after the insert
-	first time.Time // arrival of the first message
+	texts texts    // the strings of rows.Listings
+	acks  []string // reply subjects of the messages all of whose events are in rows, acked after the insert
+	// held are envelopes some of whose events are dead-lettered: each is
+	// acked once its rows are inserted and those events stored as dead
+	// letters.
+	held   []jetstream.Msg
+	dead   []deadMsg // dead-lettered after the insert
+	events int       // events in rows
+	first  time.Time // arrival of the first message
 }
 
-func (b *batch) size() int { return len(b.acks) + len(b.dead) }
+// size counts what b holds: events to insert and events to dead-letter.
+func (b *batch) size() int { return b.events + len(b.dead) }
+
+// messages counts the messages b holds.
+func (b *batch) messages() int {
+	n := len(b.acks) + len(b.held)
+	for _, d := range b.dead {
+		if d.inner == nil {
+			n++
+		}
+	}
+	return n
+}
 
 // reset empties b for reuse, keeping its capacity and dropping its
 // references to messages.
@@ -172,6 +202,7 @@ func (b *batch) reset() {
 	clear(b.rows.Posts)
 	clear(b.rows.Threads)
 	clear(b.acks)
+	clear(b.held)
 	clear(b.dead)
 	b.texts.reset()
 	*b = batch{
@@ -179,14 +210,24 @@ func (b *batch) reset() {
 		rows: warehouse.Batch{Listings: b.rows.Listings[:0], Vendors: b.rows.Vendors[:0],
 			Captures: b.rows.Captures[:0], Runs: b.rows.Runs[:0], Posts: b.rows.Posts[:0], Threads: b.rows.Threads[:0]},
 		acks: b.acks[:0],
+		held: b.held[:0],
 		dead: b.dead[:0],
 	}
 }
 
+// deadMsg is a message, or one event of an envelope, that cannot be
+// loaded.
 type deadMsg struct {
 	msg    jetstream.Msg
 	reason error
+	// inner is set for an event inside an envelope: msg is the envelope
+	// (acked, not terminated, once its dead events are stored).
+	inner *innerEvent
 }
+
+// maxPrefetchBytes bounds what the loader prefetches: FetchMax envelopes
+// of the largest size, held in the iterator and in the channel it feeds.
+const maxPrefetchBytes = 128 << 20
 
 // finalFlushTimeout bounds the flush after ctx ended.
 const finalFlushTimeout = 15 * time.Second
@@ -417,8 +458,13 @@ func (l *Loader) inProgress(b *batch) {
 	for _, reply := range b.acks {
 		_ = l.sinks.Acks.Publish(reply, inProgressBody)
 	}
+	for _, m := range b.held {
+		_ = m.InProgress()
+	}
 	for _, d := range b.dead {
-		_ = d.msg.InProgress()
+		if d.inner == nil {
+			_ = d.msg.InProgress()
+		}
 	}
 }
 
@@ -426,6 +472,10 @@ func (l *Loader) inProgress(b *batch) {
 func (l *Loader) add(b *batch, msg jetstream.Msg) {
 	if b.size() == 0 {
 		b.first = time.Now()
+	}
+	if event.IsEnvelopeSubject(msg.Subject()) {
+		l.addEnvelope(b, msg)
+		return
 	}
 	listings := len(b.rows.Listings)
 	if err := decodeInto(&b.rows, msg.Subject(), msg.Data()); err != nil {
@@ -435,16 +485,18 @@ func (l *Loader) add(b *batch, msg jetstream.Msg) {
 	if len(b.rows.Listings) > listings {
 		b.texts.own(&b.rows.Listings[listings])
 	}
+	b.events++
 	b.acks = append(b.acks, msg.Reply())
 }
 
 // store inserts b, retrying with backoff while b.ctx lives, and acks every
 // message of it only after the insert succeeded; then it dead-letters b's
-// bad messages. When b.ctx ends first, b's messages stay unacked, to be
-// redelivered.
+// bad messages and events, and acks the envelopes that held bad events
+// once those are stored. When b.ctx ends first, b's messages stay unacked,
+// to be redelivered.
 func (l *Loader) store(b *batch) {
 	start := time.Now()
-	if len(b.acks) > 0 {
+	if b.events > 0 {
 		if err := l.retry(b, func(ctx context.Context) error { return l.sinks.Events.Insert(ctx, &b.rows) }); err != nil {
 			return
 		}
@@ -457,11 +509,11 @@ func (l *Loader) store(b *batch) {
 		}
 		if failed > 0 {
 			// The rows are stored; the redelivered messages collapse by event_id.
-			l.log.Warn().Err(firstErr).Int("messages", failed).Int("events", len(b.acks)).
+			l.log.Warn().Err(firstErr).Int("messages", failed).Int("events", b.events).
 				Msg("acking stored messages failed; they will be redelivered and collapse by event_id")
 		}
-		l.count(func(s *Stats) { s.Batches++; s.Loaded += len(b.acks) })
-		l.log.Info().Int("events", len(b.acks)).Int("listings", len(b.rows.Listings)).
+		l.count(func(s *Stats) { s.Batches++; s.Loaded += b.events })
+		l.log.Info().Int("events", b.events).Int("messages", b.messages()).Int("listings", len(b.rows.Listings)).
 			Int("vendors", len(b.rows.Vendors)).Int("captures", len(b.rows.Captures)).
 			Int("runs", len(b.rows.Runs)).Int("posts", len(b.rows.Posts)).Int("threads", len(b.rows.Threads)).
 			Dur("took", time.Since(start)).Msg("batch loaded")
@@ -481,11 +533,11 @@ func (l *Loader) retry(b *batch, op func(context.Context) error) error {
 			return nil
 		}
 		if b.ctx.Err() != nil {
-			l.log.Warn().Err(err).Int("events", len(b.acks)).Msg("insert abandoned; events stay in the stream for redelivery")
+			l.log.Warn().Err(err).Int("events", b.events).Msg("insert abandoned; events stay in the stream for redelivery")
 			return b.ctx.Err()
 		}
 		l.count(func(s *Stats) { s.Retries++ })
-		l.log.Warn().Err(err).Int("events", len(b.acks)).Int("attempt", attempt).
+		l.log.Warn().Err(err).Int("events", b.events).Int("attempt", attempt).
 			Dur("backoff", backoff).Msg("insert failed; holding acks and retrying")
 		l.inProgress(b)
 		sleep(b.ctx, backoff+time.Duration(rand.Int64N(int64(backoff/2))))
@@ -493,18 +545,25 @@ func (l *Loader) retry(b *batch, op func(context.Context) error) error {
 	}
 }
 
-// deadLetter stores b's bad messages on the dead-letter stream and in the
-// dead-letter table, with their reasons, and then terminates them on the
-// event stream. When either store fails they are left for redelivery (and
-// dead-lettered again then): never dropped.
+// deadLetter stores b's bad messages and events on the dead-letter stream
+// and in the dead-letter table, with their reasons, and then terminates the
+// bad messages on the event stream and acks the envelopes that held the
+// bad events (their other events are stored). When either store fails they
+// are left for redelivery (and dead-lettered again then): never dropped.
 func (l *Loader) deadLetter(b *batch) {
 	out := make([]bus.Message, len(b.dead))
 	rows := make([]DeadLetter, len(b.dead))
 	for i, d := range b.dead {
-		rows[i] = newDeadLetter(d.msg, d.reason)
-		out[i] = rows[i].message(d.msg.Data())
+		payload := d.msg.Data()
+		if d.inner != nil {
+			rows[i] = newInnerDeadLetter(d.msg, d.inner, d.reason)
+			payload = d.inner.line
+		} else {
+			rows[i] = newDeadLetter(d.msg, d.reason)
+		}
+		out[i] = rows[i].message(payload)
 		l.log.Warn().Str("subject", d.msg.Subject()).Uint64("stream_seq", rows[i].StreamSeq).
-			Str("reason", rows[i].Reason).Msg("dead-lettering message")
+			Int("envelope_event", rows[i].EnvelopeEvent).Str("reason", rows[i].Reason).Msg("dead-lettering message")
 	}
 	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
 	defer cancel()
@@ -515,13 +574,27 @@ func (l *Loader) deadLetter(b *batch) {
 	if err != nil {
 		l.log.Error().Err(err).Int("messages", len(b.dead)).Msg("storing dead letters failed; leaving them for redelivery")
 		for _, d := range b.dead {
-			_ = d.msg.NakWithDelay(5 * time.Second)
+			if d.inner == nil {
+				_ = d.msg.NakWithDelay(5 * time.Second)
+			}
+		}
+		for _, m := range b.held {
+			_ = m.NakWithDelay(5 * time.Second)
 		}
 		return
 	}
 	for _, d := range b.dead {
+		if d.inner != nil {
+			continue
+		}
 		if err := d.msg.Term(); err != nil {
 			l.log.Warn().Err(err).Msg("terminating dead-lettered message")
+		}
+	}
+	for _, m := range b.held {
+		if err := m.Ack(); err != nil {
+			// Its rows and dead letters are stored; redelivered, they collapse.
+			l.log.Warn().Err(err).Msg("acking an envelope whose bad events were dead-lettered")
 		}
 	}
 	l.count(func(s *Stats) { s.DeadLetters += len(b.dead) })

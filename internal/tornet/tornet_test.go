@@ -3,7 +3,6 @@ package tornet_test
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -206,8 +205,9 @@ func collectThroughTor(ctx context.Context, t *testing.T, tn *tornet.Network, wo
 // ordered consumer and returns the listing ids, each once.
 func listingEvents(ctx context.Context, t *testing.T, conn *bus.Conn) map[string]bool {
 	t.Helper()
-	subject := event.Subject(event.TypeListing, fixture.Nebula)
-	cons, err := conn.JS.OrderedConsumer(ctx, "INTEL", jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}})
+	// Listings travel inside the envelopes of their pages, or alone.
+	subjects := []string{event.Subject(event.TypeListing, fixture.Nebula), event.Subject(event.TypeEnvelope, fixture.Nebula)}
+	cons, err := conn.JS.OrderedConsumer(ctx, "INTEL", jetstream.OrderedConsumerConfig{FilterSubjects: subjects})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,20 +226,25 @@ func listingEvents(ctx context.Context, t *testing.T, conn *bus.Conn) map[string
 		n := 0
 		for msg := range batch.Messages() {
 			n++
-			var l event.Listing
-			if err := json.Unmarshal(msg.Data(), &l); err != nil {
-				t.Fatalf("listing event on %s: %v", msg.Subject(), err)
+			evs, err := event.DecodeMessage(msg.Subject(), msg.Data())
+			if err != nil {
+				t.Fatalf("message on %s: %v", msg.Subject(), err)
 			}
-			if ids[l.ListingID] {
-				t.Errorf("listing %s is in the stream twice", l.ListingID)
+			for _, d := range evs {
+				if d.Listing == nil {
+					continue
+				}
+				if ids[d.Listing.ListingID] {
+					t.Errorf("listing %s is in the stream twice", d.Listing.ListingID)
+				}
+				ids[d.Listing.ListingID] = true
 			}
-			ids[l.ListingID] = true
 		}
 		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) {
 			t.Fatal(err)
 		}
 		if n == 0 {
-			t.Fatalf("stream stopped at %d of %d listing events", got, want)
+			t.Fatalf("stream stopped at %d of %d messages", got, want)
 		}
 		got += n
 	}

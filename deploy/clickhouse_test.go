@@ -36,6 +36,8 @@ func TestClickHouseReadme(t *testing.T) {
 		}
 	}
 	slices.Sort(sharded)
+	// Each ALTER of a sharded table makes its Distributed table again.
+	sharded = slices.Compact(sharded)
 	m := regexp.MustCompile(`an observation table \(([^)]*)\)`).FindStringSubmatch(readme)
 	if m == nil {
 		t.Fatal("README: no row for observation tables")

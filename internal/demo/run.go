@@ -12,8 +12,10 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/counternet/counternet/internal/bus"
 	"github.com/counternet/counternet/internal/config"
 	"github.com/counternet/counternet/internal/stack"
+	"github.com/counternet/counternet/internal/warehouse"
 )
 
 // Options change what Run does.
@@ -124,11 +126,33 @@ func (e *Env) EnvLines() ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []string{
-		config.EnvClickHouseDSN + "=" + redactDSN(e.DSN),
-		config.EnvNATSURL + "=" + e.Stack.NATSURL(),
-		config.EnvDataDir + "=" + dataDir,
-	}, nil
+	// The servers admit only their users: the lines name the user and the
+	// 0600 file holding its password, never the password itself.
+	dsn, natsURL := redactDSN(e.DSN), withoutUser(e.Stack.NATSURL())
+	lines := []string{}
+	if e.local != nil {
+		dsn = "clickhouse://" + warehouse.WriterUser + "@" + e.local.Addr() + "/" + e.Stack.Cfg.ClickHouse.Database
+		lines = append(lines, config.EnvClickHouseDSN+"="+dsn,
+			config.EnvClickHousePW+"="+e.local.PasswordFile(warehouse.WriterUser))
+	} else {
+		lines = append(lines, config.EnvClickHouseDSN+"="+dsn)
+	}
+	lines = append(lines, config.EnvNATSURL+"="+natsURL)
+	if e.Stack.Cfg.NATS.Embedded() {
+		lines = append(lines, config.EnvNATSUser+"="+bus.RoleService,
+			config.EnvNATSPassword+"="+bus.UsersFile(e.Stack.SecretsDir(), bus.RoleService))
+	}
+	return append(lines, config.EnvDataDir+"="+dataDir), nil
+}
+
+// withoutUser leaves user and password out of a URL.
+func withoutUser(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	u.User = nil
+	return u.String()
 }
 
 // redactDSN leaves a password out of a DSN that carries one.

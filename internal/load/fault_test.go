@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
@@ -213,7 +215,13 @@ func TestClickHouseDownDuringLoad(t *testing.T) {
 	if after.AckFloor.Stream >= uint64(len(msgs)) || ld.Stats().Retries == 0 {
 		t.Fatalf("the outage hit no insert: ack floor %d of %d, %d retries", after.AckFloor.Stream, len(msgs), ld.Stats().Retries)
 	}
-	if restarted, err = loadtest.Restart(ctx, dir, local.Addr()); err != nil {
+	// The managed server admits only its users: ping as the writer.
+	pw, err := os.ReadFile(local.PasswordFile(warehouse.WriterUser))
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth := clickhouse.Auth{Username: warehouse.WriterUser, Password: strings.TrimSpace(string(pw))}
+	if restarted, err = loadtest.Restart(ctx, dir, local.Addr(), auth); err != nil {
 		t.Fatal(err)
 	}
 	// Everything acked before and during the outage had been inserted:

@@ -26,7 +26,7 @@ type Server struct {
 // wrote into dir (its ports included) and returns once the native address
 // addr answers a ping. warehouse.StartLocal would pick new ports; a loader
 // that must find the server where it was needs the old ones.
-func Restart(ctx context.Context, dir, addr string) (*Server, error) {
+func Restart(ctx context.Context, dir, addr string, auth clickhouse.Auth) (*Server, error) {
 	bin, args, err := serverProgram()
 	if err != nil {
 		return nil, err
@@ -59,7 +59,7 @@ func Restart(ctx context.Context, dir, addr string) (*Server, error) {
 	wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	for {
-		conn, err := clickhouse.Open(&clickhouse.Options{Addr: []string{addr}, DialTimeout: time.Second})
+		conn, err := clickhouse.Open(&clickhouse.Options{Addr: []string{addr}, Auth: auth, DialTimeout: time.Second})
 		if err == nil {
 			err = conn.Ping(wctx)
 			conn.Close()

@@ -230,7 +230,11 @@ const raceRetries = 50
 func concurrentRace(stmt string, err error) bool {
 	upper := strings.ToUpper(stmt)
 	switch {
-	case strings.HasPrefix(upper, "CREATE VIEW"):
+	case strings.HasPrefix(upper, "CREATE VIEW"), strings.HasPrefix(upper, "CREATE MATERIALIZED VIEW"),
+		strings.HasPrefix(upper, "CREATE TABLE") && strings.Contains(upper, "\nAS SELECT"):
+		// A view, materialized view or backfill (CREATE TABLE ... AS
+		// SELECT) reads tables and views another process may be
+		// re-creating.
 		return isCode(err, codeUnknownTable) || isCode(err, codeTableIsDropped)
 	case strings.Contains(upper, "ADD COLUMN"):
 		return isCode(err, codeMultipleAliases)

@@ -9,7 +9,6 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"path"
 	"path/filepath"
 	"time"
@@ -138,7 +137,7 @@ func Start(ctx context.Context, cfg *config.Config, seed int64, log zerolog.Logg
 		}
 		c.ClickHouse.DSN = e.local.DSN(c.ClickHouse.Database)
 	}
-	e.DSN = withDatabase(c.ClickHouse.DSN, c.ClickHouse.Database)
+	e.DSN = stack.WithDatabase(c.ClickHouse.DSN, c.ClickHouse.Database)
 	if e.Stack, err = stack.Open(ctx, &c, log, stack.Need{Bus: true, Warehouse: true}); err != nil {
 		return nil, err
 	}
@@ -245,15 +244,3 @@ func (e *Env) ClientCommand() string {
 	return e.local.ClientCommand() + " --database " + e.Stack.DB.Database()
 }
 
-// withDatabase puts database into a DSN that names none, as the stack
-// does when it opens ClickHouse.
-func withDatabase(dsn, database string) string {
-	u, err := url.Parse(dsn)
-	if err != nil || database == "" {
-		return dsn
-	}
-	if u.Path == "" || u.Path == "/" {
-		u.Path = "/" + database
-	}
-	return u.String()
-}

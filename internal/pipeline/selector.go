@@ -46,46 +46,30 @@ func rewriteHasChild(sel string) (string, error) {
 // skipping quoted strings and nested parentheses.
 func balanced(s string) (inner, after string, ok bool) {
 	depth := 1
-	var quote byte
-	for i := 0; i < len(s); i++ {
-		c := s[i]
+	end := scan(s, func(i int, c byte, quoted bool) bool {
 		switch {
-		case quote != 0:
-			if c == '\\' {
-				i++
-			} else if c == quote {
-				quote = 0
-			}
-		case c == '"' || c == '\'':
-			quote = c
+		case quoted:
 		case c == '(':
 			depth++
 		case c == ')':
 			depth--
-			if depth == 0 {
-				return s[:i], s[i+1:], true
-			}
+			return depth == 0
 		}
+		return false
+	})
+	if end < 0 {
+		return "", "", false
 	}
-	return "", "", false
+	return s[:end], s[end+1:], true
 }
 
 // hasCombinator reports a combinator (white space, >, +, ~) outside
 // brackets, parentheses and quotes.
 func hasCombinator(s string) bool {
 	depth := 0
-	var quote byte
-	for i := 0; i < len(s); i++ {
-		c := s[i]
+	return scan(s, func(i int, c byte, quoted bool) bool {
 		switch {
-		case quote != 0:
-			if c == '\\' {
-				i++
-			} else if c == quote {
-				quote = 0
-			}
-		case c == '"' || c == '\'':
-			quote = c
+		case quoted:
 		case c == '(' || c == '[':
 			depth++
 		case c == ')' || c == ']':
@@ -93,6 +77,40 @@ func hasCombinator(s string) bool {
 		case depth == 0 && (c == ' ' || c == '>' || c == '+' || c == '~' || c == '\t'):
 			return true
 		}
+		return false
+	}) >= 0
+}
+
+// scan calls stop for each byte of a selector with whether it lies inside
+// a quoted string (quotes and escapes are read here, once) and returns the
+// index where stop said true, or -1.
+func scan(s string, stop func(i int, c byte, quoted bool) bool) int {
+	var quote byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case quote != 0:
+			if c == '\\' {
+				i++
+				continue
+			}
+			if c == quote {
+				quote = 0
+			}
+			if stop(i, c, true) {
+				return i
+			}
+			continue
+		case c == '"' || c == '\'':
+			quote = c
+			if stop(i, c, true) {
+				return i
+			}
+			continue
+		}
+		if stop(i, c, false) {
+			return i
+		}
 	}
-	return false
+	return -1
 }

@@ -170,7 +170,7 @@ func (s *Stack) SecretsDir() string { return filepath.Join(s.Cfg.DataDir, "secre
 func (s *Stack) warehouseDSN(ctx context.Context, existing bool) (string, error) {
 	database := s.Cfg.ClickHouse.Database
 	if !s.Cfg.ClickHouse.Managed() {
-		dsn := withDatabase(s.Cfg.ClickHouse.DSN, database)
+		dsn := WithDatabase(s.Cfg.ClickHouse.DSN, database)
 		s.where = fmt.Sprintf("database %s on %s (clickhouse.dsn)", database, config.RedactURL(dsn))
 		if f := s.Cfg.ClickHouse.PasswordFile; f != "" {
 			pw, err := config.ReadSecretFile(f)
@@ -251,8 +251,8 @@ func (s *Stack) openWarehouse(ctx context.Context) error {
 	return nil
 }
 
-// withDatabase puts database into a DSN that names none.
-func withDatabase(dsn, database string) string {
+// WithDatabase puts database into a DSN that names none.
+func WithDatabase(dsn, database string) string {
 	u, err := url.Parse(dsn)
 	if err != nil || database == "" {
 		return dsn

@@ -243,4 +243,3 @@ func (e *Env) ClientCommand() string {
 	}
 	return e.local.ClientCommand() + " --database " + e.Stack.DB.Database()
 }
-

@@ -408,7 +408,7 @@ func soughtIn(in requestInput, holders []DataHolder) []Sought {
 		s := Sought{Identifiers: ids, Preserve: true, WhereHeld: "the postal operator and the parcel carriers of " + to + ", and its customs administration"}
 		if r.To == cc {
 			s.What = fmt.Sprintf("Postal and customs data on consignments from %s into %s between %s and %s matching the listings (small padded envelopes and parcels; %s): senders' and recipients' details, tracking and drop-off records, and seizures made", nameOr(ref, r.From, "any country"), to, longDate(r.FirstSeen), longDate(r.LastSeen.AddDate(0, 1, 0)), list(categoryNames(r.Categories)))
-			s.Relevance = fmt.Sprintf("%s by %s offer delivery by post from %s into %s: the consignments and their recipients are the deliveries of these sales.", nOf(r.Listings, "listing"), nOf(r.Vendors, "vendor"), nameOr(ref, r.From, "an undisclosed country"), to)
+			s.Relevance = fmt.Sprintf("%s by %s %s delivery by post from %s into %s: the consignments and their recipients are the deliveries of these sales.", nOf(r.Listings, "listing"), nOf(r.Vendors, "vendor"), plural(r.Listings, "offers", "offer"), nameOr(ref, r.From, "an undisclosed country"), to)
 		} else {
 			if r.To == "" || r.To == cc {
 				continue

@@ -139,8 +139,11 @@ func (e *Env) EnvLines() ([]string, error) {
 	}
 	lines = append(lines, config.EnvNATSURL+"="+natsURL)
 	if e.Stack.Cfg.NATS.Embedded() {
-		lines = append(lines, config.EnvNATSUser+"="+bus.RoleService,
-			config.EnvNATSPassword+"="+bus.UsersFile(e.Stack.SecretsDir(), bus.RoleService))
+		pw, err := filepath.Abs(bus.UsersFile(e.Stack.SecretsDir(), bus.RoleService))
+		if err != nil {
+			return nil, err
+		}
+		lines = append(lines, config.EnvNATSUser+"="+bus.RoleService, config.EnvNATSPassword+"="+pw)
 	}
 	return append(lines, config.EnvDataDir+"="+dataDir), nil
 }

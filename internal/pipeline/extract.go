@@ -134,7 +134,7 @@ func (s *Site) Extract(pageKind, pageURL string, body []byte) (*Result, error) {
 	}
 	res.Links = links(doc, base, pg.Follow)
 	for i := range pg.Records {
-		extractRecords(res, doc, pageURL, &pg.Records[i])
+		extractRecords(res, doc, pageURL, base, &pg.Records[i])
 	}
 	for i := range res.Records {
 		res.Records[i].Locale = s.Locale
@@ -261,7 +261,7 @@ func attr(n *html.Node, name string) (string, bool) {
 	return "", false
 }
 
-func extractRecords(res *Result, doc *html.Node, pageURL string, r *RecordRule) {
+func extractRecords(res *Result, doc *html.Node, pageURL string, base *url.URL, r *RecordRule) {
 	items := []*html.Node{doc}
 	if r.item != nil {
 		items = cascadia.QueryAll(doc, r.item)
@@ -286,7 +286,7 @@ func extractRecords(res *Result, doc *html.Node, pageURL string, r *RecordRule) 
 			if pageVals == nil {
 				pageVals = map[string]fieldResult{}
 			}
-			raw, ok := fieldValue(doc, pageURL, f)
+			raw, ok := fieldValue(doc, pageURL, base, f)
 			pageVals[name] = fieldResult{raw, ok}
 		}
 	}
@@ -302,7 +302,7 @@ func extractRecords(res *Result, doc *html.Node, pageURL string, r *RecordRule) 
 			if pv, scoped := pageVals[name]; scoped {
 				raw, ok = pv.raw, pv.ok
 			} else {
-				raw, ok = fieldValue(item, pageURL, f)
+				raw, ok = fieldValue(item, pageURL, base, f)
 			}
 			if ok {
 				stats[k].Matched++
@@ -333,12 +333,12 @@ type fieldResult struct {
 
 // fieldValue extracts one field from an item; ok is false when nothing
 // (non-empty) matched.
-func fieldValue(item *html.Node, pageURL string, f *FieldRule) (string, bool) {
+func fieldValue(item *html.Node, pageURL string, base *url.URL, f *FieldRule) (string, bool) {
 	switch {
 	case (f.Count || f.Exists) && f.sel != nil:
 		n := 0
 		for _, m := range cascadia.QueryAll(item, f.sel) {
-			if _, ok := f.pick(f.value(m, pageURL)); ok {
+			if _, ok := f.pick(f.value(m, base)); ok {
 				n++
 				if f.Exists {
 					break
@@ -352,7 +352,7 @@ func fieldValue(item *html.Node, pageURL string, f *FieldRule) (string, bool) {
 	case f.From == "url":
 		return f.pick(pageURL)
 	case f.sel == nil:
-		return f.pick(f.value(item, pageURL))
+		return f.pick(f.value(item, base))
 	case f.Join == nil:
 		// Only the first usable match counts: try the first match alone
 		// before walking the item for every match.
@@ -360,11 +360,11 @@ func fieldValue(item *html.Node, pageURL string, f *FieldRule) (string, bool) {
 		if n == nil {
 			return "", false
 		}
-		if v, ok := f.pick(f.value(n, pageURL)); ok {
+		if v, ok := f.pick(f.value(n, base)); ok {
 			return v, true
 		}
 		for _, n := range cascadia.QueryAll(item, f.sel)[1:] {
-			if v, ok := f.pick(f.value(n, pageURL)); ok {
+			if v, ok := f.pick(f.value(n, base)); ok {
 				return v, true
 			}
 		}
@@ -372,7 +372,7 @@ func fieldValue(item *html.Node, pageURL string, f *FieldRule) (string, bool) {
 	}
 	var out []string
 	for _, n := range cascadia.QueryAll(item, f.sel) {
-		if v, ok := f.pick(f.value(n, pageURL)); ok {
+		if v, ok := f.pick(f.value(n, base)); ok {
 			out = append(out, v)
 		}
 	}
@@ -386,7 +386,7 @@ func fieldValue(item *html.Node, pageURL string, f *FieldRule) (string, bool) {
 // breaks for a multi-line field), inner HTML, or an attribute; a link
 // attribute (href, src, action) is resolved against the page URL, so a
 // profile_url or an image is an absolute URL whatever the page wrote.
-func (f *FieldRule) value(n *html.Node, pageURL string) string {
+func (f *FieldRule) value(n *html.Node, base *url.URL) string {
 	if f.lines && f.Attr == "" {
 		var b strings.Builder
 		writeLines(&b, n, false)
@@ -394,7 +394,7 @@ func (f *FieldRule) value(n *html.Node, pageURL string) string {
 	}
 	v := nodeValue(n, f.Attr)
 	if linkAttrs[f.Attr] && v != "" {
-		v = absolute(pageURL, v)
+		v = absolute(base, v)
 	}
 	return v
 }
@@ -404,17 +404,20 @@ var linkAttrs = map[string]bool{"href": true, "src": true, "action": true, "data
 
 // absolute makes ref absolute against base, whatever its host (a field
 // value is evidence, not a link to follow); a reference that does not
-// parse is kept as written.
-func absolute(base, ref string) string {
-	b, err := url.Parse(base)
-	if err != nil {
+// parse is kept as written. An absolute http(s) URL and a plain
+// root-relative path take no parsing.
+func absolute(base *url.URL, ref string) string {
+	switch {
+	case strings.HasPrefix(ref, "http://"), strings.HasPrefix(ref, "https://"):
 		return ref
+	case plainPath(ref) && base.User == nil && base.Opaque == "":
+		return base.Scheme + "://" + base.Host + ref
 	}
 	r, err := url.Parse(ref)
 	if err != nil {
 		return ref
 	}
-	return b.ResolveReference(r).String()
+	return base.ResolveReference(r).String()
 }
 
 // pick applies the field's regex to one matched value; ok is false when

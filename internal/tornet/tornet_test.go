@@ -363,7 +363,9 @@ func socketOwnedBy(pid int, addr string) bool {
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		fs := strings.Fields(sc.Text())
-		if len(fs) >= 10 && fs[1] == want {
+		// A socket of an earlier connection on the same port can linger
+		// (TIME_WAIT) with inode 0: keep looking for the live one.
+		if len(fs) >= 10 && fs[1] == want && fs[9] != "0" {
 			inode = fs[9]
 			break
 		}

@@ -2,7 +2,6 @@ package load_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,6 +17,7 @@ import (
 	"github.com/counternet/counternet/internal/event"
 	"github.com/counternet/counternet/internal/load"
 	"github.com/counternet/counternet/internal/normalize"
+	"github.com/counternet/counternet/internal/normalize/fieldsamples"
 	"github.com/counternet/counternet/internal/pipeline"
 	"github.com/counternet/counternet/internal/query"
 	"github.com/counternet/counternet/internal/testenv"
@@ -25,35 +25,15 @@ import (
 
 // fieldSample is one entry of internal/normalize/testdata/fields.json, the
 // sample value of every field a site file may set.
-type fieldSample struct {
-	Raw    string            `json:"raw"`
-	File   string            `json:"file"`
-	Parser string            `json:"parser"`
-	With   map[string]string `json:"with"`
-}
+type fieldSample = fieldsamples.Sample
 
 const fieldsDir = "../normalize/testdata"
 
 func fieldSamples(t *testing.T) map[string]map[string]fieldSample {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(fieldsDir, "fields.json"))
+	out, err := fieldsamples.Load(filepath.Join(fieldsDir, "fields.json"))
 	if err != nil {
 		t.Fatal(err)
-	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(data, &raw); err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]map[string]fieldSample{}
-	for typ, m := range raw {
-		if typ == "_doc" {
-			continue
-		}
-		var fs map[string]fieldSample
-		if err := json.Unmarshal(m, &fs); err != nil {
-			t.Fatalf("%s: %v", typ, err)
-		}
-		out[typ] = fs
 	}
 	return out
 }

@@ -10,37 +10,18 @@ import (
 	"testing"
 
 	"github.com/counternet/counternet/internal/event"
+	"github.com/counternet/counternet/internal/normalize/fieldsamples"
 	"github.com/counternet/counternet/internal/pipeline"
 )
 
 // fieldSample is one entry of testdata/fields.json.
-type fieldSample struct {
-	Raw    string            `json:"raw"`
-	File   string            `json:"file"`   // raw value read from testdata/<file>
-	Parser string            `json:"parser"` // "" for the field's default
-	With   map[string]string `json:"with"`   // other fields the value needs
-}
+type fieldSample = fieldsamples.Sample
 
 func loadFieldSamples(t *testing.T) map[string]map[string]fieldSample {
 	t.Helper()
-	data, err := os.ReadFile("testdata/fields.json")
+	out, err := fieldsamples.Load("testdata/fields.json")
 	if err != nil {
 		t.Fatal(err)
-	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(data, &raw); err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]map[string]fieldSample{}
-	for typ, m := range raw {
-		if typ == "_doc" {
-			continue
-		}
-		var fs map[string]fieldSample
-		if err := json.Unmarshal(m, &fs); err != nil {
-			t.Fatalf("%s: %v", typ, err)
-		}
-		out[typ] = fs
 	}
 	return out
 }

@@ -3,7 +3,6 @@ package demo_test
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,30 +11,11 @@ import (
 
 	"github.com/counternet/counternet/internal/demo"
 	"github.com/counternet/counternet/internal/export"
+	"github.com/counternet/counternet/internal/testenv"
 )
 
 // readCSV reads a package table as header-keyed rows.
-func readCSV(t *testing.T, path string) []map[string]string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	var out []map[string]string
-	for _, r := range recs[1:] {
-		m := map[string]string{}
-		for i, h := range recs[0] {
-			m[h] = r[i]
-		}
-		out = append(out, m)
-	}
-	return out
-}
+func readCSV(t *testing.T, path string) []map[string]string { return testenv.ReadCSV(t, path) }
 
 // TestExportDemo collects the fixture markets, runs the demo's chain step
 // and exports for the demo partner: the package must concern the partner

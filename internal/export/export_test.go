@@ -3,7 +3,6 @@ package export
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"os"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/counternet/counternet/internal/testenv"
 )
 
 // openPackage verifies and unpacks a package with the partner's keys.
@@ -33,27 +34,8 @@ func openPackage(t *testing.T, e *env, partner, file string) (*Result, string) {
 	return res, dir
 }
 
-func readCSV(t *testing.T, path string) []map[string]string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	var out []map[string]string
-	for _, r := range recs[1:] {
-		m := map[string]string{}
-		for i, h := range recs[0] {
-			m[h] = r[i]
-		}
-		out = append(out, m)
-	}
-	return out
-}
+// readCSV reads a package table as header-keyed rows.
+func readCSV(t *testing.T, path string) []map[string]string { return testenv.ReadCSV(t, path) }
 
 func TestExportRoundTrip(t *testing.T) {
 	if testing.Short() {

@@ -31,15 +31,7 @@ func BenchmarkPublish(b *testing.B) {
 		msgs[i] = bus.Message{Subject: "intel.v1.listing.bench", ID: fmt.Sprintf("evt-%08d", i),
 			Data: []byte(fmt.Sprintf(`{"n":%d,"pad":%q}`, i, pad))}
 	}
-	purge := func() {
-		st, err := c.JS.Stream(ctx, "INTEL")
-		if err == nil {
-			err = st.Purge(ctx)
-		}
-		if err != nil {
-			b.Fatal(err)
-		}
-	}
+	purge := func() { purgeStream(ctx, b, c) }
 	var pubSecs, rawSecs float64
 	for b.Loop() {
 		purge()
@@ -102,15 +94,7 @@ func BenchmarkPublishEnvelopes(b *testing.B) {
 			}
 		}
 	}
-	purge := func() {
-		st, err := c.JS.Stream(ctx, "INTEL")
-		if err == nil {
-			err = st.Purge(ctx)
-		}
-		if err != nil {
-			b.Fatal(err)
-		}
-	}
+	purge := func() { purgeStream(ctx, b, c) }
 	var envSecs, singleSecs float64
 	for b.Loop() {
 		purge()
@@ -132,4 +116,16 @@ func BenchmarkPublishEnvelopes(b *testing.B) {
 	b.ReportMetric(float64(len(envs))*rounds/envSecs, "envelopes/s")
 	b.ReportMetric(n*rounds/singleSecs, "single_events/s")
 	b.ReportMetric(singleSecs/envSecs, "ratio_to_single")
+}
+
+// purgeStream empties the event stream between benchmark rounds.
+func purgeStream(ctx context.Context, b *testing.B, c *bus.Conn) {
+	b.Helper()
+	st, err := c.JS.Stream(ctx, "INTEL")
+	if err == nil {
+		err = st.Purge(ctx)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
 }

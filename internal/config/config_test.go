@@ -430,6 +430,7 @@ func TestRedactURL(t *testing.T) {
 		{"", ""},
 		{"nats://127.0.0.1:4222", "nats://127.0.0.1:4222"},
 		{"nats://token@h:4222", "nats://xxxxx@h:4222"},
+		{"clickhouse://counternet@h:9000/db", "clickhouse://counternet@h:9000/db"},
 		{"nats://u:p@h1:4222,nats://h2:4222", "nats://u:xxxxx@h1:4222,nats://h2:4222"},
 		{"clickhouse://u:p@a:9000,b:9000/db", "clickhouse://u:xxxxx@a:9000,b:9000/db"},
 		{"tcp://h:9000?username=u&password=p&debug=true", "tcp://h:9000?debug=true&password=xxxxx&username=u"},

@@ -15,8 +15,8 @@ import (
 const Masked = "xxxxx"
 
 // RedactURL masks the secrets in a URL, or in a comma-separated list of
-// URLs: the password of user:password, a user given alone (NATS takes it as
-// a token), and query parameters named like secrets (password, token, ...).
+// URLs: the password of user:password, a user given alone in a NATS URL
+// (NATS takes it as a token; a ClickHouse user alone is a name and shown), and query parameters named like secrets (password, token, ...).
 // A URL that cannot be parsed and holds '@' or '=' is masked whole after its
 // scheme. A part without "://" continues the URL before it, as in
 // clickhouse-go's host lists (clickhouse://u:p@h1:9000,h2:9000/db).
@@ -52,10 +52,14 @@ func redactOne(raw string) string {
 		return lead + scheme + "://(redacted)"
 	}
 	if u.User != nil {
-		if _, has := u.User.Password(); has {
+		switch _, has := u.User.Password(); {
+		case has:
 			u.User = url.UserPassword(u.User.Username(), Masked)
-		} else {
-			u.User = url.User(Masked)
+		case userIsName(u.Scheme):
+			// A ClickHouse user without a password in the URL is a name
+			// (its password comes from clickhouse.password_file): shown.
+		default:
+			u.User = url.User(Masked) // NATS takes a user alone as a token
 		}
 	}
 	if u.RawQuery != "" {
@@ -142,4 +146,10 @@ func (c Config) MarshalZerologObject(e *zerolog.Event) {
 		Strs("pipelines", c.Collect.Pipelines).
 		Strs("sources", c.Collect.Sources).
 		Str("fx_as_of", c.FX.AsOf.String())
+}
+
+// userIsName reports schemes whose user, given without a password, is a
+// user name, not a secret: ClickHouse's native protocol.
+func userIsName(scheme string) bool {
+	return scheme == "clickhouse" || scheme == "tcp"
 }

@@ -71,20 +71,22 @@ ORDER BY first_seen DESC, listings DESC, origin, destination`,
 	},
 	{
 		Name:        "top-routes",
-		Description: "busiest routes by distinct listings in the last N days, with the median price per gram",
-		Params:      []Param{pDays("30"), pLimit},
-		SQL: `SELECT ships_from AS origin, dest AS destination, uniqExact(source, listing_id) AS listings,
+		Description: "busiest routes by distinct listings in the last N days, with the median price per gram; listings split by why they ship there (the page names the country, a region it names covers it, a worldwide term does)",
+		Params:      []Param{pDays("30"), pLimit, pBasis},
+		SQL: `SELECT ships_from AS origin, destination, uniqExact(source, listing_id) AS listings,
+    uniqExactIf(source, listing_id, basis = 'explicit') AS explicit,
+    uniqExactIf(source, listing_id, basis = 'region') AS region,
+    uniqExactIf(source, listing_id, basis = 'worldwide') AS worldwide,
     uniqExact(source, vendor) AS vendors, uniqExact(source) AS markets,
     round(if(countIf(ppg > 0) = 0, 0, quantileIf(0.5)(ppg, ppg > 0)), 2) AS median_usd_per_gram
 FROM
 (
-    SELECT ships_from, ships_to, source, listing_id, vendor, observed_at,
+    SELECT ships_from, destination, basis, source, listing_id, vendor, observed_at,
         ` + gramsExpr + ` AS grams,
         if(grams > 0 AND price_usd > 0, price_usd / grams, 0) AS ppg
-    FROM listing_obs
+    FROM listing_destinations
 )
-ARRAY JOIN ships_to AS dest
-WHERE ` + sinceDays + `
+WHERE ` + sinceDays + ` AND ` + matchBasis + `
 GROUP BY origin, destination
 ORDER BY listings DESC, origin, destination
 LIMIT @limit`,

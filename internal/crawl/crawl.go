@@ -192,6 +192,10 @@ type Report struct {
 	// StartFailures names the start pages that were not data (URL, class,
 	// status); when no start page was, the run failed (ErrStartPages).
 	StartFailures []string
+	// Duplicates counts records of a key already published that added
+	// nothing; Conflicts those that showed another value for a field the
+	// published record has (its value stands; a warning says so).
+	Duplicates, Conflicts int
 	// Remerged counts records published again in this run because a later
 	// page of the same record added fields (richest first, pipeline.Merge).
 	Remerged int
@@ -291,7 +295,10 @@ type runState struct {
 	mu      sync.Mutex
 	partial map[string]pending // grid tiles waiting for their detail page
 	full    map[string]pending // what was last published for a key, from a full record
-	late    int                // tiles that came after their full record
+	// duplicates counts records of a key already published that showed
+	// nothing new; conflicts those that showed another value for a field
+	// the published record has (the richer record's value stands).
+	duplicates, conflicts int
 	// remerged counts records published again because a later record of
 	// the same key added to what was published (a richer profile page
 	// after a thin vendor record, a tile after its detail page).
@@ -331,10 +338,13 @@ func (rs *runState) merge(r pipeline.Record, prov event.Provenance) []pending {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
 	if done, ok := rs.full[k]; ok {
-		if r.Partial {
-			rs.late++
+		// A tile (partial) shows less by design and loses its conflicts
+		// as documented; two full records that disagree are said.
+		if !r.Partial && conflicting(done.rec, r) {
+			rs.conflicts++
 		}
 		if !pipeline.Adds(done.rec, r) {
+			rs.duplicates++
 			return nil
 		}
 		out := pending{rec: pipeline.MergeTwo(done.rec, r), prov: done.prov, mergedFrom: prov.URL}
@@ -361,6 +371,17 @@ func (rs *runState) merge(r pipeline.Record, prov event.Provenance) []pending {
 	}
 	rs.full[k] = out
 	return []pending{out}
+}
+
+// conflicting reports whether r shows another value for a field that the
+// published record p has.
+func conflicting(p, r pipeline.Record) bool {
+	for name, f := range r.Fields {
+		if pf, ok := p.Fields[name]; ok && pf.Raw != f.Raw {
+			return true
+		}
+	}
+	return false
 }
 
 // leftovers returns the partial records no full record claimed.
@@ -631,7 +652,13 @@ func Run(ctx context.Context, site *pipeline.Site, d Deps) (*Report, error) {
 	if rep.PagesOK > 0 {
 		rep.Warnings = rep.Health.Warnings
 	}
-	rep.Remerged = rs.remerged
+	rep.Remerged, rep.Duplicates, rep.Conflicts = rs.remerged, rs.duplicates, rs.conflicts
+	if rs.conflicts > 0 {
+		// Said, not silent: the values that lost are on their pages, kept
+		// as evidence.
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf(
+			"%d records showed other values than the full record already published for their key (a thin vendor record, another mirror); the richer record's values stand, the other pages are kept as evidence", rs.conflicts))
+	}
 	rep.Left = len(queue)
 	if fatal == nil && (len(queue) > 0 || rep.FrontierFull > 0) {
 		log.Warn().Int("left", len(queue)).Int("not_queued", rep.FrontierFull).Int("max_pages", d.MaxPages).

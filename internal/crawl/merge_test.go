@@ -35,8 +35,8 @@ func TestRunStateMerge(t *testing.T) {
 	}
 	// A tile after its detail page that adds nothing is dropped; one that
 	// shows a field the published record lacks publishes the merge again.
-	if out := rs.merge(rec(true, "listing_id", "7", "price", "2 XMR"), grid); len(out) != 0 || rs.late != 1 {
-		t.Errorf("late tile adding nothing: %+v, late %d", out, rs.late)
+	if out := rs.merge(rec(true, "listing_id", "7", "price", "2 XMR"), grid); len(out) != 0 || rs.duplicates != 2 || rs.conflicts != 0 { // the repeat above and this tile
+		t.Errorf("late tile adding nothing: %+v, duplicates %d, conflicts %d", out, rs.duplicates, rs.conflicts)
 	}
 	out = rs.merge(rec(true, "listing_id", "7", "stock", "40"), grid)
 	if len(out) != 1 || out[0].rec.Get("stock") != "40" || out[0].rec.Get("title") != "Full title" || out[0].prov.URL != detail.URL || rs.remerged != 1 {
@@ -54,6 +54,11 @@ func TestRunStateMerge(t *testing.T) {
 	out = rs.merge(rich, profile)
 	if len(out) != 1 || out[0].rec.Get("sales") != "1234" || out[0].prov.URL != rich.URL || out[0].mergedFrom != detail.URL {
 		t.Errorf("profile after thin vendor: %+v", out)
+	}
+	// Two full records that disagree (sales 12 on the listing page, 1234
+	// on the profile) are counted, so the run says so.
+	if rs.conflicts != 1 {
+		t.Errorf("conflicts = %d, want 1", rs.conflicts)
 	}
 	// A tile whose detail page never came is published at the end.
 	rs.merge(rec(true, "listing_id", "8", "price", "3 XMR"), grid)

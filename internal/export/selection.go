@@ -238,11 +238,16 @@ type Listing struct {
 	PriceUSD, Quantity             float64
 	Unit, ShipsFrom                string
 	ShipsTo, PaymentMethods        []string
-	Escrow                         bool
-	CryptoChains, CryptoAddresses  []string
-	FirstSeen, LastSeen            time.Time
-	Observations                   uint64
-	CaptureSHA256                  string
+	// ShipsToRaw is the shipping text as the page showed it, and
+	// ShipsToBasis why the listing ships to each of ShipsTo (explicit,
+	// region, worldwide), so a partner can tell "Germany" from "Worldwide".
+	ShipsToRaw                    string
+	ShipsToBasis                  []string
+	Escrow                        bool
+	CryptoChains, CryptoAddresses []string
+	FirstSeen, LastSeen           time.Time
+	Observations                  uint64
+	CaptureSHA256                 string
 }
 
 // VendorKey is market:handle of the listing's vendor.
@@ -284,6 +289,7 @@ func streamListings(ctx context.Context, conn driver.Conn, sel Selection, drop f
 		col("quantity", "argMax(quantity, observed_at)") + ", " +
 		col("quantity", "argMax(unit, observed_at)") + ", " +
 		"argMax(ships_from, observed_at), argMax(ships_to, observed_at), " +
+		"argMax(ships_to_raw, observed_at), argMax(ships_to_basis, observed_at), " +
 		col("payment_methods", "argMax(payment_methods, observed_at)") + ", " +
 		col("escrow", "argMax(escrow, observed_at)") + ", " +
 		col("crypto_addresses", "argMax(crypto_chains, observed_at)") + ", " +
@@ -300,7 +306,7 @@ func streamListings(ctx context.Context, conn driver.Conn, sel Selection, drop f
 		var escrow uint8
 		if err := rows.Scan(&l.Source, &l.ListingID, &l.Mirror, &l.URL, &l.Title, &l.Description, &l.Category,
 			&l.CategoryRaw, &l.Vendor, &l.PriceAmount, &l.PriceCurrency, &l.PriceUSD, &l.Quantity, &l.Unit,
-			&l.ShipsFrom, &l.ShipsTo, &l.PaymentMethods, &escrow, &l.CryptoChains, &l.CryptoAddresses,
+			&l.ShipsFrom, &l.ShipsTo, &l.ShipsToRaw, &l.ShipsToBasis, &l.PaymentMethods, &escrow, &l.CryptoChains, &l.CryptoAddresses,
 			&l.FirstSeen, &l.LastSeen, &l.Observations, &l.CaptureSHA256); err != nil {
 			return fmt.Errorf("selecting listings: reading a row: %w", err)
 		}

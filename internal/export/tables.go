@@ -137,6 +137,8 @@ var listingColumns = []column[*Listing]{
 	{"unit", "listing_obs.quantity", func(l *Listing) string { return l.Unit }},
 	{"ships_from", "", func(l *Listing) string { return l.ShipsFrom }},
 	{"ships_to", "", func(l *Listing) string { return joinList(l.ShipsTo) }},
+	{"ships_to_raw", "", func(l *Listing) string { return l.ShipsToRaw }},
+	{"ships_to_basis", "", func(l *Listing) string { return joinList(bases(l.ShipsToBasis)) }},
 	{"payment_methods", "listing_obs.payment_methods", func(l *Listing) string { return joinList(l.PaymentMethods) }},
 	{"escrow", "listing_obs.escrow", func(l *Listing) string { return boolStr(l.Escrow) }},
 	{"crypto_addresses", "listing_obs.crypto_addresses", func(l *Listing) string { return cryptoList(l.CryptoChains, l.CryptoAddresses) }},
@@ -288,4 +290,17 @@ func median(xs []float64) float64 {
 		return xs[m]
 	}
 	return (xs[m-1] + xs[m]) / 2
+}
+
+// bases lists the distinct destination bases of a listing, sorted
+// (explicit, region, worldwide).
+func bases(perCountry []string) []string {
+	var out []string
+	for _, b := range perCountry {
+		if b != "" && !slices.Contains(out, b) {
+			out = append(out, b)
+		}
+	}
+	slices.Sort(out)
+	return out
 }

@@ -1,0 +1,201 @@
+package links
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+)
+
+// A signal is one kind of evidence that two accounts are one vendor: its
+// features (each a number, 0 when the signal says nothing) and what it
+// names as evidence, with the pages behind it on each side.
+type signal struct {
+	name     string
+	features []string
+	eval     func(ix *Index, i, j int, x []float64) Evidence
+}
+
+// Evidence is what one signal rests on for one pair: the shared value or
+// the measure, and the captured page (SHA-256) showing it on each side.
+type Evidence struct {
+	Signal   string
+	Value    string
+	CaptureA string
+	CaptureB string
+}
+
+// Signal names.
+const (
+	SignalPGP      = "pgp"
+	SignalCrypto   = "crypto"
+	SignalContact  = "contact"
+	SignalHandle   = "handle"
+	SignalStyle    = "style"
+	SignalBusiness = "business"
+	SignalMarket   = "market"
+)
+
+// signals in feature order. A photo signal goes here.
+var signals = []signal{
+	{SignalPGP, []string{"pgp_same_key", "pgp_user_id"}, pgpSignal},
+	{SignalCrypto, []string{"crypto_shared"}, identifierSignal(SignalCrypto, "crypto:", func(a *Account) []string { return a.Crypto })},
+	{SignalContact, []string{"contact_shared"}, identifierSignal(SignalContact, "contact:", func(a *Account) []string { return a.Contacts })},
+	{SignalHandle, []string{"handle_same", "handle_skeleton", "handle_similarity"}, handleSignal},
+	{SignalStyle, []string{"style_ngrams", "style_habits"}, styleSignal},
+	{SignalBusiness, []string{"business_origin", "business_destinations", "business_categories", "business_prices",
+		"business_shipping", "business_claims"}, businessSignal},
+	{SignalMarket, []string{"same_market"}, marketSignal},
+}
+
+// Features lists every feature name in order.
+func Features() []string {
+	var out []string
+	for _, s := range signals {
+		out = append(out, s.features...)
+	}
+	return out
+}
+
+// Signals lists the signal names in order.
+func Signals() []string {
+	var out []string
+	for _, s := range signals {
+		out = append(out, s.name)
+	}
+	return out
+}
+
+// pairFeatures fills the features of accounts i and j and returns the
+// evidence of each signal that found any.
+func (ix *Index) pairFeatures(i, j int) ([]float64, []Evidence) {
+	x := make([]float64, 0, 16)
+	var ev []Evidence
+	for _, s := range signals {
+		part := make([]float64, len(s.features))
+		e := s.eval(ix, i, j, part)
+		x = append(x, part...)
+		if slices.ContainsFunc(part, func(v float64) bool { return v != 0 }) {
+			e.Signal = s.name
+			ev = append(ev, e)
+		}
+	}
+	return x, ev
+}
+
+func pgpSignal(ix *Index, i, j int, x []float64) Evidence {
+	a, b := &ix.Accounts[i], &ix.Accounts[j]
+	fp, s := ix.sharedRarest("pgp:", a.PGP, b.PGP)
+	x[0] = s
+	if u, us := ix.sharedRarest("uid:", a.PGPUserIDs, b.PGPUserIDs); us > 0 {
+		x[1] = us
+		if fp == "" {
+			return Evidence{Value: "user ID " + u, CaptureA: a.capture("uid:" + u), CaptureB: b.capture("uid:" + u)}
+		}
+	}
+	if fp == "" {
+		return Evidence{}
+	}
+	return Evidence{Value: "key " + fp, CaptureA: a.capture("pgp:" + fp), CaptureB: b.capture("pgp:" + fp)}
+}
+
+func identifierSignal(name, kind string, values func(*Account) []string) func(*Index, int, int, []float64) Evidence {
+	return func(ix *Index, i, j int, x []float64) Evidence {
+		a, b := &ix.Accounts[i], &ix.Accounts[j]
+		v, s := ix.sharedRarest(kind, values(a), values(b))
+		x[0] = s
+		if v == "" {
+			return Evidence{}
+		}
+		n := ix.holders[kind+v]
+		return Evidence{Value: fmt.Sprintf("%s (held by %d accounts)", v, n), CaptureA: a.capture(kind + v), CaptureB: b.capture(kind + v)}
+	}
+}
+
+func handleSignal(ix *Index, i, j int, x []float64) Evidence {
+	a, b := &ix.Accounts[i], &ix.Accounts[j]
+	if strings.EqualFold(a.Handle, b.Handle) {
+		x[0] = 1
+	}
+	sa, sb := ix.skel[i], ix.skel[j]
+	if sa == sb && len(sa) >= 3 {
+		x[1] = rarity(ix.holders["skel:"+sa])
+	}
+	if s := similarity(sa, sb); s > 0.5 {
+		x[2] = (s - 0.5) * 2
+	}
+	return Evidence{Value: fmt.Sprintf("%s ~ %s (skeletons %s, %s; similarity %.2f)", a.Handle, b.Handle, sa, sb, similarity(sa, sb)),
+		CaptureA: a.capture("handle"), CaptureB: b.capture("handle")}
+}
+
+func styleSignal(ix *Index, i, j int, x []float64) Evidence {
+	pa, pb := &ix.prof[i], &ix.prof[j]
+	if !pa.hasText || !pb.hasText {
+		return Evidence{}
+	}
+	x[0] = cosine(pa, pb)
+	x[1] = habitCosine(pa, pb, &ix.habMean, &ix.habSD)
+	a, b := &ix.Accounts[i], &ix.Accounts[j]
+	return Evidence{Value: fmt.Sprintf("character 4-gram cosine %.2f, habits cosine %.2f", x[0], x[1]),
+		CaptureA: a.capture("text"), CaptureB: b.capture("text")}
+}
+
+func businessSignal(ix *Index, i, j int, x []float64) Evidence {
+	a, b := &ix.Accounts[i], &ix.Accounts[j]
+	var said []string
+	if a.ShipsFrom != "" && b.ShipsFrom != "" {
+		if a.ShipsFrom == b.ShipsFrom {
+			x[0] = 1
+			said = append(said, "both ship from "+a.ShipsFrom)
+		} else {
+			x[0] = -1
+			said = append(said, "ship from "+a.ShipsFrom+" and "+b.ShipsFrom)
+		}
+	}
+	x[1] = jaccard(a.ShipsTo, b.ShipsTo)
+	x[2] = jaccard(a.Categories, b.Categories)
+	n := 0
+	for c, pa := range a.Prices {
+		if pb, ok := b.Prices[c]; ok && pa > 0 && pb > 0 {
+			x[3] += math.Exp(-math.Abs(math.Log(pa / pb)))
+			n++
+		}
+	}
+	if n > 0 {
+		x[3] /= float64(n)
+	}
+	x[4] = jaccard(a.Shipping, b.Shipping)
+	if c := claimed(a, b); c != "" {
+		x[5] = 1
+		said = append(said, c)
+	}
+	said = append(said, fmt.Sprintf("destinations %.2f, categories %.2f, prices %.2f, shipping %.2f alike", x[1], x[2], x[3], x[4]))
+	return Evidence{Value: strings.Join(said, "; "), CaptureA: a.capture("business"), CaptureB: b.capture("business")}
+}
+
+// claimed says how one account's claims of history point at the other:
+// it names the other's market, or both claim the same history.
+func claimed(a, b *Account) string {
+	for _, c := range a.Claims {
+		if strings.EqualFold(c, b.Source) {
+			return a.Key() + " claims a history on " + b.Source
+		}
+		if slices.Contains(b.Claims, c) {
+			return "both claim a history on " + c
+		}
+	}
+	for _, c := range b.Claims {
+		if strings.EqualFold(c, a.Source) {
+			return b.Key() + " claims a history on " + a.Source
+		}
+	}
+	return ""
+}
+
+func marketSignal(ix *Index, i, j int, x []float64) Evidence {
+	if ix.Accounts[i].Source == ix.Accounts[j].Source {
+		x[0] = 1
+		return Evidence{Value: "both on " + ix.Accounts[i].Source}
+	}
+	return Evidence{}
+}

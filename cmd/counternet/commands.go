@@ -147,6 +147,7 @@ func analysisCommands() []*cmdSpec {
 			examples: []string{"counternet query --list", "counternet query top-routes --param days=365",
 				"counternet query cooperation --param requesting=NL --param partner=CO --format json",
 				"counternet query price-per-gram-by-origin --param substance=cocaine --sql | clickhouse-client"}},
+		linksCommand(),
 		{name: "chain", summary: "follow the money: chain sync, analyze, tags, request (draft preservation request), tx",
 			about: "Follows the money on the Bitcoin chain. A chain source comes from --sources FILE (name one\n" +
 				"with --source NAME), or from --rpc URL (btcd --txindex --addrindex; --rpc-user, password from\n" +

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 )
 
 // Model is a logistic regression over the pair features, calibrated
@@ -160,9 +161,9 @@ func Train(sigs []string, train, calib []Example, lambda float64, training strin
 		return nil, fmt.Errorf("calibrating: the model's scores do not rise with the truth on the calibration pairs (A = %.3f)", m.PlattA)
 	}
 	b, _ := json.Marshal(struct {
-		W      []float64
+		W       []float64
 		B, A, C float64
-		S      []string
+		S       []string
 	}{m.Weights, m.Bias, m.PlattA, m.PlattB, m.Signals})
 	sum := sha256.Sum256(b)
 	m.Version = "lr-" + hex.EncodeToString(sum[:6])
@@ -254,4 +255,18 @@ func solve(A [][]float64) ([]float64, error) {
 		x[r] = s / A[r][r]
 	}
 	return x, nil
+}
+
+// Explain says a link's contributions in one line: "pgp +9.8, handle +2.1
+// (baseline -8.6)".
+func Explain(l Link, m *Model) string {
+	var b strings.Builder
+	for i, c := range l.Contributions {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s %+.2f", c.Signal, c.LogOdds)
+	}
+	fmt.Fprintf(&b, " (baseline %+.2f)", m.Baseline())
+	return b.String()
 }

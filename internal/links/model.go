@@ -160,12 +160,9 @@ func Train(sigs []string, train, calib []Example, lambda float64, training strin
 	if m.PlattA <= 0 {
 		return nil, fmt.Errorf("calibrating: the model's scores do not rise with the truth on the calibration pairs (A = %.3f)", m.PlattA)
 	}
-	b, _ := json.Marshal(struct {
-		W       []float64
-		B, A, C float64
-		S       []string
-	}{m.Weights, m.Bias, m.PlattA, m.PlattB, m.Signals})
-	sum := sha256.Sum256(b)
+	// The version names the weights to 6 significant digits, so the same
+	// training on another machine gives the same version.
+	sum := sha256.Sum256(fmt.Appendf(nil, "%.6g %.6g %.6g %.6g %v", m.Weights, m.Bias, m.PlattA, m.PlattB, m.Signals))
 	m.Version = "lr-" + hex.EncodeToString(sum[:6])
 	return m, nil
 }

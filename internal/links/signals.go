@@ -2,6 +2,7 @@ package links
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -155,8 +156,8 @@ func businessSignal(ix *Index, i, j int, x []float64) Evidence {
 	x[1] = jaccard(a.ShipsTo, b.ShipsTo)
 	x[2] = jaccard(a.Categories, b.Categories)
 	n := 0
-	for c, pa := range a.Prices {
-		if pb, ok := b.Prices[c]; ok && pa > 0 && pb > 0 {
+	for _, c := range slices.Sorted(maps.Keys(a.Prices)) {
+		if pa, pb := a.Prices[c], b.Prices[c]; pa > 0 && pb > 0 {
 			x[3] += math.Exp(-math.Abs(math.Log(pa / pb)))
 			n++
 		}

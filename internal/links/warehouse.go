@@ -89,9 +89,14 @@ func readProfiles(ctx context.Context, conn driver.Conn, get func(string, string
 }
 
 func readListings(ctx context.Context, conn driver.Conn, get func(string, string) *Account) error {
-	rows, err := conn.Query(ctx, fmt.Sprintf("SELECT source, vendor, groupUniqArray(%d)(substring(description, 1, %d)), "+
-		"groupUniqArrayArray(ships_to), groupUniqArrayArray(crypto_addresses), argMax(ships_from, observed_at), argMax(capture_sha256, observed_at) "+
-		"FROM listing_obs WHERE vendor != '' GROUP BY source, vendor ORDER BY source, vendor", maxTextsPerAccount, maxTextChars))
+	// Distinct descriptions first, then at most maxTextsPerAccount of them
+	// per vendor (18.16's groupUniqArray takes no size).
+	rows, err := conn.Query(ctx, fmt.Sprintf("SELECT source, vendor, groupArray(%d)(d), groupUniqArrayArray(t), groupUniqArrayArray(c), "+
+		"argMax(f, at), argMax(cap, at) FROM ("+
+		"SELECT source, vendor, substring(description, 1, %d) AS d, groupUniqArrayArray(ships_to) AS t, groupUniqArrayArray(crypto_addresses) AS c, "+
+		"argMax(ships_from, observed_at) AS f, argMax(capture_sha256, observed_at) AS cap, max(observed_at) AS at "+
+		"FROM listing_obs WHERE vendor != '' GROUP BY source, vendor, d) "+
+		"GROUP BY source, vendor ORDER BY source, vendor", maxTextsPerAccount, maxTextChars))
 	if err != nil {
 		return fmt.Errorf("reading listings by vendor: %w", err)
 	}

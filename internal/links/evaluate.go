@@ -67,7 +67,7 @@ func loadWorld(seed int64) *world {
 		pairs, _ := w.ix.Candidates(BlockOptions{NoPGP: mode == 1})
 		w.pairs[mode] = pairs
 		for _, p := range pairs {
-			x, ev := w.ix.pairFeatures(int(p[0]), int(p[1]))
+			x, ev := w.ix.pairFeatures(int(p[0]), int(p[1]), false)
 			w.x[mode] = append(w.x[mode], x)
 			w.ev[mode] = append(w.ev[mode], ev)
 		}

@@ -32,8 +32,8 @@ func TestSharedIdentifierWeakensWithHolders(t *testing.T) {
 	accts[0].Crypto = append(accts[0].Crypto, "pair")
 	accts[1].Crypto = append(accts[1].Crypto, "pair")
 	ix := NewIndex(accts)
-	x01, _ := ix.pairFeatures(0, 1)
-	x23, _ := ix.pairFeatures(2, 3)
+	x01, _ := ix.pairFeatures(0, 1, false)
+	x23, _ := ix.pairFeatures(2, 3, false)
 	if x01[2] != 1 || !(x23[2] > 0 && x23[2] < 0.5) {
 		t.Errorf("crypto_shared: pair holders %.2f (want 1), six holders %.2f (want in (0, 0.5))", x01[2], x23[2])
 	}
@@ -100,7 +100,7 @@ func TestClusterRefusesChaining(t *testing.T) {
 	ix := NewIndex(accts)
 	var ls []Link
 	for _, p := range [][2]int{{0, 1}, {2, 3}, {1, 2}} {
-		x, ev := ix.pairFeatures(p[0], p[1])
+		x, ev := ix.pairFeatures(p[0], p[1], false)
 		pr, _ := m.Score(x, ev)
 		ls = append(ls, Link{A: p[0], B: p[1], Probability: pr})
 	}

@@ -69,10 +69,12 @@ func Resolve(accounts []Account, m *Model, o Options) *Result {
 		o.MinAverage = 0.5
 	}
 	for _, p := range pairs {
-		x, ev := ix.pairFeatures(int(p[0]), int(p[1]))
-		pr, cs := m.Score(x, ev)
+		x, _ := ix.pairFeatures(int(p[0]), int(p[1]), false)
+		pr, _ := m.Score(x, nil)
 		res.Stats.Scored++
 		if pr >= o.Keep {
+			x, ev := ix.pairFeatures(int(p[0]), int(p[1]), true)
+			_, cs := m.Score(x, ev)
 			res.Links = append(res.Links, Link{A: int(p[0]), B: int(p[1]), Probability: pr, Contributions: cs})
 		}
 	}
@@ -139,8 +141,8 @@ func cluster(ix *Index, m *Model, links []Link, threshold, minAvg float64) ([]in
 		if p, ok := known[[2]int{a, b}]; ok {
 			return p
 		}
-		x, ev := ix.pairFeatures(a, b)
-		p, _ := m.Score(x, ev)
+		x, _ := ix.pairFeatures(a, b, false)
+		p, _ := m.Score(x, nil)
 		known[[2]int{a, b}] = p
 		return p
 	}

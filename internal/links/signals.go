@@ -14,7 +14,7 @@ import (
 type signal struct {
 	name     string
 	features []string
-	eval     func(ix *Index, i, j int, x []float64) Evidence
+	eval     func(ix *Index, i, j int, x []float64, explain bool) Evidence
 }
 
 // Evidence is what one signal rests on for one pair: the shared value or
@@ -40,8 +40,8 @@ const (
 // signals in feature order. A photo signal goes here.
 var signals = []signal{
 	{SignalPGP, []string{"pgp_same_key", "pgp_user_id"}, pgpSignal},
-	{SignalCrypto, []string{"crypto_shared"}, identifierSignal(SignalCrypto, "crypto:", func(a *Account) []string { return a.Crypto })},
-	{SignalContact, []string{"contact_shared"}, identifierSignal(SignalContact, "contact:", func(a *Account) []string { return a.Contacts })},
+	{SignalCrypto, []string{"crypto_shared"}, identifierSignal("crypto:", func(a *Account) []string { return a.Crypto })},
+	{SignalContact, []string{"contact_shared"}, identifierSignal("contact:", func(a *Account) []string { return a.Contacts })},
 	{SignalHandle, []string{"handle_same", "handle_skeleton", "handle_similarity"}, handleSignal},
 	{SignalStyle, []string{"style_ngrams", "style_habits"}, styleSignal},
 	{SignalBusiness, []string{"business_origin", "business_destinations", "business_categories", "business_prices",
@@ -67,16 +67,17 @@ func Signals() []string {
 	return out
 }
 
-// pairFeatures fills the features of accounts i and j and returns the
-// evidence of each signal that found any.
-func (ix *Index) pairFeatures(i, j int) ([]float64, []Evidence) {
-	x := make([]float64, 0, 16)
+// pairFeatures returns the features of accounts i and j and, when
+// explain is set, the evidence of each signal that found any.
+func (ix *Index) pairFeatures(i, j int, explain bool) ([]float64, []Evidence) {
+	x := make([]float64, len(ix.features))
 	var ev []Evidence
+	k := 0
 	for _, s := range signals {
-		part := make([]float64, len(s.features))
-		e := s.eval(ix, i, j, part)
-		x = append(x, part...)
-		if slices.ContainsFunc(part, func(v float64) bool { return v != 0 }) {
+		part := x[k : k+len(s.features)]
+		k += len(s.features)
+		e := s.eval(ix, i, j, part, explain)
+		if explain && slices.ContainsFunc(part, func(v float64) bool { return v != 0 }) {
 			e.Signal = s.name
 			ev = append(ev, e)
 		}
@@ -84,28 +85,28 @@ func (ix *Index) pairFeatures(i, j int) ([]float64, []Evidence) {
 	return x, ev
 }
 
-func pgpSignal(ix *Index, i, j int, x []float64) Evidence {
+func pgpSignal(ix *Index, i, j int, x []float64, explain bool) Evidence {
 	a, b := &ix.Accounts[i], &ix.Accounts[j]
 	fp, s := ix.sharedRarest("pgp:", a.PGP, b.PGP)
 	x[0] = s
 	if u, us := ix.sharedRarest("uid:", a.PGPUserIDs, b.PGPUserIDs); us > 0 {
 		x[1] = us
-		if fp == "" {
+		if fp == "" && explain {
 			return Evidence{Value: "user ID " + u, CaptureA: a.capture("uid:" + u), CaptureB: b.capture("uid:" + u)}
 		}
 	}
-	if fp == "" {
+	if fp == "" || !explain {
 		return Evidence{}
 	}
 	return Evidence{Value: "key " + fp, CaptureA: a.capture("pgp:" + fp), CaptureB: b.capture("pgp:" + fp)}
 }
 
-func identifierSignal(name, kind string, values func(*Account) []string) func(*Index, int, int, []float64) Evidence {
-	return func(ix *Index, i, j int, x []float64) Evidence {
+func identifierSignal(kind string, values func(*Account) []string) func(*Index, int, int, []float64, bool) Evidence {
+	return func(ix *Index, i, j int, x []float64, explain bool) Evidence {
 		a, b := &ix.Accounts[i], &ix.Accounts[j]
 		v, s := ix.sharedRarest(kind, values(a), values(b))
 		x[0] = s
-		if v == "" {
+		if v == "" || !explain {
 			return Evidence{}
 		}
 		n := ix.holders[kind+v]
@@ -113,7 +114,7 @@ func identifierSignal(name, kind string, values func(*Account) []string) func(*I
 	}
 }
 
-func handleSignal(ix *Index, i, j int, x []float64) Evidence {
+func handleSignal(ix *Index, i, j int, x []float64, explain bool) Evidence {
 	a, b := &ix.Accounts[i], &ix.Accounts[j]
 	if strings.EqualFold(a.Handle, b.Handle) {
 		x[0] = 1
@@ -122,26 +123,33 @@ func handleSignal(ix *Index, i, j int, x []float64) Evidence {
 	if sa == sb && len(sa) >= 3 {
 		x[1] = rarity(ix.holders["skel:"+sa])
 	}
-	if s := similarity(sa, sb); s > 0.5 {
-		x[2] = (s - 0.5) * 2
+	sim := similarity(sa, sb)
+	if sim > 0.5 {
+		x[2] = (sim - 0.5) * 2
 	}
-	return Evidence{Value: fmt.Sprintf("%s ~ %s (skeletons %s, %s; similarity %.2f)", a.Handle, b.Handle, sa, sb, similarity(sa, sb)),
+	if !explain {
+		return Evidence{}
+	}
+	return Evidence{Value: fmt.Sprintf("%s ~ %s (skeletons %s, %s; similarity %.2f)", a.Handle, b.Handle, sa, sb, sim),
 		CaptureA: a.capture("handle"), CaptureB: b.capture("handle")}
 }
 
-func styleSignal(ix *Index, i, j int, x []float64) Evidence {
+func styleSignal(ix *Index, i, j int, x []float64, explain bool) Evidence {
 	pa, pb := &ix.prof[i], &ix.prof[j]
 	if !pa.hasText || !pb.hasText {
 		return Evidence{}
 	}
 	x[0] = cosine(pa, pb)
 	x[1] = habitCosine(pa, pb, &ix.habMean, &ix.habSD)
+	if !explain {
+		return Evidence{}
+	}
 	a, b := &ix.Accounts[i], &ix.Accounts[j]
 	return Evidence{Value: fmt.Sprintf("character 4-gram cosine %.2f, habits cosine %.2f", x[0], x[1]),
 		CaptureA: a.capture("text"), CaptureB: b.capture("text")}
 }
 
-func businessSignal(ix *Index, i, j int, x []float64) Evidence {
+func businessSignal(ix *Index, i, j int, x []float64, explain bool) Evidence {
 	a, b := &ix.Accounts[i], &ix.Accounts[j]
 	var said []string
 	if a.ShipsFrom != "" && b.ShipsFrom != "" {
@@ -170,6 +178,9 @@ func businessSignal(ix *Index, i, j int, x []float64) Evidence {
 		x[5] = 1
 		said = append(said, c)
 	}
+	if !explain {
+		return Evidence{}
+	}
 	said = append(said, fmt.Sprintf("destinations %.2f, categories %.2f, prices %.2f, shipping %.2f alike", x[1], x[2], x[3], x[4]))
 	return Evidence{Value: strings.Join(said, "; "), CaptureA: a.capture("business"), CaptureB: b.capture("business")}
 }
@@ -193,9 +204,12 @@ func claimed(a, b *Account) string {
 	return ""
 }
 
-func marketSignal(ix *Index, i, j int, x []float64) Evidence {
+func marketSignal(ix *Index, i, j int, x []float64, explain bool) Evidence {
 	if ix.Accounts[i].Source == ix.Accounts[j].Source {
 		x[0] = 1
+		if !explain {
+			return Evidence{}
+		}
 		return Evidence{Value: "both on " + ix.Accounts[i].Source}
 	}
 	return Evidence{}

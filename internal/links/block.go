@@ -5,6 +5,7 @@ import (
 	"hash/fnv"
 	"math"
 	"slices"
+	"strings"
 )
 
 // Blocking: accounts are paired only when they share a key, and a key held
@@ -14,9 +15,14 @@ import (
 // skeleton, its first and last five letters, markets claimed, and MinHash
 // bands of the account's rarer word 3-grams (phrasing shared by few).
 
-// BlockOptions bound candidate generation.
+// BlockOptions bound candidate generation: an account holds a bounded
+// number of keys and a key pairs a bounded number of accounts, so the
+// candidates grow at most linearly with the accounts.
 type BlockOptions struct {
-	MaxBlock int  // largest block that pairs its accounts; 0 means 50
+	MaxBlock int // largest block of an identifier that pairs its accounts; 0 means 50
+	// MaxFuzzyBlock is the same for the fuzzy keys (handle ends, claims,
+	// MinHash bands), which common words fill faster; 0 means 16.
+	MaxFuzzyBlock int
 	NoPGP    bool // leave PGP keys and user IDs out of the keys (PGP-hidden evaluation)
 }
 
@@ -38,6 +44,9 @@ func (ix *Index) Candidates(o BlockOptions) ([][2]int32, BlockStats) {
 	if o.MaxBlock <= 0 {
 		o.MaxBlock = 50
 	}
+	if o.MaxFuzzyBlock <= 0 {
+		o.MaxFuzzyBlock = 16
+	}
 	blocks := map[string][]int32{}
 	maxDF := max(8, len(ix.Accounts)/500)
 	for i := range ix.Accounts {
@@ -48,13 +57,17 @@ func (ix *Index) Candidates(o BlockOptions) ([][2]int32, BlockStats) {
 	var st BlockStats
 	seen := map[uint64]bool{}
 	var out [][2]int32
-	for _, members := range blocks {
+	for key, members := range blocks {
 		members = slices.Compact(members)
 		if len(members) < 2 {
 			continue
 		}
 		st.Keys++
-		if len(members) > o.MaxBlock {
+		limit := o.MaxBlock
+		if fuzzyKey(key) {
+			limit = o.MaxFuzzyBlock
+		}
+		if len(members) > limit {
 			st.SkippedBlocks++
 			continue
 		}
@@ -77,6 +90,16 @@ func (ix *Index) Candidates(o BlockOptions) ([][2]int32, BlockStats) {
 	})
 	st.Candidates = len(out)
 	return out, st
+}
+
+// fuzzyKey says whether a blocking key is fuzzy (see MaxFuzzyBlock).
+func fuzzyKey(k string) bool {
+	for _, p := range []string{"head:", "tail:", "claim:", "mh:"} {
+		if strings.HasPrefix(k, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // blockKeys are the blocking keys of account i.

@@ -2,6 +2,7 @@ package export
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -52,5 +53,66 @@ func TestVendorLinkCarriesProbability(t *testing.T) {
 	}
 	for _, err := range sch.ValidateBundle(buf.Bytes()) {
 		t.Error(err)
+	}
+}
+
+// TestSelectLinksReadsScores writes two links builds to vendor_link_scores
+// and checks that export's links carry the latest build's probability and
+// contributions, and that a pair that build linked without a shared
+// identifier joins them.
+func TestSelectLinksReadsScores(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: needs clickhouse-server")
+	}
+	fx := newFixture(t)
+	ctx := context.Background()
+	conn := fx.db.Conn()
+	batch, err := conn.PrepareBatch(ctx, "INSERT INTO vendor_link_scores (built_at, model_version, source_a, handle_a, source_b, handle_b, "+
+		"probability, linked, threshold, cluster, baseline, signals, contributions, evidence, captures_a, captures_b)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, latest := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
+	sha := strings.Repeat("cd", 32)
+	for _, r := range []struct {
+		at             time.Time
+		sa, ha, sb, hb string
+		p              float64
+		linked         uint8
+	}{
+		{old, "alpha", "DutchDirect", "bravo", "dutchdirect", 0.51, 1},
+		{latest, "alpha", "DutchDirect", "bravo", "dutchdirect", 0.993, 1},
+		{latest, "alpha", "LoneWolf", "bravo", "PacificPills", 0.81, 1},
+		{latest, "alpha", "GermanGrams", "bravo", "PacificPills", 0.2, 0},
+	} {
+		if err := batch.Append(r.at, "lr-test", r.sa, r.ha, r.sb, r.hb, r.p, r.linked, 0.5, "", -8.0,
+			[]string{"handle", "style"}, []float64{3.1, 9.9}, []string{"DutchDirect ~ dutchdirect", "cosine 0.8"}, []string{"", sha}, []string{"", sha}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := batch.Send(); err != nil {
+		t.Fatal(err)
+	}
+	ls, err := selectLinks(ctx, conn, []string{"alpha:DutchDirect", "alpha:LoneWolf", "alpha:GermanGrams"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ruled, model int
+	for _, l := range ls {
+		switch {
+		case l.KeyA() == "alpha:DutchDirect" && l.KeyB() == "bravo:dutchdirect":
+			ruled++
+			if !l.Score.Scored || l.Score.Probability != 0.993 || l.Score.Confidence() != 99 || !strings.Contains(l.Score.Explain(), "style +9.90") {
+				t.Errorf("%s %s (%s): score %+v", l.KeyA(), l.KeyB(), l.Kind, l.Score)
+			}
+		case l.Kind == "identity_model":
+			model++
+			if l.KeyA() != "alpha:LoneWolf" || l.KeyB() != "bravo:PacificPills" || l.CaptureA != sha || l.Score.Probability != 0.81 {
+				t.Errorf("model-only link %s %s captures %s, p %.2f", l.KeyA(), l.KeyB(), l.CaptureA, l.Score.Probability)
+			}
+		}
+	}
+	if ruled == 0 || model != 1 {
+		t.Errorf("%d scored rule links of DutchDirect, %d model-only links (want >= 1, 1): %+v", ruled, model, ls)
 	}
 }

@@ -23,7 +23,7 @@ type BlockOptions struct {
 	// MaxFuzzyBlock is the same for the fuzzy keys (handle ends, claims,
 	// MinHash bands), which common words fill faster; 0 means 16.
 	MaxFuzzyBlock int
-	NoPGP    bool // leave PGP keys and user IDs out of the keys (PGP-hidden evaluation)
+	NoPGP         bool // leave PGP keys and user IDs out of the keys (PGP-hidden evaluation)
 }
 
 // BlockStats says what blocking did.

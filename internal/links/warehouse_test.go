@@ -3,8 +3,8 @@ package links_test
 import (
 	"context"
 	"crypto/sha256"
-	"math"
 	"encoding/hex"
+	"math"
 	"strings"
 	"testing"
 	"time"

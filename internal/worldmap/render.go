@@ -21,6 +21,10 @@ type Map struct {
 	Highlight []string
 	// Title is shown above the map and is the SVG's accessible name.
 	Title string
+	// Fit zooms the map to the flows and highlighted countries (with a
+	// margin, at least MinFitWidth units wide) instead of the whole world;
+	// a map with neither shows the world.
+	Fit bool
 }
 
 // Flow is a route between two countries: Count listings (or whatever the
@@ -43,6 +47,10 @@ const (
 	MaxHighlight  = 300
 	MaxTitleRunes = 200
 	maxInputFlows = 100000
+	// MinFitWidth is the narrowest part of the world a fitted map shows,
+	// in map units (Width is the whole world): about Western Europe.
+	MinFitWidth = 160
+	fitMargin   = 30
 )
 
 // ErrBadMap marks a Map that cannot be drawn as given: an unknown country
@@ -80,6 +88,45 @@ type prepared struct {
 	highlight  map[string]bool
 	endpoints  map[string]bool
 	basesShown map[string]bool
+	// view is the part of the map shown (x, y, width, height) and k its
+	// zoom (Width / view width).
+	view [4]float64
+	k    float64
+}
+
+// fit sets p.view to the box around the flows' ends and the highlighted
+// countries, with a margin, at least MinFitWidth wide, in the map's aspect
+// ratio, inside the map; to the whole map when fit is false or there is
+// nothing to fit.
+func (p *prepared) fit(a *atlas, fit bool) {
+	p.view, p.k = [4]float64{0, 0, Width, Height}, 1
+	if !fit {
+		return
+	}
+	x0, y0, x1, y1 := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	for _, set := range []map[string]bool{p.endpoints, p.highlight} {
+		for code := range set {
+			c := a.byCode[code]
+			x0, y0 = math.Min(x0, c.X), math.Min(y0, c.Y)
+			x1, y1 = math.Max(x1, c.X), math.Max(y1, c.Y)
+		}
+	}
+	if math.IsInf(x0, 1) {
+		return
+	}
+	x0, y0, x1, y1 = x0-fitMargin, y0-fitMargin, x1+fitMargin, y1+fitMargin
+	w, h := math.Max(x1-x0, MinFitWidth), y1-y0
+	if h*Width/Height > w {
+		w = h * Width / Height
+	}
+	h = w * Height / Width
+	if w >= Width {
+		return
+	}
+	cx, cy := (x0+x1)/2, (y0+y1)/2
+	x := math.Min(math.Max(cx-w/2, 0), Width-w)
+	y := math.Min(math.Max(cy-h/2, 0), Height-h)
+	p.view, p.k = [4]float64{x, y, w, h}, Width/w
 }
 
 func prepare(a *atlas, m Map) (*prepared, error) {
@@ -156,6 +203,7 @@ func prepare(a *atlas, m Map) (*prepared, error) {
 		p.endpoints[f.To] = true
 		p.basesShown[f.Basis] = true
 	}
+	p.fit(a, m.Fit)
 	return p, nil
 }
 
@@ -188,6 +236,23 @@ func (r *renderer) printf(format string, args ...any) { fmt.Fprintf(r.w, format,
 // text writes s escaped for XML character data and attribute values.
 func (r *renderer) text(s string) { xml.EscapeText(r.w, []byte(s)) }
 
+// u converts a size in screen units to map units at the map's zoom.
+func (r *renderer) u(v float64) float64 { return v / r.p.k }
+
+// n formats a number in map units: one decimal on the world map, two
+// when zoomed in.
+func (r *renderer) n(v float64) string {
+	if r.p.k > 1.5 {
+		s := strconv.FormatFloat(v, 'f', 2, 64)
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+		if s == "-0" || s == "" {
+			return "0"
+		}
+		return s
+	}
+	return num(v)
+}
+
 func num(v float64) string {
 	s := strconv.FormatFloat(v, 'f', 1, 64)
 	s = strings.TrimSuffix(s, ".0")
@@ -212,17 +277,19 @@ func (r *renderer) document() {
 	r.printf(`<text x="8" y="19" font-size="16" fill="%s">`, textColour)
 	r.text(title)
 	r.printf("</text>\n")
-	r.printf(`<g transform="translate(0 %d)">`+"\n", titleHeight)
-	r.printf(`<rect x="0" y="0" width="%d" height="%d" fill="%s"/>`+"\n", Width, Height, seaFill)
+	v := r.p.view
+	r.printf(`<svg x="0" y="%d" width="%d" height="%d" viewBox="%s %s %s %s">`+"\n",
+		titleHeight, Width, Height, r.n(v[0]), r.n(v[1]), r.n(v[2]), r.n(v[3]))
+	r.printf(`<rect x="%s" y="%s" width="%s" height="%s" fill="%s"/>`+"\n", r.n(v[0]), r.n(v[1]), r.n(v[2]), r.n(v[3]), seaFill)
 	r.countries()
 	r.flows()
-	r.printf("</g>\n")
+	r.printf("</svg>\n")
 	r.legend(Height + titleHeight)
 	r.printf("</svg>\n")
 }
 
 func (r *renderer) countries() {
-	r.printf(`<g fill="%s" stroke="%s" stroke-width="0.4" fill-rule="evenodd">`+"\n", landFill, landStroke)
+	r.printf(`<g fill="%s" stroke="%s" stroke-width="%s" fill-rule="evenodd">`+"\n", landFill, landStroke, r.n(r.u(0.4)))
 	for _, d := range r.a.land {
 		r.printf(`<path d="%s"/>`+"\n", d)
 	}
@@ -241,7 +308,7 @@ func (r *renderer) countries() {
 	r.printf("</g>\n")
 	// Dot-only countries: every one as a small dot, larger when highlighted
 	// or at the end of a flow, so an arc never ends in the sea unexplained.
-	r.printf(`<g fill="%s" stroke="#8c8878" stroke-width="0.4">`+"\n", landFill)
+	r.printf(`<g fill="%s" stroke="#8c8878" stroke-width="%s">`+"\n", landFill, r.n(r.u(0.4)))
 	for _, c := range r.a.order {
 		if !c.Dot {
 			continue
@@ -253,7 +320,7 @@ func (r *renderer) countries() {
 		if r.p.highlight[c.Code] {
 			rad, fill = 3.5, fmt.Sprintf(` fill="%s"`, highlightFill)
 		}
-		r.printf(`<circle cx="%s" cy="%s" r="%s"%s><title>`, num(c.X), num(c.Y), num(rad), fill)
+		r.printf(`<circle cx="%s" cy="%s" r="%s"%s><title>`, r.n(c.X), r.n(c.Y), r.n(r.u(rad)), fill)
 		r.text(c.Name + " (" + c.Code + ")")
 		r.printf("</title></circle>\n")
 	}
@@ -285,16 +352,21 @@ func (r *renderer) flow(f Flow) {
 	from, to := r.a.byCode[f.From], r.a.byCode[f.To]
 	dash := ""
 	if st.dash != "" {
-		dash = fmt.Sprintf(` stroke-dasharray="%s"`, st.dash)
+		var d []string
+		for _, f := range strings.Fields(st.dash) {
+			v, _ := strconv.ParseFloat(f, 64)
+			d = append(d, r.n(r.u(v)))
+		}
+		dash = fmt.Sprintf(` stroke-dasharray="%s"`, strings.Join(d, " "))
 	}
 	label := fmt.Sprintf("%s (%s) -> %s (%s): %d, %s", from.Name, from.Code, to.Name, to.Code, f.Count, st.label)
 	r.printf(`<g stroke="%s" stroke-opacity="0.8"><title>`, st.colour)
 	r.text(label)
 	r.printf("</title>")
 	if f.From == f.To {
-		rad := 5 + wd
+		rad := r.u(5 + wd)
 		r.printf(`<circle cx="%s" cy="%s" r="%s" stroke-width="%s"%s/></g>`+"\n",
-			num(from.X), num(from.Y-rad), num(rad), num(wd), dash)
+			r.n(from.X), r.n(from.Y-rad), r.n(rad), r.n(r.u(wd)), dash)
 		return
 	}
 	x0, y0, x1, y1 := from.X, from.Y, to.X, to.Y
@@ -311,14 +383,14 @@ func (r *renderer) flow(f Flow) {
 	// Arrowhead along the end tangent (control point -> end).
 	tx, ty := x1-cx, y1-cy
 	tl := math.Hypot(tx, ty)
-	head := math.Min(4+1.6*wd, dist/3)
+	head := math.Min(r.u(4+1.6*wd), dist/3)
 	ux, uy := tx/tl, ty/tl
 	bx, by := x1-ux*head, y1-uy*head // base of the head; the line stops here
 	half := head * 0.55
 	r.printf(`<path d="M%s %sQ%s %s %s %s" stroke-width="%s"%s/>`,
-		num(x0), num(y0), num(cx), num(cy), num(bx), num(by), num(wd), dash)
+		r.n(x0), r.n(y0), r.n(cx), r.n(cy), r.n(bx), r.n(by), r.n(r.u(wd)), dash)
 	r.printf(`<path d="M%s %sL%s %sL%s %sz" fill="%s" stroke="none"/></g>`+"\n",
-		num(x1), num(y1), num(bx-uy*half), num(by+ux*half), num(bx+uy*half), num(by-ux*half), st.colour)
+		r.n(x1), r.n(y1), r.n(bx-uy*half), r.n(by+ux*half), r.n(bx+uy*half), r.n(by-ux*half), st.colour)
 }
 
 func (r *renderer) legend(top int) {
@@ -352,6 +424,10 @@ func (r *renderer) legend(top int) {
 	r.printf(`<text x="8" y="46">`)
 	r.text(line)
 	r.printf("</text>\n")
-	r.printf(`<text x="8" y="60" font-size="10" fill="#666666">Outlines: Natural Earth 1:110m (public domain), Equal Earth projection.</text>` + "\n")
+	zoom := ""
+	if r.p.k > 1 {
+		zoom = fmt.Sprintf(" Zoomed %.1f times to the routes shown.", r.p.k)
+	}
+	r.printf(`<text x="8" y="60" font-size="10" fill="#666666">Outlines: Natural Earth 1:110m (public domain), Equal Earth projection.%s</text>`+"\n", zoom)
 	r.printf("</g>\n")
 }

@@ -32,11 +32,22 @@ func small() Map {
 }
 
 func TestRenderGolden(t *testing.T) {
+	golden(t, small(), "small.svg")
+	fitted := small()
+	fitted.Fit = true
+	b := golden(t, fitted, "small-fit.svg")
+	if !strings.Contains(b.String(), "Zoomed ") {
+		t.Error("fitted map does not say it is zoomed")
+	}
+}
+
+func golden(t *testing.T, m Map, name string) *bytes.Buffer {
+	t.Helper()
 	var b bytes.Buffer
-	if err := Render(&b, small()); err != nil {
+	if err := Render(&b, m); err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "small.svg")
+	golden := filepath.Join("testdata", name)
 	if *update {
 		if err := os.WriteFile(golden, b.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
@@ -61,6 +72,7 @@ func TestRenderGolden(t *testing.T) {
 			t.Errorf("SVG lacks %q", want)
 		}
 	}
+	return &b
 }
 
 // checkSVG parses b as XML and fails on anything that could execute or
@@ -69,6 +81,7 @@ func TestRenderGolden(t *testing.T) {
 // than the SVG namespace.
 func checkSVG(t *testing.T, b []byte) {
 	t.Helper()
+	depth := 0
 	allowed := map[string]bool{"svg": true, "title": true, "g": true, "path": true, "circle": true, "rect": true, "text": true}
 	d := xml.NewDecoder(bytes.NewReader(b))
 	d.Strict = true
@@ -89,9 +102,10 @@ func checkSVG(t *testing.T, b []byte) {
 			if !allowed[tok.Name.Local] {
 				t.Errorf("element <%s> in the SVG", tok.Name.Local)
 			}
-			if tok.Name.Local == "svg" {
+			if depth == 0 {
 				root++
 			}
+			depth++
 			for _, a := range tok.Attr {
 				n, v := strings.ToLower(a.Name.Local), strings.ToLower(a.Value)
 				if a.Name.Space == "" && n == "xmlns" && v == "http://www.w3.org/2000/svg" {
@@ -102,12 +116,14 @@ func checkSVG(t *testing.T, b []byte) {
 					t.Errorf("attribute %s=%q on <%s>", a.Name.Local, a.Value, tok.Name.Local)
 				}
 			}
+		case xml.EndElement:
+			depth--
 		case xml.ProcInst, xml.Directive:
 			t.Errorf("processing instruction or directive %T in the SVG", tok)
 		}
 	}
 	if root != 1 {
-		t.Errorf("%d <svg> elements, want 1", root)
+		t.Errorf("%d root elements, want 1", root)
 	}
 	if bytes.Contains(bytes.ToLower(b), []byte("script")) {
 		t.Error("SVG mentions script")

@@ -64,6 +64,16 @@ var hostile = []struct {
 	{"ping and download", `<a href="http://evil.test/d" ping="http://evil.test/ping" download>dl</a>`, []string{"dl"}},
 	{"object in table foster", `<table><object data="http://evil.test/o"></object><tr><td>c</td></tr></table>`, []string{"c"}},
 	{"input autofocus onfocus", `<input autofocus onfocus="document.title='pwned'">`, []string{"input text"}},
+	{"dompurify form math mxss", `<form><math><mtext></form><form><mglyph><style></math><img src onerror=alert(1)>`, nil},
+	{"svg p style mxss", `<svg></p><style><a id="</style><img src=1 onerror=alert(1)>">`, nil},
+	{"math textarea mxss", `<math><mi><mglyph><svg><mtext><textarea><path id="</textarea><img onerror=alert(1) src=1>">`, nil},
+	{"svg xlink javascript", `<svg><a xlink:href="javascript:alert(1)"><text x=20 y=20>x</text></a></svg>`, nil},
+	{"javascript in frames and objects", `<iframe src="javascript:alert(1)"></iframe><object data="javascript:alert(1)"></object><embed src="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">`, nil},
+	{"eval of attributes", `<img src=x:alert(alt) onerror=eval(src) alt=0><body onpageshow=alert(1)>`, nil},
+	{"video source onerror", `<video><source onerror="alert(1)"></video><audio src=x onerror=alert(1)>`, nil},
+	{"entity-encoded javascript", `<a href="&#0000106&#0000097&#0000118&#0000097&#0000115&#0000099&#0000114&#0000105&#0000112&#0000116&#0000058&#0000097&#0000108&#0000101&#0000114&#0000116&#0000040&#0000049&#0000041">e</a>`, []string{"script: javascript:alert(1)"}},
+	{"style expression attribute", `<div style="width: expression(alert(1)); background: u\72l(http://evil.test/esc.png)">w</div>`, []string{"w"}},
+	{"meta refresh data url", `<meta http-equiv="refresh" content="0;url=data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg=="><p>r</p>`, []string{"r"}},
 	{"keygen isindex", `<keygen autofocus onfocus="document.title='pwned'"><isindex action="javascript:pwn()">`, nil},
 }
 

@@ -146,14 +146,15 @@ func (s *Service) selectionCounts(ctx context.Context, sel export.Selection) (ma
 	latest := "SELECT source, listing_id, argMax(vendor, observed_at) AS v, argMax(ships_from, observed_at) AS f, " +
 		"argMax(ships_to, observed_at) AS ts, argMax(crypto_addresses, observed_at) AS addrs, argMax(capture_sha256, observed_at) AS cap " +
 		"FROM listing_obs" + where + " GROUP BY source, listing_id"
-	var listings, vendors, markets, pages, routes uint64
-	err := s.DB.Conn().QueryRow(ctx, "SELECT count(), uniqExact(concat(source, ':', v)), uniqExact(source), uniqExact(cap), "+
-		"length(groupUniqArrayArray(arrayMap(t -> concat(f, '>', t), ts))) FROM ("+latest+")", args...).
-		Scan(&listings, &vendors, &markets, &pages, &routes)
+	var listings, vendors, markets, pages, routes, addrs uint64
+	err := s.DB.Conn().QueryRow(ctx, "SELECT count(), uniqExact(concat(source, ':', v)), uniqExact(source), uniqExact(cap) "+
+		"FROM ("+latest+")", args...).Scan(&listings, &vendors, &markets, &pages)
 	if err != nil {
 		return nil, fmt.Errorf("counting the selection: %w", err)
 	}
-	var addrs uint64
+	if err := s.DB.Conn().QueryRow(ctx, "SELECT uniqExact(f, t) FROM ("+latest+") ARRAY JOIN ts AS t", args...).Scan(&routes); err != nil {
+		return nil, fmt.Errorf("counting the selection's routes: %w", err)
+	}
 	if err := s.DB.Conn().QueryRow(ctx, "SELECT uniqExact(a) FROM ("+latest+") ARRAY JOIN addrs AS a", args...).Scan(&addrs); err != nil {
 		return nil, fmt.Errorf("counting the selection's crypto addresses: %w", err)
 	}

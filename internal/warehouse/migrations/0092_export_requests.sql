@@ -58,7 +58,8 @@ ORDER BY request_id;
 --   user      user who acted (or tried to, for a refused step or failed login)
 --   action    what was done: login, login_failed, logout, view_vendor, view_case, view_evidence,
 --             case_create, case_update, member_set, note_add, watch_add, watch_remove,
---             export_request, export_approve, export_reject, export_build, export_download
+--             alert_status, export_request, export_review, export_approve, export_reject,
+--             export_build, export_download (and view_export, view_audit when refused)
 --   object    what it was done to: a vendor (market:handle), case id, request id or capture hash
 --   case_id   the case it concerns ('' when none)
 --   other     the other user of a four-eyes step (the requester for an approval, the approver for

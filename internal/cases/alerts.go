@@ -17,6 +17,25 @@ func (s *Service) Alerts(ctx context.Context, a Actor, caseID, status string) ([
 	return s.loadAlerts(ctx, caseID, "", status)
 }
 
+// AlertsFor lists the alerts of every case the actor is a member of (of
+// every case for an admin), newest first; status "" lists every status.
+func (s *Service) AlertsFor(ctx context.Context, a Actor, status string) ([]Alert, error) {
+	if err := checkActor(a); err != nil {
+		return nil, err
+	}
+	q := alertSelect + " WHERE 1"
+	var args []any
+	if !a.Has(RoleAdmin) {
+		q += " AND case_id IN (SELECT case_id FROM case_members FINAL WHERE user = ? AND removed = 0)"
+		args = append(args, a.User)
+	}
+	if status != "" {
+		q += " AND status = ?"
+		args = append(args, status)
+	}
+	return s.queryAlerts(ctx, q, args...)
+}
+
 func (s *Service) loadAlerts(ctx context.Context, caseID, alertID, status string) ([]Alert, error) {
 	q := alertSelect + " WHERE case_id = ?"
 	args := []any{caseID}
@@ -28,10 +47,14 @@ func (s *Service) loadAlerts(ctx context.Context, caseID, alertID, status string
 		q += " AND status = ?"
 		args = append(args, status)
 	}
+	return s.queryAlerts(ctx, q, args...)
+}
+
+func (s *Service) queryAlerts(ctx context.Context, q string, args ...any) ([]Alert, error) {
 	q += fmt.Sprintf(" ORDER BY raised_at DESC, observed_at DESC, alert_id LIMIT %d", maxList)
 	rows, err := s.DB.Conn().Query(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("reading alerts of case %s: %w", caseID, err)
+		return nil, fmt.Errorf("reading alerts: %w", err)
 	}
 	defer rows.Close()
 	var out []Alert
@@ -39,13 +62,13 @@ func (s *Service) loadAlerts(ctx context.Context, caseID, alertID, status string
 		var x Alert
 		if err := rows.Scan(&x.ID, &x.CaseID, &x.WatchID, &x.WatchKind, &x.WatchValue, &x.Kind, &x.Source, &x.Handle, &x.Origin,
 			&x.Country, &x.Matched, &x.Sources, &x.Bases, &x.ObservedAt, &x.Capture, &x.RaisedAt, &x.Status, &x.StatusBy); err != nil {
-			return nil, fmt.Errorf("reading alerts of case %s: %w", caseID, err)
+			return nil, fmt.Errorf("reading alerts: %w", err)
 		}
 		x.ObservedAt, x.RaisedAt = x.ObservedAt.UTC(), x.RaisedAt.UTC()
 		out = append(out, x)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("reading alerts of case %s: %w", caseID, err)
+		return nil, fmt.Errorf("reading alerts: %w", err)
 	}
 	return out, nil
 }

@@ -46,8 +46,12 @@ func (s *Service) Record(ctx context.Context, e AuditEntry) error {
 	if e.At.IsZero() {
 		e.At = s.now()
 	}
-	if e.Outcome == "" {
+	switch e.Outcome {
+	case "":
 		e.Outcome = AuditOK
+	case AuditOK, AuditRefused, AuditFailed:
+	default:
+		return invalid("audit outcome %q: want %s, %s or %s", e.Outcome, AuditOK, AuditRefused, AuditFailed)
 	}
 	cut := func(v string) string {
 		if len(v) > maxAuditField {

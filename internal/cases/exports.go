@@ -317,8 +317,10 @@ func (s *Service) Reject(ctx context.Context, a Actor, id, reason string) (*Expo
 }
 
 // reviewable reads a request an approver may review now: the actor holds
-// the approver role, is not the requester, and the request is pending (or
-// failed, to approve its build again). A refusal is audited as action.
+// the approver role, is not the requester, and the request is pending; to
+// approve, also failed, or approved but not built (a process that stopped
+// during the build: within one Service no build runs while mu is held by
+// another). A refusal is audited as action.
 func (s *Service) reviewable(ctx context.Context, a Actor, id, action string) (*ExportRequest, error) {
 	if err := checkActor(a); err != nil {
 		return nil, err
@@ -338,7 +340,7 @@ func (s *Service) reviewable(ctx context.Context, a Actor, id, action string) (*
 		return nil, refuse(forbidden("%s is not an approver", a.User))
 	case a.User == r.RequestedBy:
 		return nil, refuse(fmt.Errorf("%w: %s prepared export request %s and cannot review it; another approver must", ErrFourEyes, a.User, id))
-	case r.Status != ExportPending && !(r.Status == ExportFailed && action == "export_approve"):
+	case r.Status != ExportPending && !(action == "export_approve" && (r.Status == ExportFailed || r.Status == ExportApproved)):
 		return nil, refuse(fmt.Errorf("%w: export request %s is %s (by %s)", ErrState, id, r.Status, r.ReviewedBy))
 	}
 	return r, nil
@@ -397,7 +399,7 @@ func (s *Service) build(ctx context.Context, r *ExportRequest, c *Case) (*export
 		return nil, err
 	}
 	req := export.Request{
-		Partner: r.Partner, Case: r.CaseID, CaseInfo: &export.Case{ID: c.ID, Title: c.Title, Summary: c.Purpose},
+		Partner: r.Partner, Case: r.CaseID, CaseInfo: &export.Case{ID: c.ID, Title: c.Title},
 		Selection: r.Selection, TLP: r.TLP, Purpose: r.Purpose, LegalBasis: r.LegalBasis,
 		Evidence: r.Evidence, EvidenceForm: r.EvidenceForm, Minimize: r.Minimize,
 		Who: r.RequestedBy, ApprovedBy: r.ReviewedBy,

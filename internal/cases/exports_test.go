@@ -290,4 +290,10 @@ func TestReviewExcludedFields(t *testing.T) {
 	if done.Status != cases.ExportExported || done.Counts["listings"] != 1 {
 		t.Errorf("approved request %+v", done)
 	}
+	if _, err := s.UpdateCase(ctx, inge, c.ID, cases.CaseInput{Title: c.Title, Purpose: c.Purpose, LegalBasis: c.LegalBasis}, cases.StatusClosed); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RequestExport(ctx, inge, c.ID, cases.ExportDraft{Partner: "nca-gb", TLP: "amber", Purpose: "p", LegalBasis: "b"}); !errors.Is(err, cases.ErrState) {
+		t.Errorf("an export request from a closed case: %v", err)
+	}
 }

@@ -179,12 +179,12 @@ func TestAlerts(t *testing.T) {
 
 	// While no watcher runs: Hydra on charlie, a route from ES, and the
 	// whole previous batch delivered again.
-	w.load([]vendor{{market: "charlie", handle: "Hydra", pgp: []string{pgpHydra}}},
+	w.load([]vendor{{market: "charlie", handle: "Hydra", pgp: []string{pgpHydra}}, {market: "bravo", handle: "GHOST"}},
 		[]listing{{market: "charlie", id: "c1", vendor: "Else", from: "ES", to: []string{"DE", "AT"}}})
 	w.load([]vendor{{market: "bravo", handle: "Hydra", pgp: []string{pgpHydra}}}, []listing{{market: "bravo", id: "b1", vendor: "Someone", from: "FR", to: []string{"DE"}}})
 	restarted := newWatcher(w, counter)
 	rep = scan(t, restarted)
-	want = []string{"new_market:pgp_fingerprint:charlie/hydra", "new_route:route_into:ES>DE"}
+	want = []string{"new_market:handle:bravo/ghost", "new_market:pgp_fingerprint:charlie/hydra", "new_route:route_into:ES>DE"}
 	if got := describe(rep.Alerts); !slices.Equal(got, want) {
 		t.Fatalf("after the restart: alerts %v, want %v", got, want)
 	}
@@ -203,11 +203,17 @@ func TestAlerts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(all) != 5 {
-		t.Errorf("the case has %d alerts, want 5: %v", len(all), describe(all))
+	if len(all) != 6 {
+		t.Errorf("the case has %d alerts, want 6: %v", len(all), describe(all))
 	}
-	if got := counted(t, counter, cases.AlertNewMarket); got != 2 {
-		t.Errorf("counternet_alerts_total{kind=new_market} = %v, want 2", got)
+	if mine, err := s.AlertsFor(ctx, ivan, ""); err != nil || len(mine) != 6 {
+		t.Errorf("ivan's alerts over his cases: %d, %v", len(mine), err)
+	}
+	if theirs, err := s.AlertsFor(ctx, anna, ""); err != nil || len(theirs) != 0 {
+		t.Errorf("anna (no case) has alerts: %d, %v", len(theirs), err)
+	}
+	if got := counted(t, counter, cases.AlertNewMarket); got != 3 {
+		t.Errorf("counternet_alerts_total{kind=new_market} = %v, want 3", got)
 	}
 	if got := counted(t, counter, cases.AlertNewHandle) + counted(t, counter, cases.AlertNewRoute); got != 3 {
 		t.Errorf("counternet_alerts_total{kind=new_handle|new_route} = %v, want 1 + 2", got)
@@ -226,13 +232,62 @@ func TestAlerts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(news) != 4 {
-		t.Errorf("%d new alerts after marking one seen, want 4", len(news))
+	if len(news) != 5 {
+		t.Errorf("%d new alerts after marking one seen, want 5", len(news))
 	}
 	adds := auditOf(t, s, "watch_add")
 	if len(adds) != 4+1 || !slices.ContainsFunc(adds, func(e cases.AuditEntry) bool {
 		return e.User == "ivan" && e.Detail == "pgp_fingerprint "+pgpHydra+" (1 known)"
 	}) {
 		t.Errorf("watch_add audited %+v, want 4 added (with what was known), 1 refused", adds)
+	}
+}
+
+// TestWatcherRun runs the watcher in the background, as the console role
+// does, and checks that it raises an alert for data loaded meanwhile and
+// stops with its context.
+func TestWatcherRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: needs clickhouse-server")
+	}
+	ctx := context.Background()
+	w := newWorld(t)
+	s := w.service()
+	c, err := s.CreateCase(ctx, ivan, cases.CaseInput{Title: "Run", Purpose: "p", LegalBasis: "b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddWatch(ctx, ivan, c.ID, cases.WatchCrypto, btcOther, ""); err != nil {
+		t.Fatal(err)
+	}
+	watcher := newWatcher(w, alertCounter())
+	watcher.Interval = 100 * time.Millisecond
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- watcher.Run(runCtx) }()
+	defer func() {
+		stop()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Errorf("Run returned %v, want context.Canceled", err)
+		}
+	}()
+	w.load(nil, []listing{{market: "gamma", id: "g1", vendor: "Payee", from: "CN", to: []string{"US"},
+		crypto: []event.CryptoAddress{{Chain: "btc", Address: btcOther}}}})
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		as, err := s.Alerts(ctx, ivan, c.ID, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(as) == 1 {
+			if as[0].Kind != cases.AlertNewHandle || as[0].Source != "gamma" || as[0].Handle != "payee" {
+				t.Errorf("alert %+v", as[0])
+			}
+			return
+		}
+		if len(as) > 1 || time.Now().After(deadline) {
+			t.Fatalf("alerts %v, want one for gamma/payee", describe(as))
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }

@@ -55,8 +55,8 @@ func (w *Watcher) watched(ctx context.Context, watches []Watch) (watchedSets, er
 	if len(ws.handles) == 0 {
 		return ws, nil
 	}
-	rows, err := w.DB.Conn().Query(ctx, fmt.Sprintf("SELECT DISTINCT lower(handle), kind, value FROM vendor_identifiers "+
-		"WHERE kind IN ('pgp_fingerprint', 'crypto_address') AND has(?, lower(handle)) LIMIT %d", maxNewRows+1), ws.handles)
+	rows, err := w.DB.Conn().Query(ctx, fmt.Sprintf("SELECT DISTINCT lower(handle), kind, value FROM ("+
+		identifierStates("kind IN ('pgp_fingerprint', 'crypto_address') AND has(?, lower(handle))")+") LIMIT %d", maxNewRows+1), ws.handles, ws.handles)
 	if err != nil {
 		return ws, fmt.Errorf("scanning for alerts: reading the identifiers of watched handles: %w", err)
 	}
@@ -101,14 +101,16 @@ FROM
             arrayMap(x -> concat('pgp:', x), arrayFilter(x -> has(?, x), pgp_fingerprints)),
             arrayMap(x -> concat('crypto:', x), arrayFilter(x -> has(?, x), crypto_addresses))) AS ids
     FROM vendor_obs
-    WHERE inserted_at >= ? AND handle != '' AND (has(?, lower(handle)) OR hasAny(pgp_fingerprints, ?) OR hasAny(crypto_addresses, ?))
+    PREWHERE inserted_at >= ?
+    WHERE handle != '' AND (has(?, lower(handle)) OR hasAny(pgp_fingerprints, ?) OR hasAny(crypto_addresses, ?))
     UNION ALL
     SELECT source, lower(vendor) AS lh, observed_at, capture_sha256,
         arrayConcat(
             if(has(?, lh), [concat('handle:', lh)], emptyArrayString()),
             arrayMap(x -> concat('crypto:', x), arrayFilter(x -> has(?, x), crypto_addresses))) AS ids
     FROM listing_obs
-    WHERE inserted_at >= ? AND vendor != '' AND (has(?, lower(vendor)) OR hasAny(crypto_addresses, ?))
+    PREWHERE inserted_at >= ?
+    WHERE vendor != '' AND (has(?, lower(vendor)) OR hasAny(crypto_addresses, ?))
 )
 GROUP BY source, lh
 ORDER BY source, lh
@@ -204,7 +206,8 @@ type route struct {
 const routeQuery = `SELECT dest, ships_from, groupUniqArray(source), groupUniqArray(basis), min(observed_at), argMin(capture_sha256, observed_at)
 FROM listing_obs
 ARRAY JOIN ships_to AS dest, arrayResize(ships_to_basis, length(ships_to), '') AS basis
-WHERE inserted_at >= ? AND ships_from != '' AND hasAny(ships_to, ?) AND has(?, dest)
+PREWHERE inserted_at >= ?
+WHERE ships_from != '' AND hasAny(ships_to, ?) AND has(?, dest)
 GROUP BY dest, ships_from
 ORDER BY dest, ships_from
 LIMIT %d`

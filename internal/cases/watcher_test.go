@@ -150,9 +150,10 @@ func TestAlerts(t *testing.T) {
 		{market: "alpha", id: "l2", vendor: "Ghost", from: "NL", to: []string{"DE"}},
 		{market: "gamma", id: "g1", vendor: "Unwatched", from: "CN", to: []string{"US"}, crypto: []event.CryptoAddress{{Chain: "btc", Address: btcOther}}},
 	})
-	// The watermark is a second past the next scan (Overlap): rows older
-	// than that are not read again.
-	time.Sleep(1100 * time.Millisecond)
+	// The watermark is a second before the last scan (Overlap), in whole
+	// seconds as inserted_at counts them: rows inserted two seconds before
+	// a scan are not read again after it.
+	time.Sleep(2100 * time.Millisecond)
 	rep := scan(t, watcher)
 	want := []string{"new_handle:handle:alpha/phantom", "new_market:pgp_fingerprint:bravo/hydra", "new_route:route_into:FR>DE"}
 	if got := describe(rep.Alerts); !slices.Equal(got, want) {

@@ -177,6 +177,23 @@ const maxWatches = 50000
 // maxKnown bounds the identities or origins recorded as known for one item.
 const maxKnown = 100000
 
+// identifierStates reads (source, handle, kind, value) of the vendor
+// identifiers matching cond, from the tables behind the vendor_identifiers
+// view (migration 0101) without merging their states: the view merges
+// every identity before it filters. A row may come more than once; cond's
+// parameters are bound twice.
+func identifierStates(cond string) string {
+	return "SELECT source, handle, kind, value FROM vendor_identifiers_state WHERE " + cond +
+		" UNION ALL SELECT source, handle, kind, value FROM vendor_identifiers_backfill WHERE " + cond
+}
+
+// routeStates reads columns of the routes matching cond from the tables
+// behind the routes view (migration 0100); cond's parameters are bound
+// twice.
+func routeStates(columns, cond string) string {
+	return "SELECT " + columns + " FROM routes_state WHERE " + cond + " UNION ALL SELECT " + columns + " FROM routes_backfill WHERE " + cond
+}
+
 // recordKnown writes into watch_known what the warehouse shows of w now
 // and returns how many rows that is.
 func recordKnown(ctx context.Context, db *warehouse.DB, w *Watch) (int, error) {
@@ -184,16 +201,16 @@ func recordKnown(ctx context.Context, db *warehouse.DB, w *Watch) (int, error) {
 	var args []any
 	switch w.Kind {
 	case WatchRoute:
-		q = "SELECT DISTINCT '' AS source, '' AS handle, ships_from AS origin FROM routes WHERE ships_to = ? AND ships_from != ''"
-		args = []any{w.Value}
-	case WatchHandle:
-		q = "SELECT DISTINCT source, lower(handle) AS handle, '' AS origin FROM vendor_identifiers " +
-			"WHERE (kind = 'handle' AND value = ?) OR (kind IN ('pgp_fingerprint', 'crypto_address') AND value IN " +
-			"(SELECT value FROM vendor_identifiers WHERE kind IN ('pgp_fingerprint', 'crypto_address') AND lower(handle) = ?))"
+		q = "SELECT DISTINCT '' AS source, '' AS handle, ships_from AS origin FROM (" + routeStates("ships_from", "ships_to = ? AND ships_from != ''") + ")"
 		args = []any{w.Value, w.Value}
+	case WatchHandle:
+		q = "SELECT DISTINCT source, lower(handle) AS handle, '' AS origin FROM (" + identifierStates("(kind = 'handle' AND value = ?) OR "+
+			"(kind IN ('pgp_fingerprint', 'crypto_address') AND value IN (SELECT value FROM ("+
+			identifierStates("kind IN ('pgp_fingerprint', 'crypto_address') AND lower(handle) = ?")+")))") + ")"
+		args = []any{w.Value, w.Value, w.Value, w.Value, w.Value, w.Value}
 	case WatchPGP, WatchCrypto:
-		q = "SELECT DISTINCT source, lower(handle) AS handle, '' AS origin FROM vendor_identifiers WHERE kind = ? AND value = ?"
-		args = []any{w.Kind, w.Value}
+		q = "SELECT DISTINCT source, lower(handle) AS handle, '' AS origin FROM (" + identifierStates("kind = ? AND value = ?") + ")"
+		args = []any{w.Kind, w.Value, w.Kind, w.Value}
 	default:
 		return 0, fmt.Errorf("%w: watch kind %q", ErrInvalid, w.Kind)
 	}

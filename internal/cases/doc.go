@@ -38,7 +38,8 @@
 //	AuditTrail                 admins and approvers; case members for their case  -
 //
 // A closed case (UpdateCase with StatusClosed) takes no notes, watches or
-// export requests until its lead reopens it. Refusals are returned as
+// export requests until its lead reopens it; its watchlist keeps raising
+// alerts (remove the items to stop them). Refusals are returned as
 // errors wrapping ErrForbidden, ErrNotFound, ErrInvalid, ErrFourEyes or
 // ErrState (map them to 403, 404, 400, 403 and 409) and are audited with
 // outcome "refused"; malformed input (ErrInvalid) is returned, not audited.

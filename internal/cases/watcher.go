@@ -138,11 +138,10 @@ func (w *Watcher) Run(ctx context.Context) error {
 func (w *Watcher) Scan(ctx context.Context) (ScanReport, error) {
 	start := time.Now()
 	var rep ScanReport
-	var now time.Time
-	if err := w.DB.Conn().QueryRow(ctx, "SELECT now()").Scan(&now); err != nil {
-		return rep, fmt.Errorf("scanning for alerts: reading the server's clock: %w", err)
+	now, err := serverNow(ctx, w.DB)
+	if err != nil {
+		return rep, fmt.Errorf("scanning for alerts: %w", err)
 	}
-	now = now.UTC()
 	watches, err := loadWatches(ctx, w.DB, "")
 	if err != nil {
 		return rep, fmt.Errorf("scanning for alerts: %w", err)

@@ -97,7 +97,13 @@ func (s *Service) AddWatch(ctx context.Context, a Actor, caseID, kind, value, no
 	if note, err = text("note", note, maxText, false); err != nil {
 		return nil, err
 	}
-	w := &Watch{ID: watchID(caseID, kind, v), CaseID: caseID, Kind: kind, Value: v, Note: note, AddedBy: a.User, AddedAt: dbTime(s.now())}
+	// The server's clock, which stamps inserted_at: the watcher's first
+	// scan starts from the earliest added_at.
+	now, err := serverNow(ctx, s.DB)
+	if err != nil {
+		return nil, fmt.Errorf("watching %s %s: %w", kind, v, err)
+	}
+	w := &Watch{ID: watchID(caseID, kind, v), CaseID: caseID, Kind: kind, Value: v, Note: note, AddedBy: a.User, AddedAt: now}
 	if w.Known, err = recordKnown(ctx, s.DB, w); err != nil {
 		return nil, fmt.Errorf("watching %s %s: %w", kind, v, err)
 	}
@@ -176,6 +182,15 @@ const maxWatches = 50000
 
 // maxKnown bounds the identities or origins recorded as known for one item.
 const maxKnown = 100000
+
+// serverNow is the ClickHouse server's clock.
+func serverNow(ctx context.Context, db *warehouse.DB) (time.Time, error) {
+	var now time.Time
+	if err := db.Conn().QueryRow(ctx, "SELECT now()").Scan(&now); err != nil {
+		return now, fmt.Errorf("reading the server's clock: %w", err)
+	}
+	return now.UTC(), nil
+}
 
 // identifierStates reads (source, handle, kind, value) of the vendor
 // identifiers matching cond, from the tables behind the vendor_identifiers

@@ -199,6 +199,14 @@ func TestAlerts(t *testing.T) {
 		t.Errorf("scanning again raised %v", describe(rep.Alerts))
 	}
 
+	// A watcher that lost its watermark (a crash before saving it, a new
+	// name) reads everything again and raises nothing twice.
+	replay := newWatcher(w, counter)
+	replay.Name, replay.Overlap = "replay", 24*time.Hour
+	if rep := scan(t, replay); len(rep.Alerts) != 0 || rep.Identities != 6 {
+		t.Errorf("reading everything again: %d identities, alerts %v; want 6 identities, no alert", rep.Identities, describe(rep.Alerts))
+	}
+
 	all, err := s.Alerts(ctx, inge, c.ID, "")
 	if !errors.Is(err, cases.ErrForbidden) {
 		t.Errorf("a non-member read the alerts: %v", err)

@@ -6,7 +6,7 @@ import (
 )
 
 const alertSelect = "SELECT alert_id, case_id, watch_id, watch_kind, watch_value, kind, source, handle, origin, country, " +
-	"matched, sources, bases, observed_at, capture_sha256, raised_at, status, status_by FROM case_alerts FINAL"
+	"matched, sources, vendors, bases, observed_at, capture_sha256, raised_at, status, status_by FROM case_alerts FINAL"
 
 // Alerts lists a case's alerts, newest first (any case role, or an admin);
 // status "" lists every status.
@@ -61,7 +61,7 @@ func (s *Service) queryAlerts(ctx context.Context, q string, args ...any) ([]Ale
 	for rows.Next() {
 		var x Alert
 		if err := rows.Scan(&x.ID, &x.CaseID, &x.WatchID, &x.WatchKind, &x.WatchValue, &x.Kind, &x.Source, &x.Handle, &x.Origin,
-			&x.Country, &x.Matched, &x.Sources, &x.Bases, &x.ObservedAt, &x.Capture, &x.RaisedAt, &x.Status, &x.StatusBy); err != nil {
+			&x.Country, &x.Matched, &x.Sources, &x.Vendors, &x.Bases, &x.ObservedAt, &x.Capture, &x.RaisedAt, &x.Status, &x.StatusBy); err != nil {
 			return nil, fmt.Errorf("reading alerts: %w", err)
 		}
 		x.ObservedAt, x.RaisedAt = x.ObservedAt.UTC(), x.RaisedAt.UTC()

@@ -338,7 +338,7 @@ func (s *Service) reviewable(ctx context.Context, a Actor, id, action string) (*
 	switch {
 	case !a.Has(RoleApprover):
 		return nil, refuse(forbidden("%s is not an approver", a.User))
-	case a.User == r.RequestedBy:
+	case strings.EqualFold(strings.TrimSpace(a.User), strings.TrimSpace(r.RequestedBy)):
 		return nil, refuse(fmt.Errorf("%w: %s prepared export request %s and cannot review it; another approver must", ErrFourEyes, a.User, id))
 	case r.Status != ExportPending && !(action == "export_approve" && (r.Status == ExportFailed || r.Status == ExportApproved)):
 		return nil, refuse(fmt.Errorf("%w: export request %s is %s (by %s)", ErrState, id, r.Status, r.ReviewedBy))

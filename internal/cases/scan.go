@@ -197,13 +197,13 @@ func identityCandidates(watches []Watch, idents map[string]watchedIdentity) []ca
 
 // route is an (origin, destination) pair of the new rows.
 type route struct {
-	dest, origin   string
-	sources, bases []string
-	observedAt     time.Time
-	capture        string
+	dest, origin            string
+	sources, vendors, bases []string
+	observedAt              time.Time
+	capture                 string
 }
 
-const routeQuery = `SELECT dest, ships_from, groupUniqArray(source), groupUniqArray(basis), min(observed_at), argMin(capture_sha256, observed_at)
+const routeQuery = `SELECT dest, ships_from, groupUniqArray(source), arraySlice(arraySort(groupUniqArray(concat(source, ':', vendor))), 1, 20), groupUniqArray(basis), min(observed_at), argMin(capture_sha256, observed_at)
 FROM listing_obs
 ARRAY JOIN ships_to AS dest, arrayResize(ships_to_basis, length(ships_to), '') AS basis
 PREWHERE inserted_at >= ?
@@ -232,12 +232,13 @@ func (w *Watcher) newRoutes(ctx context.Context, from time.Time, watches []Watch
 	var out []route
 	for rows.Next() {
 		var r route
-		if err := rows.Scan(&r.dest, &r.origin, &r.sources, &r.bases, &r.observedAt, &r.capture); err != nil {
+		if err := rows.Scan(&r.dest, &r.origin, &r.sources, &r.vendors, &r.bases, &r.observedAt, &r.capture); err != nil {
 			return nil, fmt.Errorf("scanning for alerts: reading new routes: %w", err)
 		}
 		r.observedAt = r.observedAt.UTC()
 		r.bases = slices.DeleteFunc(r.bases, func(b string) bool { return strings.TrimSpace(b) == "" })
 		slices.Sort(r.sources)
+		slices.Sort(r.vendors)
 		slices.Sort(r.bases)
 		out = append(out, r)
 	}
@@ -259,7 +260,7 @@ func routeCandidates(watches []Watch, routes []route) []candidate {
 		}
 		for _, r := range routes {
 			if r.dest == wt.Value {
-				out = append(out, candidate{watch: wt, origin: r.origin, sources: r.sources, bases: r.bases,
+				out = append(out, candidate{watch: wt, origin: r.origin, sources: r.sources, vendors: r.vendors, bases: r.bases,
 					observedAt: r.observedAt, capture: r.capture})
 			}
 		}

@@ -63,6 +63,7 @@ type Alert struct {
 	Country    string   // the watched destination (route alerts)
 	Matched    []string // watched identifiers shown: handle:x, pgp:FP, crypto:ADDR
 	Sources    []string // markets the new route was seen on
+	Vendors    []string // market:handle offering the new route (at most 20)
 	Bases      []string // explicit, region, worldwide (route alerts)
 	ObservedAt time.Time
 	Capture    string // SHA-256 of the earliest page showing it
@@ -232,6 +233,7 @@ type candidate struct {
 	origin     string // route: ships_from
 	matched    []string
 	sources    []string
+	vendors    []string
 	bases      []string
 	observedAt time.Time
 	capture    string
@@ -296,7 +298,7 @@ func (w *Watcher) judge(ctx context.Context, cands []candidate, now time.Time) (
 		}
 		known[c.key()] = true
 		a := Alert{ID: c.alertID(), CaseID: c.watch.CaseID, WatchID: c.watch.ID, WatchKind: c.watch.Kind, WatchValue: c.watch.Value,
-			Source: c.source, Handle: c.handle, Origin: c.origin, Matched: c.matched, Sources: c.sources, Bases: c.bases,
+			Source: c.source, Handle: c.handle, Origin: c.origin, Matched: c.matched, Sources: c.sources, Vendors: c.vendors, Bases: c.bases,
 			ObservedAt: c.observedAt, Capture: c.capture, RaisedAt: dbTime(now), Status: AlertStatusNew}
 		switch {
 		case c.watch.Kind == WatchRoute:
@@ -357,7 +359,7 @@ func loadKnown(ctx context.Context, db *warehouse.DB, watchIDs []string) (map[kn
 }
 
 var alertColumns = []string{"alert_id", "case_id", "watch_id", "watch_kind", "watch_value", "kind", "source", "handle", "origin", "country",
-	"matched", "sources", "bases", "observed_at", "capture_sha256", "raised_at", "status", "status_by", "version"}
+	"matched", "sources", "vendors", "bases", "observed_at", "capture_sha256", "raised_at", "status", "status_by", "version"}
 
 func alertRow(a Alert) []any {
 	nz := func(s []string) []string {
@@ -367,7 +369,7 @@ func alertRow(a Alert) []any {
 		return s
 	}
 	return []any{a.ID, a.CaseID, a.WatchID, a.WatchKind, a.WatchValue, a.Kind, a.Source, a.Handle, a.Origin, a.Country,
-		nz(a.Matched), nz(a.Sources), nz(a.Bases), dbTime(a.ObservedAt), a.Capture, dbTime(a.RaisedAt), a.Status, a.StatusBy, nextVersion()}
+		nz(a.Matched), nz(a.Sources), nz(a.Vendors), nz(a.Bases), dbTime(a.ObservedAt), a.Capture, dbTime(a.RaisedAt), a.Status, a.StatusBy, nextVersion()}
 }
 
 // writeAlerts stores new alerts and counts them.

@@ -172,8 +172,8 @@ func TestAlerts(t *testing.T) {
 				t.Errorf("new handle alert matched %v", a.Matched)
 			}
 		case cases.AlertNewRoute:
-			if !slices.Equal(a.Sources, []string{"bravo"}) || !slices.Equal(a.Bases, []string{"explicit"}) {
-				t.Errorf("new route alert sources %v bases %v", a.Sources, a.Bases)
+			if !slices.Equal(a.Sources, []string{"bravo"}) || !slices.Equal(a.Bases, []string{"explicit"}) || !slices.Equal(a.Vendors, []string{"bravo:Someone"}) {
+				t.Errorf("new route alert sources %v vendors %v bases %v", a.Sources, a.Vendors, a.Bases)
 			}
 		}
 	}

@@ -65,6 +65,7 @@ ORDER BY (watch_id, source, handle, origin);
 --   country         the watched destination country ('' for an identifier)
 --   matched         the watched identifiers the new rows showed (handle:, pgp: or crypto: prefixed)
 --   sources         markets the new route was seen on (route alerts)
+--   vendors         vendor identities (market:handle) offering the new route, at most 20 (route alerts)
 --   bases           how the new route's listings ship there (explicit, region, worldwide)
 --   observed_at     capture time of the earliest new observation showing it
 --   capture_sha256  SHA-256 of that observation's captured page (evidence)
@@ -86,6 +87,7 @@ CREATE TABLE IF NOT EXISTS case_alerts
     country String,
     matched Array(String),
     sources Array(String),
+    vendors Array(String),
     bases Array(String),
     observed_at DateTime,
     capture_sha256 String,

@@ -86,7 +86,10 @@
 // requester and Request.ApprovedBy the approver, into
 // ExportDir/<request id>.cnpkg; the request then holds the package's
 // SHA-256 and manifest counts. A failed build leaves the request "failed"
-// with the reason; it may be approved again. Reject needs a reason. State
+// with the reason; it may be approved again. Approve builds before it
+// returns (seconds to minutes for a large selection with evidence): give it
+// a context that does not end when the approver's browser goes away.
+// Reject needs a reason. State
 // changes of requests are serialized within one Service; run one console
 // process per database for the four-eyes steps (a second build of the same
 // request is refused by the exporter, whose output file then exists).

@@ -262,7 +262,7 @@ func extractRecords(res *Result, doc *html.Node, items []*html.Node, pageURL str
 		var misses []Miss
 		dropped := false
 		for k, name := range r.names {
-			f := r.Fields[name]
+			f := r.rules[k]
 			var raw string
 			var ok bool
 			if pv, scoped := pageVals[name]; scoped {

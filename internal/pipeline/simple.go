@@ -134,27 +134,33 @@ func (c *compound) match(n *html.Node) bool {
 }
 
 // hasAttrWord reports an attribute key (any namespace) whose value, split
-// at HTML white space, holds word.
+// at HTML white space, holds word (not empty).
 func hasAttrWord(n *html.Node, key, word string) bool {
 	for _, a := range n.Attr {
 		if a.Key != key {
 			continue
 		}
-		for s := a.Val; s != ""; {
-			i := strings.IndexAny(s, " \t\r\n\f")
-			if i < 0 {
-				if s == word {
-					return true
-				}
-				break
+		v := a.Val
+		for i := 0; i < len(v); {
+			for i < len(v) && isHTMLSpace(v[i]) {
+				i++
 			}
-			if s[:i] == word {
+			j := i
+			for j < len(v) && !isHTMLSpace(v[j]) {
+				j++
+			}
+			if v[i:j] == word {
 				return true
 			}
-			s = s[i+1:]
+			i = j
 		}
 	}
 	return false
+}
+
+// isHTMLSpace reports the white space that separates class names.
+func isHTMLSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'
 }
 
 // hasAttrValue reports an attribute key (any namespace) whose value is val.

@@ -264,7 +264,8 @@ type RecordRule struct {
 	Fields map[string]*FieldRule `yaml:"fields"`
 
 	item  *matcher
-	names []string // field names, sorted
+	names []string     // field names, sorted
+	rules []*FieldRule // the rules of names, in their order
 }
 
 // FieldRule says how to extract one field of a record; the field rules in

@@ -288,7 +288,8 @@ func (v *validator) record(p string, r *RecordRule) {
 		}
 	}
 	r.names = sortedKeys(r.Fields)
-	for _, name := range r.names {
+	r.rules = make([]*FieldRule, len(r.names))
+	for k, name := range r.names {
 		fp := p + ".fields." + name
 		f := r.Fields[name]
 		if f == nil {
@@ -296,6 +297,7 @@ func (v *validator) record(p string, r *RecordRule) {
 			r.Fields[name] = &FieldRule{}
 			f = r.Fields[name]
 		}
+		r.rules[k] = f
 		_, isAttr := strings.CutPrefix(name, AttributePrefix)
 		_, attrOK := AttributeKey(name)
 		switch {

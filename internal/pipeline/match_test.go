@@ -68,9 +68,9 @@ func equalMatches(t *testing.T, what string, m *matcher, doc *html.Node) {
 // site both ways.
 func TestMatcherEqualsCascadia(t *testing.T) {
 	dirs := []string{"../../pipelines", "../../pipelines/realpages"}
-	min := 10
+	least := 10
 	if testing.Short() {
-		dirs, min = dirs[:1], 1
+		dirs, least = dirs[:1], 1
 	}
 	var files []string
 	for _, dir := range dirs {
@@ -80,7 +80,7 @@ func TestMatcherEqualsCascadia(t *testing.T) {
 		}
 		files = append(files, fs...)
 	}
-	if len(files) < min {
+	if len(files) < least {
 		t.Fatalf("found only %d site files", len(files))
 	}
 	simple, checked := 0, 0

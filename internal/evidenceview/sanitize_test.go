@@ -217,3 +217,28 @@ func nesting(out []byte) int {
 		}
 	}
 }
+
+func BenchmarkSanitizeRealPages(b *testing.B) {
+	pages, _ := filepath.Glob("/work/shared/realpages/*/*.html")
+	if len(pages) == 0 {
+		b.Skip("no saved pages")
+	}
+	var all [][]byte
+	size := 0
+	for _, p := range pages {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		all = append(all, data)
+		size += len(data)
+	}
+	b.SetBytes(int64(size))
+	for b.Loop() {
+		for _, p := range all {
+			if _, _, err := Sanitize(p, "text/html"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}

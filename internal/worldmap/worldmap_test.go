@@ -259,3 +259,12 @@ func TestEmptyMap(t *testing.T) {
 	}
 	t.Logf("empty map: %d bytes", b.Len())
 }
+
+func BenchmarkRenderSmall(b *testing.B) {
+	m := small()
+	for b.Loop() {
+		if err := Render(io.Discard, m); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -29,8 +29,8 @@
 --   dhash           64-bit difference hash
 --   ahash           64-bit average hash
 --   format          jpeg, png or gif
---   width           pixels
---   height          pixels
+--   width           width of the decoded image in pixels
+--   height          height of the decoded image in pixels
 --   kept            1 when the bytes are in the evidence store (the site file set keep_images), found by sha256
 CREATE TABLE IF NOT EXISTS listing_images
 (

@@ -52,6 +52,12 @@ type Need struct {
 	// empty server. Without it Open migrates and loads reference data: the
 	// loader, service, migrate and demo roles.
 	Existing bool
+	// ClickHouseUser is the user the role logs in as on the managed
+	// server (warehouse.LocalUsers): "" is warehouse.WriterUser;
+	// warehouse.ExporterUser for export, the only user that may append to
+	// the audit database; warehouse.ReadOnlyUser for commands that only
+	// read. An external server's user is the one clickhouse.dsn names.
+	ClickHouseUser string
 }
 
 // ErrNoData reports that a command that reads what others stored was
@@ -108,7 +114,7 @@ func Open(ctx context.Context, cfg *config.Config, log zerolog.Logger, need Need
 		if need.Existing {
 			open = s.openExistingWarehouse
 		}
-		if err := open(ctx); err != nil {
+		if err := open(ctx, need.ClickHouseUser); err != nil {
 			s.Close(context.Background())
 			return nil, err
 		}
@@ -167,7 +173,7 @@ func (s *Stack) SecretsDir() string { return filepath.Join(s.Cfg.DataDir, "secre
 // warehouseDSN starts the managed server when the config leaves ClickHouse
 // to counternet (on a data dir that must hold one when existing is set),
 // and returns the DSN of the configured database.
-func (s *Stack) warehouseDSN(ctx context.Context, existing bool) (string, error) {
+func (s *Stack) warehouseDSN(ctx context.Context, existing bool, user string) (string, error) {
 	database := s.Cfg.ClickHouse.Database
 	if !s.Cfg.ClickHouse.Managed() {
 		dsn := WithDatabase(s.Cfg.ClickHouse.DSN, database)
@@ -190,20 +196,25 @@ func (s *Stack) warehouseDSN(ctx context.Context, existing bool) (string, error)
 			return "", err
 		}
 	}
-	l, err := warehouse.StartLocal(ctx, dir, s.Log)
+	// Each user may use only its databases: the writer not the audit
+	// database, which only the exporter writes.
+	l, err := warehouse.StartLocalWith(ctx, dir, warehouse.LocalOptions{Database: database}, s.Log)
 	if err != nil {
 		return "", err
 	}
 	s.local = l
 	s.where = fmt.Sprintf("database %s on the managed clickhouse-server %s of data dir %s", database, l.Addr(), absPath(s.Cfg.DataDir))
 	s.Log.Info().Str("addr", l.Addr()).Str("dir", dir).Msg("managed clickhouse-server started")
-	return l.DSN(database), nil
+	if user == "" {
+		user = warehouse.WriterUser
+	}
+	return l.UserDSN(user, database), nil
 }
 
 // openExistingWarehouse opens the configured database for reading: it
 // creates, migrates and loads nothing, and checks the schema version.
-func (s *Stack) openExistingWarehouse(ctx context.Context) error {
-	dsn, err := s.warehouseDSN(ctx, true)
+func (s *Stack) openExistingWarehouse(ctx context.Context, user string) error {
+	dsn, err := s.warehouseDSN(ctx, true, user)
 	if err != nil {
 		return err
 	}
@@ -219,8 +230,8 @@ func (s *Stack) openExistingWarehouse(ctx context.Context) error {
 	return nil
 }
 
-func (s *Stack) openWarehouse(ctx context.Context) error {
-	dsn, err := s.warehouseDSN(ctx, false)
+func (s *Stack) openWarehouse(ctx context.Context, user string) error {
+	dsn, err := s.warehouseDSN(ctx, false, user)
 	if err != nil {
 		return err
 	}
@@ -229,7 +240,18 @@ func (s *Stack) openWarehouse(ctx context.Context) error {
 		return err
 	}
 	s.DB = db
-	if err := db.MigrateWith(ctx, warehouse.MigrateOptions{Cluster: s.Cfg.ClickHouse.Cluster}); err != nil {
+	opts := warehouse.MigrateOptions{Cluster: s.Cfg.ClickHouse.Cluster}
+	if s.local != nil {
+		// The writer may not use the audit database: the migrations that
+		// change it run as the exporter.
+		audit, err := warehouse.OpenExisting(ctx, s.local.ExporterDSN(s.Cfg.ClickHouse.Database), s.Log)
+		if err != nil {
+			return fmt.Errorf("migrating clickhouse: connecting as %s: %w", warehouse.ExporterUser, err)
+		}
+		defer audit.Close()
+		opts.Audit = audit
+	}
+	if err := db.MigrateWith(ctx, opts); err != nil {
 		return fmt.Errorf("migrating clickhouse: %w", err)
 	}
 	ref, err := reference.Default()

@@ -13,6 +13,12 @@ type MigrateOptions struct {
 	// server config). Empty: a single server, statements as written. Set:
 	// every statement is rendered for the cluster (see RenderCluster).
 	Cluster string
+	// Audit, when set, applies the migrations that change the audit
+	// database (AuditDatabase): a connection as a user allowed both the
+	// events and the audit database (ExporterUser on the managed server),
+	// since the writer may not use the audit database. nil: the migrating
+	// connection's own user, which then needs both.
+	Audit *DB
 }
 
 // ErrCannotRender marks a migration statement the cluster renderer does not
@@ -20,11 +26,13 @@ type MigrateOptions struct {
 var ErrCannotRender = errors.New("statement cannot be rendered for a cluster")
 
 var (
-	reCreateTable = regexp.MustCompile(`(?s)^CREATE TABLE IF NOT EXISTS ([a-z_][a-z0-9_]*)\s*(\(.*\))\s*ENGINE = ([A-Za-z]*MergeTree)(?:\(([^)]*)\))?(.*)$`)
+	reCreateTable = regexp.MustCompile(`(?s)^CREATE TABLE IF NOT EXISTS ((?:\{audit\}\.)?[a-z_][a-z0-9_]*)\s*(\(.*\))\s*ENGINE = ([A-Za-z]*MergeTree)(?:\(([^)]*)\))?(.*)$`)
 	reCreateView  = regexp.MustCompile(`(?s)^CREATE VIEW IF NOT EXISTS ([a-z_][a-z0-9_]*) AS\s(.*)$`)
+	reCreateDB    = regexp.MustCompile(`^CREATE DATABASE IF NOT EXISTS (\{audit\})$`)
+	reInsert      = regexp.MustCompile(`(?s)^INSERT INTO ((?:\{audit\}\.)?[a-z_][a-z0-9_]*)(\s.*\sSELECT\s.*)$`)
 	reCreateMV    = regexp.MustCompile(`(?s)^CREATE MATERIALIZED VIEW IF NOT EXISTS ([a-z_][a-z0-9_]*) TO ([a-z_][a-z0-9_]*) AS\s(.*)$`)
 	reCreateAs    = regexp.MustCompile(`(?s)^CREATE TABLE IF NOT EXISTS ([a-z_][a-z0-9_]*)\s+(ENGINE = [A-Za-z]*MergeTree.*?)\sAS SELECT\s(.*)$`)
-	reDropTable   = regexp.MustCompile(`^DROP TABLE IF EXISTS ([a-z_][a-z0-9_]*)$`)
+	reDropTable   = regexp.MustCompile(`^DROP TABLE IF EXISTS ((?:\{audit\}\.)?[a-z_][a-z0-9_]*)$`)
 	reAlterTable  = regexp.MustCompile(`(?s)^ALTER TABLE ([a-z_][a-z0-9_]*)\s(.*)$`)
 	reOrderBy     = regexp.MustCompile(`(?s)ORDER BY \(([^)]*)\)`)
 	// reTableRef is a table named after FROM or JOIN, and what tells it
@@ -86,8 +94,22 @@ func (r *clusterRenderer) render(stmts []string) ([]string, error) {
 
 func (r *clusterRenderer) on() string { return " ON CLUSTER " + quoteIdent(r.cluster) }
 
+// name is table with its database: the events database, or the audit
+// database for a name AuditPlaceholder qualifies (the placeholder is
+// replaced after rendering).
 func (r *clusterRenderer) name(table string) string {
+	if t, ok := strings.CutPrefix(table, AuditPlaceholder+"."); ok {
+		return AuditPlaceholder + "." + quoteIdent(t)
+	}
 	return quoteIdent(r.database) + "." + quoteIdent(table)
+}
+
+// zkPath is the database and table part of a replicated table's path.
+func (r *clusterRenderer) zkPath(table string) string {
+	if t, ok := strings.CutPrefix(table, AuditPlaceholder+"."); ok {
+		return AuditDatabase(r.database) + "/" + t
+	}
+	return r.database + "/" + table
 }
 
 func (r *clusterRenderer) one(s string) ([]string, error) {
@@ -119,7 +141,7 @@ func (r *clusterRenderer) one(s string) ([]string, error) {
 				r.distributed(table),
 			}, nil
 		}
-		path := fmt.Sprintf("'/clickhouse/tables/all/%s/%s', '{replica}'", r.database, table)
+		path := fmt.Sprintf("'/clickhouse/tables/all/%s', '{replica}'", r.zkPath(table))
 		if args != "" {
 			path += ", " + args
 		}
@@ -129,6 +151,14 @@ func (r *clusterRenderer) one(s string) ([]string, error) {
 		body := r.qualify(m[2])
 		r.known[m[1]] = true
 		return []string{"CREATE VIEW IF NOT EXISTS " + r.name(m[1]) + r.on() + " AS\n" + body}, nil
+	}
+	if m := reCreateDB.FindStringSubmatch(s); m != nil {
+		return []string{"CREATE DATABASE IF NOT EXISTS " + m[1] + r.on()}, nil
+	}
+	if m := reInsert.FindStringSubmatch(s); m != nil {
+		// A copy between replicated tables runs once, on the node the
+		// migrator is connected to; replication brings it to the others.
+		return []string{"INSERT INTO " + r.name(m[1]) + r.qualify(m[2])}, nil
 	}
 	if m := reDropTable.FindStringSubmatch(s); m != nil {
 		return []string{"DROP TABLE IF EXISTS " + r.name(m[1]) + r.on()}, nil

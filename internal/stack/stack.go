@@ -148,7 +148,14 @@ func (s *Stack) openBus(ctx context.Context, existing bool) error {
 			return err
 		}
 		s.embedded = e
-		opts.URL, opts.User, opts.Password = e.URL(), bus.RoleService, e.Password(bus.RoleService)
+		// A role that reads what others stored connects as the reader,
+		// which may publish nothing (bus.RolePermissions).
+		role := bus.RoleService
+		if existing {
+			role = bus.RoleReader
+		}
+		opts.URL, opts.User, opts.Password = e.URL(), role, e.Password(role)
+		opts.InboxPrefix = bus.InboxPrefix(role)
 		s.Log.Info().Str("url", opts.URL).Str("store", dir).Str("passwords", s.SecretsDir()).
 			Msg("embedded nats-server started; it admits only its users")
 	} else if cfg.User != "" {
@@ -176,7 +183,7 @@ func (s *Stack) SecretsDir() string { return filepath.Join(s.Cfg.DataDir, "secre
 func (s *Stack) warehouseDSN(ctx context.Context, existing bool, user string) (string, error) {
 	database := s.Cfg.ClickHouse.Database
 	if !s.Cfg.ClickHouse.Managed() {
-		dsn := WithDatabase(s.Cfg.ClickHouse.DSN, database)
+		dsn := WithClusterSettings(WithDatabase(s.Cfg.ClickHouse.DSN, database), s.Cfg.ClickHouse.Cluster)
 		s.where = fmt.Sprintf("database %s on %s (clickhouse.dsn)", database, config.RedactURL(dsn))
 		if f := s.Cfg.ClickHouse.PasswordFile; f != "" {
 			pw, err := config.ReadSecretFile(f)
@@ -281,6 +288,28 @@ func WithDatabase(dsn, database string) string {
 	}
 	if u.Path == "" || u.Path == "/" {
 		u.Path = "/" + database
+	}
+	return u.String()
+}
+
+// WithClusterSettings adds insert_distributed_sync=1 to a DSN when cluster
+// (clickhouse.cluster) is set and the DSN does not set it already: an
+// insert into a Distributed table then returns only once its rows are on
+// a replica of every shard they go to, so the loader acknowledges to
+// JetStream only what the cluster holds (asynchronous, the rows would wait
+// in the node's queue and be lost with it).
+func WithClusterSettings(dsn, cluster string) string {
+	if cluster == "" {
+		return dsn
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return dsn
+	}
+	q := u.Query()
+	if q.Get("insert_distributed_sync") == "" {
+		q.Set("insert_distributed_sync", "1")
+		u.RawQuery = q.Encode()
 	}
 	return u.String()
 }

@@ -2,6 +2,7 @@ package stack
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/counternet/counternet/internal/bus"
 	"github.com/counternet/counternet/internal/config"
+	"github.com/counternet/counternet/internal/warehouse"
 )
 
 // TestExistingConnectsAsReader opens the embedded NATS as a collector
@@ -93,4 +95,57 @@ func mustHost(t *testing.T, dsn string) string {
 		t.Fatal(err)
 	}
 	return u.Host
+}
+
+// TestManagedAuditRoles opens the stack on a fresh data dir with the
+// managed ClickHouse, as migrate does (the audit migration runs as the
+// exporter by itself), then as export and query do: only the exporter's
+// stack may record an export, the writer's is refused by the server, and
+// the analysts' stack reads the record through export_audit.
+func TestManagedAuditRoles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts clickhouse-server")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cfg, err := config.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.DataDir = t.TempDir()
+	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel)
+	m, err := Open(ctx, cfg, log, Need{Warehouse: true})
+	if errors.Is(err, warehouse.ErrNoClickHouse) {
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Close(context.Background())
+
+	rec := warehouse.ExportAudit{ExportID: "e1", Who: "ana", Outcome: warehouse.OutcomeRefused, Reason: "test"}
+	open := func(user string) *Stack {
+		t.Helper()
+		s, err := Open(ctx, cfg, log, Need{Warehouse: true, Existing: true, ClickHouseUser: user})
+		if err != nil {
+			t.Fatalf("opening as %q: %v", user, err)
+		}
+		return s
+	}
+	w := open("")
+	if err := w.DB.RecordExport(ctx, rec); err == nil || !strings.Contains(err.Error(), "Access denied") {
+		t.Errorf("the writer's stack recording an export: %v, want access denied", err)
+	}
+	w.Close(context.Background())
+	x := open(ExporterUser)
+	if err := x.DB.RecordExport(ctx, rec); err != nil {
+		t.Errorf("the exporter's stack recording an export: %v", err)
+	}
+	x.Close(context.Background())
+	r := open(ReadOnlyUser)
+	defer r.Close(context.Background())
+	var n uint64
+	if err := r.DB.Conn().QueryRow(ctx, "SELECT count() FROM export_audit WHERE export_id = 'e1'").Scan(&n); err != nil || n != 1 {
+		t.Errorf("the analysts' stack reads %d records (%v), want 1", n, err)
+	}
 }

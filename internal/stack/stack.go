@@ -60,6 +60,17 @@ type Need struct {
 	ClickHouseUser string
 }
 
+// ClickHouse users a role may ask for on the managed server
+// (Need.ClickHouseUser).
+const (
+	// ExporterUser is the only user that may append to the audit
+	// database: counternet export.
+	ExporterUser = warehouse.ExporterUser
+	// ReadOnlyUser reads the events and the audit database and changes
+	// nothing: counternet query.
+	ReadOnlyUser = warehouse.ReadOnlyUser
+)
+
 // ErrNoData reports that a command that reads what others stored was
 // pointed at a data dir that holds none of it.
 var ErrNoData = errors.New("nothing to read")

@@ -46,13 +46,14 @@ func TestClusterLoad(t *testing.T) {
 	// the Distributed tables are synchronous: a batch is acked only once
 	// its rows are on a replica of every shard they go to.
 	const database = "cn"
-	cdb, err := warehouse.Open(ctx, stack.WithClusterSettings(cl.DSN(database), testenv.ClusterName), log)
+	dsn := stack.WithClusterSettings(cl.DSN(database), testenv.ClusterName)
+	cdb, err := warehouse.Open(ctx, dsn, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer cdb.Close()
 	mstart := time.Now()
-	if err := cdb.MigrateWith(ctx, warehouse.MigrateOptions{Cluster: testenv.ClusterName}); err != nil {
+	if err := cdb.MigrateWith(ctx, warehouse.MigrateOptions{Cluster: testenv.ClusterName, NodeDSN: stack.NodeDSN(dsn)}); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("migrations applied ON CLUSTER in %s", time.Since(mstart).Round(time.Millisecond))

@@ -258,7 +258,7 @@ func (s *Stack) openWarehouse(ctx context.Context, user string) error {
 		return err
 	}
 	s.DB = db
-	opts := warehouse.MigrateOptions{Cluster: s.Cfg.ClickHouse.Cluster}
+	opts := warehouse.MigrateOptions{Cluster: s.Cfg.ClickHouse.Cluster, NodeDSN: NodeDSN(dsn)}
 	if s.local != nil {
 		// The writer may not use the audit database: the migrations that
 		// change it run as the exporter.
@@ -323,6 +323,20 @@ func WithClusterSettings(dsn, cluster string) string {
 		u.RawQuery = q.Encode()
 	}
 	return u.String()
+}
+
+// NodeDSN returns, for a cluster's DSN, the DSN of the same database, user
+// and settings on one node given its native address (host:port), for
+// warehouse.MigrateOptions.NodeDSN.
+func NodeDSN(dsn string) func(addr string) string {
+	return func(addr string) string {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return dsn
+		}
+		u.Host = addr
+		return u.String()
+	}
 }
 
 // withPassword puts password into a DSN for its user ("default" when it

@@ -19,7 +19,24 @@ type MigrateOptions struct {
 	// since the writer may not use the audit database. nil: the migrating
 	// connection's own user, which then needs both.
 	Audit *DB
+	// NodeDSN, with Cluster set, is the DSN of the database on one node of
+	// the cluster, given the node's native address (host:port as
+	// system.clusters names it). With it, an ALTER of a replicated table
+	// runs without ON CLUSTER on one replica of each shard it lives on
+	// (replication brings it to the other replicas): ClickHouse 18.16's
+	// distributed DDL races there, two replicas of a shard both executing
+	// the ALTER, and the loser's DDL worker stops for good ("Node exists:
+	// .../executed ... Terminating"), so every later ON CLUSTER statement
+	// waits for it in vain. nil: every statement ON CLUSTER.
+	NodeDSN func(addr string) string
 }
+
+// Where an ALTER of a replicated table is to run when MigrateOptions.NodeDSN
+// is set (clusterRenderer.scopes).
+const (
+	scopeShard = "shard" // a sharded table's _local part: one replica of each shard
+	scopeAll   = "all"   // a table with a full copy on every node: one node
+)
 
 // ErrCannotRender marks a migration statement the cluster renderer does not
 // know how to turn into ON CLUSTER DDL.
@@ -46,6 +63,10 @@ type clusterRenderer struct {
 	cluster, database string
 	sharded           map[string]bool
 	known             map[string]bool // tables and views created so far
+	replicated        map[string]bool // tables with a full copy on every node
+	// scopes maps a rendered ALTER of a replicated table to where it may
+	// run instead of ON CLUSTER (scopeShard or scopeAll).
+	scopes map[string]string
 }
 
 // RenderCluster turns migration statements written for one server into DDL
@@ -117,6 +138,9 @@ func (r *clusterRenderer) one(s string) ([]string, error) {
 	if r.known == nil {
 		r.known = map[string]bool{}
 	}
+	if r.replicated == nil {
+		r.replicated, r.scopes = map[string]bool{}, map[string]string{}
+	}
 	if m := reCreateAs.FindStringSubmatch(s); m != nil {
 		r.known[m[1]] = true
 		return []string{"CREATE TABLE IF NOT EXISTS " + r.name(m[1]) + r.on() + "\n" + m[2] + "\nAS SELECT\n" + r.qualify(m[3])}, nil
@@ -141,6 +165,7 @@ func (r *clusterRenderer) one(s string) ([]string, error) {
 				r.distributed(table),
 			}, nil
 		}
+		r.replicated[table] = true
 		path := fmt.Sprintf("'/clickhouse/tables/all/%s', '{replica}'", r.zkPath(table))
 		if args != "" {
 			path += ", " + args
@@ -170,13 +195,19 @@ func (r *clusterRenderer) one(s string) ([]string, error) {
 			// replicated, but shard #1 is replicated according to its
 			// cluster definition"): the Distributed table, which holds no
 			// data of its own, is made again over the altered local table.
+			alter := "ALTER TABLE " + r.name(m[1]+"_local") + r.on() + " " + m[2]
+			r.scopes[alter] = scopeShard
 			return []string{
-				"ALTER TABLE " + r.name(m[1]+"_local") + r.on() + " " + m[2],
+				alter,
 				"DROP TABLE IF EXISTS " + r.name(m[1]) + r.on(),
 				r.distributed(m[1]),
 			}, nil
 		}
-		return []string{"ALTER TABLE " + r.name(m[1]) + r.on() + " " + m[2]}, nil
+		alter := "ALTER TABLE " + r.name(m[1]) + r.on() + " " + m[2]
+		if r.replicated[m[1]] {
+			r.scopes[alter] = scopeAll
+		}
+		return []string{alter}, nil
 	}
 	first, _, _ := strings.Cut(s, "\n")
 	return nil, fmt.Errorf("%w: %s", ErrCannotRender, first)

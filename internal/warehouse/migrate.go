@@ -118,10 +118,15 @@ func (db *DB) MigrateWith(ctx context.Context, opts MigrateOptions) error {
 		return err
 	}
 	render := func(stmts []string) ([]string, error) { return stmts, nil }
+	var nodes *clusterNodes
 	if opts.Cluster != "" {
 		db.cluster = opts.Cluster
 		r := &clusterRenderer{cluster: opts.Cluster, database: db.database, sharded: map[string]bool{}}
 		render = r.render
+		if opts.NodeDSN != nil {
+			nodes = &clusterNodes{db: db, renderer: r, cluster: opts.Cluster, dsn: opts.NodeDSN}
+			defer nodes.close()
+		}
 		// Open created the database on the node it connected to; the
 		// others get it here, before any ON CLUSTER DDL needs it.
 		stmt := "CREATE DATABASE IF NOT EXISTS " + quoteIdent(db.database) + " ON CLUSTER " + quoteIdent(opts.Cluster)
@@ -154,7 +159,11 @@ func (db *DB) MigrateWith(ctx context.Context, opts MigrateOptions) error {
 			run = opts.Audit
 		}
 		for i, stmt := range st.rendered {
-			if err := run.execIdempotent(ctx, stmt); err != nil {
+			exec := run.execIdempotent
+			if nodes != nil && nodes.renderer.scopes[stmt] != "" {
+				exec = nodes.exec
+			}
+			if err := exec(ctx, stmt); err != nil {
 				if st.audit && isCode(err, codeAccessDenied) {
 					err = fmt.Errorf("%w (the audit database %s is the exporter's alone: apply this migration as a user allowed both %s and %s, e.g. the exporter: docs/security.md)",
 						err, AuditDatabase(db.database), db.database, AuditDatabase(db.database))

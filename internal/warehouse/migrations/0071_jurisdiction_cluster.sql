@@ -58,12 +58,12 @@ FROM
     FROM
     (
         SELECT ships_from AS country, 'from' AS role, '' AS basis, source AS s, listing_id AS r, vendor AS a, category AS cat,
-            observed_at AS at, 1 AS k
+            observed_at AS at, materialize(toUInt8(1)) AS k
         FROM listing_obs
         WHERE ships_from != ''
         UNION ALL
         SELECT dest AS country, 'to' AS role, b AS basis, source AS s, listing_id AS r, vendor AS a, category AS cat,
-            observed_at AS at, 1 AS k
+            observed_at AS at, materialize(toUInt8(1)) AS k
         FROM
         (
             SELECT ships_to, arrayResize(ships_to_basis, length(ships_to), '') AS bases, source, listing_id, vendor,
@@ -73,13 +73,13 @@ FROM
         ARRAY JOIN ships_to AS dest, bases AS b
         UNION ALL
         SELECT ships_from AS country, 'vendor_from' AS role, '' AS basis, source AS s, handle AS r, handle AS a, '' AS cat,
-            observed_at AS at, 1 AS k
+            observed_at AS at, materialize(toUInt8(1)) AS k
         FROM vendor_obs
         WHERE ships_from != ''
     )
     ANY LEFT JOIN
     (
-        SELECT 1 AS k, max(observed_at) AS latest FROM listing_obs
+        SELECT materialize(toUInt8(1)) AS k, max(observed_at) AS latest FROM listing_obs
     ) USING k
     )
     GROUP BY country

@@ -3,9 +3,10 @@
 -- 0063 read the newest observation with a scalar subquery in every row of a query over the
 -- observation tables; over Distributed tables ClickHouse 18.16 fails it ("Cannot convert column
 -- latest because it is non constant in source stream but must be constant in result"). The newest
--- observation is now one row joined to every row (ANY LEFT JOIN on a constant key), which reads the
--- same on one server and on a cluster. Columns and meanings are those of 0063. Replaced by DROP
--- TABLE IF EXISTS + CREATE VIEW (see 0002).
+-- observation is now one row joined to every row (ANY LEFT JOIN on a key that is 1 everywhere), which
+-- reads the same on one server and on a cluster. The key is materialize(toUInt8(1)): a constant
+-- column read through Distributed tables fails in the same way. Columns and meanings are those of
+-- 0063. Replaced by DROP TABLE IF EXISTS + CREATE VIEW (see 0002).
 
 -- jurisdiction_exposure: per country, what the warehouse holds that touches
 -- it, over all time, with a four-week trend. Countries without any listing

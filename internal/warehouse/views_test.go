@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/counternet/counternet/internal/event"
 	"github.com/counternet/counternet/internal/query"
 	"github.com/counternet/counternet/internal/reference"

@@ -116,23 +116,11 @@ type PairBasis struct {
 
 // BasisText is the text of a legal basis shared by many pairs: the Basis
 // texts with RequestingName and RequestedName where the two states' names
-// go (Fill puts them in).
+// go.
 type BasisText struct {
 	ID                                       uint32
 	Instrument, Provisions, Use, Why, Source string
 	Unverified                               []string
-}
-
-// Fill puts the names of the two states in the text.
-func (t BasisText) Fill(requesting, partner string) BasisText {
-	r := strings.NewReplacer(RequestingName, requesting, RequestedName, partner)
-	t.Instrument, t.Provisions, t.Use, t.Why, t.Source = r.Replace(t.Instrument), r.Replace(t.Provisions), r.Replace(t.Use), r.Replace(t.Why), r.Replace(t.Source)
-	u := make([]string, len(t.Unverified))
-	for i, s := range t.Unverified {
-		u[i] = r.Replace(s)
-	}
-	t.Unverified = u
-	return t
 }
 
 // CooperationTable is Channels for every ordered pair of distinct

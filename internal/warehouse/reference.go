@@ -209,6 +209,12 @@ func (db *DB) insertTexts(ctx context.Context, ts []reference.BasisText, now tim
 		at                                       = mk[time.Time](n)
 	)
 	for i, t := range ts {
+		for _, u := range t.Unverified {
+			// The view joins them with newlines to put the names in.
+			if strings.Contains(u, "\n") {
+				return fmt.Errorf("loading reference data: cooperation text %d: a newline in an unverified fact: %q", t.ID, u)
+			}
+		}
 		id[i], instrument[i], provisions[i], serves[i], why[i], src[i] = t.ID, t.Instrument, t.Provisions, t.Use, t.Why, t.Source
 		unverified[i], at[i] = t.Unverified, now
 		if unverified[i] == nil {

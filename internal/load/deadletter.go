@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -120,13 +121,16 @@ type Table struct {
 // database.
 func NewTable(conn driver.Conn) *Table { return &Table{conn: conn} }
 
-// Record inserts rows, their payloads cut at MaxDeadRowPayload.
+// Record inserts rows, their payloads cut at MaxDeadRowPayload. A row is
+// keyed by its stream, stream sequence and position in its envelope
+// (migration 0080), so two bad events of one envelope are two rows and a row
+// recorded twice collapses.
 func (t *Table) Record(ctx context.Context, rows []DeadLetter) error {
 	if len(rows) == 0 {
 		return nil
 	}
 	b, err := t.conn.PrepareBatch(ctx, "INSERT INTO dead_letters (stream, stream_seq, subject, reason, schema, event_id, "+
-		"received_at, payload, payload_bytes, payload_truncated, dead_subject)")
+		"received_at, payload, payload_bytes, payload_truncated, dead_subject, envelope_event)")
 	if err != nil {
 		return fmt.Errorf("recording %d dead letters: %w", len(rows), err)
 	}
@@ -141,8 +145,11 @@ func (t *Table) Record(ctx context.Context, rows []DeadLetter) error {
 		if received.Before(time.Unix(0, 0)) {
 			received = time.Unix(0, 0)
 		}
+		if r.EnvelopeEvent < 0 || r.EnvelopeEvent > math.MaxUint32 {
+			return fmt.Errorf("recording %d dead letters: envelope event %d out of range", len(rows), r.EnvelopeEvent)
+		}
 		if err := b.Append(r.Stream, r.StreamSeq, r.Subject, r.Reason, r.Schema, r.EventID, received,
-			string(payload), uint64(r.Bytes), cut, bus.DeadLetterPrefix+"."+r.Subject); err != nil {
+			string(payload), uint64(r.Bytes), cut, bus.DeadLetterPrefix+"."+r.Subject, uint32(r.EnvelopeEvent)); err != nil {
 			return fmt.Errorf("recording %d dead letters: %w", len(rows), err)
 		}
 	}

@@ -168,6 +168,7 @@ type batch struct {
 	ctx   context.Context // bounds the insert's retries
 	rows  warehouse.Batch
 	texts texts    // the strings of rows.Listings
+	sc    scratch  // the lists of rows.Listings (and strings decoded with escapes)
 	acks  []string // reply subjects of the messages all of whose events are in rows, acked after the insert
 	// held are envelopes some of whose events are dead-lettered: each is
 	// acked once its rows are inserted and those events stored as dead
@@ -205,8 +206,10 @@ func (b *batch) reset() {
 	clear(b.held)
 	clear(b.dead)
 	b.texts.reset()
+	b.sc.reset()
 	*b = batch{
 		texts: b.texts,
+		sc:    b.sc,
 		rows: warehouse.Batch{Listings: b.rows.Listings[:0], Vendors: b.rows.Vendors[:0],
 			Captures: b.rows.Captures[:0], Runs: b.rows.Runs[:0], Posts: b.rows.Posts[:0], Threads: b.rows.Threads[:0]},
 		acks: b.acks[:0],
@@ -478,7 +481,7 @@ func (l *Loader) add(b *batch, msg jetstream.Msg) {
 		return
 	}
 	listings := len(b.rows.Listings)
-	if err := decodeInto(&b.rows, msg.Subject(), msg.Data()); err != nil {
+	if err := decodeFrom(&b.rows, &b.sc, origin{subject: msg.Subject()}, msg.Data()); err != nil {
 		b.dead = append(b.dead, deadMsg{msg: msg, reason: err})
 		return
 	}

@@ -1,9 +1,9 @@
 // Package load moves events from the JetStream consumer into ClickHouse:
 // fetch, decode, batch by size or interval, insert, and only then ack.
 //
-// Fetching and decoding run concurrently with inserting (double buffering):
-// while one batch is being inserted, the next one fills; a batch is acked
-// only after ClickHouse accepted every row of it. A message that cannot be
+// Fetching and decoding run concurrently with inserting: while up to
+// Options.Inserts batches are being inserted, the next one fills; a batch
+// is acked only after ClickHouse accepted every row of it. A message that cannot be
 // loaded goes to the dead-letter stream and the dead_letters table with the
 // reason, and is then terminated. ClickHouse being down stops acking and
 // retries with backoff, so the stream keeps every event until it is stored;
@@ -84,6 +84,9 @@ type Options struct {
 	BatchSize     int           // flush when this many messages are pending
 	FlushInterval time.Duration // flush at least this often when anything is pending
 	FetchMax      int           // messages (envelopes or single events) kept prefetched; at most 409, which bounds it to 128 MiB of envelopes
+	// Inserts is how many batches may be inserting at once (default 2,
+	// at most 4); each holds up to BatchSize events in memory.
+	Inserts int
 	// RetryMax caps the backoff between insert retries.
 	RetryMax time.Duration
 }
@@ -129,6 +132,10 @@ func New(cons jetstream.Consumer, sinks Sinks, opts Options, log zerolog.Logger)
 	if opts.RetryMax <= 0 {
 		opts.RetryMax = 30 * time.Second
 	}
+	if opts.Inserts <= 0 {
+		opts.Inserts = 2
+	}
+	opts.Inserts = min(opts.Inserts, maxInserts)
 	return &Loader{cons: cons, sinks: sinks, opts: opts, log: log}
 }
 
@@ -232,6 +239,9 @@ type deadMsg struct {
 // of the largest size, held in the iterator and in the channel it feeds.
 const maxPrefetchBytes = 128 << 20
 
+// maxInserts bounds Options.Inserts: each insert holds a batch.
+const maxInserts = 4
+
 // finalFlushTimeout bounds the flush after ctx ended.
 const finalFlushTimeout = 15 * time.Second
 
@@ -239,19 +249,28 @@ func (l *Loader) loop(ctx context.Context, untilIdle bool) error {
 	if l.sinks.Events == nil || l.sinks.DeadLetters == nil || l.sinks.Acks == nil {
 		return errors.New("loader: the events writer, the dead-letter stream and the ack connection are all required")
 	}
-	jobs := make(chan *batch) // unbuffered: one batch inserting, one filling
-	free := make(chan *batch, 2)
+	// Unbuffered: opts.Inserts batches inserting, one filling. While one
+	// insert waits for ClickHouse to write its part and run the
+	// materialized views fed by its table, the next one is already sending.
+	jobs := make(chan *batch)
+	free := make(chan *batch, l.opts.Inserts+1)
 	inserted := make(chan struct{})
-	go func() {
-		defer close(inserted)
-		for b := range jobs {
-			l.store(b)
-			b.reset()
-			select {
-			case free <- b:
-			default:
+	var inserters sync.WaitGroup
+	for range l.opts.Inserts {
+		inserters.Go(func() {
+			for b := range jobs {
+				l.store(b)
+				b.reset()
+				select {
+				case free <- b:
+				default:
+				}
 			}
-		}
+		})
+	}
+	go func() {
+		inserters.Wait()
+		close(inserted)
 	}()
 	next := func() *batch {
 		select {

@@ -178,8 +178,12 @@ func BenchmarkLoader1M(b *testing.B) {
 		if err := db.Conn().Exec(ctx, "TRUNCATE TABLE listing_client"); err != nil {
 			b.Fatal(err)
 		}
+		settle(ctx, db)
+		srvBare := serverSeconds()
 		nativeSecs := clientRun(insert+"Native", nativeFile, "")
 		clientRows()
+		settle(ctx, db)
+		bareServerCPU := serverSeconds() - srvBare
 		// The same rows into the loader's own table, listing_obs, in a
 		// database of its own migrated like the loader's: every insert
 		// there also feeds the materialized views ClickHouse maintains
@@ -265,8 +269,8 @@ func BenchmarkLoader1M(b *testing.B) {
 		b.ReportMetric(loader/ceiling, "ratio_fetch_ack")
 		b.ReportMetric(rep.CPUSeconds/float64(n)*1e6, "cpu_us/event")
 		b.ReportMetric(float64(rep.PeakRSSKB)/1024, "peak_rss_MiB")
-		b.Logf("CPU-s: loader %.1f and its server %.1f; clickhouse-client Native into listing_obs %.1f and its server %.1f",
-			rep.CPUSeconds, loaderServerCPU, viewsClientCPU, viewsServerCPU)
+		b.Logf("CPU-s: loader %.1f and its server %.1f; clickhouse-client Native into listing_obs %.1f and its server %.1f; "+
+			"the server for Native into the bare table %.1f", rep.CPUSeconds, loaderServerCPU, viewsClientCPU, viewsServerCPU, bareServerCPU)
 		b.Logf("%d events in %d envelopes: loader %.2fs (%.0f events/s, %.1f CPU-s, %d batches, peak RSS %d MiB); "+
 			"clickhouse-client Native %.2fs (%.0f rows/s), into listing_obs with its views %.2fs (%.0f rows/s), JSONEachRow %.2fs (%.0f rows/s); "+
 			"fetch+ack %.2fs (%.0f msgs/s, %.1f CPU-s); ratio %.2f, to Native with views %.2f, to JSON %.2f, to fetch+ack %.2f",

@@ -1,10 +1,12 @@
 package load_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -186,6 +188,9 @@ func TestEnvelopePoisonEventDeadLettered(t *testing.T) {
 	if len(dls) != len(poisons)+1 {
 		t.Fatalf("%d dead letters, want %d: %+v", len(dls), len(poisons)+1, dls)
 	}
+	// Batches insert concurrently, so their dead letters reach the stream
+	// in any order: compare them in the order of the messages they were.
+	sortDeadLetters(dls)
 	for i, p := range poisons {
 		d := dls[i]
 		if !strings.Contains(d.Reason, p.reason) || d.EnvelopeEvent != 6 || d.Envelope == "" ||
@@ -259,4 +264,12 @@ func TestDeadLetterTableKeepsEachEventOfAnEnvelope(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("dead_letters after merging:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+}
+
+// sortDeadLetters orders dead letters by the message they were (stream
+// sequence) and their place in it.
+func sortDeadLetters(dls []load.DeadLetter) {
+	slices.SortFunc(dls, func(a, b load.DeadLetter) int {
+		return cmp.Or(cmp.Compare(a.StreamSeq, b.StreamSeq), cmp.Compare(a.EnvelopeEvent, b.EnvelopeEvent))
+	})
 }

@@ -206,15 +206,16 @@ func TestEnvelopePoisonEventDeadLettered(t *testing.T) {
 		t.Errorf("wrong-subject envelope: dead letter %+v", d)
 	}
 	var rows uint64
-	if err := db.Conn().QueryRow(ctx, "SELECT count() FROM dead_letters FINAL").Scan(&rows); err != nil || rows != uint64(len(dls)) {
-		t.Errorf("dead_letters holds %d rows (%v), want %d", rows, err, len(dls))
+	if err := db.Conn().QueryRow(ctx, "SELECT count() FROM dead_letter_events FINAL").Scan(&rows); err != nil || rows != uint64(len(dls)) {
+		t.Errorf("dead_letter_events holds %d rows (%v), want %d", rows, err, len(dls))
 	}
 }
 
 // TestDeadLetterTableKeepsEachEventOfAnEnvelope records two bad events of
 // one envelope (one stream sequence) and a message dead-lettered whole, all
-// twice as a redelivery would: after merging, dead_letters holds each of
-// the three once, the two events apart by their position in the envelope.
+// twice as a redelivery would: after merging, dead_letter_events holds each
+// of the three once, the two events apart by their position in the
+// envelope, and dead_letters (keyed by the message alone) still gets rows.
 func TestDeadLetterTableKeepsEachEventOfAnEnvelope(t *testing.T) {
 	if testing.Short() {
 		t.Skip("integration test")
@@ -237,10 +238,16 @@ func TestDeadLetterTableKeepsEachEventOfAnEnvelope(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := db.Conn().Exec(ctx, "OPTIMIZE TABLE dead_letters FINAL"); err != nil {
-		t.Fatal(err)
+	for _, table := range []string{"dead_letters", "dead_letter_events"} {
+		if err := db.Conn().Exec(ctx, "OPTIMIZE TABLE "+table+" FINAL"); err != nil {
+			t.Fatal(err)
+		}
 	}
-	q, err := db.Conn().Query(ctx, "SELECT stream_seq, envelope_event, reason FROM dead_letters ORDER BY stream_seq, envelope_event")
+	var legacy uint64
+	if err := db.Conn().QueryRow(ctx, "SELECT count() FROM dead_letters").Scan(&legacy); err != nil || legacy != 2 {
+		t.Errorf("dead_letters holds %d rows after merging (%v), want 2 (one per message)", legacy, err)
+	}
+	q, err := db.Conn().Query(ctx, "SELECT stream_seq, envelope_event, reason FROM dead_letter_events ORDER BY stream_seq, envelope_event")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,7 +269,7 @@ func TestDeadLetterTableKeepsEachEventOfAnEnvelope(t *testing.T) {
 	}
 	want := []string{"7/2 event 2 of envelope e1: bad", "7/4 event 4 of envelope e1: bad", "8/0 wrong subject"}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Fatalf("dead_letters after merging:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		t.Fatalf("dead_letter_events after merging:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 

@@ -219,6 +219,10 @@ type Report struct {
 	// NeedsLogin names a source that showed a login wall: its session
 	// expired (Deps.Authenticated) or it needs one.
 	NeedsLogin bool
+	// Photos counts what the run did with listing photos (Deps.Images):
+	// hashed, refused (by reason) and blocklisted; each is also an image
+	// or escalation event.
+	Photos ImageStats
 	// Errors holds the first distinct page errors.
 	Errors []string
 	Err    error
@@ -942,6 +946,9 @@ func message(ev any) (bus.Message, error) {
 func finish(ctx context.Context, rep *Report, d Deps, err error) (*Report, error) {
 	rep.Finished = time.Now().UTC()
 	rep.Err = err
+	if d.Images != nil {
+		rep.Photos = d.Images.Stats(rep.RunID)
+	}
 	switch {
 	case err != nil && (rep.PagesOK == 0 || errors.Is(err, ErrStartPages)):
 		rep.Outcome = "failed"

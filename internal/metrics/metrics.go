@@ -40,6 +40,7 @@ type Metrics struct {
 	Skipped        *prometheus.CounterVec   // source: schedule slots skipped, the previous run still going
 	EvidenceErrors *prometheus.CounterVec   // source: fetched pages the evidence store could not keep
 	Alerts         *prometheus.CounterVec   // kind: case alerts raised (new_market, new_handle, new_route)
+	Photos         *prometheus.CounterVec   // source, outcome: listing photos hashed (ok), refused, blocklisted
 
 	LoaderBatch       prometheus.Histogram
 	LoaderLoaded      prometheus.Counter
@@ -73,6 +74,7 @@ func New() *Metrics {
 		LastRun:        f.gaugeVec("counternet_last_run_timestamp_seconds", "When the last run of a source finished.", "source"),
 		Skipped:        f.counterVec("counternet_schedule_skipped_total", "Schedule slots skipped because the previous run of the source was still queued or running.", "source"),
 		EvidenceErrors: f.counterVec("counternet_evidence_errors_total", "Fetched pages the evidence store could not keep (they are not used as data).", "source"),
+		Photos:         f.counterVec("counternet_photos_total", "Listing photos by outcome: hashed (ok), refused (bounds, format, fetch) or blocklisted (only an escalation is recorded).", "source", "outcome"),
 		Alerts:         f.counterVec("counternet_alerts_total", "Case alerts raised by the watcher, by kind (new_market, new_handle, new_route).", "kind"),
 
 		LoaderBatch:       f.hist("counternet_loader_batch_size", "Events per ClickHouse insert.", prometheus.ExponentialBuckets(10, 4, 8)),

@@ -454,6 +454,9 @@ func (s *Service) observe(r *crawl.Report) {
 		m.SelectorHealth.WithLabelValues(src).Set(h)
 	}
 	m.EvidenceErrors.WithLabelValues(src).Add(float64(r.EvidenceFailed))
+	m.Photos.WithLabelValues(src, "ok").Add(float64(r.Photos.OK))
+	m.Photos.WithLabelValues(src, "refused").Add(float64(r.Photos.Refused))
+	m.Photos.WithLabelValues(src, "blocklisted").Add(float64(r.Photos.Blocklisted))
 	m.Published.WithLabelValues(src).Add(float64(r.Events))
 	m.NotStored.WithLabelValues(src).Add(float64(len(r.NotStored)))
 	m.Runs.WithLabelValues(src, r.Outcome).Inc()

@@ -559,6 +559,7 @@ func (s *Stack) Collect(ctx context.Context, sites []*pipeline.Site) ([]*crawl.R
 				Int("blocked", rep.Blocked).Strs("classes", rep.ClassList()).Int("listings", rep.Listings).
 				Int("vendors", rep.Vendors).Int("events", rep.Events).Strs("selector_misses", rep.MissList()).
 				Str("mirror", rep.Mirror).Int("identities", rep.Identities).Bool("needs_login", rep.NeedsLogin).
+				Int("photos", rep.Photos.OK).Int("photos_refused", rep.Photos.Refused).Int("photos_blocklisted", rep.Photos.Blocklisted).
 				Dur("took", rep.Finished.Sub(rep.Started)).Msg("collection finished")
 			return nil
 		})

@@ -1,0 +1,23 @@
+package console
+
+// routeTable is every route of the console and the roles that may use it.
+// A role not listed gets 403 (TestRoutesRefuseRoles walks this table).
+func (s *Server) routeTable() []route {
+	return []route{
+		{method: "GET", pattern: "/login", public: s.loginForm},
+		{method: "POST", pattern: "/login", public: s.login},
+		{method: "GET", pattern: "/static/console.css", public: s.serveCSS},
+		{method: "POST", pattern: "/logout", roles: anyRole, h: s.logout},
+
+		{method: "GET", pattern: "/search", roles: readRoles, h: s.search},
+		{method: "GET", pattern: "/vendor/{market}/{handle}", roles: readRoles, h: s.vendor},
+		{method: "GET", pattern: "/listing/{market}/{id}", roles: readRoles, h: s.listing},
+		{method: "GET", pattern: "/evidence/{sha}", roles: readRoles, h: s.evidence},
+		{method: "GET", pattern: "/routes", roles: readRoles, h: s.routesPage},
+
+		{method: "GET", pattern: "/ops", roles: operate, h: s.ops},
+		{method: "GET", pattern: "/admin/users", roles: administer, h: s.users},
+		{method: "POST", pattern: "/admin/users", roles: administer, h: s.addUser},
+		{method: "POST", pattern: "/admin/users/{name}/disable", roles: administer, h: s.disableUser},
+	}
+}

@@ -61,7 +61,7 @@ var funcs = template.FuncMap{
 		return "/" + path.Join(esc...)
 	},
 	"list": func(xs ...string) []string { return xs },
-	"has": func(sess *auth.Session, role string) bool { return sess != nil && sess.Has(auth.Role(role)) },
+	"has":  func(sess *auth.Session, role string) bool { return sess != nil && sess.Has(auth.Role(role)) },
 }
 
 func loadPages() (*pages, error) {

@@ -43,6 +43,7 @@ func (s *Server) showLogin(w http.ResponseWriter, r *http.Request, status int, d
 		return
 	}
 	d.Token = base64.RawURLEncoding.EncodeToString(b)
+	d.OIDC = s.opts.OIDC != nil
 	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: d.Token, Path: "/", MaxAge: 3600,
 		Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
 	s.renderStatus(w, r, nil, status, "login", "Sign in", d)

@@ -33,6 +33,8 @@ type Options struct {
 	Limiter  *auth.Limiter
 	// Audit records sign-ins, views and export steps; required.
 	Audit Auditor
+	// OIDC, when set, offers sign-in through the identity provider.
+	OIDC *auth.OIDC
 	// Version is shown in the footer.
 	Version string
 	Log     zerolog.Logger

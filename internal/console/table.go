@@ -7,6 +7,8 @@ func (s *Server) routeTable() []route {
 		{method: "GET", pattern: "/login", public: s.loginForm},
 		{method: "POST", pattern: "/login", public: s.login},
 		{method: "GET", pattern: "/static/console.css", public: s.serveCSS},
+		{method: "GET", pattern: "/auth/oidc/login", public: s.oidcLogin},
+		{method: "GET", pattern: "/auth/oidc/callback", public: s.oidcCallback},
 		{method: "POST", pattern: "/logout", roles: anyRole, h: s.logout},
 
 		{method: "GET", pattern: "/search", roles: readRoles, h: s.search},

@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -23,6 +24,14 @@ type queryLog struct {
 	mu    sync.Mutex
 	n     int
 	total time.Duration
+	each  []queryTime
+}
+
+// queryTime is one query's time; what names it (the saved query, or the
+// first line of the statement).
+type queryTime struct {
+	What string
+	Took time.Duration
 }
 
 // Timing is how long the last measured page took, in total and in its
@@ -40,13 +49,16 @@ func withQueryLog(ctx context.Context) (context.Context, *queryLog) {
 	return context.WithValue(ctx, queryLogKey{}, ql), ql
 }
 
-func (ql *queryLog) add(d time.Duration) {
+func (ql *queryLog) add(what string, d time.Duration) {
 	if ql == nil {
 		return
 	}
 	ql.mu.Lock()
 	ql.n++
 	ql.total += d
+	if len(ql.each) < 100 {
+		ql.each = append(ql.each, queryTime{What: what, Took: d})
+	}
 	ql.mu.Unlock()
 }
 
@@ -62,7 +74,8 @@ func (s *Server) fetch(ctx context.Context, limit int, sql string, args ...any) 
 	defer cancel()
 	start := time.Now()
 	res, err := query.Fetch(ctx, s.opts.Conn, limit, sql, args...)
-	logOf(ctx).add(time.Since(start))
+	what, _, _ := strings.Cut(sql, "\n")
+	logOf(ctx).add(what, time.Since(start))
 	return res, err
 }
 
@@ -76,7 +89,7 @@ func (s *Server) saved(ctx context.Context, name string, params map[string]strin
 	defer cancel()
 	start := time.Now()
 	res, err := query.Run(ctx, s.opts.Conn, q, params, limit)
-	logOf(ctx).add(time.Since(start))
+	logOf(ctx).add(name, time.Since(start))
 	return res, err
 }
 

@@ -34,7 +34,7 @@ type provider struct {
 
 type codeGrant struct {
 	challenge, nonce, user string
-	groups              []string
+	groups                 []string
 }
 
 func newProvider(t *testing.T) *provider {

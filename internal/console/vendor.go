@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/counternet/counternet/internal/auth"
@@ -66,7 +65,7 @@ type vendorData struct {
 	Categories, Origins []countRow
 	Destinations        []destRow
 	Crypto              []cryptoRow
-	Flows, Summary      table
+	Flows               table
 	FirstSeen, LastSeen time.Time
 	// Cases are the open cases the user may add this vendor to.
 	Cases []caseRef
@@ -119,16 +118,19 @@ FROM
 ARRAY JOIN ships_to AS destination, bases AS basis
 GROUP BY destination
 ORDER BY listings DESC, destination`
-	sqlVendorPairs = `SELECT source_a, handle_a, source_b, handle_b, confidence, kinds
-FROM vendor_link_pairs
-WHERE lower(handle_a) = lower(?) OR lower(handle_b) = lower(?)
-ORDER BY multiIf(confidence = 'high', 3, confidence = 'medium', 2, 1) DESC, source_a, handle_a, source_b, handle_b`
-	sqlVendorCrypto = `SELECT address, chain, arraySort(groupUniqArray(source)) AS markets, min(first_seen) AS first, max(last_seen) AS last,
-    argMax(last_capture_sha256, last_seen) AS cap
-FROM crypto_addresses_seen
-WHERE lower(actor) = lower(?) AND kind IN ('listing', 'vendor')
-GROUP BY address, chain
-ORDER BY address`
+	// sqlVendorChains names the chain of each address the handle showed.
+	sqlVendorChains = `SELECT addr, arraySort(groupUniqArray(chain)) AS chains
+FROM
+(
+    SELECT addr, chain FROM listing_obs
+    ARRAY JOIN crypto_addresses AS addr, arrayResize(crypto_chains, length(crypto_addresses), '') AS chain
+    WHERE lower(vendor) = lower(?)
+    UNION ALL
+    SELECT addr, chain FROM vendor_obs
+    ARRAY JOIN crypto_addresses AS addr, arrayResize(crypto_chains, length(crypto_addresses), '') AS chain
+    WHERE lower(handle) = lower(?)
+)
+GROUP BY addr`
 )
 
 // vendor is the vendor profile of a handle: its accounts on every market,
@@ -242,44 +244,21 @@ func (s *Server) vendorProfile(ctx context.Context, market, handle string) (*ven
 	if err := s.vendorLinks(ctx, d); err != nil {
 		return nil, err
 	}
-	if res, err = s.fetch(ctx, maxProfileRows, sqlVendorCrypto, handle); err != nil {
-		return nil, fmt.Errorf("crypto addresses: %w", err)
+	if len(d.Crypto) > 0 {
+		if res, err = s.fetch(ctx, 0, sqlVendorChains, handle, handle); err != nil {
+			return nil, fmt.Errorf("crypto chains: %w", err)
+		}
+		chains := map[string]string{}
+		for _, row := range res.Rows {
+			chains[str(row[0])] = joinNonEmpty(strs(row[1]))
+		}
+		for i := range d.Crypto {
+			d.Crypto[i].Chain = chains[d.Crypto[i].Address]
+		}
 	}
-	for _, row := range res.Rows {
-		d.Crypto = append(d.Crypto, cryptoRow{Address: str(row[0]), Chain: str(row[1]), Markets: strs(row[2]), FirstSeen: tm(row[3]),
-			LastSeen: tm(row[4]), Capture: str(row[5])})
-	}
-	if res, err = s.saved(ctx, "chain-vendor-summary", map[string]string{"handle": handle, "limit": "50"}, maxProfileRows); err != nil {
-		return nil, fmt.Errorf("chain summary: %w", err)
-	}
-	d.Summary = asTable(res)
 	if res, err = s.saved(ctx, "chain-flows-to-services", map[string]string{"handle": handle, "limit": "200"}, maxProfileRows); err != nil {
 		return nil, fmt.Errorf("traced flows: %w", err)
 	}
 	d.Flows = asTable(res)
 	return d, nil
-}
-
-// vendorLinks reads the links of the handle (saved query vendor-links)
-// and the confidence of each linked pair.
-func (s *Server) vendorLinks(ctx context.Context, d *vendorData) error {
-	res, err := s.saved(ctx, "vendor-links", map[string]string{"handle": d.Handle}, maxProfileRows)
-	if err != nil {
-		return fmt.Errorf("links: %w", err)
-	}
-	for _, row := range res.Rows {
-		d.Links = append(d.Links, link{MarketA: str(row[0]), HandleA: str(row[1]), MarketB: str(row[2]), HandleB: str(row[3]),
-			Kind: str(row[4]), Strength: str(row[5]), Evidence: str(row[6]), CaptureA: str(row[7]), CaptureB: str(row[8])})
-	}
-	if res, err = s.fetch(ctx, maxProfileRows, sqlVendorPairs, d.Handle, d.Handle); err != nil {
-		return fmt.Errorf("linked pairs: %w", err)
-	}
-	for _, row := range res.Rows {
-		p := pair{Market: str(row[2]), Handle: str(row[3]), Confidence: str(row[4]), Kinds: strs(row[5])}
-		if !strings.EqualFold(str(row[1]), d.Handle) {
-			p.Market, p.Handle = str(row[0]), str(row[1])
-		}
-		d.Pairs = append(d.Pairs, p)
-	}
-	return nil
 }

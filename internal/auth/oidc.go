@@ -182,4 +182,3 @@ const StateCookie = "__Host-counternet_oidc"
 func StateCookieFor(state string) *http.Cookie {
 	return &http.Cookie{Name: StateCookie, Value: state, Path: "/", MaxAge: 600, Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode}
 }
-

@@ -61,7 +61,21 @@ var funcs = template.FuncMap{
 		return "/" + path.Join(esc...)
 	},
 	"list": func(xs ...string) []string { return xs },
-	"has":  func(sess *auth.Session, role string) bool { return sess != nil && sess.Has(auth.Role(role)) },
+	"dict": func(kv ...any) (map[string]any, error) {
+		if len(kv)%2 != 0 {
+			return nil, fmt.Errorf("dict: odd arguments")
+		}
+		m := map[string]any{}
+		for i := 0; i < len(kv); i += 2 {
+			k, ok := kv[i].(string)
+			if !ok {
+				return nil, fmt.Errorf("dict: key %v not a string", kv[i])
+			}
+			m[k] = kv[i+1]
+		}
+		return m, nil
+	},
+	"has": func(sess *auth.Session, role string) bool { return sess != nil && sess.Has(auth.Role(role)) },
 }
 
 func loadPages() (*pages, error) {

@@ -147,6 +147,7 @@ func analysisCommands() []*cmdSpec {
 			examples: []string{"counternet query --list", "counternet query top-routes --param days=365",
 				"counternet query cooperation --param requesting=NL --param partner=CO --format json",
 				"counternet query price-per-gram-by-origin --param substance=cocaine --sql | clickhouse-client"}},
+		linksCommand(),
 		{name: "chain", summary: "follow the money: chain sync, analyze, tags, request (draft preservation request), tx",
 			about: "Follows the money on the Bitcoin chain. A chain source comes from --sources FILE (name one\n" +
 				"with --source NAME), or from --rpc URL (btcd --txindex --addrindex; --rpc-user, password from\n" +
@@ -214,19 +215,6 @@ func exchangeCommands() []*cmdSpec {
 			synopsis: []string{"counternet open FILE --identity F -o DIR [--key K | --senders F]"},
 			about:    "Decrypts, verifies and unpacks a package with the checks verify makes; nothing is left in DIR unless the whole package verifies.",
 			examples: []string{"counternet open pkg.cnpkg --identity age.key --key ed25519:… -o pkg/"}},
-		{name: "serve", run: runServe, noArgs: true,
-			summary:  "serve the investigators' web console (cases, watchlists, alerts, four-eyes exports) over TLS",
-			synopsis: []string{"counternet serve [--config FILE] [--addr HOST:PORT]"},
-			about: "Serves the investigators' web console on console.addr (loopback by default) over TLS, with
-" +
-				"the certificate console.tls_cert names or a self-signed one generated into <data_dir>/secrets.
-" +
-				"Users sign in with the accounts 'counternet users' manages (or the agency's OpenID Connect
-" +
-				"provider, console.oidc). It reads the warehouse and the evidence store the other roles fill,
-" +
-				"raises case alerts as data is loaded, and builds approved export requests with the export code.",
-			examples: []string{"counternet users add alice --roles investigator", "counternet serve --config /etc/counternet/console.yaml"}},
 		{name: "users", summary: "manage the console's local users: users add, disable, reset, list",
 			about:    "Manages the console's local users in <data_dir>/secrets/console-users.json (mode 0600).",
 			examples: []string{"counternet users add alice --roles investigator,approver", "counternet users list"},
@@ -234,12 +222,10 @@ func exchangeCommands() []*cmdSpec {
 				{name: "add", run: runUsersAdd, complete: "none",
 					summary:  "add a user with roles; prints a generated password unless --password-stdin",
 					synopsis: []string{"counternet users add NAME --roles ROLE[,ROLE...] [--password-stdin]"},
-					about: "Adds a console user with one or more roles: analyst (reads), investigator (cases, export
-" +
-						"requests), approver (approves exports), operator (sources and runs), admin (users). The
-" +
+					about: "Adds a console user with one or more roles: analyst (reads), investigator (cases, export\n" +
+						"requests), approver (approves exports), operator (sources and runs), admin (users). The\n" +
 						"password is hashed with argon2id; without --password-stdin one is generated and printed once.",
-					examples: []string{"counternet users add alice --roles investigator", "printf '%s\n' "$PW" | counternet users add bob --roles approver --password-stdin"}},
+					examples: []string{"counternet users add alice --roles investigator", "counternet users add bob --roles approver --password-stdin < pw.txt"}},
 				{name: "disable", run: runUsersDisable, complete: "none",
 					summary:  "disable a user: no sign-in, its sessions end at their next request",
 					synopsis: []string{"counternet users disable NAME"},

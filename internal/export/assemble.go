@@ -467,18 +467,8 @@ func (a *assembly) writeObjects(b *bundleWriter, ref *reference.Data, evidence m
 		}
 		b.relationship(userAccountID(s.Source, s.Actor), "related-to", walletID(s.Address), desc, refs)
 	}
-	for _, l := range a.links {
-		desc := fmt.Sprintf("Vendor link (%s): %s and %s share %s %s.", l.Strength, l.KeyA(), l.KeyB(), linkWhat(l.Kind), l.Evidence)
-		refs := []map[string]any{
-			evidenceRef(l.CaptureA, "page of "+l.KeyA()+" showing it", evidence[l.CaptureA]),
-		}
-		if l.CaptureB != "" && l.CaptureB != l.CaptureA {
-			refs = append(refs, evidenceRef(l.CaptureB, "page of "+l.KeyB()+" showing it", evidence[l.CaptureB]))
-		}
-		if l.CaptureA == "" {
-			refs = refs[1:]
-		}
-		b.relationship(userAccountID(l.SourceA, l.HandleA), "related-to", userAccountID(l.SourceB, l.HandleB), desc, refs)
+	for i := range a.links {
+		b.vendorLink(&a.links[i], evidence)
 	}
 }
 

@@ -68,7 +68,9 @@ type reportRoute struct {
 	Listings, Vendors                         int
 }
 
-type reportLink struct{ A, B, Kind, Strength, Evidence, Files string }
+// reportLink is one vendor link as the report shows it: Probability and
+// Why (each signal's contribution) when the identity model scored it.
+type reportLink struct{ A, B, Kind, Strength, Evidence, Files, Probability, Why string }
 
 type reportMarket struct {
 	Name, Mirrors     string
@@ -221,8 +223,13 @@ func writeReport(path string, m *Manifest, a *assembly, fs *flowSet, channels []
 				files = append(files, sha[:16]+"…")
 			}
 		}
-		d.Links = append(d.Links, reportLink{A: l.KeyA(), B: l.KeyB(), Kind: l.Kind, Strength: l.Strength,
-			Evidence: l.Evidence, Files: strings.Join(files, " ")})
+		rl := reportLink{A: l.KeyA(), B: l.KeyB(), Kind: l.Kind, Strength: l.Strength,
+			Evidence: l.Evidence, Files: strings.Join(files, " "), Probability: "not scored"}
+		if l.Score.Scored {
+			rl.Probability = fmt.Sprintf("%.3f", l.Score.Probability)
+			rl.Why = l.Score.Explain()
+		}
+		d.Links = append(d.Links, rl)
 	}
 	d.MoreLinks = len(a.links) - len(d.Links)
 	for _, name := range sortedKeys(a.markets) {

@@ -3,6 +3,7 @@ package export
 import (
 	"context"
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -402,13 +403,46 @@ func selectProfiles(ctx context.Context, conn driver.Conn, keys, bare []string, 
 }
 
 // Link is one row of the vendor_links view: two vendor identities sharing
-// an identifier, with the pages that show it on each side.
+// an identifier, with the pages that show it on each side; or a pair the
+// identity model linked (Kind "identity_model") without a shared
+// identifier. Where the latest `counternet links build` scored the pair,
+// Scored is set and the model's probability and each signal's
+// contribution come with it.
 type Link struct {
 	SourceA, HandleA, SourceB, HandleB string
 	Kind, Evidence, Strength           string
 	CaptureA, CaptureB                 string
 	FirstSeenA, LastSeenA              time.Time
 	FirstSeenB, LastSeenB              time.Time
+	Score                              LinkScore
+}
+
+// LinkScore is the identity model's word on a pair (vendor_link_scores).
+type LinkScore struct {
+	Scored       bool
+	Probability  float64 // 0 to 1
+	Linked       bool    // at or above the build's threshold and clustered together
+	Baseline     float64 // log-odds of a pair no signal speaks for
+	Signals      []string
+	Contribution []float64 // log-odds, parallel to Signals
+	Evidence     []string  // parallel to Signals
+	ModelVersion string
+}
+
+// Confidence is the STIX confidence (0-100) of the probability.
+func (s LinkScore) Confidence() int { return int(math.Round(s.Probability * 100)) }
+
+// Explain says the probability and each signal's contribution:
+// "p=0.97: pgp +9.81, handle +2.10 (baseline -8.60; model lr-…)".
+func (s LinkScore) Explain() string {
+	if !s.Scored {
+		return ""
+	}
+	var parts []string
+	for i, sig := range s.Signals {
+		parts = append(parts, fmt.Sprintf("%s %+.2f", sig, s.Contribution[i]))
+	}
+	return fmt.Sprintf("p=%.3f: %s (log-odds; baseline %+.2f; model %s)", s.Probability, strings.Join(parts, ", "), s.Baseline, s.ModelVersion)
 }
 
 // KeyA and KeyB are market:handle of the two sides.
@@ -417,7 +451,9 @@ func (l *Link) KeyA() string { return l.SourceA + ":" + l.HandleA }
 // KeyB is market:handle of the second side.
 func (l *Link) KeyB() string { return l.SourceB + ":" + l.HandleB }
 
-// selectLinks reads the vendor_links rows touching any of keys.
+// selectLinks reads the vendor_links rows touching any of keys, with the
+// scores of the latest links build, and the pairs that build linked
+// without a shared identifier.
 func selectLinks(ctx context.Context, conn driver.Conn, keys []string) ([]Link, error) {
 	if len(keys) == 0 {
 		return nil, nil
@@ -443,5 +479,83 @@ func selectLinks(ctx context.Context, conn driver.Conn, keys []string) ([]Link, 
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("selecting vendor links: %w", err)
 	}
-	return out, nil
+	return addLinkScores(ctx, conn, keys, out)
+}
+
+// scoredPair is one row of vendor_link_scores.
+type scoredPair struct {
+	sa, ha, sb, hb       string
+	score                LinkScore
+	capturesA, capturesB []string
+}
+
+// addLinkScores attaches the latest links build's scores to links and adds
+// the pairs it linked that share no identifier. Without vendor_link_scores
+// (a database migrated before 0120) or a build, links are as they are.
+func addLinkScores(ctx context.Context, conn driver.Conn, keys []string, links []Link) ([]Link, error) {
+	var n uint64
+	if err := conn.QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = 'vendor_link_scores'").Scan(&n); err != nil {
+		return nil, fmt.Errorf("selecting vendor link scores: %w", err)
+	}
+	if n == 0 {
+		return links, nil
+	}
+	rows, err := conn.Query(clickhouse.Context(ctx, clickhouse.WithSettings(querySettings)),
+		"SELECT source_a, handle_a, source_b, handle_b, probability, linked, baseline, signals, contributions, evidence, "+
+			"captures_a, captures_b, model_version FROM vendor_link_scores "+
+			"WHERE built_at = (SELECT max(built_at) FROM vendor_link_scores) "+
+			"AND (has(?, concat(source_a, ':', handle_a)) OR has(?, concat(source_b, ':', handle_b))) "+
+			"ORDER BY source_a, handle_a, source_b, handle_b", keys, keys)
+	if err != nil {
+		return nil, fmt.Errorf("selecting vendor link scores: %w", err)
+	}
+	defer rows.Close()
+	scores := map[[4]string]*scoredPair{}
+	var order [][4]string
+	for rows.Next() {
+		var p scoredPair
+		var linked uint8
+		if err := rows.Scan(&p.sa, &p.ha, &p.sb, &p.hb, &p.score.Probability, &linked, &p.score.Baseline, &p.score.Signals,
+			&p.score.Contribution, &p.score.Evidence, &p.capturesA, &p.capturesB, &p.score.ModelVersion); err != nil {
+			return nil, fmt.Errorf("selecting vendor link scores: reading a row: %w", err)
+		}
+		if len(p.score.Contribution) != len(p.score.Signals) || len(p.score.Evidence) != len(p.score.Signals) {
+			return nil, fmt.Errorf("selecting vendor link scores: %s:%s %s:%s has %d signals but %d contributions and %d evidences",
+				p.sa, p.ha, p.sb, p.hb, len(p.score.Signals), len(p.score.Contribution), len(p.score.Evidence))
+		}
+		p.score.Scored, p.score.Linked = true, linked == 1
+		k := [4]string{p.sa, p.ha, p.sb, p.hb}
+		scores[k] = &p
+		order = append(order, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("selecting vendor link scores: %w", err)
+	}
+	covered := map[[4]string]bool{}
+	for i := range links {
+		l := &links[i]
+		k := [4]string{l.SourceA, l.HandleA, l.SourceB, l.HandleB}
+		if p := scores[k]; p != nil {
+			l.Score = p.score
+			covered[k] = true
+		}
+	}
+	for _, k := range order {
+		p := scores[k]
+		if covered[k] || !p.score.Linked {
+			continue
+		}
+		l := Link{SourceA: p.sa, HandleA: p.ha, SourceB: p.sb, HandleB: p.hb, Kind: "identity_model", Strength: "model",
+			Evidence: strings.Join(p.score.Evidence, "; "), Score: p.score}
+		for i := range p.capturesA {
+			if l.CaptureA == "" && p.capturesA[i] != "" {
+				l.CaptureA = p.capturesA[i]
+			}
+			if l.CaptureB == "" && i < len(p.capturesB) && p.capturesB[i] != "" {
+				l.CaptureB = p.capturesB[i]
+			}
+		}
+		links = append(links, l)
+	}
+	return links, nil
 }

@@ -271,3 +271,47 @@ func evidenceRef(sha, what string, included bool) map[string]any {
 		"hashes": map[string]string{"SHA-256": sha},
 	}
 }
+
+// vendorLink writes the related-to relationship of a vendor link between
+// the two user-accounts. A pair the identity model scored carries its
+// probability as confidence (0-100) and each signal's contribution in the
+// description; a link by rule alone carries no confidence (the rule's
+// strength is in the description), never a made-up one.
+func (b *bundleWriter) vendorLink(l *Link, evidence map[string]bool) {
+	var desc string
+	if l.Kind == "identity_model" {
+		desc = fmt.Sprintf("Vendor link by the identity model: %s and %s are one vendor with probability %.3f.", l.KeyA(), l.KeyB(), l.Score.Probability)
+	} else {
+		desc = fmt.Sprintf("Vendor link (%s): %s and %s share %s %s.", l.Strength, l.KeyA(), l.KeyB(), linkWhat(l.Kind), l.Evidence)
+	}
+	if l.Score.Scored {
+		desc += " Identity model " + l.Score.Explain() + "."
+		for i, s := range l.Score.Signals {
+			desc += fmt.Sprintf(" %s: %s.", s, l.Score.Evidence[i])
+		}
+	}
+	var refs []map[string]any
+	if l.CaptureA != "" {
+		refs = append(refs, evidenceRef(l.CaptureA, "page of "+l.KeyA()+" showing it", evidence[l.CaptureA]))
+	}
+	if l.CaptureB != "" && l.CaptureB != l.CaptureA {
+		refs = append(refs, evidenceRef(l.CaptureB, "page of "+l.KeyB()+" showing it", evidence[l.CaptureB]))
+	}
+	src, dst := userAccountID(l.SourceA, l.HandleA), userAccountID(l.SourceB, l.HandleB)
+	key := src + "|related-to|" + dst + "|" + desc
+	if b.relation[key] {
+		return
+	}
+	b.relation[key] = true
+	obj := map[string]any{
+		"type": "relationship", "id": sdoID("relationship", key),
+		"relationship_type": "related-to", "source_ref": src, "target_ref": dst, "description": desc,
+	}
+	if l.Score.Scored {
+		obj["confidence"] = l.Score.Confidence()
+	}
+	if len(refs) > 0 {
+		obj["external_references"] = refs
+	}
+	b.sdo(obj)
+}

@@ -219,6 +219,13 @@ var linkColumns = []column[linkRow]{
 	{"last_seen_a", "", func(l linkRow) string { return tstr(l.LastSeenA) }},
 	{"first_seen_b", "", func(l linkRow) string { return tstr(l.FirstSeenB) }},
 	{"last_seen_b", "", func(l linkRow) string { return tstr(l.LastSeenB) }},
+	{"probability", "", func(l linkRow) string {
+		if !l.Score.Scored {
+			return ""
+		}
+		return strconv.FormatFloat(l.Score.Probability, 'f', 3, 64)
+	}},
+	{"contributions", "", func(l linkRow) string { return l.Score.Explain() }},
 }
 
 // sighting is one place a crypto address was shown.

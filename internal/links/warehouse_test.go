@@ -1,0 +1,152 @@
+package links_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/counternet/counternet/internal/event"
+	"github.com/counternet/counternet/internal/fixture"
+	"github.com/counternet/counternet/internal/links"
+	"github.com/counternet/counternet/internal/normalize"
+	"github.com/counternet/counternet/internal/testenv"
+	"github.com/counternet/counternet/internal/warehouse"
+)
+
+// pageHash stands for the capture of a fixture page.
+func pageHash(market, path string) string {
+	s := sha256.Sum256([]byte(market + path))
+	return hex.EncodeToString(s[:])
+}
+
+// worldBatch is the listing and vendor observations of w's pages, each
+// resting on its page's capture.
+func worldBatch(w *fixture.World, at time.Time) *warehouse.Batch {
+	b := &warehouse.Batch{}
+	for _, m := range w.AllMarkets() {
+		prov := func(path string) event.Provenance {
+			return event.Provenance{Source: m.Name, Mirror: m.Host, URL: "http://" + m.Host + path, ObservedAt: at,
+				CaptureSHA256: pageHash(m.Name, path), Pipeline: m.Name + "@1", RunID: "run-links"}
+		}
+		for _, v := range m.Vendors {
+			e := event.Vendor{Provenance: prov(m.VendorPath(v.Handle)), Handle: v.Handle, PGPFingerprints: []string{v.PGPFingerprint}, ShipsFrom: v.ShipsFrom}
+			for _, c := range v.Crypto {
+				e.Crypto = append(e.Crypto, event.CryptoAddress{Chain: c.Chain, Address: c.Address})
+			}
+			e.Finalize()
+			b.Vendors = append(b.Vendors, e)
+		}
+		for _, l := range m.Listings {
+			cat, _ := normalize.CategoryOf(l.Category, l.Title)
+			e := event.Listing{Provenance: prov(m.ListingPath(l.ID)), ListingID: l.ID, Title: l.Title, Description: l.Description,
+				Category: cat, CategoryRaw: l.Category, Vendor: l.Vendor, PriceUSD: m.PriceUSD(l), Quantity: l.Quantity, Unit: l.Unit,
+				Price: event.Money{Amount: l.Price, Currency: l.Currency}, ShipsFrom: l.ShipsFrom, ShipsTo: l.ShipsTo}
+			e.Finalize()
+			b.Listings = append(b.Listings, e)
+		}
+	}
+	return b
+}
+
+// TestBuildFromWarehouse loads a held-out identity-noise world into
+// ClickHouse, links it from there and checks vendor_link_scores: the
+// linked pairs against the world's truth, the contributions, and the
+// captures behind a shared PGP key.
+func TestBuildFromWarehouse(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs clickhouse-server")
+	}
+	db := testenv.ClickHouse(t)
+	ctx := context.Background()
+	w := fixture.GenerateWith(links.TestSeeds[0], fixture.Options{Identities: true})
+	if err := db.Insert(ctx, worldBatch(w, time.Date(2026, 1, 10, 12, 0, 0, 0, time.UTC))); err != nil {
+		t.Fatal(err)
+	}
+	accounts, err := links.ReadAccounts(ctx, db.Conn())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(accounts) != len(w.Accounts) {
+		t.Fatalf("read %d accounts, the world has %d", len(accounts), len(w.Accounts))
+	}
+	m, err := links.DefaultModel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := links.Resolve(accounts, m, links.Options{})
+	n, err := links.WriteScores(ctx, db.Conn(), res, m, m.Threshold, time.Date(2026, 1, 11, 0, 0, 0, 0, time.UTC))
+	if err != nil || n == 0 {
+		t.Fatalf("WriteScores: %d rows, %v", n, err)
+	}
+	rows, err := db.Conn().Query(ctx, "SELECT source_a, handle_a, source_b, handle_b, probability, linked, baseline, signals, contributions, "+
+		"evidence, captures_a, captures_b, model_version FROM vendor_link_scores WHERE built_at = (SELECT max(built_at) FROM vendor_link_scores)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	tp, fp, got, pgpChecked := 0, 0, 0, 0
+	for rows.Next() {
+		var sa, ha, sb, hb, version string
+		var p, base float64
+		var linked uint8
+		var sigs, ev, ca, cb []string
+		var cons []float64
+		if err := rows.Scan(&sa, &ha, &sb, &hb, &p, &linked, &base, &sigs, &cons, &ev, &ca, &cb, &version); err != nil {
+			t.Fatal(err)
+		}
+		got++
+		if version != m.Version || len(sigs) != len(cons) || len(sigs) != len(ca) || len(sigs) != len(cb) || len(sigs) != len(ev) {
+			t.Fatalf("%s:%s %s:%s: model %s, %d signals, %d contributions, %d/%d captures", sa, ha, sb, hb, version, len(sigs), len(cons), len(ca), len(cb))
+		}
+		z := base
+		for _, c := range cons {
+			z += c
+		}
+		if pz := 1 / (1 + exp(-z)); abs(pz-p) > 1e-6 {
+			t.Errorf("%s:%s %s:%s: probability %.6f, but baseline + contributions give %.6f", sa, ha, sb, hb, p, pz)
+		}
+		for i, s := range sigs {
+			if s != links.SignalPGP {
+				continue
+			}
+			fpr := strings.TrimPrefix(ev[i], "key ")
+			va, _ := w.Market(sa).Vendor(ha)
+			if va.PGPFingerprint != fpr || ca[i] != pageHash(sa, w.Market(sa).VendorPath(ha)) || cb[i] != pageHash(sb, w.Market(sb).VendorPath(hb)) {
+				t.Errorf("%s:%s %s:%s: pgp evidence %q with pages %s, %s; want the key on both vendor pages", sa, ha, sb, hb, ev[i], ca[i], cb[i])
+			}
+			pgpChecked++
+		}
+		if linked == 1 {
+			ia, _ := w.IdentityOf(sa, ha)
+			ib, _ := w.IdentityOf(sb, hb)
+			if ia == ib {
+				tp++
+			} else {
+				fp++
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	truth := map[int]int{}
+	for _, a := range w.Accounts {
+		truth[a.Identity]++
+	}
+	pairs := 0
+	for _, k := range truth {
+		pairs += k * (k - 1) / 2
+	}
+	prec, rec := float64(tp)/float64(max(tp+fp, 1)), float64(tp)/float64(max(pairs, 1))
+	t.Logf("%d rows; linked %d of one identity, %d of two; %d true pairs: precision %.3f, recall %.3f; %d pgp evidences checked", got, tp, fp, pairs, prec, rec, pgpChecked)
+	if prec < 0.9 || rec < 0.8 || pgpChecked == 0 {
+		t.Errorf("from the warehouse: precision %.3f, recall %.3f (want >= 0.9, >= 0.8), %d pgp evidences", prec, rec, pgpChecked)
+	}
+}
+
+func exp(x float64) float64 { return math.Exp(x) }
+func abs(x float64) float64 { return math.Abs(x) }

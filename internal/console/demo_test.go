@@ -181,10 +181,18 @@ func TestPagesOverDemo(t *testing.T) {
 		t.Fatal("no captured page linked from the profile")
 	}
 	resp, page = c.do("GET", "/evidence/"+m[1], nil)
-	if resp.StatusCode != 200 || !strings.Contains(page, "match the SHA-256 (verified now)") || !strings.Contains(page, ".onion") {
+	if resp.StatusCode != 200 || !strings.Contains(page, "match the SHA-256 (verified now)") || !strings.Contains(page, `<div class="evidence-page" id="page">`) {
 		t.Errorf("evidence page: %d\n%s", resp.StatusCode, page)
 	}
+	resp, page = c.do("GET", "/evidence/"+m[1]+"/statement", nil)
+	if resp.StatusCode != 200 || !strings.Contains(page, "Capture statement") || !strings.Contains(page, "Printed by <strong>analyst</strong>") ||
+		!strings.Contains(page, m[1]) {
+		t.Errorf("statement: %d\n%s", resp.StatusCode, page)
+	}
 	_, page = c.do("GET", "/routes?from="+v.ShipsFrom+"&days=3650", nil)
+	if !strings.Contains(page, "<svg") || strings.Contains(page, "<script") {
+		t.Errorf("routes page without its map:\n%s", page)
+	}
 	rows := rowsOf(page, "routes")
 	if len(rows) == 0 {
 		t.Fatalf("no route from %s:\n%s", v.ShipsFrom, page)
@@ -203,6 +211,20 @@ func TestPagesOverDemo(t *testing.T) {
 	}
 
 	t.Run("LinksMatchViews", func(t *testing.T) { linksMatchViews(t, e, tc) })
+}
+
+var reSHA256 = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// linkKey is a vendor-links row as compared: every column, but the pages
+// of handle links. Every listing page of an identity shows its handle, many
+// at the same capture time, and which of those tied pages argMax picks is
+// not fixed (the warehouse's own view test checks ties apart); a shared
+// PGP key or address is compared with its pages.
+func linkKey(cells []string) string {
+	if cells[4] == "handle" || cells[4] == "similar_handle" {
+		return strings.Join(cells[:7], " ")
+	}
+	return strings.Join(cells, " ")
 }
 
 // linksMatchViews: for every vendor handle of the fixture markets, the
@@ -233,7 +255,7 @@ func linksMatchViews(t *testing.T, e *demo.Env, tc *testConsole) {
 			for i, v := range row {
 				cells[i] = fmt.Sprint(v)
 			}
-			want = append(want, strings.Join(cells, " "))
+			want = append(want, linkKey(cells))
 		}
 		links, pairs, err := tc.srv.LinksForTest(ctx, h)
 		if err != nil {
@@ -241,7 +263,12 @@ func linksMatchViews(t *testing.T, e *demo.Env, tc *testConsole) {
 		}
 		var got []string
 		for _, l := range links {
-			got = append(got, strings.Join(l, " "))
+			got = append(got, linkKey(l))
+			for _, c := range l[7:9] {
+				if !reSHA256.MatchString(c) {
+					t.Errorf("%s: link %v names no captured page", h, l)
+				}
+			}
 		}
 		slices.Sort(want)
 		slices.Sort(got)

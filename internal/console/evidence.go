@@ -3,13 +3,14 @@ package console
 import (
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
 	"regexp"
 	"time"
-	"unicode/utf8"
 
 	"github.com/counternet/counternet/internal/auth"
 	"github.com/counternet/counternet/internal/capture"
+	"github.com/counternet/counternet/internal/evidenceview"
 )
 
 var reSHA = regexp.MustCompile(`^[0-9a-f]{64}$`)
@@ -38,7 +39,7 @@ func (s *Server) captureRows(r *http.Request, sha string) ([]captureMeta, error)
 	var out []captureMeta
 	for _, row := range res.Rows {
 		m := captureMeta{SHA256: str(row[0]), Source: str(row[1]), URL: str(row[2]), Mirror: str(row[3]), RunID: str(row[4]),
-			ContentType: str(row[5]), PageKind: str(row[6]), Outcome: str(row[7]), FetchedAt: tm(row[8]), Bytes: int64(u64(row[10]))}
+			ContentType: str(row[5]), PageKind: str(row[6]), Outcome: str(row[7]), FetchedAt: tm(row[8])}
 		if v, ok := row[9].(uint16); ok {
 			m.Status = v
 		}
@@ -53,19 +54,36 @@ func (s *Server) captureRows(r *http.Request, sha string) ([]captureMeta, error)
 type evidenceData struct {
 	SHA256   string
 	Fetches  []captureMeta
-	Response *capture.Response
-	// Text is the page body as text (plain view), when it is UTF-8.
-	Text     string
-	Problem  string
-	Verified bool
+	Evidence *evidenceview.Evidence
+	// Page is the captured page through evidenceview.Sanitize: its text
+	// and structure, nothing that runs or fetches.
+	Page    template.HTML
+	Removed string
+	Problem string
 }
 
-// maxEvidenceText bounds the body shown as text.
-const maxEvidenceText = 2 << 20
+// openEvidence reads a capture through evidenceview (verified against its
+// SHA-256 by the evidence store); problem says why it cannot be shown.
+func (s *Server) openEvidence(sha string) (ev *evidenceview.Evidence, problem string) {
+	if s.opts.Captures == nil {
+		return nil, "This console has no evidence store."
+	}
+	ev, err := evidenceview.Open(s.opts.Captures, sha)
+	switch {
+	case err == nil:
+		return ev, ""
+	case errors.Is(err, capture.ErrNotFound):
+		return nil, "The evidence store holds no page with this SHA-256."
+	case errors.Is(err, capture.ErrTampered):
+		return nil, "The stored page no longer matches its SHA-256: " + err.Error()
+	}
+	return nil, err.Error()
+}
 
 // evidence shows one captured page by its SHA-256: where and when it was
-// fetched, that the stored bytes still match the hash, and the page
-// itself, as inert text.
+// fetched, that the stored bytes still match the hash, and the page itself
+// sanitized (no script, no request: evidenceview) inside the console's
+// strict Content-Security-Policy.
 func (s *Server) evidence(w http.ResponseWriter, r *http.Request, sess *auth.Session) {
 	sha := r.PathValue("sha")
 	if !reSHA.MatchString(sha) {
@@ -82,32 +100,53 @@ func (s *Server) evidence(w http.ResponseWriter, r *http.Request, sess *auth.Ses
 		s.failErr(w, r, sess, "reading the capture record", err)
 		return
 	}
-	if s.opts.Captures == nil {
-		d.Problem = "This console has no evidence store."
-	} else if d.Response, err = s.opts.Captures.Response(sha); err != nil {
+	d.Evidence, d.Problem = s.openEvidence(sha)
+	if d.Evidence != nil {
+		page, rep, err := d.Evidence.Sanitized()
 		switch {
-		case errors.Is(err, capture.ErrNotFound):
-			d.Problem = "The evidence store holds no page with this SHA-256."
-		case errors.Is(err, capture.ErrTampered):
-			d.Problem = "The stored page no longer matches its SHA-256: " + err.Error()
+		case err != nil:
+			d.Problem = "The page cannot be shown: " + err.Error()
 		default:
-			d.Problem = err.Error()
-		}
-	} else {
-		d.Verified = true
-		body := d.Response.Body
-		if len(body) > maxEvidenceText {
-			body = body[:maxEvidenceText]
-		}
-		if utf8.Valid(body) {
-			d.Text = string(body)
-		} else {
-			d.Text = fmt.Sprintf("(%d bytes, not UTF-8 text)", len(d.Response.Body))
+			d.Page, d.Removed = template.HTML(page), rep.Summary()
 		}
 	}
-	if len(d.Fetches) == 0 && d.Response == nil {
+	if len(d.Fetches) == 0 && d.Evidence == nil {
 		s.fail(w, r, sess, http.StatusNotFound, "No capture with this SHA-256: "+d.Problem)
 		return
 	}
 	s.render(w, r, sess, "evidence", "Capture "+sha[:12], d)
+}
+
+// statement is the printable capture statement of a page, for the user
+// printing it now (audited as print_statement).
+func (s *Server) statement(w http.ResponseWriter, r *http.Request, sess *auth.Session) {
+	sha := r.PathValue("sha")
+	if !reSHA.MatchString(sha) {
+		s.fail(w, r, sess, http.StatusBadRequest, "A capture is named by its SHA-256: 64 lower-case hex digits.")
+		return
+	}
+	ev, problem := s.openEvidence(sha)
+	if ev == nil {
+		s.fail(w, r, sess, http.StatusNotFound, problem)
+		return
+	}
+	fetches, err := s.captureRows(r, sha)
+	if err != nil {
+		s.failErr(w, r, sess, "reading the capture record", err)
+		return
+	}
+	p := evidenceview.Printing{By: sess.User, At: time.Now().UTC()}
+	if len(fetches) > 0 {
+		p.Run, p.Market = fetches[0].RunID, fetches[0].Source
+	}
+	html, err := evidenceview.Statement(ev, p)
+	if err != nil {
+		s.failErr(w, r, sess, "writing the statement", err)
+		return
+	}
+	if err := s.audit(r, AuditEvent{User: sess.User, Action: "print_statement", Object: sha}); err != nil {
+		s.fail(w, r, sess, http.StatusServiceUnavailable, "The statement could not be audited, so it is not shown: "+err.Error())
+		return
+	}
+	s.render(w, r, sess, "statement", fmt.Sprintf("Capture statement %s", sha[:12]), template.HTML(html))
 }

@@ -15,7 +15,7 @@ func TestPagesParse(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"login", "error", "home", "search", "vendor", "listing", "evidence", "routes", "users", "ops",
-		"cases", "case", "alerts", "exports", "export", "continue"} {
+		"cases", "case", "alerts", "exports", "export", "continue", "statement"} {
 		if p.byName[name] == nil {
 			t.Errorf("no page %s", name)
 		}

@@ -1,13 +1,16 @@
 package console
 
 import (
+	"bytes"
 	"fmt"
+	"html/template"
 	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/counternet/counternet/internal/auth"
+	"github.com/counternet/counternet/internal/worldmap"
 )
 
 var reCountry = regexp.MustCompile(`^[A-Z]{2}$`)
@@ -22,8 +25,9 @@ type routesData struct {
 	Days                      int
 	Rows                      []routeRow
 	Truncated                 bool
-	// Map is the SVG of the routes (empty until rendered).
-	Map string
+	// Map is the SVG of the routes (internal/worldmap: no reference
+	// outside itself, no script, no style sheet).
+	Map template.HTML
 }
 
 const sqlRoutes = `SELECT ships_from AS origin, destination, uniqExact(source, listing_id) AS listings,
@@ -93,5 +97,73 @@ func (s *Server) routesPage(w http.ResponseWriter, r *http.Request, sess *auth.S
 	if d.Truncated {
 		notes = append(notes, "Only the 300 busiest routes are shown.")
 	}
-	s.render(w, r, sess, "routes", "Routes", d, notes...)
+	svg, mapNotes, err := routesMap(d)
+	if err != nil {
+		s.failErr(w, r, sess, "drawing the routes map", err)
+		return
+	}
+	d.Map = svg
+	s.render(w, r, sess, "routes", "Routes", d, append(notes, mapNotes...)...)
+}
+
+// mapCodes are the countries the world map can draw.
+var mapCodes = func() map[string]bool {
+	cs, err := worldmap.Countries()
+	m := map[string]bool{}
+	if err != nil {
+		return m // the map then draws nothing and says so
+	}
+	for _, c := range cs {
+		m[c.Code] = true
+	}
+	return m
+}()
+
+// routesMap draws the routes as arcs by basis. What the map cannot draw (a
+// code it does not know, listings of rows stored before bases were kept)
+// is said in the notes, not dropped silently; the table shows every row.
+func routesMap(d routesData) (template.HTML, []string, error) {
+	m := worldmap.Map{Title: "Routes", Fit: d.From != "" || d.To != ""}
+	for _, c := range []string{d.From, d.To} {
+		if c != "" && mapCodes[c] {
+			m.Highlight = append(m.Highlight, c)
+		}
+	}
+	var unknown []string
+	var noBasis uint64
+	for _, r := range d.Rows {
+		if !mapCodes[r.From] || !mapCodes[r.To] {
+			unknown = append(unknown, r.From+"→"+r.To)
+			continue
+		}
+		for _, f := range []struct {
+			basis string
+			n     uint64
+		}{{"explicit", r.Explicit}, {"region", r.Region}, {"worldwide", r.Worldwide}} {
+			if f.n > 0 {
+				m.Flows = append(m.Flows, worldmap.Flow{From: r.From, To: r.To, Count: int(min(f.n, 1<<30)), Basis: f.basis})
+			}
+		}
+		if r.Listings > r.Explicit+r.Region+r.Worldwide {
+			noBasis += r.Listings - r.Explicit - r.Region - r.Worldwide
+		}
+	}
+	if d.From != "" {
+		m.Title = "Routes from " + d.From
+	}
+	if d.To != "" {
+		m.Title = "Routes into " + d.To
+	}
+	var buf bytes.Buffer
+	if err := worldmap.Render(&buf, m); err != nil {
+		return "", nil, err
+	}
+	var notes []string
+	if len(unknown) > 0 {
+		notes = append(notes, fmt.Sprintf("Not on the map (a code the map does not know): %s.", joinNonEmpty(unknown)))
+	}
+	if noBasis > 0 {
+		notes = append(notes, fmt.Sprintf("%d listing destinations stored before bases were kept are in the table only.", noBasis))
+	}
+	return template.HTML(buf.String()), notes, nil
 }

@@ -15,6 +15,7 @@ func (s *Server) routeTable() []route {
 		{method: "GET", pattern: "/vendor/{market}/{handle}", roles: readRoles, h: s.vendor},
 		{method: "GET", pattern: "/listing/{market}/{id}", roles: readRoles, h: s.listing},
 		{method: "GET", pattern: "/evidence/{sha}", roles: readRoles, h: s.evidence},
+		{method: "GET", pattern: "/evidence/{sha}/statement", roles: readRoles, h: s.statement},
 		{method: "GET", pattern: "/routes", roles: readRoles, h: s.routesPage},
 
 		{method: "GET", pattern: "/ops", roles: operate, h: s.ops},

@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -52,7 +53,25 @@ func TestEvidenceRunsNoScript(t *testing.T) {
 		t.Fatal(err)
 	}
 	tc := newTestConsole(t, console.Options{Captures: store})
-	b := testenv.NewBrowser(t, tc.ts.URL)
+	// The control: the same page served as it is, with no sanitizing and
+	// no CSP, runs its script and asks evil.test for things; the checks
+	// below would see both.
+	raw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write([]byte(hostilePage))
+	}))
+	defer raw.Close()
+	b := testenv.NewBrowser(t, tc.ts.URL, raw.URL)
+	b.Navigate(raw.URL + "/")
+	time.Sleep(300 * time.Millisecond)
+	ran := false // the inline script's fetch (the meta refresh may have navigated away since)
+	for _, r := range b.Outside() {
+		ran = ran || strings.HasSuffix(r.URL, "evil.test/fetch")
+	}
+	if !ran || len(b.Outside()) == 0 {
+		t.Fatalf("control page: script ran %v, requests outside %d: the checks would not see a script run or a request", ran, len(b.Outside()))
+	}
+	b.Reset()
 	b.Navigate(tc.ts.URL + "/login")
 	b.Fill("#user", "analyst")
 	b.Fill("#password", testPassword)

@@ -42,6 +42,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -103,6 +104,28 @@ type Store struct {
 	mu     sync.Mutex
 	files  map[string]*warcFile // by source
 	closed bool
+	// pending are the Puts written and not yet synced; retired the files
+	// no longer written to (rotated, failed, closed store), closed once
+	// synced. Both under mu.
+	pending []*waiter
+	retired []*warcFile
+	// indexes are the index files open for appending, by path (at most
+	// 256: one per first byte of a hash).
+	indexes        map[string]*os.File
+	retiredIndexes []*os.File
+
+	// syncMu makes one Put at a time the leader that syncs what every
+	// Put written so far wrote, with one fsync per file: concurrent Puts
+	// share their fsyncs instead of queueing one behind the other.
+	syncMu sync.Mutex
+}
+
+// waiter is one Put waiting for its records and index line to be on disk.
+type waiter struct {
+	wf    *warcFile
+	index *os.File // its index file
+	done  bool     // under syncMu
+	err   error    // under syncMu
 }
 
 // warcFile is the open WARC file of one source.
@@ -132,22 +155,31 @@ func OpenWith(dir string, opts Options) (*Store, error) {
 	if opts.MaxFileBytes <= 0 {
 		opts.MaxFileBytes = DefaultMaxFileBytes
 	}
-	return &Store{dir: abs, opts: opts, files: map[string]*warcFile{}}, nil
+	return &Store{dir: abs, opts: opts, files: map[string]*warcFile{}, indexes: map[string]*os.File{}}, nil
 }
 
 // Dir returns the store's absolute directory.
 func (s *Store) Dir() string { return s.dir }
 
-// Close closes the open WARC files. It is idempotent; Put fails after it.
+// Close syncs and closes the open WARC files. It is idempotent; Put fails
+// after it.
 func (s *Store) Close() error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.closed = true
-	var errs []error
 	for k, wf := range s.files {
-		errs = append(errs, wf.f.Close())
+		s.retired = append(s.retired, wf)
 		delete(s.files, k)
 	}
+	s.mu.Unlock()
+	s.syncMu.Lock()
+	defer s.syncMu.Unlock()
+	errs := []error{s.syncBatch()}
+	s.mu.Lock()
+	for path, f := range s.indexes {
+		errs = append(errs, f.Close())
+		delete(s.indexes, path)
+	}
+	s.mu.Unlock()
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("closing capture store: %w", err)
 	}
@@ -182,139 +214,6 @@ func sourceDir(source string) string {
 		b = b[:100]
 	}
 	return string(b)
-}
-
-// Put archives p (which must have a response: Status > 0) fetched for
-// source, and returns where its response record is.
-func (s *Store) Put(source string, p *fetch.Page) (Record, error) {
-	if p == nil || p.Status == 0 {
-		return Record{}, errors.New("capturing page: no response to capture")
-	}
-	sum := sha256.Sum256(p.Body)
-	sha := hex.EncodeToString(sum[:])
-	recs, err := encode(p, sha)
-	if err != nil {
-		return Record{}, fmt.Errorf("capturing %s: %w", p.FinalURL, err)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return Record{}, fmt.Errorf("capturing %s: %w", p.FinalURL, ErrClosed)
-	}
-	date := p.FetchedAt.UTC()
-	if date.IsZero() {
-		date = time.Now().UTC()
-	}
-	wf, err := s.file(source, date.Format("20060102"))
-	if err != nil {
-		return Record{}, fmt.Errorf("capturing %s: %w", p.FinalURL, err)
-	}
-	rec := Record{SHA256: sha, Path: filepath.Join(s.dir, wf.rel), Bytes: int64(len(p.Body))}
-	all := bytes.Join(recs, nil)
-	rec.Offset = wf.size + int64(len(recs[0]))
-	rec.Length = int64(len(recs[1]))
-	if _, err := wf.f.Write(all); err != nil {
-		// Part of the records may be in the file now, so its size is no
-		// longer known: the next Put starts a new file rather than index
-		// its records at wrong offsets.
-		wf.f.Close()
-		delete(s.files, sourceDir(source))
-		return Record{}, fmt.Errorf("capturing %s: writing %s: %w", p.FinalURL, wf.rel, err)
-	}
-	wf.size += int64(len(all))
-	if err := wf.f.Sync(); err != nil {
-		return Record{}, fmt.Errorf("capturing %s: syncing %s: %w", p.FinalURL, wf.rel, err)
-	}
-	if err := s.index(sha, wf.rel, rec.Offset, rec.Length); err != nil {
-		return Record{}, fmt.Errorf("capturing %s: %w", p.FinalURL, err)
-	}
-	return rec, nil
-}
-
-// file returns the source's current WARC file, rotating it on a new day or
-// past the size limit. s.mu is held.
-func (s *Store) file(source, day string) (*warcFile, error) {
-	key := sourceDir(source)
-	wf := s.files[key]
-	if wf != nil && wf.day == day && wf.size < s.opts.MaxFileBytes {
-		return wf, nil
-	}
-	if wf != nil {
-		if err := wf.f.Close(); err != nil {
-			return nil, fmt.Errorf("closing %s: %w", wf.rel, err)
-		}
-		delete(s.files, key)
-	}
-	dir := filepath.Join(s.dir, key)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("creating %s: %w", dir, err)
-	}
-	n, err := nextNumber(dir, day)
-	if err != nil {
-		return nil, err
-	}
-	for ; ; n++ {
-		rel := filepath.Join(key, fmt.Sprintf("%s-%d.warc.gz", day, n))
-		f, err := os.OpenFile(filepath.Join(s.dir, rel), os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
-		if errors.Is(err, fs.ErrExist) {
-			continue // another process took this number
-		}
-		if err != nil {
-			return nil, fmt.Errorf("creating warc file: %w", err)
-		}
-		info, err := warcinfo(rel)
-		if err == nil {
-			_, err = f.Write(info)
-		}
-		if err != nil {
-			f.Close()
-			return nil, fmt.Errorf("writing warcinfo to %s: %w", rel, err)
-		}
-		wf = &warcFile{f: f, rel: rel, size: int64(len(info)), day: day}
-		s.files[key] = wf
-		return wf, nil
-	}
-}
-
-// nextNumber returns one more than the highest n of dir/<day>-<n>.warc.gz.
-func nextNumber(dir, day string) (int, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return 0, fmt.Errorf("listing %s: %w", dir, err)
-	}
-	n := 1
-	for _, e := range entries {
-		rest, ok := strings.CutPrefix(e.Name(), day+"-")
-		if !ok {
-			continue
-		}
-		if v, err := strconv.Atoi(strings.TrimSuffix(rest, ".warc.gz")); err == nil && v >= n {
-			n = v + 1
-		}
-	}
-	return n, nil
-}
-
-// index appends one index line, whole, to the hash's index file.
-func (s *Store) index(sha, rel string, off, length int64) error {
-	path := filepath.Join(s.dir, "index", sha[:2]+".idx")
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
-	if err != nil {
-		return fmt.Errorf("opening index: %w", err)
-	}
-	line := fmt.Sprintf("%s %s %d %d\n", sha, filepath.ToSlash(rel), off, length)
-	if _, err := f.WriteString(line); err != nil {
-		f.Close()
-		return fmt.Errorf("writing index: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("syncing index: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("closing index: %w", err)
-	}
-	return nil
 }
 
 // Location is one indexed response record.
@@ -610,20 +509,41 @@ func warcinfo(filename string) ([]byte, error) {
 	}, block)
 }
 
+// gzipWriters holds the gzip writers members reuse (a writer's compressor
+// is most of a megabyte: one per member made the collector's evidence
+// writes its heaviest CPU and garbage); gzipSlots bounds how many exist.
+var (
+	gzipSlots   = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
+	gzipWriters = make(chan *gzip.Writer, cap(gzipSlots))
+)
+
 // member returns one WARC record as its own gzip member.
 func member(fields []field, block []byte) ([]byte, error) {
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	bw := bufio.NewWriter(zw)
-	bw.WriteString("WARC/1.1\r\n")
+	var head bytes.Buffer
+	head.WriteString("WARC/1.1\r\n")
 	for _, f := range fields {
-		bw.WriteString(f.name + ": " + f.value + "\r\n")
+		head.WriteString(f.name + ": " + f.value + "\r\n")
 	}
-	bw.WriteString("Content-Length: " + strconv.Itoa(len(block)) + "\r\n\r\n")
-	bw.Write(block)
-	bw.WriteString("\r\n\r\n")
-	if err := bw.Flush(); err != nil {
-		return nil, fmt.Errorf("writing warc record: %w", err)
+	head.WriteString("Content-Length: " + strconv.Itoa(len(block)) + "\r\n\r\n")
+
+	var buf bytes.Buffer
+	buf.Grow(len(block)/3 + 512)
+	gzipSlots <- struct{}{}
+	var zw *gzip.Writer
+	select {
+	case zw = <-gzipWriters:
+		zw.Reset(&buf)
+	default:
+		zw = gzip.NewWriter(&buf)
+	}
+	defer func() {
+		gzipWriters <- zw
+		<-gzipSlots
+	}()
+	for _, b := range [][]byte{head.Bytes(), block, []byte("\r\n\r\n")} {
+		if _, err := zw.Write(b); err != nil {
+			return nil, fmt.Errorf("writing warc record: %w", err)
+		}
 	}
 	if err := zw.Close(); err != nil {
 		return nil, fmt.Errorf("writing warc record: %w", err)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -64,5 +65,55 @@ func TestFailedWriteStartsNewFile(t *testing.T) {
 	lost := sha256.Sum256([]byte("<p>lost</p>"))
 	if _, err := s.Get(hex.EncodeToString(lost[:])); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Get of the failed capture = %v, want ErrNotFound", err)
+	}
+}
+
+// TestConcurrentPutsShareSyncs puts many pages at once (the collector's 64
+// fetches in flight), as the group sync serves them, and reads every one
+// back by its hash from a store reopened after Close.
+func TestConcurrentPutsShareSyncs(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 64
+	recs := make([]Record, n)
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			var err error
+			recs[i], err = s.Put("alpha", &fetch.Page{
+				URL: "http://market.onion/", FinalURL: "http://market.onion/", Status: 200,
+				Header: http.Header{"Content-Type": {"text/html"}}, Body: []byte("<p>page " + strconv.Itoa(i) + "</p>"),
+				FetchedAt: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC), Outcome: fetch.OutcomeOK,
+			})
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	if _, err := s.Put("alpha", &fetch.Page{Status: 200, FinalURL: "http://market.onion/"}); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Put after Close = %v, want ErrClosed", err)
+	}
+	r, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for i, rec := range recs {
+		body, err := r.Get(rec.SHA256)
+		if err != nil || string(body) != "<p>page "+strconv.Itoa(i)+"</p>" {
+			t.Fatalf("page %d: %q, %v", i, body, err)
+		}
 	}
 }

@@ -465,14 +465,20 @@ func Run(ctx context.Context, site *pipeline.Site, d Deps) (*Report, error) {
 	}
 	defer cancel()
 	conc := max(site.Politeness.Concurrency, 1)
+	// A page holds a fetch slot (of conc) while it is fetched and a place
+	// in flight until it is kept, extracted and published: the next fetch
+	// starts as soon as a response is in, not after its evidence is
+	// synced and its events acknowledged. At most 2*conc pages are in
+	// flight, so the responses waiting to be kept stay bounded.
 	results := make(chan pageResult)
+	fetched := make(chan struct{})
 	var (
-		inflight, started int
-		startsOK          int // start pages that were data
-		fatal             error
-		consec, blocks    int
-		failedHere        []task // failed on the current mirror since its last success
-		pauseUntil        time.Time
+		inflight, fetching, started int
+		startsOK                    int // start pages that were data
+		fatal                       error
+		consec, blocks              int
+		failedHere                  []task // failed on the current mirror since its last success
+		pauseUntil                  time.Time
 	)
 	stopped := func() bool { return fatal != nil || started >= d.MaxPages }
 	for {
@@ -502,14 +508,17 @@ func Run(ctx context.Context, site *pipeline.Site, d Deps) (*Report, error) {
 			}
 			consec, failedHere = 0, nil
 		}
-		for inflight < conc && len(queue) > 0 && !stopped() && !time.Now().Before(pauseUntil) {
+		for fetching < conc && inflight < 2*conc && len(queue) > 0 && !stopped() && !time.Now().Before(pauseUntil) {
 			t := queue[0]
 			queue = queue[1:]
 			t.mirror = cur
 			inflight++
+			fetching++
 			started++
 			m := mirrors[cur]
-			go func() { results <- collectPage(rctx, site, d, rs, rep.RunID, t, m.scheme+"://"+m.host+t.key, log) }()
+			go func() {
+				results <- collectPage(rctx, site, d, rs, rep.RunID, t, m.scheme+"://"+m.host+t.key, log, fetched)
+			}()
 		}
 		if inflight == 0 {
 			if len(queue) == 0 || stopped() {
@@ -521,7 +530,13 @@ func Run(ctx context.Context, site *pipeline.Site, d Deps) (*Report, error) {
 			}
 			continue
 		}
-		r := <-results
+		var r pageResult
+		select {
+		case <-fetched:
+			fetching--
+			continue
+		case r = <-results:
+		}
 		inflight--
 		rep.Listings += r.listings
 		rep.Posts += r.posts
@@ -763,11 +778,17 @@ func isFatal(err error) bool {
 }
 
 // collectPage fetches, keeps, classifies, extracts, normalizes and
-// publishes one page.
-func collectPage(ctx context.Context, site *pipeline.Site, d Deps, rs *runState, runID string, t task, pageURL string, log zerolog.Logger) pageResult {
+// publishes one page. It sends on fetched once the fetch is over (the
+// fetch slot is free), before it returns.
+func collectPage(ctx context.Context, site *pipeline.Site, d Deps, rs *runState, runID string, t task, pageURL string, log zerolog.Logger, fetched chan<- struct{}) pageResult {
 	res := pageResult{task: t, url: pageURL, class: fetch.ClassError}
 	start := time.Now()
 	page, err := d.Fetch.Get(ctx, pageURL)
+	fetched <- struct{}{}
+	// What was fetched is published (or spooled by the publisher) even when
+	// another page ends the run meanwhile: the publisher's own timeout
+	// bounds it, and the run reports exactly what the bus did not store.
+	pctx := context.WithoutCancel(ctx)
 	if d.OnFetch != nil {
 		class := fetch.ClassError
 		if page != nil && page.Status != 0 {
@@ -790,7 +811,7 @@ func collectPage(ctx context.Context, site *pipeline.Site, d Deps, rs *runState,
 			if page != nil {
 				capEv.Attempts = page.Attempts
 			}
-			res.publish(ctx, d, []any{&capEv})
+			res.publish(pctx, d, []any{&capEv})
 			return res
 		}
 	}
@@ -809,7 +830,7 @@ func collectPage(ctx context.Context, site *pipeline.Site, d Deps, rs *runState,
 		res.class, res.evidenceFailed = fetch.ClassError, true
 		res.err = fmt.Errorf("keeping evidence of %s: %w", pageURL, perr)
 		capEv.Outcome, capEv.Class, capEv.Error = "error", fetch.ClassError, event.Cut(res.err.Error(), 512)
-		res.publish(ctx, d, []any{&capEv})
+		res.publish(pctx, d, []any{&capEv})
 		return res
 	}
 	res.kept = true
@@ -825,7 +846,7 @@ func collectPage(ctx context.Context, site *pipeline.Site, d Deps, rs *runState,
 		}
 	}
 	res.captureOK = capEv.Outcome == "ok"
-	res.publish(ctx, d, events)
+	res.publish(pctx, d, events)
 	log.Debug().Str("url", pageURL).Str("class", res.class).Int("records", capEv.Records).Msg("page collected")
 	return res
 }

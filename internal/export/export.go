@@ -92,7 +92,8 @@ type Request struct {
 	// Minimize names fields to leave out (table.column or column).
 	Minimize []string
 	// Who is the investigator making the export.
-	Who string
+	Who        string
+	ApprovedBy string // approver of a four-eyes export ("" when none)
 	// Output is the package file to write; it must not exist.
 	Output string
 }

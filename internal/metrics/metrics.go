@@ -33,6 +33,7 @@ type Metrics struct {
 	LastRun        *prometheus.GaugeVec     // source: unix time of the last finished run
 	Skipped        *prometheus.CounterVec   // source: schedule slots skipped, the previous run still going
 	EvidenceErrors *prometheus.CounterVec   // source: fetched pages the evidence store could not keep
+	Alerts         *prometheus.CounterVec   // kind: case alerts raised (new_market, new_handle, new_route)
 
 	LoaderBatch       prometheus.Histogram
 	LoaderLoaded      prometheus.Counter
@@ -66,6 +67,7 @@ func New() *Metrics {
 		LastRun:        f.gaugeVec("counternet_last_run_timestamp_seconds", "When the last run of a source finished.", "source"),
 		Skipped:        f.counterVec("counternet_schedule_skipped_total", "Schedule slots skipped because the previous run of the source was still queued or running.", "source"),
 		EvidenceErrors: f.counterVec("counternet_evidence_errors_total", "Fetched pages the evidence store could not keep (they are not used as data).", "source"),
+		Alerts:         f.counterVec("counternet_alerts_total", "Case alerts raised by the watcher, by kind (new_market, new_handle, new_route).", "kind"),
 
 		LoaderBatch:       f.hist("counternet_loader_batch_size", "Events per ClickHouse insert.", prometheus.ExponentialBuckets(10, 4, 8)),
 		LoaderLoaded:      f.counter("counternet_loader_events_total", "Events inserted into ClickHouse and acknowledged."),

@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
-	"github.com/andybalholm/cascadia"
 	"golang.org/x/net/html"
 )
 
@@ -129,12 +129,11 @@ func (s *Site) Extract(pageKind, pageURL string, body []byte) (*Result, error) {
 	if pg == nil {
 		return res, nil
 	}
-	if pg.Next != nil {
-		res.Next = links(doc, base, []LinkRule{*pg.Next})
-	}
-	res.Links = links(doc, base, pg.Follow)
+	q := query(doc, pg)
+	res.Next = links(base, q.next)
+	res.Links = links(base, q.follow)
 	for i := range pg.Records {
-		extractRecords(res, doc, pageURL, base, &pg.Records[i])
+		extractRecords(res, doc, q.items[i], pageURL, base, &pg.Records[i])
 	}
 	for i := range res.Records {
 		res.Records[i].Locale = s.Locale
@@ -142,54 +141,17 @@ func (s *Site) Extract(pageKind, pageURL string, body []byte) (*Result, error) {
 	return res, nil
 }
 
-// documentOrder numbers every node of the tree in document order.
-func documentOrder(root *html.Node) map[*html.Node]int {
-	order := map[*html.Node]int{}
-	var walk func(n *html.Node)
-	walk = func(n *html.Node) {
-		order[n] = len(order)
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(root)
-	return order
-}
-
 type linkMatch struct {
 	node *html.Node
 	rule *LinkRule
 }
 
-// links applies link rules and returns their resolved, same-host,
-// de-duplicated URLs in document order (the first rule wins for a node or
-// URL matched twice).
-func links(doc *html.Node, base *url.URL, rules []LinkRule) []Link {
-	var matches []linkMatch
-	seenNode := map[*html.Node]bool{}
-	ruleHits := 0
-	for i := range rules {
-		r := &rules[i]
-		nodes := cascadia.QueryAll(doc, r.sel)
-		if len(nodes) > 0 {
-			ruleHits++
-		}
-		for _, n := range nodes {
-			if !seenNode[n] {
-				seenNode[n] = true
-				matches = append(matches, linkMatch{n, r})
-			}
-		}
-	}
-	// Each rule's matches are in document order already; only matches of
-	// several rules need numbering the tree. The stable sort keeps rule
-	// order for ties.
-	if ruleHits > 1 {
-		order := documentOrder(doc)
-		sort.SliceStable(matches, func(i, j int) bool { return order[matches[i].node] < order[matches[j].node] })
-	}
-	out := []Link{}
-	seenURL := map[string]bool{}
+// links resolves the matches of link rules (in document order, one per
+// element) and returns their same-host, de-duplicated URLs in document
+// order (the first match wins for a URL found twice).
+func links(base *url.URL, matches []linkMatch) []Link {
+	out := make([]Link, 0, len(matches))
+	seenURL := make(map[string]bool, len(matches))
 	for _, m := range matches {
 		raw, ok := attr(m.node, m.rule.Attr)
 		if !ok {
@@ -261,10 +223,13 @@ func attr(n *html.Node, name string) (string, bool) {
 	return "", false
 }
 
-func extractRecords(res *Result, doc *html.Node, pageURL string, base *url.URL, r *RecordRule) {
-	items := []*html.Node{doc}
-	if r.item != nil {
-		items = cascadia.QueryAll(doc, r.item)
+// extractRecords extracts the records of rule r from items, the elements
+// its item selector matched (ignored for a rule without one: the page is
+// the one item).
+func extractRecords(res *Result, doc *html.Node, items []*html.Node, pageURL string, base *url.URL, r *RecordRule) {
+	if r.item == nil {
+		items = []*html.Node{doc}
+	} else {
 		hit := 0
 		if len(items) > 0 {
 			hit = 1
@@ -291,12 +256,13 @@ func extractRecords(res *Result, doc *html.Node, pageURL string, base *url.URL, 
 		}
 	}
 	key := naturalKeys[r.Type]
+	res.Records = slices.Grow(res.Records, len(items))
 	for i, item := range items {
 		rec := Record{Type: r.Type, URL: pageURL, Partial: r.Partial, Fields: make(map[string]Field, len(r.names))}
 		var misses []Miss
 		dropped := false
 		for k, name := range r.names {
-			f := r.Fields[name]
+			f := r.rules[k]
 			var raw string
 			var ok bool
 			if pv, scoped := pageVals[name]; scoped {
@@ -337,7 +303,7 @@ func fieldValue(item *html.Node, pageURL string, base *url.URL, f *FieldRule) (s
 	switch {
 	case (f.Count || f.Exists) && f.sel != nil:
 		n := 0
-		for _, m := range cascadia.QueryAll(item, f.sel) {
+		for _, m := range f.sel.all(item, nil) {
 			if _, ok := f.pick(f.value(m, base)); ok {
 				n++
 				if f.Exists {
@@ -356,14 +322,14 @@ func fieldValue(item *html.Node, pageURL string, base *url.URL, f *FieldRule) (s
 	case f.Join == nil:
 		// Only the first usable match counts: try the first match alone
 		// before walking the item for every match.
-		n := cascadia.Query(item, f.sel)
+		n := f.sel.first(item)
 		if n == nil {
 			return "", false
 		}
 		if v, ok := f.pick(f.value(n, base)); ok {
 			return v, true
 		}
-		for _, n := range cascadia.QueryAll(item, f.sel)[1:] {
+		for _, n := range f.sel.all(item, nil)[1:] {
 			if v, ok := f.pick(f.value(n, base)); ok {
 				return v, true
 			}
@@ -371,7 +337,7 @@ func fieldValue(item *html.Node, pageURL string, base *url.URL, f *FieldRule) (s
 		return "", false
 	}
 	var out []string
-	for _, n := range cascadia.QueryAll(item, f.sel) {
+	for _, n := range f.sel.all(item, nil) {
 		if v, ok := f.pick(f.value(n, base)); ok {
 			out = append(out, v)
 		}
@@ -393,14 +359,20 @@ func (f *FieldRule) value(n *html.Node, base *url.URL) string {
 		return collapseLines(b.String())
 	}
 	v := nodeValue(n, f.Attr)
-	if linkAttrs[f.Attr] && v != "" {
+	if isLinkAttr(f.Attr) && v != "" {
 		v = absolute(base, v)
 	}
 	return v
 }
 
-// linkAttrs are the attributes whose values are URLs.
-var linkAttrs = map[string]bool{"href": true, "src": true, "action": true, "data-src": true}
+// isLinkAttr reports the attributes whose values are URLs.
+func isLinkAttr(name string) bool {
+	switch name {
+	case "href", "src", "action", "data-src":
+		return true
+	}
+	return false
+}
 
 // absolute makes ref absolute against base, whatever its host (a field
 // value is evidence, not a link to follow); a reference that does not
@@ -424,24 +396,28 @@ func absolute(base *url.URL, ref string) string {
 // the regex does not match or the value is empty.
 func (f *FieldRule) pick(v string) (string, bool) {
 	if f.re != nil {
-		m := f.re.FindStringSubmatch(v)
+		m := f.re.FindStringSubmatchIndex(v)
 		if m == nil {
 			return "", false
 		}
+		g := 0
 		switch {
 		case f.group >= 0:
-			v = m[f.group]
-		case len(m) > 1:
-			v = m[1]
-		default:
-			v = m[0]
+			g = f.group
+		case len(m) > 2:
+			g = 1
+		}
+		if m[2*g] < 0 {
+			v = "" // the group took no part in the match
+		} else {
+			v = v[m[2*g]:m[2*g+1]]
 		}
 		switch {
 		case f.Attr == "html":
 			v = strings.TrimSpace(v)
 		case f.lines:
 			v = collapseLines(v)
-		default:
+		case !isCollapsed(v):
 			v = collapse(v)
 		}
 	}
@@ -488,7 +464,34 @@ func isCollapsed(s string) bool {
 }
 
 // collapse collapses runs of white space to one space and trims.
-func collapse(s string) string { return strings.Join(strings.Fields(s), " ") }
+func collapse(s string) string {
+	if isCollapsedText(s) {
+		return s
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// isCollapsedText reports whether collapse(s) == s without building it:
+// every white space rune (unicode.IsSpace, as strings.Fields reads it) is a
+// single ' ' between two other runes.
+func isCollapsedText(s string) bool {
+	prevSpace := true // no space may come first
+	for _, r := range s {
+		space := r == ' ' || (r >= 0x80 && unicode.IsSpace(r)) || (r < 0x80 && asciiSpace[r])
+		switch {
+		case !space:
+			prevSpace = false
+			continue
+		case r != ' ', prevSpace:
+			return false
+		}
+		prevSpace = true
+	}
+	return !prevSpace || s == ""
+}
+
+// asciiSpace are the ASCII runes unicode.IsSpace reports.
+var asciiSpace = [0x80]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
 
 // breaking lists elements whose boundaries separate words in rendered text.
 var breaking = map[string]bool{

@@ -26,7 +26,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/andybalholm/cascadia"
 	"github.com/robfig/cron/v3"
 	"gopkg.in/yaml.v3"
 )
@@ -247,7 +246,7 @@ type LinkRule struct {
 	// the kind of the page itself.
 	Page string `yaml:"page"`
 
-	sel cascadia.Matcher
+	sel *matcher
 }
 
 // RecordRule says how to extract records of one type from a page.
@@ -264,8 +263,9 @@ type RecordRule struct {
 	// Fields are the record's fields by name.
 	Fields map[string]*FieldRule `yaml:"fields"`
 
-	item  cascadia.Matcher
-	names []string // field names, sorted
+	item  *matcher
+	names []string     // field names, sorted
+	rules []*FieldRule // the rules of names, in their order
 }
 
 // FieldRule says how to extract one field of a record; the field rules in
@@ -312,7 +312,7 @@ type FieldRule struct {
 	// items. Version 2.
 	Exists bool `yaml:"exists"`
 
-	sel    cascadia.Matcher
+	sel    *matcher
 	re     *regexp.Regexp
 	group  int    // capture group of re to keep; -1: the first group, or the whole match
 	parser string // effective parser

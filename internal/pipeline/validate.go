@@ -248,7 +248,7 @@ func (v *validator) link(p string, l *LinkRule) {
 	}
 }
 
-func (v *validator) selector(p, sel string) cascadia.Matcher {
+func (v *validator) selector(p, sel string) *matcher {
 	rewritten, err := rewriteHasChild(sel)
 	if err != nil {
 		v.add(p, nil, "selector %q: %v", sel, err)
@@ -260,9 +260,9 @@ func (v *validator) selector(p, sel string) cascadia.Matcher {
 		return nil
 	}
 	if len(g) == 1 {
-		return g[0] // skip the group's loop for the common single selector
+		return newMatcher(g[0], rewritten) // skip the group's loop for the common single selector
 	}
-	return g
+	return newMatcher(g, rewritten)
 }
 
 func (v *validator) record(p string, r *RecordRule) {
@@ -288,7 +288,8 @@ func (v *validator) record(p string, r *RecordRule) {
 		}
 	}
 	r.names = sortedKeys(r.Fields)
-	for _, name := range r.names {
+	r.rules = make([]*FieldRule, len(r.names))
+	for k, name := range r.names {
 		fp := p + ".fields." + name
 		f := r.Fields[name]
 		if f == nil {
@@ -296,6 +297,7 @@ func (v *validator) record(p string, r *RecordRule) {
 			r.Fields[name] = &FieldRule{}
 			f = r.Fields[name]
 		}
+		r.rules[k] = f
 		_, isAttr := strings.CutPrefix(name, AttributePrefix)
 		_, attrOK := AttributeKey(name)
 		switch {

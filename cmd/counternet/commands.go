@@ -215,6 +215,15 @@ func exchangeCommands() []*cmdSpec {
 			synopsis: []string{"counternet open FILE --identity F -o DIR [--key K | --senders F]"},
 			about:    "Decrypts, verifies and unpacks a package with the checks verify makes; nothing is left in DIR unless the whole package verifies.",
 			examples: []string{"counternet open pkg.cnpkg --identity age.key --key ed25519:… -o pkg/"}},
+		{name: "serve", run: runServe, noArgs: true,
+			summary:  "serve the investigators' web console (cases, watchlists, alerts, four-eyes exports) over TLS",
+			synopsis: []string{"counternet serve [--config FILE] [--addr HOST:PORT]"},
+			about: "Serves the investigators' web console on console.addr (loopback by default) over TLS, with\n" +
+				"the certificate console.tls_cert names or a self-signed one generated into <data_dir>/secrets.\n" +
+				"Users sign in with the accounts 'counternet users' manages (or the agency's OpenID Connect\n" +
+				"provider, console.oidc). It reads the warehouse and the evidence store the other roles fill,\n" +
+				"raises case alerts as data is loaded, and builds approved export requests with the export code.",
+			examples: []string{"counternet users add alice --roles investigator", "counternet serve --config /etc/counternet/console.yaml"}},
 		{name: "users", summary: "manage the console's local users: users add, disable, reset, list",
 			about:    "Manages the console's local users in <data_dir>/secrets/console-users.json (mode 0600).",
 			examples: []string{"counternet users add alice --roles investigator,approver", "counternet users list"},

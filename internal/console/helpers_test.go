@@ -17,6 +17,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/counternet/counternet/internal/auth"
+	"github.com/counternet/counternet/internal/cases"
 	"github.com/counternet/counternet/internal/console"
 	"github.com/counternet/counternet/internal/testenv"
 )
@@ -62,7 +63,9 @@ type testConsole struct {
 func newTestConsole(t *testing.T, opts console.Options) *testConsole {
 	t.Helper()
 	if opts.Conn == nil {
-		opts.Conn = testenv.ClickHouse(t).Conn()
+		db := testenv.ClickHouse(t)
+		opts.Conn = db.Conn()
+		opts.Cases = &cases.Service{DB: db, ExportDir: t.TempDir(), Log: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel)}
 	}
 	users := auth.OpenUsers(auth.UsersFile(t.TempDir()))
 	users.SetParams(auth.Params{Memory: 64, Time: 1, Threads: 1})

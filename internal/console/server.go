@@ -15,6 +15,7 @@ import (
 
 	"github.com/counternet/counternet/internal/auth"
 	"github.com/counternet/counternet/internal/capture"
+	"github.com/counternet/counternet/internal/cases"
 )
 
 // CSP is the Content-Security-Policy of every response: nothing but the
@@ -33,6 +34,9 @@ type Options struct {
 	Limiter  *auth.Limiter
 	// Audit records sign-ins, views and export steps; required.
 	Audit Auditor
+	// Cases holds cases, watchlists, alerts and export requests; nil
+	// serves the console without them (their routes answer 503).
+	Cases *cases.Service
 	// OIDC, when set, offers sign-in through the identity provider.
 	OIDC *auth.OIDC
 	// Version is shown in the footer.
@@ -123,6 +127,8 @@ type route struct {
 	h     handler
 	// public is the handler of a public route.
 	public http.HandlerFunc
+	// needsCases: the route works on cases (Options.Cases).
+	needsCases bool
 }
 
 // Role sets of the route table.
@@ -183,6 +189,10 @@ func (s *Server) guard(rt route) http.Handler {
 			s.opts.Log.Warn().Str("user", sess.User).Str("path", r.URL.Path).Msg("console: refused, role missing")
 			s.fail(w, r, sess, http.StatusForbidden, fmt.Sprintf("This page needs the role %s; you hold %s.",
 				joinRoles(rt.roles, " or "), joinRoles(sess.Roles, ", ")))
+			return
+		}
+		if rt.needsCases && s.opts.Cases == nil {
+			s.fail(w, r, sess, http.StatusServiceUnavailable, "This console serves no cases (no case store configured).")
 			return
 		}
 		if r.Method == http.MethodPost {

@@ -61,9 +61,12 @@ func collect(t *testing.T, e *demo.Env, names ...string) {
 	defer cancel()
 	var sites []*pipeline.Site
 	for _, s := range e.Sites {
-		if len(names) == 0 || slices.Contains(names, s.ID()) {
+		if len(names) == 0 || slices.Contains(names, s.Name) {
 			sites = append(sites, s)
 		}
+	}
+	if len(sites) == 0 {
+		t.Fatalf("no fixture site named %v", names)
 	}
 	reports, err := e.Stack.Collect(ctx, sites)
 	if err != nil {

@@ -288,4 +288,3 @@ func download(t *testing.T, base, user, u string) string {
 	}
 	return path
 }
-

@@ -4,12 +4,14 @@ import (
 	"context"
 	"crypto/tls"
 	"flag"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +24,7 @@ import (
 	"github.com/counternet/counternet/internal/demo"
 	"github.com/counternet/counternet/internal/export"
 	"github.com/counternet/counternet/internal/fixture"
+	"github.com/counternet/counternet/internal/query"
 	"github.com/counternet/counternet/internal/testenv"
 )
 
@@ -236,6 +239,25 @@ func TestBrowserWorkflow(t *testing.T) {
 	b.Navigate(base + "/routes?from=" + a.ShipsFrom + "&days=3650")
 	shot(t, b, "routes")
 	b.AssertNoRequestOutside()
+
+	// The audit holds every step with its user (and the other user of the
+	// four-eyes steps).
+	trail, err := query.Fetch(context.Background(), e.Stack.DB.Conn(), 0,
+		"SELECT user, action, other FROM console_audit WHERE outcome = 'ok' ORDER BY at")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var steps []string
+	for _, row := range trail.Rows {
+		steps = append(steps, fmt.Sprint(row[0], " ", row[1], " ", row[2]))
+	}
+	for _, want := range []string{"ivy login ", "ivy view_vendor ", "ivy view_evidence ", "ivy case_create ", "ivy view_case ",
+		"ivy watch_add ", "ivy export_request ", "ivy logout ", "abe login ", "abe export_review ivy", "abe export_approve ivy",
+		"abe export_build ivy", "abe export_download "} {
+		if !slices.ContainsFunc(steps, func(s string) bool { return strings.HasPrefix(s, want) }) {
+			t.Errorf("audit lacks %q:\n%s", want, strings.Join(steps, "\n"))
+		}
+	}
 }
 
 func listingsOf(m *fixture.Market, handle string) []fixture.Listing {

@@ -42,7 +42,8 @@ WHERE observed_at >= toDateTime(greatest(toInt64(toUnixTimestamp(now())) - toInt
     AND (? = 'any' OR basis = ?)
     AND ships_from != ''
 GROUP BY origin, destination
-ORDER BY listings DESC, origin, destination`
+ORDER BY listings DESC, origin, destination
+LIMIT 301`
 
 // parseRoutes reads the routes page's filters: from and to (alpha-2, either
 // may be empty), category text, days (1 to 36500) and basis.

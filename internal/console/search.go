@@ -66,19 +66,22 @@ const (
 FROM vendor_identifiers
 WHERE kind = 'handle' AND positionCaseInsensitive(handle, ?) > 0
 GROUP BY source, handle
-ORDER BY lower(handle) = lower(?) DESC, handle, source`
+ORDER BY lower(handle) = lower(?) DESC, handle, source
+LIMIT 201`
 	sqlSearchListings = `SELECT source, listing_id, argMax(vendor, observed_at) AS v, argMax(title, observed_at) AS t,
     argMax(category, observed_at) AS c, argMax(price_usd, observed_at) AS p, argMax(ships_from, observed_at) AS f,
     max(observed_at) AS last, argMax(capture_sha256, observed_at) AS cap
 FROM listing_obs
 WHERE positionCaseInsensitive(title, ?) > 0 OR positionCaseInsensitive(description, ?) > 0 OR vendor = ?
 GROUP BY source, listing_id
-ORDER BY last DESC, source, listing_id`
+ORDER BY last DESC, source, listing_id
+LIMIT 201`
 	sqlSearchOnion = `SELECT source, mirror, count() AS pages, min(fetched_at) AS first_fetched, max(fetched_at) AS last_fetched
 FROM captures
 WHERE mirror = ? OR positionCaseInsensitive(url, ?) > 0
 GROUP BY source, mirror
-ORDER BY last_fetched DESC`
+ORDER BY last_fetched DESC
+LIMIT 201`
 )
 
 // search finds a term across markets: vendor handles, listing text, and,

@@ -85,7 +85,8 @@ const (
 FROM vendor_obs
 WHERE lower(handle) = lower(?)
 GROUP BY source, handle
-ORDER BY source, handle`
+ORDER BY source, handle
+LIMIT 501`
 	sqlVendorListings = `SELECT source, listing_id, argMax(title, observed_at) AS t, argMax(category, observed_at) AS c,
     argMax(price_usd, observed_at) AS p, argMin(price_usd, observed_at) AS p0, min(price_usd) AS pmin, max(price_usd) AS pmax,
     argMax(quantity, observed_at) AS q, argMax(unit, observed_at) AS u, argMax(ships_from, observed_at) AS f,
@@ -94,17 +95,20 @@ ORDER BY source, handle`
 FROM listing_obs
 WHERE lower(vendor) = lower(?)
 GROUP BY source, listing_id
-ORDER BY source, listing_id`
+ORDER BY source, listing_id
+LIMIT 501`
 	sqlVendorCategories = `SELECT category, uniqExact(source, listing_id) AS listings, min(observed_at) AS first, max(observed_at) AS last
 FROM listing_obs
 WHERE lower(vendor) = lower(?)
 GROUP BY category
-ORDER BY listings DESC, category`
+ORDER BY listings DESC, category
+LIMIT 501`
 	sqlVendorOrigins = `SELECT ships_from, uniqExact(source, listing_id) AS listings, min(observed_at) AS first, max(observed_at) AS last
 FROM listing_obs
 WHERE lower(vendor) = lower(?)
 GROUP BY ships_from
-ORDER BY listings DESC, ships_from`
+ORDER BY listings DESC, ships_from
+LIMIT 501`
 	sqlVendorDestinations = `SELECT destination, uniqExact(source, listing_id) AS listings,
     uniqExactIf(source, listing_id, basis = 'explicit') AS explicit,
     uniqExactIf(source, listing_id, basis = 'region') AS region,
@@ -117,7 +121,8 @@ FROM
 )
 ARRAY JOIN ships_to AS destination, bases AS basis
 GROUP BY destination
-ORDER BY listings DESC, destination`
+ORDER BY listings DESC, destination
+LIMIT 501`
 	// sqlVendorChains names the chain of each address the handle showed.
 	sqlVendorChains = `SELECT addr, arraySort(groupUniqArray(chain)) AS chains
 FROM

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path"
@@ -43,19 +44,22 @@ type (
 			RunAsGroup *int64 `yaml:"runAsGroup"`
 			FSGroup    *int64 `yaml:"fsGroup"`
 		} `yaml:"securityContext"`
-		Containers []container `yaml:"containers"`
-		Volumes    []struct {
+		InitContainers []container `yaml:"initContainers"`
+		Containers     []container `yaml:"containers"`
+		Volumes        []struct {
 			Name      string `yaml:"name"`
 			ConfigMap *struct {
 				Name string `yaml:"name"`
 			} `yaml:"configMap"`
 			Secret *struct {
-				SecretName string `yaml:"secretName"`
-				Items      []struct {
+				SecretName  string `yaml:"secretName"`
+				DefaultMode *int   `yaml:"defaultMode"`
+				Items       []struct {
 					Key  string `yaml:"key"`
 					Path string `yaml:"path"`
 				} `yaml:"items"`
 			} `yaml:"secret"`
+			EmptyDir map[string]any `yaml:"emptyDir"`
 		} `yaml:"volumes"`
 	}
 	container struct {
@@ -191,26 +195,8 @@ func checkCounternetContainer(t *testing.T, name string, pod podSpec, c containe
 		}
 	}
 	// Which file of which volume is mounted where.
-	files := map[string]string{}
-	var cfgPath string
-	for _, m := range c.Mounts {
-		for _, v := range pod.Volumes {
-			if v.Name != m.Name {
-				continue
-			}
-			switch {
-			case v.ConfigMap != nil && m.SubPath != "":
-				files[m.MountPath] = "configmap:" + v.ConfigMap.Name + ":" + m.SubPath
-				if strings.HasPrefix(m.MountPath, "/etc/counternet/") {
-					cfgPath = m.MountPath
-				}
-			case v.Secret != nil:
-				for _, it := range v.Secret.Items {
-					files[path.Join(m.MountPath, it.Path)] = "secret:" + v.Secret.SecretName + ":" + it.Key
-				}
-			}
-		}
-	}
+	files, cfgPath := podFiles(pod, c)
+	copied := copiedSecrets(pod)
 	args := strings.Join(c.Args, " ")
 	if cfgPath == "" || !strings.Contains(args, "--config "+cfgPath) {
 		t.Errorf("%s: runs %q, which names no mounted config", name, args)
@@ -227,8 +213,22 @@ func checkCounternetContainer(t *testing.T, name string, pod podSpec, c containe
 		t.Errorf("%s does not load as a counternet config with the pod's environment:\n%v", cfgPath, err)
 		return
 	}
-	if cred := cfg.NATS.Credentials; cred != "" && !strings.HasPrefix(files[cred], "secret:") {
-		t.Errorf("%s: nats.credentials %s is not a file mounted from a Secret", name, cred)
+	for setting, file := range map[string]string{"nats.credentials": cfg.NATS.Credentials, "run.metrics_token_file": cfg.Run.MetricsTokenFile} {
+		if file == "" {
+			continue
+		}
+		switch src := files[file]; {
+		case strings.HasPrefix(src, "secret-open:"):
+			t.Errorf("%s: %s %s is a Secret volume's file of a mode its group or others may read (%s): counternet refuses it; copy it 0600 first",
+				name, setting, file, src)
+		case strings.HasPrefix(src, "emptydir:") && strings.HasPrefix(copied[file], "secret:"):
+		case strings.HasPrefix(src, "secret:"):
+		default:
+			t.Errorf("%s: %s %s is not a file from a Secret, copied 0600 (mounted: %q)", name, setting, file, src)
+		}
+	}
+	if clustered && cfg.Run.MetricsAddr != "" && cfg.Run.MetricsTokenFile == "" {
+		t.Errorf("%s: metrics on %s, reachable from the pod network, without run.metrics_token_file", name, cfg.Run.MetricsAddr)
 	}
 	for _, r := range cfg.Run.Roles {
 		if r != "load" {
@@ -242,6 +242,95 @@ func checkCounternetContainer(t *testing.T, name string, pod podSpec, c containe
 				name, cfg.ClickHouse.Cluster, cluster)
 		}
 	}
+}
+
+// podFiles says which file of which volume container c sees where
+// ("configmap:<name>:<key>", "secret:<name>:<key>" for a Secret file only
+// its owner may read, "secret-open:<mode>:<name>:<key>" for one its group
+// or others may read, "emptydir:<volume>" for an emptyDir's mount point and
+// the files in it), and where its counternet config is mounted.
+func podFiles(pod podSpec, c container) (map[string]string, string) {
+	files := map[string]string{}
+	var cfgPath string
+	for _, m := range c.Mounts {
+		for _, v := range pod.Volumes {
+			if v.Name != m.Name {
+				continue
+			}
+			switch {
+			case v.ConfigMap != nil && m.SubPath != "":
+				files[m.MountPath] = "configmap:" + v.ConfigMap.Name + ":" + m.SubPath
+				if strings.HasPrefix(m.MountPath, "/etc/counternet/") {
+					cfgPath = m.MountPath
+				}
+			case v.Secret != nil:
+				mode := 0o644 // Kubernetes' default
+				if v.Secret.DefaultMode != nil {
+					mode = *v.Secret.DefaultMode
+				}
+				for _, it := range v.Secret.Items {
+					src := "secret:" + v.Secret.SecretName + ":" + it.Key
+					if mode&0o077 != 0 {
+						src = fmt.Sprintf("secret-open:%04o:%s:%s", mode, v.Secret.SecretName, it.Key)
+					}
+					files[path.Join(m.MountPath, it.Path)] = src
+				}
+			case v.EmptyDir != nil:
+				files[m.MountPath] = "emptydir:" + v.Name
+			}
+		}
+	}
+	// A file inside an emptyDir is the emptyDir's.
+	for _, m := range c.Mounts {
+		if src := files[m.MountPath]; strings.HasPrefix(src, "emptydir:") {
+			for _, ic := range pod.InitContainers {
+				for _, f := range installTargets(ic) {
+					if path.Dir(f) == m.MountPath {
+						files[f] = src
+					}
+				}
+			}
+		}
+	}
+	return files, cfgPath
+}
+
+// installTargets are the files an init container running
+// "install -m 0600 -t DIR FILE..." writes (none for any other command).
+func installTargets(ic container) []string {
+	cmd := ic.Command
+	if len(cmd) < 6 || path.Base(cmd[0]) != "install" || cmd[1] != "-m" || cmd[2] != "0600" || cmd[3] != "-t" {
+		return nil
+	}
+	var out []string
+	for _, src := range cmd[5:] {
+		out = append(out, path.Join(cmd[4], path.Base(src)))
+	}
+	return out
+}
+
+// copiedSecrets maps each file the init containers copy with mode 0600
+// (install -m 0600 -t DIR) to the Secret file it was copied from, as the
+// init container sees it ("secret:..." or "secret-open:...").
+func copiedSecrets(pod podSpec) map[string]string {
+	out := map[string]string{}
+	for _, ic := range pod.InitContainers {
+		targets := installTargets(ic)
+		if targets == nil {
+			continue
+		}
+		seen, _ := podFiles(pod, ic)
+		for i, src := range ic.Command[5:] {
+			from := seen[src]
+			if strings.HasPrefix(from, "secret-open:") {
+				// The copy, mode 0600, is what counternet reads.
+				parts := strings.SplitN(from, ":", 3)
+				from = "secret:" + parts[2]
+			}
+			out[targets[i]] = from
+		}
+	}
+	return out
 }
 
 // clickhouseCluster reads the cluster of clickhouse.yaml's remote_servers.

@@ -1,6 +1,8 @@
 package deploy
 
 import (
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -80,7 +82,25 @@ func TestPrometheusRules(t *testing.T) {
 	if err != nil {
 		t.Errorf("promtool check rules: %v\n%s", err, out)
 	}
-	out, err = run(t, 2*time.Minute, nil, "prometheus", promtool, "check", "config", "prometheus.yml")
+	// The config names the token file of a real install
+	// (/etc/prometheus/counternet.token), which promtool wants to exist:
+	// it is checked as shipped, with that path pointing at a token here.
+	checkDir := t.TempDir()
+	token := filepath.Join(checkDir, "counternet.token")
+	promYML := string(mustRead(t, "prometheus/prometheus.yml"))
+	if !strings.Contains(promYML, "credentials_file: /etc/prometheus/counternet.token") {
+		t.Error("prometheus.yml does not send the bearer token (authorization: credentials_file:)")
+	}
+	for name, data := range map[string]string{
+		"counternet.token":      "t0ken\n",
+		"counternet.rules.yaml": string(mustRead(t, "prometheus/counternet.rules.yaml")),
+		"prometheus.yml":        strings.ReplaceAll(promYML, "/etc/prometheus/counternet.token", token),
+	} {
+		if err := os.WriteFile(filepath.Join(checkDir, name), []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err = run(t, 2*time.Minute, nil, checkDir, promtool, "check", "config", "prometheus.yml")
 	if err != nil {
 		t.Errorf("promtool check config: %v\n%s", err, out)
 	}

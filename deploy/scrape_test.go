@@ -81,8 +81,13 @@ func TestPrometheusScrapesCounternet(t *testing.T) {
 log: {level: info, format: json}
 tor: {socks: "%s"}
 collect: {pipelines: [%s/*.yaml]}
-run: {roles: [collect], schedule: "@every 24h", jitter: 1s, metrics_addr: "%s"}
-`, dir, freePort(t), mustAbs(t, "../pipelines"), metrics)
+run: {roles: [collect], schedule: "@every 24h", jitter: 1s, metrics_addr: "%s", metrics_token_file: "%s/metrics.token"}
+`, dir, freePort(t), mustAbs(t, "../pipelines"), metrics, dir)
+	// /metrics asks for a bearer token; prometheus sends it, as
+	// prometheus/prometheus.yml does (authorization: credentials_file).
+	if err := os.WriteFile(filepath.Join(dir, "metrics.token"), []byte("scrape-t0ken\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(filepath.Join(dir, "counternet.yaml"), []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -97,8 +102,9 @@ run: {roles: [collect], schedule: "@every 24h", jitter: 1s, metrics_addr: "%s"}
 rule_files: [counternet.rules.yaml]
 scrape_configs:
   - job_name: counternet-collector
+    authorization: {type: Bearer, credentials_file: %s/metrics.token}
     static_configs: [{targets: ["%s"]}]
-`, metrics)
+`, dir, metrics)
 	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(promCfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -153,7 +153,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	req.Problems = problems
-	s, err := f.open(ctx, stderr, stack.Need{Warehouse: true, Existing: true})
+	s, err := f.open(ctx, stderr, stack.Need{Warehouse: true, Existing: true, ClickHouseUser: stack.ExporterUser})
 	if err != nil {
 		return err
 	}

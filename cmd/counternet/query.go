@@ -89,7 +89,7 @@ func runQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *synthetic {
 		cfg.ClickHouse.Database = synth.Database(cfg.ClickHouse.Database)
 	}
-	s, err := f.open(ctx, stderr, stack.Need{Warehouse: true, Existing: true})
+	s, err := f.open(ctx, stderr, stack.Need{Warehouse: true, Existing: true, ClickHouseUser: stack.ReadOnlyUser})
 	if err != nil {
 		return err
 	}

@@ -123,3 +123,11 @@ func serverUsers(users Users, stream string) ([]*server.User, error) {
 	}
 	return out, nil
 }
+
+// ServerUsers is the users of a nats-server that admits counternet's roles
+// (every role of users, with RolePermissions for the event stream named
+// stream): what the embedded server runs with, for other nats-server
+// processes (the test cluster) to run with the same.
+func ServerUsers(users Users, stream string) ([]*server.User, error) {
+	return serverUsers(users, stream)
+}

@@ -3,7 +3,6 @@ package cases
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 
@@ -79,62 +78,6 @@ func pagesExcluded(minimize []string) bool {
 	return false
 }
 
-// selectionWhere is the condition on listing_obs the exporter's selection
-// applies (export.Selection: kinds AND, values of one kind OR).
-func selectionWhere(s export.Selection) (string, []any) {
-	var conds []string
-	var args []any
-	if len(s.Markets) > 0 {
-		conds, args = append(conds, "has(?, source)"), append(args, s.Markets)
-	}
-	var keys, bare []string
-	for _, v := range s.Vendors {
-		if strings.Contains(v, ":") {
-			keys = append(keys, v)
-		} else {
-			bare = append(bare, v)
-		}
-	}
-	if len(keys) > 0 || len(bare) > 0 {
-		conds, args = append(conds, "(has(?, concat(source, ':', vendor)) OR has(?, vendor))"), append(args, orNoneSet(keys), orNoneSet(bare))
-	}
-	if len(s.Routes) > 0 {
-		var ors []string
-		for _, r := range s.Routes {
-			switch {
-			case r.From != "" && r.To != "":
-				ors, args = append(ors, "(ships_from = ? AND has(ships_to, ?))"), append(args, r.From, r.To)
-			case r.From != "":
-				ors, args = append(ors, "ships_from = ?"), append(args, r.From)
-			default:
-				ors, args = append(ors, "has(ships_to, ?)"), append(args, r.To)
-			}
-		}
-		conds = append(conds, "("+strings.Join(ors, " OR ")+")")
-	}
-	if len(s.Jurisdictions) > 0 {
-		conds, args = append(conds, "(has(?, ships_from) OR hasAny(ships_to, ?))"), append(args, s.Jurisdictions, s.Jurisdictions)
-	}
-	tw, ta := timeWhere(s)
-	conds, args = append(conds, tw...), append(args, ta...)
-	if len(conds) == 0 {
-		return "", nil
-	}
-	return " WHERE " + strings.Join(conds, " AND "), args
-}
-
-func timeWhere(s export.Selection) ([]string, []any) {
-	var conds []string
-	var args []any
-	if !s.Since.IsZero() {
-		conds, args = append(conds, "observed_at >= ?"), append(args, dbTime(s.Since))
-	}
-	if !s.Until.IsZero() {
-		conds, args = append(conds, "observed_at <= ?"), append(args, dbTime(s.Until))
-	}
-	return conds, args
-}
-
 // reviewSettings raise the query size limit, as the exporter does, since
 // vendor lists are bound into the query text.
 var reviewSettings = clickhouse.Settings{"max_query_size": 64 << 20}
@@ -142,7 +85,7 @@ var reviewSettings = clickhouse.Settings{"max_query_size": 64 << 20}
 // selectionCounts counts what a selection holds now.
 func (s *Service) selectionCounts(ctx context.Context, sel export.Selection) (map[string]uint64, error) {
 	ctx = clickhouse.Context(ctx, clickhouse.WithSettings(reviewSettings))
-	where, args := selectionWhere(sel)
+	where, args := sel.Where()
 	latest := "SELECT source, listing_id, argMax(vendor, observed_at) AS v, argMax(ships_from, observed_at) AS f, " +
 		"argMax(ships_to, observed_at) AS ts, argMax(crypto_addresses, observed_at) AS addrs, argMax(capture_sha256, observed_at) AS cap " +
 		"FROM listing_obs" + where + " GROUP BY source, listing_id"
@@ -160,21 +103,9 @@ func (s *Service) selectionCounts(ctx context.Context, sel export.Selection) (ma
 	}
 	counts := map[string]uint64{"listings": listings, "vendors": vendors, "markets": markets, "routes": routes,
 		"crypto_addresses": addrs, "listing_pages": pages, "vendor_profiles": 0}
-	var keys, bare []string
-	for _, v := range sel.Vendors {
-		if strings.Contains(v, ":") {
-			keys = append(keys, v)
-		} else {
-			bare = append(bare, v)
-		}
-	}
-	if len(keys)+len(bare) > 0 {
-		conds := []string{"(has(?, concat(source, ':', handle)) OR has(?, handle))"}
-		pargs := []any{orNoneSet(keys), orNoneSet(bare)}
-		tw, ta := timeWhere(sel)
-		conds, pargs = append(conds, tw...), append(pargs, ta...)
+	if where, args := sel.VendorWhere(); where != "" {
 		var n uint64
-		if err := s.DB.Conn().QueryRow(ctx, "SELECT uniqExact(source, handle) FROM vendor_obs WHERE "+strings.Join(conds, " AND "), pargs...).Scan(&n); err != nil {
+		if err := s.DB.Conn().QueryRow(ctx, "SELECT uniqExact(source, handle) FROM vendor_obs"+where, args...).Scan(&n); err != nil {
 			return nil, fmt.Errorf("counting the selection's vendor profiles: %w", err)
 		}
 		counts["vendor_profiles"] = n

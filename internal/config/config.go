@@ -146,6 +146,10 @@ type Run struct {
 	// MetricsAddr is where /metrics, /healthz and /readyz are served;
 	// empty turns the endpoint off.
 	MetricsAddr string `yaml:"metrics_addr"`
+	// MetricsTokenFile, when set, holds the bearer token (a 0600 file)
+	// that /metrics asks of every scrape (Authorization: Bearer <token>);
+	// /healthz and /readyz stay open.
+	MetricsTokenFile string `yaml:"metrics_token_file"`
 }
 
 // Export is the export section: the sending agency named in every
@@ -217,6 +221,7 @@ const (
 	EnvNATSCreds     = "COUNTERNET_NATS_CREDS"
 	EnvNATSUser      = "COUNTERNET_NATS_USER"
 	EnvNATSPassword  = "COUNTERNET_NATS_PASSWORD_FILE"
+	EnvMetricsToken  = "COUNTERNET_METRICS_TOKEN_FILE"
 	EnvClickHouseDSN = "COUNTERNET_CLICKHOUSE_DSN"
 	EnvClickHousePW  = "COUNTERNET_CLICKHOUSE_PASSWORD_FILE"
 )
@@ -235,6 +240,7 @@ var envOverrides = []struct {
 	{EnvNATSPassword, "nats.password_file", func(c *Config, v string) { c.NATS.PasswordFile = v }},
 	{EnvClickHouseDSN, "clickhouse.dsn", func(c *Config, v string) { c.ClickHouse.DSN = v }},
 	{EnvClickHousePW, "clickhouse.password_file", func(c *Config, v string) { c.ClickHouse.PasswordFile = v }},
+	{EnvMetricsToken, "run.metrics_token_file", func(c *Config, v string) { c.Run.MetricsTokenFile = v }},
 }
 
 // Option changes how Load and Parse work.

@@ -69,6 +69,7 @@ func (c *Config) problems() []problem {
 	}
 	for _, f := range []struct{ field, value string }{
 		{"nats.user", c.NATS.User}, {"nats.password_file", c.NATS.PasswordFile}, {"clickhouse.password_file", c.ClickHouse.PasswordFile},
+		{"run.metrics_token_file", c.Run.MetricsTokenFile},
 	} {
 		if f.value != "" && strings.TrimSpace(f.value) != f.value {
 			add(f.field, "starts or ends with white space")
@@ -227,6 +228,9 @@ func (c *Config) problems() []problem {
 	}
 	positive("run.run_timeout", c.Run.RunTimeout)
 	positive("run.shutdown_grace", c.Run.ShutdownGrace)
+	if c.Run.MetricsTokenFile != "" && c.Run.MetricsAddr == "" {
+		add("run.metrics_token_file", "protects /metrics, which is off (run.metrics_addr is empty)")
+	}
 	if c.Run.MetricsAddr != "" {
 		if msg := checkHostPort(c.Run.MetricsAddr); msg != "" {
 			add("run.metrics_addr", "%s", msg)

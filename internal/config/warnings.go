@@ -8,11 +8,12 @@ import (
 
 // Warnings lists what a valid configuration does that an operator should
 // know about: today, a metrics endpoint reachable from beyond this machine
-// (it has no authentication).
+// without a bearer token (run.metrics_token_file).
 func Warnings(c *Config) []string {
 	var out []string
-	if addr := c.Run.MetricsAddr; addr != "" && !loopbackAddr(addr) {
-		out = append(out, "run.metrics_addr "+addr+": /metrics, /healthz and /readyz are served without authentication to everyone who can reach this address; bind it to 127.0.0.1 or put an authenticating proxy in front")
+	if addr := c.Run.MetricsAddr; addr != "" && !loopbackAddr(addr) && c.Run.MetricsTokenFile == "" {
+		out = append(out, "run.metrics_addr "+addr+": /metrics, /healthz and /readyz are served without authentication to everyone who can reach this address; "+
+			"set run.metrics_token_file (a bearer token Prometheus sends), bind it to 127.0.0.1 or put an authenticating proxy in front")
 	}
 	return out
 }

@@ -13,6 +13,19 @@ func TestWarnings(t *testing.T) {
 		if (len(got) > 0) != warn || (warn && !strings.Contains(got[0], "without authentication")) {
 			t.Errorf("Warnings(%s) = %q", addr, got)
 		}
+		// With a bearer token, /metrics asks for it: no warning.
+		c.Run.MetricsTokenFile = "/etc/counternet/metrics.token"
+		if got := Warnings(c); len(got) > 0 {
+			t.Errorf("Warnings(%s with a token) = %q, want none", addr, got)
+		}
+	}
+}
+
+// A token file for an endpoint that is off is a mistake.
+func TestMetricsTokenWithoutAddr(t *testing.T) {
+	_, err := Parse("m.yaml", []byte("run:\n  metrics_addr: \"\"\n  metrics_token_file: /etc/counternet/metrics.token\n"))
+	if err == nil || !strings.Contains(err.Error(), "run.metrics_token_file") {
+		t.Errorf("error %v, want one naming run.metrics_token_file", err)
 	}
 }
 

@@ -124,6 +124,9 @@ type Deps struct {
 	// HealthThreshold is the share of pages a field's selector must match
 	// before the run result carries a warning (0: DefaultHealthThreshold).
 	HealthThreshold float64
+	// Images, when set, fetches and hashes the photos of the listings the
+	// run publishes (see images.go); nil fetches none.
+	Images *ImageCollector
 }
 
 func (d Deps) withDefaults(site *pipeline.Site) Deps {
@@ -847,6 +850,7 @@ func collectPage(ctx context.Context, site *pipeline.Site, d Deps, rs *runState,
 	}
 	res.captureOK = capEv.Outcome == "ok"
 	res.publish(pctx, d, events)
+	d.collectImages(ctx, site, runID, events, &res)
 	log.Debug().Str("url", pageURL).Str("class", res.class).Int("records", capEv.Records).Msg("page collected")
 	return res
 }

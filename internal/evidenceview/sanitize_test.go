@@ -149,6 +149,10 @@ func TestSanitizeCharsetsAndText(t *testing.T) {
 	if _, _, err := Sanitize(make([]byte, MaxPage+1), "text/html"); !errors.Is(err, ErrTooLarge) {
 		t.Errorf("large: err = %v, want ErrTooLarge", err)
 	}
+	out, rep, err = Sanitize([]byte("<meta charset=\"windows-1251\"><p>\xcf\xf0\xe8\xe2\xe5\xf2</p>"), "text/html")
+	if err != nil || !bytes.Contains(out, []byte("<p>Привет</p>")) || rep.Charset != "windows-1251" {
+		t.Errorf("meta charset: %q %+v %v", out, rep, err)
+	}
 	out, _, err = Sanitize([]byte("<p>bad \xff utf-8</p>"), "text/html; charset=utf-8")
 	if err != nil || !bytes.Contains(out, []byte("bad \uFFFD utf-8")) {
 		t.Errorf("invalid utf-8: %q %v", out, err)
@@ -214,6 +218,31 @@ func nesting(out []byte) int {
 			}
 		case html.EndTagToken:
 			depth--
+		}
+	}
+}
+
+func BenchmarkSanitizeRealPages(b *testing.B) {
+	pages, _ := filepath.Glob("/work/shared/realpages/*/*.html")
+	if len(pages) == 0 {
+		b.Skip("no saved pages")
+	}
+	var all [][]byte
+	size := 0
+	for _, p := range pages {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		all = append(all, data)
+		size += len(data)
+	}
+	b.SetBytes(int64(size))
+	for b.Loop() {
+		for _, p := range all {
+			if _, _, err := Sanitize(p, "text/html"); err != nil {
+				b.Fatal(err)
+			}
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/counternet/counternet/internal/warehouse"
@@ -34,15 +35,16 @@ type auditEntry struct {
 	PackageFile    string            `json:"package_file,omitempty"`
 }
 
-// audit writes one refused or failed export attempt to export_audit and
-// to the local log. Both are tried; the error joins their failures. (An
-// export is recorded by Export itself, each record only once the one
+// audit writes one refused or failed export attempt to export_audit, in
+// the audit database only the exporter may write (warehouse.AuditDatabase),
+// and to the local log. Both are tried; the error joins their failures.
+// (An export is recorded by Export itself, each record only once the one
 // before it exists.)
 func (x *Exporter) audit(ctx context.Context, a warehouse.ExportAudit) error {
 	var errs []error
 	if x.DB != nil {
 		if err := x.DB.RecordExport(ctx, a); err != nil {
-			errs = append(errs, err)
+			errs = append(errs, auditAccess(x.DB, err))
 		}
 	}
 	if x.AuditLog != "" {
@@ -91,4 +93,14 @@ func appendLog(path string, e auditEntry) error {
 		return fmt.Errorf("writing audit log %s: %w", path, err)
 	}
 	return f.Close()
+}
+
+// auditAccess adds to err, when the server refused the audit database to
+// the user, which user may write it.
+func auditAccess(db *warehouse.DB, err error) error {
+	if !strings.Contains(err.Error(), "Access denied to database") {
+		return err
+	}
+	return fmt.Errorf("%w (only the exporter's ClickHouse user may append to %s: export as %s, docs/security.md)",
+		err, warehouse.AuditDatabase(db.Database()), warehouse.ExporterUser)
 }

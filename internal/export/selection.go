@@ -151,6 +151,25 @@ func (s Selection) vendorKeys() (qualified, bare []string) {
 	return qualified, bare
 }
 
+// Where is the condition (" WHERE ..." or "") the exporter applies to
+// listing_obs for this selection, with its bound values. Code that counts
+// what an export will hold before it is built (the four-eyes review in
+// internal/cases) uses it, so it selects exactly what the exporter selects.
+func (s Selection) Where() (string, []any) { return s.where() }
+
+// VendorWhere is the condition (" WHERE ..." or "" when the selection names
+// no vendor) on vendor_obs for the vendors the selection names, bounded in
+// time as the listings are.
+func (s Selection) VendorWhere() (string, []any) {
+	q, b := s.vendorKeys()
+	if len(q) == 0 && len(b) == 0 {
+		return "", nil
+	}
+	c, args := vendorCond("handle", q, b)
+	tw, ta := s.timeWhere()
+	return " WHERE " + strings.Join(append([]string{c}, tw...), " AND "), append(args, ta...)
+}
+
 // where builds the WHERE clause of a listing_obs query. The SQL text is
 // fixed; every value is a bound parameter.
 func (s Selection) where() (string, []any) {

@@ -17,6 +17,7 @@ import (
 	"github.com/counternet/counternet/internal/bus"
 	"github.com/counternet/counternet/internal/load"
 	"github.com/counternet/counternet/internal/reference"
+	"github.com/counternet/counternet/internal/stack"
 	"github.com/counternet/counternet/internal/testenv"
 	"github.com/counternet/counternet/internal/warehouse"
 )
@@ -45,14 +46,14 @@ func TestClusterLoad(t *testing.T) {
 	// the Distributed tables are synchronous: a batch is acked only once
 	// its rows are on a replica of every shard they go to.
 	const database = "cn"
-	createOnCluster(ctx, t, cl, database)
-	cdb, err := warehouse.Open(ctx, cl.DSN(database, "insert_distributed_sync=1"), log)
+	dsn := stack.WithClusterSettings(cl.DSN(database), testenv.ClusterName)
+	cdb, err := warehouse.Open(ctx, dsn, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer cdb.Close()
 	mstart := time.Now()
-	if err := cdb.MigrateWith(ctx, warehouse.MigrateOptions{Cluster: testenv.ClusterName}); err != nil {
+	if err := cdb.MigrateWith(ctx, warehouse.MigrateOptions{Cluster: testenv.ClusterName, NodeDSN: stack.NodeDSN(dsn)}); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("migrations applied ON CLUSTER in %s", time.Since(mstart).Round(time.Millisecond))
@@ -135,19 +136,6 @@ func TestClusterLoad(t *testing.T) {
 	t.Logf("TestClusterLoad took %s", time.Since(began).Round(time.Millisecond))
 }
 
-// createOnCluster creates database on every node of cl.
-func createOnCluster(ctx context.Context, t *testing.T, cl *testenv.ClickHouseCluster, database string) {
-	t.Helper()
-	conn, err := clickhouse.Open(&clickhouse.Options{Addr: []string{cl.Nodes()[0].Addr()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if err := conn.Exec(ctx, "CREATE DATABASE IF NOT EXISTS "+database+" ON CLUSTER "+testenv.ClusterName); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // openNode opens database on node n alone.
 func openNode(ctx context.Context, t *testing.T, n *testenv.CHNode, database string, log zerolog.Logger) *warehouse.DB {
 	t.Helper()
@@ -218,13 +206,10 @@ func optimize(ctx context.Context, t *testing.T, db *warehouse.DB, suffix string
 // clusterViewBugs are views known to fail on a cluster, with the reason.
 // The test checks that each still fails, so that one fixed is taken off
 // the list and checked like the others.
-var clusterViewBugs = map[string]string{
-	// A scalar subquery over a Distributed table inside a query over
-	// Distributed tables: 18.16 fails with "Cannot convert column latest
-	// because it is non constant in source stream but must be constant in
-	// result" (migrations/0063_jurisdiction_basis.sql).
-	"jurisdiction_exposure": "Cannot convert column latest",
-}
+// None today: jurisdiction_exposure, which failed with "Cannot convert
+// column latest" (a scalar subquery over Distributed tables), answers since
+// migration 0071.
+var clusterViewBugs = map[string]string{}
 
 // compareViews checks that every view of a answers on b with the same rows.
 func compareViews(ctx context.Context, t *testing.T, a, b *warehouse.DB) {

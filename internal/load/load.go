@@ -77,6 +77,7 @@ type Sinks struct {
 	DeadLetters DeadLetters     // required: the dead-letter stream
 	DeadTable   DeadLetterTable // optional: the dead_letters table
 	Acks        Acks            // required: the connection acks go out on
+	Images      ImageWriter     // optional: listing_images and image_escalations (images.go)
 }
 
 // Options tune batching.
@@ -165,10 +166,11 @@ func (l *Loader) RunUntilIdle(ctx context.Context) error {
 
 // batch is what one insert stores and then acks.
 type batch struct {
-	ctx   context.Context // bounds the insert's retries
-	rows  warehouse.Batch
-	texts texts    // the strings of rows.Listings
-	acks  []string // reply subjects of the messages all of whose events are in rows, acked after the insert
+	ctx    context.Context // bounds the insert's retries
+	rows   warehouse.Batch
+	images imageRows // image and escalation events (images.go)
+	texts  texts     // the strings of rows.Listings
+	acks   []string  // reply subjects of the messages all of whose events are in rows, acked after the insert
 	// held are envelopes some of whose events are dead-lettered: each is
 	// acked once its rows are inserted and those events stored as dead
 	// letters.
@@ -206,7 +208,8 @@ func (b *batch) reset() {
 	clear(b.dead)
 	b.texts.reset()
 	*b = batch{
-		texts: b.texts,
+		texts:  b.texts,
+		images: b.images.cleared(),
 		rows: warehouse.Batch{Listings: b.rows.Listings[:0], Vendors: b.rows.Vendors[:0],
 			Captures: b.rows.Captures[:0], Runs: b.rows.Runs[:0], Posts: b.rows.Posts[:0], Threads: b.rows.Threads[:0]},
 		acks: b.acks[:0],
@@ -477,6 +480,9 @@ func (l *Loader) add(b *batch, msg jetstream.Msg) {
 		l.addEnvelope(b, msg)
 		return
 	}
+	if l.addImage(b, msg) {
+		return
+	}
 	listings := len(b.rows.Listings)
 	if err := decodeInto(&b.rows, msg.Subject(), msg.Data()); err != nil {
 		b.dead = append(b.dead, deadMsg{msg: msg, reason: err})
@@ -497,7 +503,9 @@ func (l *Loader) add(b *batch, msg jetstream.Msg) {
 func (l *Loader) store(b *batch) {
 	start := time.Now()
 	if b.events > 0 {
-		if err := l.retry(b, func(ctx context.Context) error { return l.sinks.Events.Insert(ctx, &b.rows) }); err != nil {
+		if err := l.retry(b, func(ctx context.Context) error {
+			return errors.Join(l.sinks.Events.Insert(ctx, &b.rows), l.insertImages(ctx, b))
+		}); err != nil {
 			return
 		}
 		failed, firstErr := 0, error(nil)

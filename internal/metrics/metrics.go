@@ -6,14 +6,20 @@ package metrics
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/counternet/counternet/internal/config"
 )
 
 // Metrics are the series counternet exports.
@@ -125,10 +131,34 @@ type Server struct {
 	ln  net.Listener
 }
 
-// Serve starts the endpoint on addr.
+// ServeOptions say where and how the endpoint is served.
+type ServeOptions struct {
+	Addr string // host:port
+	// TokenFile, when set, holds the bearer token /metrics asks of every
+	// request (Authorization: Bearer <token>); a request without it gets
+	// 401. The file must be mode 0600 (config.ReadSecretFile); /healthz
+	// and /readyz stay open, for probes that carry no credentials.
+	TokenFile string
+}
+
+// Serve starts the endpoint on addr, without a token.
 func (m *Metrics) Serve(addr string, ready func(ctx context.Context) error) (*Server, error) {
+	return m.ServeWith(ServeOptions{Addr: addr}, ready)
+}
+
+// ServeWith starts the endpoint as opts say.
+func (m *Metrics) ServeWith(opts ServeOptions, ready func(ctx context.Context) error) (*Server, error) {
+	var metricsHandler http.Handler = promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Timeout: 10 * time.Second})
+	if opts.TokenFile != "" {
+		token, err := config.ReadSecretFile(opts.TokenFile)
+		if err != nil {
+			return nil, fmt.Errorf("reading run.metrics_token_file: %w", err)
+		}
+		metricsHandler = requireBearer(token, metricsHandler)
+	}
+	addr := opts.Addr
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Timeout: 10 * time.Second}))
+	mux.Handle("/metrics", metricsHandler)
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))
 	})
@@ -151,6 +181,23 @@ func (m *Metrics) Serve(addr string, ready func(ctx context.Context) error) (*Se
 		ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second}}
 	go func() { _ = s.srv.Serve(ln) }()
 	return s, nil
+}
+
+// requireBearer serves next only to requests that carry token as a bearer
+// token; others get 401 and a WWW-Authenticate challenge. The comparison
+// takes the same time whatever the token sent.
+func requireBearer(token string, next http.Handler) http.Handler {
+	want := sha256.Sum256([]byte(token))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		sum := sha256.Sum256([]byte(strings.TrimSpace(got)))
+		if !ok || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="counternet metrics"`)
+			http.Error(w, "unauthorized: /metrics needs Authorization: Bearer <token> (run.metrics_token_file)", http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // Addr is the address the endpoint listens on.

@@ -52,7 +52,24 @@ type Need struct {
 	// empty server. Without it Open migrates and loads reference data: the
 	// loader, service, migrate and demo roles.
 	Existing bool
+	// ClickHouseUser is the user the role logs in as on the managed
+	// server (warehouse.LocalUsers): "" is warehouse.WriterUser;
+	// warehouse.ExporterUser for export, the only user that may append to
+	// the audit database; warehouse.ReadOnlyUser for commands that only
+	// read. An external server's user is the one clickhouse.dsn names.
+	ClickHouseUser string
 }
+
+// ClickHouse users a role may ask for on the managed server
+// (Need.ClickHouseUser).
+const (
+	// ExporterUser is the only user that may append to the audit
+	// database: counternet export.
+	ExporterUser = warehouse.ExporterUser
+	// ReadOnlyUser reads the events and the audit database and changes
+	// nothing: counternet query.
+	ReadOnlyUser = warehouse.ReadOnlyUser
+)
 
 // ErrNoData reports that a command that reads what others stored was
 // pointed at a data dir that holds none of it.
@@ -108,7 +125,7 @@ func Open(ctx context.Context, cfg *config.Config, log zerolog.Logger, need Need
 		if need.Existing {
 			open = s.openExistingWarehouse
 		}
-		if err := open(ctx); err != nil {
+		if err := open(ctx, need.ClickHouseUser); err != nil {
 			s.Close(context.Background())
 			return nil, err
 		}
@@ -142,7 +159,14 @@ func (s *Stack) openBus(ctx context.Context, existing bool) error {
 			return err
 		}
 		s.embedded = e
-		opts.URL, opts.User, opts.Password = e.URL(), bus.RoleService, e.Password(bus.RoleService)
+		// A role that reads what others stored connects as the reader,
+		// which may publish nothing (bus.RolePermissions).
+		role := bus.RoleService
+		if existing {
+			role = bus.RoleReader
+		}
+		opts.URL, opts.User, opts.Password = e.URL(), role, e.Password(role)
+		opts.InboxPrefix = bus.InboxPrefix(role)
 		s.Log.Info().Str("url", opts.URL).Str("store", dir).Str("passwords", s.SecretsDir()).
 			Msg("embedded nats-server started; it admits only its users")
 	} else if cfg.User != "" {
@@ -167,10 +191,10 @@ func (s *Stack) SecretsDir() string { return filepath.Join(s.Cfg.DataDir, "secre
 // warehouseDSN starts the managed server when the config leaves ClickHouse
 // to counternet (on a data dir that must hold one when existing is set),
 // and returns the DSN of the configured database.
-func (s *Stack) warehouseDSN(ctx context.Context, existing bool) (string, error) {
+func (s *Stack) warehouseDSN(ctx context.Context, existing bool, user string) (string, error) {
 	database := s.Cfg.ClickHouse.Database
 	if !s.Cfg.ClickHouse.Managed() {
-		dsn := WithDatabase(s.Cfg.ClickHouse.DSN, database)
+		dsn := WithClusterSettings(WithDatabase(s.Cfg.ClickHouse.DSN, database), s.Cfg.ClickHouse.Cluster)
 		s.where = fmt.Sprintf("database %s on %s (clickhouse.dsn)", database, config.RedactURL(dsn))
 		if f := s.Cfg.ClickHouse.PasswordFile; f != "" {
 			pw, err := config.ReadSecretFile(f)
@@ -190,20 +214,25 @@ func (s *Stack) warehouseDSN(ctx context.Context, existing bool) (string, error)
 			return "", err
 		}
 	}
-	l, err := warehouse.StartLocal(ctx, dir, s.Log)
+	// Each user may use only its databases: the writer not the audit
+	// database, which only the exporter writes.
+	l, err := warehouse.StartLocalWith(ctx, dir, warehouse.LocalOptions{Database: database}, s.Log)
 	if err != nil {
 		return "", err
 	}
 	s.local = l
 	s.where = fmt.Sprintf("database %s on the managed clickhouse-server %s of data dir %s", database, l.Addr(), absPath(s.Cfg.DataDir))
 	s.Log.Info().Str("addr", l.Addr()).Str("dir", dir).Msg("managed clickhouse-server started")
-	return l.DSN(database), nil
+	if user == "" {
+		user = warehouse.WriterUser
+	}
+	return l.UserDSN(user, database), nil
 }
 
 // openExistingWarehouse opens the configured database for reading: it
 // creates, migrates and loads nothing, and checks the schema version.
-func (s *Stack) openExistingWarehouse(ctx context.Context) error {
-	dsn, err := s.warehouseDSN(ctx, true)
+func (s *Stack) openExistingWarehouse(ctx context.Context, user string) error {
+	dsn, err := s.warehouseDSN(ctx, true, user)
 	if err != nil {
 		return err
 	}
@@ -219,8 +248,8 @@ func (s *Stack) openExistingWarehouse(ctx context.Context) error {
 	return nil
 }
 
-func (s *Stack) openWarehouse(ctx context.Context) error {
-	dsn, err := s.warehouseDSN(ctx, false)
+func (s *Stack) openWarehouse(ctx context.Context, user string) error {
+	dsn, err := s.warehouseDSN(ctx, false, user)
 	if err != nil {
 		return err
 	}
@@ -229,7 +258,18 @@ func (s *Stack) openWarehouse(ctx context.Context) error {
 		return err
 	}
 	s.DB = db
-	if err := db.MigrateWith(ctx, warehouse.MigrateOptions{Cluster: s.Cfg.ClickHouse.Cluster}); err != nil {
+	opts := warehouse.MigrateOptions{Cluster: s.Cfg.ClickHouse.Cluster, NodeDSN: NodeDSN(dsn)}
+	if s.local != nil {
+		// The writer may not use the audit database: the migrations that
+		// change it run as the exporter.
+		audit, err := warehouse.OpenExisting(ctx, s.local.ExporterDSN(s.Cfg.ClickHouse.Database), s.Log)
+		if err != nil {
+			return fmt.Errorf("migrating clickhouse: connecting as %s: %w", warehouse.ExporterUser, err)
+		}
+		defer audit.Close()
+		opts.Audit = audit
+	}
+	if err := db.MigrateWith(ctx, opts); err != nil {
 		return fmt.Errorf("migrating clickhouse: %w", err)
 	}
 	ref, err := reference.Default()
@@ -261,6 +301,42 @@ func WithDatabase(dsn, database string) string {
 		u.Path = "/" + database
 	}
 	return u.String()
+}
+
+// WithClusterSettings adds insert_distributed_sync=1 to a DSN when cluster
+// (clickhouse.cluster) is set and the DSN does not set it already: an
+// insert into a Distributed table then returns only once its rows are on
+// a replica of every shard they go to, so the loader acknowledges to
+// JetStream only what the cluster holds (asynchronous, the rows would wait
+// in the node's queue and be lost with it).
+func WithClusterSettings(dsn, cluster string) string {
+	if cluster == "" {
+		return dsn
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return dsn
+	}
+	q := u.Query()
+	if q.Get("insert_distributed_sync") == "" {
+		q.Set("insert_distributed_sync", "1")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}
+
+// NodeDSN returns, for a cluster's DSN, the DSN of the same database, user
+// and settings on one node given its native address (host:port), for
+// warehouse.MigrateOptions.NodeDSN.
+func NodeDSN(dsn string) func(addr string) string {
+	return func(addr string) string {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return dsn
+		}
+		u.Host = addr
+		return u.String()
+	}
 }
 
 // withPassword puts password into a DSN for its user ("default" when it

@@ -74,6 +74,9 @@ type Browser struct {
 // browser signs in to Google services) and turns on remote extensions.
 func chromiumPath() (string, error) {
 	if p := os.Getenv("CHROMIUM"); p != "" {
+		if _, err := exec.LookPath(p); err != nil {
+			return "", fmt.Errorf("CHROMIUM=%s: %w", p, err)
+		}
 		return p, nil
 	}
 	if _, err := os.Stat(debianChromium); err == nil {

@@ -1,7 +1,8 @@
 // Package testenv gives tests the real servers counternet runs on, shared by
 // the tests of a test binary where that is cheaper: a managed
 // clickhouse-server started on first use (ClickHouse, ClickHouseAddr) and an
-// embedded NATS JetStream server (NATS). Tests that need an external program
+// embedded NATS JetStream server (NATS), and a headless Chromium
+// (NewBrowser) that records every request it makes. Tests that need an external program
 // skip under -short when it is missing and fail otherwise, naming what to
 // install.
 //

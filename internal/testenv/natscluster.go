@@ -3,6 +3,7 @@ package testenv
 import (
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -14,6 +15,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/counternet/counternet/internal/bus"
 )
 
 // Environment of a cluster node process: the test binary re-executed runs
@@ -24,12 +27,23 @@ const (
 	envNodePort = "COUNTERNET_TEST_NATS_PORT"
 	envNodeCl   = "COUNTERNET_TEST_NATS_CLUSTER_PORT"
 	envRoutes   = "COUNTERNET_TEST_NATS_ROUTES"
+	// envSecrets is the directory of the users' password files
+	// (bus.LoadUsers), read by every node.
+	envSecrets = "COUNTERNET_TEST_NATS_SECRETS"
 )
+
+// ClusterStream is the event stream the cluster's users have permissions
+// for (bus.RolePermissions).
+const ClusterStream = "INTEL"
 
 // Cluster is a JetStream cluster of nats-server processes on loopback.
 type Cluster struct {
 	tb    testing.TB
 	nodes []*clusterNode
+	// secrets holds the password files of the users every node admits,
+	// the roles of the embedded server (bus.Roles).
+	secrets string
+	users   bus.Users
 }
 
 type clusterNode struct {
@@ -42,13 +56,21 @@ type clusterNode struct {
 
 // NATSCluster starts n nats-server processes (the test binary re-executed by
 // Main, each a real nats-server with its own store) clustered over routes on
-// loopback, and waits until every node accepts client connections. JetStream
+// loopback, and waits until every node accepts client connections. Every
+// node admits only the users of the embedded server, with the same
+// permissions (bus.ServerUsers for ClusterStream): URLs carries the service
+// role's credentials, URLsFor another role's. JetStream
 // elects its meta leader after that: a test retries its first stream
 // creation until the cluster accepts it. The processes are killed when the
 // test ends.
 func NATSCluster(tb testing.TB, n int) *Cluster {
 	tb.Helper()
-	c := &Cluster{tb: tb}
+	c := &Cluster{tb: tb, secrets: tb.TempDir()}
+	users, err := bus.LoadUsers(c.secrets)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c.users = users
 	ports := freePorts(tb, 2*n)
 	for i := range n {
 		c.nodes = append(c.nodes, &clusterNode{name: fmt.Sprintf("n%d", i+1), dir: filepath.Join(tb.TempDir(), "js"),
@@ -78,7 +100,8 @@ func (c *Cluster) start(nd *clusterNode, routes string) {
 	c.tb.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), envNode+"="+nd.name, envNodeDir+"="+nd.dir,
-		envNodePort+"="+strconv.Itoa(nd.port), envNodeCl+"="+strconv.Itoa(nd.clusterPort), envRoutes+"="+routes)
+		envNodePort+"="+strconv.Itoa(nd.port), envNodeCl+"="+strconv.Itoa(nd.clusterPort), envRoutes+"="+routes,
+		envSecrets+"="+c.secrets)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Start(); err != nil {
@@ -100,11 +123,19 @@ func (c *Cluster) start(nd *clusterNode, routes string) {
 	}
 }
 
-// URLs are the client URLs of every node, comma separated.
-func (c *Cluster) URLs() string {
+// URLs are the client URLs of every node, comma separated, with the
+// service role's user and password (bus.RoleService: every right).
+func (c *Cluster) URLs() string { return c.URLsFor(bus.RoleService) }
+
+// URLsFor is URLs with role's user and password; "" for none.
+func (c *Cluster) URLsFor(role string) string {
 	var urls []string
 	for _, nd := range c.nodes {
-		urls = append(urls, fmt.Sprintf("nats://127.0.0.1:%d", nd.port))
+		u := url.URL{Scheme: "nats", Host: fmt.Sprintf("127.0.0.1:%d", nd.port)}
+		if role != "" {
+			u.User = url.UserPassword(role, c.users[role])
+		}
+		urls = append(urls, u.String())
 	}
 	return strings.Join(urls, ",")
 }
@@ -138,7 +169,21 @@ func runClusterNode() bool {
 	}
 	port, _ := strconv.Atoi(os.Getenv(envNodePort))
 	cport, _ := strconv.Atoi(os.Getenv(envNodeCl))
+	users, err := bus.LoadUsers(os.Getenv(envSecrets))
+	if err == nil && len(users) == 0 {
+		err = fmt.Errorf("no users in %q", os.Getenv(envSecrets))
+	}
+	var su []*server.User
+	if err == nil {
+		su, err = bus.ServerUsers(users, ClusterStream)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "nats node %s: %v\n", name, err)
+		os.Exit(1)
+	}
 	opts := &server.Options{
+		// Only the users, as the embedded server: no anonymous client.
+		Users:      su,
 		ServerName: name, Host: "127.0.0.1", Port: port, JetStream: true, StoreDir: os.Getenv(envNodeDir),
 		NoSigs: true, NoLog: os.Getenv("COUNTERNET_TEST_NATS_LOG") == "",
 		Cluster: server.ClusterOpts{Name: "counternet-test", Host: "127.0.0.1", Port: cport},

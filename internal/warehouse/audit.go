@@ -36,7 +36,15 @@ type ExportAudit struct {
 	Reason         string            // why it was refused or failed
 }
 
-// RecordExport appends one export attempt to export_audit.
+// AuditTable is export_audit in the audit database (AuditDatabase), where
+// RecordExport appends; export_audit in the events database is a view of
+// it (migration 0070).
+func (db *DB) AuditTable() string {
+	return quoteIdent(AuditDatabase(db.database)) + ".export_audit"
+}
+
+// RecordExport appends one export attempt to export_audit in the audit
+// database, which only the exporter may write (ExporterUser).
 func (db *DB) RecordExport(ctx context.Context, a ExportAudit) error {
 	if a.Outcome != OutcomeExported && a.Outcome != OutcomeRefused && a.Outcome != OutcomeFailed {
 		return fmt.Errorf("recording export %s: outcome %q, want %q, %q or %q", a.ExportID, a.Outcome, OutcomeExported, OutcomeRefused, OutcomeFailed)
@@ -53,7 +61,7 @@ func (db *DB) RecordExport(ctx context.Context, a ExportAudit) error {
 	if a.At.IsZero() {
 		a.At = time.Now()
 	}
-	err := db.insert(ctx, "export_audit", 1, []column{
+	err := db.insert(ctx, db.AuditTable(), 1, []column{
 		{"export_id", []string{a.ExportID}}, {"at", []time.Time{clampTime(a.At.UTC())}}, {"who", []string{a.Who}},
 		{"partner", []string{a.Partner}}, {"partner_country", []string{a.PartnerCountry}}, {"tlp", []string{a.TLP}},
 		{"purpose", []string{a.Purpose}}, {"legal_basis", []string{a.LegalBasis}}, {"case_ref", []string{a.CaseRef}},

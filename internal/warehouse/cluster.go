@@ -13,18 +13,43 @@ type MigrateOptions struct {
 	// server config). Empty: a single server, statements as written. Set:
 	// every statement is rendered for the cluster (see RenderCluster).
 	Cluster string
+	// Audit, when set, applies the migrations that change the audit
+	// database (AuditDatabase): a connection as a user allowed both the
+	// events and the audit database (ExporterUser on the managed server),
+	// since the writer may not use the audit database. nil: the migrating
+	// connection's own user, which then needs both.
+	Audit *DB
+	// NodeDSN, with Cluster set, is the DSN of the database on one node of
+	// the cluster, given the node's native address (host:port as
+	// system.clusters names it). With it, an ALTER of a replicated table
+	// runs without ON CLUSTER on one replica of each shard it lives on
+	// (replication brings it to the other replicas): ClickHouse 18.16's
+	// distributed DDL races there, two replicas of a shard both executing
+	// the ALTER, and the loser's DDL worker stops for good ("Node exists:
+	// .../executed ... Terminating"), so every later ON CLUSTER statement
+	// waits for it in vain. nil: every statement ON CLUSTER.
+	NodeDSN func(addr string) string
 }
+
+// Where an ALTER of a replicated table is to run when MigrateOptions.NodeDSN
+// is set (clusterRenderer.scopes).
+const (
+	scopeShard = "shard" // a sharded table's _local part: one replica of each shard
+	scopeAll   = "all"   // a table with a full copy on every node: one node
+)
 
 // ErrCannotRender marks a migration statement the cluster renderer does not
 // know how to turn into ON CLUSTER DDL.
 var ErrCannotRender = errors.New("statement cannot be rendered for a cluster")
 
 var (
-	reCreateTable = regexp.MustCompile(`(?s)^CREATE TABLE IF NOT EXISTS ([a-z_][a-z0-9_]*)\s*(\(.*\))\s*ENGINE = ([A-Za-z]*MergeTree)(?:\(([^)]*)\))?(.*)$`)
+	reCreateTable = regexp.MustCompile(`(?s)^CREATE TABLE IF NOT EXISTS ((?:\{audit\}\.)?[a-z_][a-z0-9_]*)\s*(\(.*\))\s*ENGINE = ([A-Za-z]*MergeTree)(?:\(([^)]*)\))?(.*)$`)
 	reCreateView  = regexp.MustCompile(`(?s)^CREATE VIEW IF NOT EXISTS ([a-z_][a-z0-9_]*) AS\s(.*)$`)
+	reCreateDB    = regexp.MustCompile(`^CREATE DATABASE IF NOT EXISTS (\{audit\})$`)
+	reInsert      = regexp.MustCompile(`(?s)^INSERT INTO ((?:\{audit\}\.)?[a-z_][a-z0-9_]*)(\s.*\sSELECT\s.*)$`)
 	reCreateMV    = regexp.MustCompile(`(?s)^CREATE MATERIALIZED VIEW IF NOT EXISTS ([a-z_][a-z0-9_]*) TO ([a-z_][a-z0-9_]*) AS\s(.*)$`)
 	reCreateAs    = regexp.MustCompile(`(?s)^CREATE TABLE IF NOT EXISTS ([a-z_][a-z0-9_]*)\s+(ENGINE = [A-Za-z]*MergeTree.*?)\sAS SELECT\s(.*)$`)
-	reDropTable   = regexp.MustCompile(`^DROP TABLE IF EXISTS ([a-z_][a-z0-9_]*)$`)
+	reDropTable   = regexp.MustCompile(`^DROP TABLE IF EXISTS ((?:\{audit\}\.)?[a-z_][a-z0-9_]*)$`)
 	reAlterTable  = regexp.MustCompile(`(?s)^ALTER TABLE ([a-z_][a-z0-9_]*)\s(.*)$`)
 	reOrderBy     = regexp.MustCompile(`(?s)ORDER BY \(([^)]*)\)`)
 	// reTableRef is a table named after FROM or JOIN, and what tells it
@@ -38,6 +63,10 @@ type clusterRenderer struct {
 	cluster, database string
 	sharded           map[string]bool
 	known             map[string]bool // tables and views created so far
+	replicated        map[string]bool // tables with a full copy on every node
+	// scopes maps a rendered ALTER of a replicated table to where it may
+	// run instead of ON CLUSTER (scopeShard or scopeAll).
+	scopes map[string]string
 }
 
 // RenderCluster turns migration statements written for one server into DDL
@@ -86,14 +115,31 @@ func (r *clusterRenderer) render(stmts []string) ([]string, error) {
 
 func (r *clusterRenderer) on() string { return " ON CLUSTER " + quoteIdent(r.cluster) }
 
+// name is table with its database: the events database, or the audit
+// database for a name AuditPlaceholder qualifies (the placeholder is
+// replaced after rendering).
 func (r *clusterRenderer) name(table string) string {
+	if t, ok := strings.CutPrefix(table, AuditPlaceholder+"."); ok {
+		return AuditPlaceholder + "." + quoteIdent(t)
+	}
 	return quoteIdent(r.database) + "." + quoteIdent(table)
+}
+
+// zkPath is the database and table part of a replicated table's path.
+func (r *clusterRenderer) zkPath(table string) string {
+	if t, ok := strings.CutPrefix(table, AuditPlaceholder+"."); ok {
+		return AuditDatabase(r.database) + "/" + t
+	}
+	return r.database + "/" + table
 }
 
 func (r *clusterRenderer) one(s string) ([]string, error) {
 	s = strings.TrimSpace(s)
 	if r.known == nil {
 		r.known = map[string]bool{}
+	}
+	if r.replicated == nil {
+		r.replicated, r.scopes = map[string]bool{}, map[string]string{}
 	}
 	if m := reCreateAs.FindStringSubmatch(s); m != nil {
 		r.known[m[1]] = true
@@ -119,7 +165,8 @@ func (r *clusterRenderer) one(s string) ([]string, error) {
 				r.distributed(table),
 			}, nil
 		}
-		path := fmt.Sprintf("'/clickhouse/tables/all/%s/%s', '{replica}'", r.database, table)
+		r.replicated[table] = true
+		path := fmt.Sprintf("'/clickhouse/tables/all/%s', '{replica}'", r.zkPath(table))
 		if args != "" {
 			path += ", " + args
 		}
@@ -129,6 +176,14 @@ func (r *clusterRenderer) one(s string) ([]string, error) {
 		body := r.qualify(m[2])
 		r.known[m[1]] = true
 		return []string{"CREATE VIEW IF NOT EXISTS " + r.name(m[1]) + r.on() + " AS\n" + body}, nil
+	}
+	if m := reCreateDB.FindStringSubmatch(s); m != nil {
+		return []string{"CREATE DATABASE IF NOT EXISTS " + m[1] + r.on()}, nil
+	}
+	if m := reInsert.FindStringSubmatch(s); m != nil {
+		// A copy between replicated tables runs once, on the node the
+		// migrator is connected to; replication brings it to the others.
+		return []string{"INSERT INTO " + r.name(m[1]) + r.qualify(m[2])}, nil
 	}
 	if m := reDropTable.FindStringSubmatch(s); m != nil {
 		return []string{"DROP TABLE IF EXISTS " + r.name(m[1]) + r.on()}, nil
@@ -140,13 +195,19 @@ func (r *clusterRenderer) one(s string) ([]string, error) {
 			// replicated, but shard #1 is replicated according to its
 			// cluster definition"): the Distributed table, which holds no
 			// data of its own, is made again over the altered local table.
+			alter := "ALTER TABLE " + r.name(m[1]+"_local") + r.on() + " " + m[2]
+			r.scopes[alter] = scopeShard
 			return []string{
-				"ALTER TABLE " + r.name(m[1]+"_local") + r.on() + " " + m[2],
+				alter,
 				"DROP TABLE IF EXISTS " + r.name(m[1]) + r.on(),
 				r.distributed(m[1]),
 			}, nil
 		}
-		return []string{"ALTER TABLE " + r.name(m[1]) + r.on() + " " + m[2]}, nil
+		alter := "ALTER TABLE " + r.name(m[1]) + r.on() + " " + m[2]
+		if r.replicated[m[1]] {
+			r.scopes[alter] = scopeAll
+		}
+		return []string{alter}, nil
 	}
 	first, _, _ := strings.Cut(s, "\n")
 	return nil, fmt.Errorf("%w: %s", ErrCannotRender, first)

@@ -87,7 +87,8 @@ ORDER BY (source, listing_id, observed_at, event_id)`, []string{
 		t.Fatalf("rendering the migrations: %v", err)
 	}
 	for _, s := range out {
-		if !strings.Contains(s, "ON CLUSTER `prod`") {
+		// A copy between replicated tables runs on one node.
+		if !strings.Contains(s, "ON CLUSTER `prod`") && !strings.HasPrefix(s, "INSERT INTO ") {
 			t.Errorf("statement without ON CLUSTER: %s", s)
 		}
 	}

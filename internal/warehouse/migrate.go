@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -117,11 +118,23 @@ func (db *DB) MigrateWith(ctx context.Context, opts MigrateOptions) error {
 		return err
 	}
 	render := func(stmts []string) ([]string, error) { return stmts, nil }
+	var nodes *clusterNodes
 	if opts.Cluster != "" {
 		db.cluster = opts.Cluster
 		r := &clusterRenderer{cluster: opts.Cluster, database: db.database, sharded: map[string]bool{}}
 		render = r.render
+		if opts.NodeDSN != nil {
+			nodes = &clusterNodes{db: db, renderer: r, cluster: opts.Cluster, dsn: opts.NodeDSN}
+			defer nodes.close()
+		}
+		// Open created the database on the node it connected to; the
+		// others get it here, before any ON CLUSTER DDL needs it.
+		stmt := "CREATE DATABASE IF NOT EXISTS " + quoteIdent(db.database) + " ON CLUSTER " + quoteIdent(opts.Cluster)
+		if err := db.execIdempotent(ctx, stmt); err != nil {
+			return fmt.Errorf("migrating %s: creating the database on cluster %s: %w", db.database, opts.Cluster, err)
+		}
 	}
+	render = withAudit(render, db.database)
 	create, err := render([]string{createSchemaMigrations})
 	if err != nil {
 		return fmt.Errorf("migrating %s: %w", db.database, err)
@@ -141,8 +154,20 @@ func (db *DB) MigrateWith(ctx context.Context, opts MigrateOptions) error {
 	}
 	for _, st := range steps {
 		m, start := st.Migration, time.Now()
+		run := db
+		if st.audit && opts.Audit != nil {
+			run = opts.Audit
+		}
 		for i, stmt := range st.rendered {
-			if err := db.execIdempotent(ctx, stmt); err != nil {
+			exec := run.execIdempotent
+			if nodes != nil && nodes.renderer.scopes[stmt] != "" {
+				exec = nodes.exec
+			}
+			if err := exec(ctx, stmt); err != nil {
+				if st.audit && isCode(err, codeAccessDenied) {
+					err = fmt.Errorf("%w (the audit database %s is the exporter's alone: apply this migration as a user allowed both %s and %s, e.g. the exporter: docs/security.md)",
+						err, AuditDatabase(db.database), db.database, AuditDatabase(db.database))
+				}
 				return fmt.Errorf("migrating %s: applying %04d_%s statement %d: %w", db.database, m.Version, m.Name, i+1, err)
 			}
 		}
@@ -160,6 +185,32 @@ func (db *DB) MigrateWith(ctx context.Context, opts MigrateOptions) error {
 type pendingMigration struct {
 	Migration
 	rendered []string
+	// audit: the migration changes the audit database (its statements
+	// named AuditPlaceholder), so it runs as MigrateOptions.Audit.
+	audit bool
+}
+
+// AuditPlaceholder stands for the audit database (AuditDatabase of the
+// events database) in migration statements; it is replaced when they are
+// rendered.
+const AuditPlaceholder = "{audit}"
+
+// withAudit wraps render so that AuditPlaceholder becomes the quoted name
+// of database's audit database.
+func withAudit(render func([]string) ([]string, error), database string) func([]string) ([]string, error) {
+	audit := quoteIdent(AuditDatabase(database))
+	return func(stmts []string) ([]string, error) {
+		out, err := render(stmts)
+		if err != nil {
+			return nil, err
+		}
+		// A new slice: render may hand back the migration's own.
+		replaced := make([]string, len(out))
+		for i, s := range out {
+			replaced[i] = strings.ReplaceAll(s, AuditPlaceholder, audit)
+		}
+		return replaced, nil
+	}
 }
 
 // pendingMigrations renders every migration of ms in version order and
@@ -175,7 +226,8 @@ func pendingMigrations(ms []Migration, applied map[uint32]bool, render func([]st
 			return nil, fmt.Errorf("rendering %04d_%s: %w", m.Version, m.Name, err)
 		}
 		if !applied[m.Version] {
-			out = append(out, pendingMigration{Migration: m, rendered: stmts})
+			audit := slices.ContainsFunc(m.Statements, func(s string) bool { return strings.Contains(s, AuditPlaceholder) })
+			out = append(out, pendingMigration{Migration: m, rendered: stmts, audit: audit})
 		}
 	}
 	return out, nil
@@ -214,6 +266,9 @@ func (db *DB) recordMigration(ctx context.Context, m Migration) error {
 	return b.Send()
 }
 
+// codeAccessDenied: the user may not use a database (allow_databases).
+const codeAccessDenied = 291
+
 // raceRetries bounds how many times (100 ms apart) a statement is tried
 // again after failing only because another process is migrating the same
 // database at that moment (see concurrentRace).
@@ -238,6 +293,10 @@ func concurrentRace(stmt string, err error) bool {
 		return isCode(err, codeUnknownTable) || isCode(err, codeTableIsDropped)
 	case strings.Contains(upper, "ADD COLUMN"):
 		return isCode(err, codeMultipleAliases)
+	case strings.HasPrefix(upper, "INSERT INTO") && strings.Contains(upper, "SELECT"):
+		// A copy (0070: export_audit into the audit database) reads a
+		// table another process may be replacing by a view.
+		return isCode(err, codeUnknownTable)
 	}
 	return false
 }

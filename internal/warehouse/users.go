@@ -24,9 +24,34 @@ const (
 	// setting changes).
 	ReadOnlyUser = "readonly"
 	// ExporterUser is the user of counternet export, which reads the
-	// selection and appends to export_audit.
+	// selection and appends to export_audit, in the audit database
+	// (AuditDatabase) that only it may write.
 	ExporterUser = "exporter"
 )
+
+// AuditDatabase is the database of export_audit next to the events
+// database: ClickHouse 18.16 has no per-table grants, only per-user lists
+// of databases (allow_databases), so the audit trail lives in a database of
+// its own that the writer may not use and only the exporter writes.
+func AuditDatabase(database string) string { return database + "_audit" }
+
+// userDatabases is what allow_databases lists for user when the server
+// serves database: the writer database only, the exporter and the
+// analysts both database and its audit database; each also "default",
+// where a client that names no database lands (it holds nothing of
+// counternet's). nil: every database.
+func userDatabases(user, database string) []string {
+	if database == "" {
+		return nil
+	}
+	switch user {
+	case WriterUser:
+		return []string{"default", database}
+	case ExporterUser, ReadOnlyUser:
+		return []string{"default", database, AuditDatabase(database)}
+	}
+	return nil
+}
 
 // LocalUsers lists the managed server's users.
 var LocalUsers = []string{WriterUser, ReadOnlyUser, ExporterUser}
@@ -38,6 +63,12 @@ type LocalOptions struct {
 	// authenticated. Only for the shared test server of tests that build
 	// DSNs without credentials; never for data that matters.
 	OpenTestUsers bool
+	// Database is the events database the server is for. When set, each
+	// user may use only its databases (allow_databases): WriterUser the
+	// events database, ExporterUser and ReadOnlyUser that and its audit
+	// database (AuditDatabase), so that only the exporter can write the
+	// audit trail. Empty: every user may use every database.
+	Database string
 }
 
 // secretsDir is where the passwords of the server's users are kept.
@@ -97,14 +128,14 @@ func (l *Local) clientConfigPath() string {
 func (l *Local) writeUsers(path string) error {
 	var users strings.Builder
 	if l.opts.OpenTestUsers {
-		users.WriteString(userXML("default", "", "default"))
+		users.WriteString(userXML("default", "", "default", nil))
 	}
 	for _, u := range LocalUsers {
 		profile := "default"
 		if u == ReadOnlyUser {
 			profile = "readonly"
 		}
-		users.WriteString(userXML(u, l.passwords[u], profile))
+		users.WriteString(userXML(u, l.passwords[u], profile, userDatabases(u, l.opts.Database)))
 	}
 	if err := writePrivate(path, fmt.Sprintf(usersTemplate, users.String())); err != nil {
 		return fmt.Errorf("starting clickhouse-server: writing users config: %w", err)
@@ -128,12 +159,23 @@ func writePrivate(path, data string) error {
 }
 
 // userXML is one user of users.xml: its password as a SHA-256 hash (none
-// when password is empty), loopback only.
-func userXML(name, password, profile string) string {
+// when password is empty), loopback only, limited to databases unless that
+// is empty.
+func userXML(name, password, profile string, databases []string) string {
 	pw := "<password></password>"
 	if password != "" {
 		sum := sha256.Sum256([]byte(password))
 		pw = "<password_sha256_hex>" + hex.EncodeToString(sum[:]) + "</password_sha256_hex>"
+	}
+	var allow string
+	if len(databases) > 0 {
+		var b strings.Builder
+		b.WriteString("\n            <allow_databases>\n")
+		for _, d := range databases {
+			b.WriteString("                <database>" + xmlText(d) + "</database>\n")
+		}
+		b.WriteString("            </allow_databases>")
+		allow = b.String()
 	}
 	return fmt.Sprintf(`        <%s>
             %s
@@ -142,9 +184,9 @@ func userXML(name, password, profile string) string {
                 <ip>::1</ip>
             </networks>
             <profile>%s</profile>
-            <quota>default</quota>
+            <quota>default</quota>%s
         </%s>
-`, name, pw, profile, name)
+`, name, pw, profile, allow, name)
 }
 
 // usersTemplate is users.xml around the users: profile default for

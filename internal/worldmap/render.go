@@ -363,7 +363,8 @@ func (r *renderer) flow(f Flow) {
 	r.printf(`<g stroke="%s" stroke-opacity="0.8"><title>`, st.colour)
 	r.text(label)
 	r.printf("</title>")
-	if f.From == f.To {
+	if f.From == f.To || math.Hypot(to.X-from.X, to.Y-from.Y) < 0.5 {
+		// Domestic (or two countries drawn at one point): a loop.
 		rad := r.u(5 + wd)
 		r.printf(`<circle cx="%s" cy="%s" r="%s" stroke-width="%s"%s/></g>`+"\n",
 			r.n(from.X), r.n(from.Y-rad), r.n(rad), r.n(r.u(wd)), dash)

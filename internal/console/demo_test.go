@@ -171,6 +171,12 @@ func TestPagesOverDemo(t *testing.T) {
 	if got := len(rowsOf(page, "vendor-listings")); got != want {
 		t.Errorf("profile lists %d listings, the fixture markets hold %d", got, want)
 	}
+	crypto := strings.Join(rowsOf(page, "crypto"), "\n")
+	for _, c := range v.Crypto {
+		if !strings.Contains(crypto, c.Address) {
+			t.Errorf("crypto addresses lack %s %s:\n%s", c.Chain, c.Address, crypto)
+		}
+	}
 	if len(rowsOf(page, "destinations")) == 0 || len(rowsOf(page, "categories")) == 0 {
 		t.Error("no destinations or categories")
 	}

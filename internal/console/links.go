@@ -3,7 +3,6 @@ package console
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -21,14 +20,31 @@ const sqlHolders = `SELECT source, handle, kind, value, minMerge(f) AS first, ma
 FROM
 (
     SELECT source, handle, kind, value, first_state AS f, last_state AS l, capture_state AS c
-    FROM vendor_identifiers_state WHERE (kind, value) IN ` + idsOfHandle + `
+    FROM vendor_identifiers_state WHERE (kind, value) IN (%[1]s)
     UNION ALL
     SELECT source, handle, kind, value, first_state AS f, last_state AS l, capture_state AS c
-    FROM vendor_identifiers_backfill WHERE (kind, value) IN ` + idsOfHandle + `
+    FROM vendor_identifiers_backfill WHERE (kind, value) IN (%[1]s)
 )
 WHERE handle != '' AND value != ''
 GROUP BY source, handle, kind, value
 ORDER BY kind, value, source, handle`
+
+// sqlEvidence are the identifiers of the handle's identities that 2 to 50
+// identities hold: those that link (vendor_links' bound; a value held by
+// more is noise, not evidence). Counting reads only the sort key's
+// columns, so a value every identity holds costs little here; only the
+// few that link are then read with their aggregate states (sqlHolders).
+const sqlEvidence = `SELECT kind, value
+FROM
+(
+    SELECT kind, value, source, handle FROM vendor_identifiers_state WHERE (kind, value) IN ` + idsOfHandle + `
+    UNION ALL
+    SELECT kind, value, source, handle FROM vendor_identifiers_backfill WHERE (kind, value) IN ` + idsOfHandle + `
+)
+WHERE handle != '' AND value != ''
+GROUP BY kind, value
+HAVING uniqExact(source, handle) BETWEEN 2 AND 50
+ORDER BY kind, value`
 
 // idsOfHandle are the identifiers (kind, value) of every identity whose
 // handle is @h case-insensitively; the two ? are the same handle.
@@ -39,6 +55,9 @@ const idsOfHandle = `(
         SELECT kind, value FROM vendor_identifiers_backfill
         WHERE (source, handle) IN (SELECT source, handle FROM vendor_identifiers_backfill WHERE kind = 'handle' AND value = lower(?))
     )`
+
+// maxIdentifiers bounds the linking identifiers of one handle read.
+const maxIdentifiers = 10000
 
 // maxHolders is vendor_links' bound: an identifier held by more identities
 // than this is noise, not evidence.
@@ -54,11 +73,24 @@ type holder struct {
 // handle) and the linked pairs with their confidence (vendor_link_pairs').
 func (s *Server) vendorLinks(ctx context.Context, d *vendorData) error {
 	h := d.Handle
-	args := make([]any, 4)
-	for i := range args {
-		args[i] = h
+	res, err := s.fetch(ctx, maxIdentifiers+1, sqlEvidence, h, h, h, h)
+	if err != nil {
+		return fmt.Errorf("links: %w", err)
 	}
-	res, err := s.fetch(ctx, 0, sqlHolders, args...)
+	if res.Truncated {
+		return fmt.Errorf("links: the identities of %q hold more than %d linking identifiers", h, maxIdentifiers)
+	}
+	if len(res.Rows) == 0 {
+		return nil
+	}
+	tuples := make([]string, len(res.Rows))
+	var args []any
+	for i, row := range res.Rows {
+		tuples[i] = "(?, ?)"
+		args = append(args, str(row[0]), str(row[1]))
+	}
+	list := strings.Join(tuples, ", ")
+	res, err = s.fetch(ctx, 0, fmt.Sprintf(sqlHolders, list), append(args, args...)...)
 	if err != nil {
 		return fmt.Errorf("links: %w", err)
 	}
@@ -71,30 +103,6 @@ func (s *Server) vendorLinks(ctx context.Context, d *vendorData) error {
 			order = append(order, k)
 		}
 		groups[k] = append(groups[k], holder{source: str(row[0]), handle: str(row[1]), first: tm(row[4]), last: tm(row[5]), capture: str(row[6])})
-	}
-	for _, k := range order {
-		if k.kind != "crypto_address" {
-			continue
-		}
-		c := cryptoRow{Address: k.value}
-		for _, x := range groups[k] {
-			if !strings.EqualFold(x.handle, h) {
-				continue
-			}
-			if !slices.Contains(c.Markets, x.source) {
-				c.Markets = append(c.Markets, x.source)
-			}
-			if c.FirstSeen.IsZero() || x.first.Before(c.FirstSeen) {
-				c.FirstSeen = x.first
-			}
-			if !x.last.Before(c.LastSeen) {
-				c.LastSeen, c.Capture = x.last, x.capture
-			}
-		}
-		if len(c.Markets) > 0 {
-			sort.Strings(c.Markets)
-			d.Crypto = append(d.Crypto, c)
-		}
 	}
 	type pairKey struct{ sa, ha, sb, hb string }
 	pairs := map[pairKey]map[string]int{} // kind -> links of that kind

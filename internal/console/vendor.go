@@ -123,19 +123,23 @@ ARRAY JOIN ships_to AS destination, bases AS basis
 GROUP BY destination
 ORDER BY listings DESC, destination
 LIMIT 501`
-	// sqlVendorChains names the chain of each address the handle showed.
-	sqlVendorChains = `SELECT addr, arraySort(groupUniqArray(chain)) AS chains
+	// sqlVendorCrypto are the addresses the handle showed on listings and
+	// profiles, with their chains, markets and the latest page showing each.
+	sqlVendorCrypto = `SELECT addr, arraySort(groupUniqArray(chain)) AS chains, arraySort(groupUniqArray(source)) AS markets,
+    min(at) AS first, max(at) AS last, argMax(cap, at) AS page
 FROM
 (
-    SELECT addr, chain FROM listing_obs
+    SELECT addr, chain, source, observed_at AS at, capture_sha256 AS cap FROM listing_obs
     ARRAY JOIN crypto_addresses AS addr, arrayResize(crypto_chains, length(crypto_addresses), '') AS chain
     WHERE lower(vendor) = lower(?)
     UNION ALL
-    SELECT addr, chain FROM vendor_obs
+    SELECT addr, chain, source, observed_at AS at, capture_sha256 AS cap FROM vendor_obs
     ARRAY JOIN crypto_addresses AS addr, arrayResize(crypto_chains, length(crypto_addresses), '') AS chain
     WHERE lower(handle) = lower(?)
 )
-GROUP BY addr`
+GROUP BY addr
+ORDER BY addr
+LIMIT 501`
 )
 
 // vendor is the vendor profile of a handle: its accounts on every market,
@@ -249,17 +253,12 @@ func (s *Server) vendorProfile(ctx context.Context, market, handle string) (*ven
 	if err := s.vendorLinks(ctx, d); err != nil {
 		return nil, err
 	}
-	if len(d.Crypto) > 0 {
-		if res, err = s.fetch(ctx, 0, sqlVendorChains, handle, handle); err != nil {
-			return nil, fmt.Errorf("crypto chains: %w", err)
-		}
-		chains := map[string]string{}
-		for _, row := range res.Rows {
-			chains[str(row[0])] = joinNonEmpty(strs(row[1]))
-		}
-		for i := range d.Crypto {
-			d.Crypto[i].Chain = chains[d.Crypto[i].Address]
-		}
+	if res, err = s.fetch(ctx, maxProfileRows, sqlVendorCrypto, handle, handle); err != nil {
+		return nil, fmt.Errorf("crypto addresses: %w", err)
+	}
+	for _, row := range res.Rows {
+		d.Crypto = append(d.Crypto, cryptoRow{Address: str(row[0]), Chain: joinNonEmpty(strs(row[1])), Markets: strs(row[2]),
+			FirstSeen: tm(row[3]), LastSeen: tm(row[4]), Capture: str(row[5])})
 	}
 	if res, err = s.saved(ctx, "chain-flows-to-services", map[string]string{"handle": handle, "limit": "200"}, maxProfileRows); err != nil {
 		return nil, fmt.Errorf("traced flows: %w", err)

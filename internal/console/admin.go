@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/counternet/counternet/internal/auth"
+	"github.com/counternet/counternet/internal/cases"
 )
 
 type usersData struct {
@@ -71,7 +72,22 @@ func (s *Server) ops(w http.ResponseWriter, r *http.Request, sess *auth.Session)
 	s.render(w, r, sess, "ops", "Sources and runs", asTable(res))
 }
 
-// home is the start page: the search form and what the user may open.
+// homeData is the start page's: the new alerts of the user's cases.
+type homeData struct {
+	NewAlerts int
+}
+
+// home is the start page: the search form, what the user may open, and
+// how many new alerts its cases have.
 func (s *Server) home(w http.ResponseWriter, r *http.Request, sess *auth.Session) {
-	s.render(w, r, sess, "home", "counternet", nil)
+	var d homeData
+	if s.opts.Cases != nil && (sess.Has(auth.Investigator) || sess.Has(auth.Approver)) {
+		as, err := s.opts.Cases.AlertsFor(r.Context(), actor(r, sess), cases.AlertStatusNew)
+		if err != nil {
+			s.failErr(w, r, sess, "reading alerts", err)
+			return
+		}
+		d.NewAlerts = len(as)
+	}
+	s.render(w, r, sess, "home", "counternet", d)
 }

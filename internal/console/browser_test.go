@@ -188,6 +188,10 @@ func TestBrowserWorkflow(t *testing.T) {
 		t.Errorf("alert names handle %q, want %s", got, other.Handle)
 	}
 	shot(t, b, "alerts")
+	b.Navigate(base + "/")
+	if n := b.Count("#new-alerts"); n != 1 {
+		t.Errorf("the start page says nothing of the new alert")
+	}
 
 	// The export request, approved by a second user.
 	b.Navigate(base + "/cases/" + caseID)

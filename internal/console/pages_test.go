@@ -23,8 +23,9 @@ func TestPagesParse(t *testing.T) {
 	s := &Server{pages: p}
 	rec := httptest.NewRecorder()
 	sess := &auth.Session{User: "ann", Roles: []auth.Role{auth.Analyst}, CSRF: "tok"}
-	s.render(rec, httptest.NewRequest("GET", "/", nil), sess, "home", "counternet", nil)
-	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `name="csrf" value="tok"`) || strings.Contains(rec.Body.String(), "<script") {
+	s.render(rec, httptest.NewRequest("GET", "/", nil), sess, "home", "counternet", homeData{NewAlerts: 2})
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `name="csrf" value="tok"`) || strings.Contains(rec.Body.String(), "<script") ||
+		!strings.Contains(rec.Body.String(), "2 new alert(s)") {
 		t.Errorf("%d\n%s", rec.Code, rec.Body)
 	}
 }

@@ -134,6 +134,34 @@ scrape_configs:
 		}
 	}
 	t.Logf("prometheus scraped counternet run and answered for its series after %s", time.Since(start).Round(time.Millisecond))
+
+	// The running service asks for the token: a scrape without it (or with
+	// another) is refused; the health endpoints stay open for probes.
+	for _, c := range []struct {
+		path, token string
+		want        int
+	}{
+		{"/metrics", "", http.StatusUnauthorized},
+		{"/metrics", "wrong", http.StatusUnauthorized},
+		{"/metrics", "scrape-t0ken", http.StatusOK},
+		{"/healthz", "", http.StatusOK},
+	} {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+metrics+c.path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.token != "" {
+			req.Header.Set("Authorization", "Bearer "+c.token)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.want {
+			t.Errorf("GET %s with token %q: status %d, want %d", c.path, c.token, resp.StatusCode, c.want)
+		}
+	}
 }
 
 // promHas reports whether an instant query returns at least one sample.

@@ -56,7 +56,7 @@ func runDeadLetters(ctx context.Context, args []string, stdout, stderr io.Writer
 		return err
 	}
 	fmt.Fprintf(stdout, "\n%d dead letters shown; 'counternet dead-letters --show SEQ' prints one in full; "+
-		"in ClickHouse: SELECT * FROM dead_letters FINAL\n", len(dls))
+		"in ClickHouse: SELECT * FROM dead_letter_events FINAL (one row per bad event, also of one envelope)\n", len(dls))
 	return nil
 }
 

@@ -105,6 +105,12 @@ type Collect struct {
 	MaxPageBytes   int64         `yaml:"max_page_bytes"`
 	Retries        int           `yaml:"retries"`
 	PublishTimeout time.Duration `yaml:"publish_timeout"`
+	// Images fetches the listing photos a site file names (attributes.images)
+	// and records their hashes (docs/images.md).
+	Images bool `yaml:"images"`
+	// ImageBlocklist is a file of known-illegal image hashes checked before
+	// anything of a photo is stored (images.LoadBlocklist); "" for none.
+	ImageBlocklist string `yaml:"image_blocklist"`
 }
 
 // Loader is the load section: how the loader consumes the event stream and

@@ -6,6 +6,7 @@ import (
 	"math"
 	"net"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -149,6 +150,15 @@ func (c *Config) problems() []problem {
 		add("collect.retries", "must be between 0 and %d, got %d", MaxRetries, c.Collect.Retries)
 	}
 	positive("collect.publish_timeout", c.Collect.PublishTimeout)
+	if p := c.Collect.ImageBlocklist; p != "" {
+		if !c.Collect.Images {
+			add("collect.image_blocklist", "is set but collect.images is off: no photo would be checked against it")
+		} else if st, err := os.Stat(p); err != nil {
+			add("collect.image_blocklist", "%v", err)
+		} else if st.IsDir() {
+			add("collect.image_blocklist", "%s is a directory, not a blocklist file", p)
+		}
+	}
 
 	if !reNATSName.MatchString(c.Load.Consumer) {
 		add("load.consumer", "consumer name %q must be letters, digits, '-' and '_' (no spaces, dots, '*' or '>')", shorten(c.Load.Consumer))

@@ -27,14 +27,16 @@ var (
 // an error wrapping ErrInvalid that says every thing found wrong.
 func Check(subject string, d Decoded) error {
 	var (
-		typ, source, id, want, what string
-		errs                        []string
+		typ, source, id, what string
+		key, content          string    // what the id derives from, with the
+		at                    time.Time // type, the source and this time
+		errs                  []string
 	)
 	switch {
 	case d.Listing != nil:
 		l := d.Listing
 		typ, source, id, what = TypeListing, l.Source, l.EventID, "listing"
-		want = ID(TypeListing, l.Source, l.ListingID, l.ObservedAt, l.CaptureSHA256)
+		key, at, content = l.ListingID, l.ObservedAt, l.CaptureSHA256
 		errs = append(errs, provenanceErrors(&l.Provenance)...)
 		errs = append(errs, cryptoErrors(l.Crypto)...)
 		for _, p := range l.Prices {
@@ -46,26 +48,26 @@ func Check(subject string, d Decoded) error {
 	case d.Vendor != nil:
 		v := d.Vendor
 		typ, source, id, what = TypeVendor, v.Source, v.EventID, "vendor"
-		want = ID(TypeVendor, v.Source, v.Handle, v.ObservedAt, v.CaptureSHA256)
+		key, at, content = v.Handle, v.ObservedAt, v.CaptureSHA256
 		errs = append(errs, provenanceErrors(&v.Provenance)...)
 		errs = append(errs, cryptoErrors(v.Crypto)...)
 		errs = append(errs, fingerprintErrors(v.PGPFingerprints)...)
 	case d.Post != nil:
 		p := d.Post
 		typ, source, id, what = TypePost, p.Source, p.EventID, "post"
-		want = ID(TypePost, p.Source, p.PostID, p.ObservedAt, p.CaptureSHA256)
+		key, at, content = p.PostID, p.ObservedAt, p.CaptureSHA256
 		errs = append(errs, provenanceErrors(&p.Provenance)...)
 		errs = append(errs, cryptoErrors(p.Mentions.Crypto)...)
 		errs = append(errs, fingerprintErrors(p.Mentions.PGP)...)
 	case d.Thread != nil:
 		t := d.Thread
 		typ, source, id, what = TypeThread, t.Source, t.EventID, "thread"
-		want = ID(TypeThread, t.Source, t.ThreadID, t.ObservedAt, t.CaptureSHA256)
+		key, at, content = t.ThreadID, t.ObservedAt, t.CaptureSHA256
 		errs = append(errs, provenanceErrors(&t.Provenance)...)
 	case d.Capture != nil:
 		c := d.Capture
 		typ, source, id, what = TypeCapture, c.Source, c.EventID, "capture"
-		want = ID(TypeCapture, c.Source, c.URL, c.FetchedAt, c.SHA256)
+		key, at, content = c.URL, c.FetchedAt, c.SHA256
 		if c.SHA256 != "" && !IsSHA256(c.SHA256) {
 			errs = append(errs, fmt.Sprintf("sha256 %q is not 64 lowercase hex digits", Cut(c.SHA256, 80)))
 		}
@@ -81,19 +83,22 @@ func Check(subject string, d Decoded) error {
 	case d.Run != nil:
 		r := d.Run
 		typ, source, id, what = TypeRun, r.Source, r.EventID, "run"
-		want = ID(TypeRun, r.Source, r.RunID, r.StartedAt, r.Outcome)
+		key, at, content = r.RunID, r.StartedAt, r.Outcome
 		if !oneOf(r.Outcome, RunOutcomes) {
 			errs = append(errs, fmt.Sprintf("outcome %q, want one of %v", Cut(r.Outcome, 80), RunOutcomes))
 		}
 	default:
 		return fmt.Errorf("%w: no event decoded", ErrInvalid)
 	}
-	if wantSubject := Subject(typ, source); subject != wantSubject {
+	if !IsSubject(subject, typ, source) {
 		errs = append([]string{fmt.Sprintf("arrived on subject %q but its type and source make %q",
-			Cut(subject, 200), wantSubject)}, errs...)
+			Cut(subject, 200), Subject(typ, source))}, errs...)
 	}
-	if id != want {
-		errs = append(errs, fmt.Sprintf("event_id %q is not the id derived from the event (%s)", Cut(id, 80), want))
+	// Every id is derived again in full: a forged or mismatched one is
+	// refused, whatever else the event carries.
+	if !IDMatches(id, typ, source, key, at, content) {
+		errs = append(errs, fmt.Sprintf("event_id %q is not the id derived from the event (%s)", Cut(id, 80),
+			ID(typ, source, key, at, content)))
 	}
 	return joinErrs(what, errs)
 }

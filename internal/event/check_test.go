@@ -1,6 +1,8 @@
 package event
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -122,5 +124,92 @@ func TestCheckEnums(t *testing.T) {
 	r.Finalize()
 	if err := Check(Subject(TypeRun, "nebula"), Decoded{Run: &r}); err == nil || !strings.Contains(err.Error(), `outcome "meh"`) {
 		t.Errorf("run outcome: %v", err)
+	}
+}
+
+// TestIDMatches: the id the loader checks every event against is the id
+// derived as it always was (sha256 of the fields, each followed by a zero
+// byte, first 16 bytes in hex), and IDMatches accepts it alone, without
+// an allocation, however long the key.
+func TestIDMatches(t *testing.T) {
+	at := time.Date(2026, 10, 5, 8, 0, 0, 123, time.FixedZone("X", 3600))
+	old := func(typ, source, key string, observed time.Time, content string) string {
+		h := sha256.New()
+		for _, s := range []string{typ, source, key, observed.UTC().Format(time.RFC3339Nano), content} {
+			h.Write([]byte(s))
+			h.Write([]byte{0})
+		}
+		return hex.EncodeToString(h.Sum(nil)[:16])
+	}
+	for _, key := range []string{"", "1", strings.Repeat("k", 600)} {
+		id := ID(TypeListing, "alpha", key, at, sha)
+		if want := old(TypeListing, "alpha", key, at, sha); id != want {
+			t.Fatalf("ID = %s, derived as before %s", id, want)
+		}
+		if !IDMatches(id, TypeListing, "alpha", key, at, sha) {
+			t.Errorf("IDMatches refuses the derived id (key of %d bytes)", len(key))
+		}
+		for name, bad := range map[string]string{
+			"one digit changed": id[:31] + string("0123456789abcdef"[(strings.IndexByte("0123456789abcdef", id[31])+1)%16]),
+			"upper case":        strings.ToUpper(id),
+			"cut short":         id[:31],
+			"longer":            id + "0",
+			"empty":             "",
+		} {
+			if bad != id && IDMatches(bad, TypeListing, "alpha", key, at, sha) {
+				t.Errorf("IDMatches accepts %s: %q", name, bad)
+			}
+		}
+		for name, match := range map[string]bool{
+			"other type":   IDMatches(id, TypeVendor, "alpha", key, at, sha),
+			"other source": IDMatches(id, TypeListing, "alphb", key, at, sha),
+			"other key":    IDMatches(id, TypeListing, "alpha", key+"x", at, sha),
+			"other time":   IDMatches(id, TypeListing, "alpha", key, at.Add(time.Nanosecond), sha),
+			"other hash":   IDMatches(id, TypeListing, "alpha", key, at, strings.Repeat("0", 64)),
+		} {
+			if match {
+				t.Errorf("IDMatches accepts the id of an event with %s", name)
+			}
+		}
+	}
+	id := ID(TypeListing, "alpha", "1", at, sha)
+	if n := testing.AllocsPerRun(100, func() { IDMatches(id, TypeListing, "alpha", "1", at, sha) }); n != 0 {
+		t.Errorf("IDMatches allocates %.0f times", n)
+	}
+}
+
+// TestIsSubject: IsSubject agrees with Subject on plain and odd sources.
+func TestIsSubject(t *testing.T) {
+	sources := []string{"alpha", "", "a.b", "a*b", "a>b", "a b", "ä", "\xff", "a\x7f", "_", "alpha_"}
+	for _, src := range sources {
+		for _, other := range sources {
+			for _, typ := range []string{TypeListing, TypeVendor} {
+				subject := Subject(typ, other)
+				if got, want := IsSubject(subject, typ, src), subject == Subject(typ, src); got != want {
+					t.Errorf("IsSubject(%q, %q, %q) = %v, want %v", subject, typ, src, got, want)
+				}
+			}
+		}
+	}
+	for _, s := range []string{"intel.v1.listing", "intel.v1.listingalpha", "intel.v2.listing.alpha", "intel.v1.listing.alpha.x"} {
+		if IsSubject(s, TypeListing, "alpha") {
+			t.Errorf("IsSubject(%q, listing, alpha)", s)
+		}
+	}
+}
+
+// TestCheckDoesNotAllocate: checking a good listing, as the loader does
+// for every event, allocates nothing.
+func TestCheckDoesNotAllocate(t *testing.T) {
+	l := listing()
+	l.CaptureSHA256 = sha
+	l.Finalize()
+	subj := Subject(TypeListing, l.Source)
+	d := Decoded{Listing: &l}
+	if err := Check(subj, d); err != nil {
+		t.Fatal(err)
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = Check(subj, d) }); n != 0 {
+		t.Errorf("Check allocates %.0f times for a good listing", n)
 	}
 }

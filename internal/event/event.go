@@ -350,13 +350,44 @@ type Run struct {
 // natural key, the observation time and the content hash. The same
 // observation always gets the same id, so a retried publish or a redelivered
 // message is recognisably the same event.
+//
+// It is the first 16 bytes, in lowercase hex, of the SHA-256 of the five
+// fields, each followed by a zero byte (the time in RFC 3339 with
+// nanoseconds, UTC).
 func ID(typ, source, key string, observed time.Time, contentSHA string) string {
-	h := sha256.New()
-	for _, s := range []string{typ, source, key, observed.UTC().Format(time.RFC3339Nano), contentSHA} {
-		h.Write([]byte(s))
-		h.Write([]byte{0})
+	var buf [idInputStack]byte
+	sum := sha256.Sum256(idInput(buf[:0], typ, source, key, observed, contentSHA))
+	return hex.EncodeToString(sum[:16])
+}
+
+// IDMatches reports whether id is ID(typ, source, key, observed,
+// contentSHA). It derives the id again, in full, but on the stack: the
+// loader checks every event's id with it, without an allocation.
+func IDMatches(id, typ, source, key string, observed time.Time, contentSHA string) bool {
+	if len(id) != 2*idBytes {
+		return false
 	}
-	return hex.EncodeToString(h.Sum(nil)[:16])
+	var buf [idInputStack]byte
+	sum := sha256.Sum256(idInput(buf[:0], typ, source, key, observed, contentSHA))
+	var want [2 * idBytes]byte
+	hex.Encode(want[:], sum[:idBytes])
+	return string(want[:]) == id
+}
+
+// idBytes is the length of an event id before hex encoding; idInputStack
+// holds the hashed fields of nearly every event without a heap buffer.
+const (
+	idBytes      = 16
+	idInputStack = 512
+)
+
+// idInput appends what ID hashes to buf: each field and a zero byte.
+func idInput(buf []byte, typ, source, key string, observed time.Time, contentSHA string) []byte {
+	buf = append(append(buf, typ...), 0)
+	buf = append(append(buf, source...), 0)
+	buf = append(append(buf, key...), 0)
+	buf = append(observed.UTC().AppendFormat(buf, time.RFC3339Nano), 0)
+	return append(append(buf, contentSHA...), 0)
 }
 
 // Subject is the NATS subject for an event of typ from source. Characters
@@ -364,6 +395,40 @@ func ID(typ, source, key string, observed time.Time, contentSHA string) string {
 // subscription.
 func Subject(typ, source string) string {
 	return SubjectPrefix + "." + typ + "." + subjectToken(source)
+}
+
+// IsSubject reports whether subject is Subject(typ, source), without
+// building it when source is a plain token (printable ASCII without the
+// characters Subject replaces), as source ids are.
+func IsSubject(subject, typ, source string) bool {
+	rest, ok := strings.CutPrefix(subject, SubjectPrefix+".")
+	if !ok {
+		return false
+	}
+	if rest, ok = strings.CutPrefix(rest, typ); !ok {
+		return false
+	}
+	if rest, ok = strings.CutPrefix(rest, "."); !ok {
+		return false
+	}
+	if !plainToken(source) {
+		return subject == Subject(typ, source)
+	}
+	return rest == source
+}
+
+// plainToken reports whether subjectToken(s) is s.
+func plainToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c <= ' ', c >= 0x7f, c == '.', c == '*', c == '>':
+			return false
+		}
+	}
+	return true
 }
 
 func subjectToken(s string) string {

@@ -248,7 +248,7 @@ func basisRows(bases []reference.Basis) []reportChannel {
 			why += " (not verified: " + strings.Join(b.Unverified, "; ") + ")"
 		}
 		out = append(out, reportChannel{ID: b.ID, Name: b.Instrument, LegalBasis: b.Provisions, Reason: why, DualCriminality: b.Use,
-			Uncertain: len(b.Unverified) > 0 || b.Gap})
+			Uncertain: b.Uncertain()})
 	}
 	return out
 }

@@ -25,6 +25,7 @@ import (
 const (
 	EnvBenchEvents = "COUNTERNET_BENCH_EVENTS" // how many events to load instead of 1M
 	EnvBenchLog    = "COUNTERNET_BENCH_LOG"    // file to copy the loader's log (level info) to
+	EnvBenchBatch  = "COUNTERNET_BENCH_BATCH"  // the loader's batch_size instead of 50,000
 )
 
 // BenchmarkLoader1M loads 1M listing events end to end, JetStream →
@@ -36,6 +37,10 @@ const (
 //   - clickhouse-client inserting the same rows from a file into a table of
 //     the same shape, in the Native format (the fastest it reads; "ratio")
 //     and as JSONEachRow ("ratio_json");
+//   - clickhouse-client inserting them in the Native format into
+//     listing_obs itself, in a database migrated like the loader's, so
+//     that its materialized views run on them as on the loader's rows
+//     ("ratio_views");
 //   - a drain process pulling the same envelopes from the same consumer and
 //     acking each without decoding or storing anything: the ceiling
 //     JetStream puts on any loader that acks every message
@@ -46,6 +51,10 @@ func BenchmarkLoader1M(b *testing.B) {
 	n := 1_000_000
 	if v, err := strconv.Atoi(os.Getenv(EnvBenchEvents)); err == nil && v > 0 {
 		n = v
+	}
+	batchSize := 50_000
+	if v, err := strconv.Atoi(os.Getenv(EnvBenchBatch)); err == nil && v > 0 {
+		batchSize = v
 	}
 	client, err := exec.LookPath("clickhouse-client")
 	if err != nil {
@@ -76,9 +85,32 @@ func BenchmarkLoader1M(b *testing.B) {
 	}
 	// clickhouse-client runs one query, its input (if any) from a file, its
 	// output to another; it returns how long it took.
+	var (
+		clientRunIn   func(database, query, stdin, stdout string) float64
+		lastClientCPU float64 // CPU-s of the last clickhouse-client run
+	)
+	srv, srvErr := findServerCPU() // without it, no CPU figures
+	if srvErr != nil {
+		b.Logf("not measuring the server's CPU: %v", srvErr)
+	}
+	serverSeconds := func() float64 {
+		b.Helper()
+		if srvErr != nil {
+			return 0
+		}
+		s, err := srv.seconds()
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	}
 	clientRun := func(query, stdin, stdout string) float64 {
 		b.Helper()
-		cmd := exec.CommandContext(ctx, client, "--host", host, "--port", port, "--database", db.Database(), "--query", query)
+		return clientRunIn(db.Database(), query, stdin, stdout)
+	}
+	clientRunIn = func(database, query, stdin, stdout string) float64 {
+		b.Helper()
+		cmd := exec.CommandContext(ctx, client, "--host", host, "--port", port, "--database", database, "--query", query)
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if stdin != "" {
@@ -101,6 +133,7 @@ func BenchmarkLoader1M(b *testing.B) {
 		if err := cmd.Run(); err != nil {
 			b.Fatalf("clickhouse-client %q: %v: %s", query, err, out.Bytes())
 		}
+		lastClientCPU = (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
 		return time.Since(start).Seconds()
 	}
 	clientRows := func() {
@@ -115,7 +148,7 @@ func BenchmarkLoader1M(b *testing.B) {
 	natsURL := testenv.NATS(b)
 	cfgPath, err := loadtest.WriteConfig(dir, loadtest.LoaderConfig{
 		NATSURL: natsURL, ClickHouseDSN: "clickhouse://" + addr + "/" + db.Database(), Database: db.Database(),
-		BatchSize: 50_000, FlushInterval: 2 * time.Second, MaxAckPending: 200_000, AckWait: 2 * time.Minute,
+		BatchSize: batchSize, FlushInterval: 2 * time.Second, MaxAckPending: 200_000, AckWait: 2 * time.Minute,
 		FetchMax: 200, LogLevel: "info",
 	})
 	if err != nil {
@@ -145,8 +178,30 @@ func BenchmarkLoader1M(b *testing.B) {
 		if err := db.Conn().Exec(ctx, "TRUNCATE TABLE listing_client"); err != nil {
 			b.Fatal(err)
 		}
+		settle(ctx, db)
+		srvBare := serverSeconds()
 		nativeSecs := clientRun(insert+"Native", nativeFile, "")
 		clientRows()
+		settle(ctx, db)
+		bareServerCPU := serverSeconds() - srvBare
+		// The same rows into the loader's own table, listing_obs, in a
+		// database of its own migrated like the loader's: every insert
+		// there also feeds the materialized views ClickHouse maintains
+		// from it (routes, vendor identifiers), as the loader's do.
+		views := testenv.ClickHouse(b)
+		settle(ctx, db)
+		srv0 := serverSeconds()
+		viewsSecs := clientRunIn(views.Database(), "INSERT INTO listing_obs ("+loadtest.RowColumns+") FORMAT Native", nativeFile, "")
+		settle(ctx, db)
+		viewsServerCPU := serverSeconds() - srv0
+		viewsClientCPU := lastClientCPU
+		var viewRows uint64
+		if err := views.Conn().QueryRow(ctx, "SELECT count() FROM listing_obs").Scan(&viewRows); err != nil || viewRows != uint64(n) {
+			b.Fatalf("clickhouse-client stored %d rows in listing_obs (%v), want %d", viewRows, err, n)
+		}
+		if err := views.Conn().Exec(ctx, "DROP DATABASE "+views.Database()); err != nil {
+			b.Fatal(err)
+		}
 
 		// The ceiling: the same messages fetched and acked, nothing more.
 		// The messages are made for each round and dropped once published:
@@ -169,6 +224,8 @@ func BenchmarkLoader1M(b *testing.B) {
 		}
 		dropConsumer()
 
+		settle(ctx, db)
+		srv0 = serverSeconds()
 		b.StartTimer()
 		var logs fileLog
 		child, err := loadtest.StartLoader(cfgPath, true, logs.open(b, dir))
@@ -186,6 +243,8 @@ func BenchmarkLoader1M(b *testing.B) {
 			b.Fatalf("%v (log in %s)", err, logs.path)
 		}
 		b.StopTimer()
+		settle(ctx, db)
+		loaderServerCPU := serverSeconds() - srv0
 		landed, err := loadtest.CheckLanded(ctx, db.Conn(), "listing_obs", ids)
 		if err != nil {
 			b.Fatal(err)
@@ -195,19 +254,29 @@ func BenchmarkLoader1M(b *testing.B) {
 		}
 		rate := func(secs float64) float64 { return float64(n) / secs }
 		loader, native, jsonRate, ceiling := rate(rep.Seconds), rate(nativeSecs), rate(jsonSecs), rate(drained.Seconds)
+		withViews := rate(viewsSecs)
 		b.ReportMetric(loader, "events/s")
 		b.ReportMetric(native, "client_rows/s")
 		b.ReportMetric(loader/native, "ratio")
+		b.ReportMetric(loader/withViews, "ratio_views")
+		// The CPU the machine spent per row, client and server, for the
+		// client's insert into listing_obs over the loader's: 1 means the
+		// loader costs what clickhouse-client does.
+		if srvErr == nil {
+			b.ReportMetric((viewsServerCPU+viewsClientCPU)/(loaderServerCPU+rep.CPUSeconds), "cpu_ratio_views")
+		}
 		b.ReportMetric(loader/jsonRate, "ratio_json")
 		b.ReportMetric(loader/ceiling, "ratio_fetch_ack")
 		b.ReportMetric(rep.CPUSeconds/float64(n)*1e6, "cpu_us/event")
 		b.ReportMetric(float64(rep.PeakRSSKB)/1024, "peak_rss_MiB")
+		b.Logf("CPU-s: loader %.1f and its server %.1f; clickhouse-client Native into listing_obs %.1f and its server %.1f; "+
+			"the server for Native into the bare table %.1f", rep.CPUSeconds, loaderServerCPU, viewsClientCPU, viewsServerCPU, bareServerCPU)
 		b.Logf("%d events in %d envelopes: loader %.2fs (%.0f events/s, %.1f CPU-s, %d batches, peak RSS %d MiB); "+
-			"clickhouse-client Native %.2fs (%.0f rows/s), JSONEachRow %.2fs (%.0f rows/s); fetch+ack %.2fs (%.0f msgs/s, %.1f CPU-s); "+
-			"ratio %.2f, to JSON %.2f, to fetch+ack %.2f",
+			"clickhouse-client Native %.2fs (%.0f rows/s), into listing_obs with its views %.2fs (%.0f rows/s), JSONEachRow %.2fs (%.0f rows/s); "+
+			"fetch+ack %.2fs (%.0f msgs/s, %.1f CPU-s); ratio %.2f, to Native with views %.2f, to JSON %.2f, to fetch+ack %.2f",
 			n, nmsgs, rep.Seconds, loader, rep.CPUSeconds, rep.Batches, rep.PeakRSSKB/1024,
-			nativeSecs, native, jsonSecs, jsonRate, drained.Seconds, ceiling, drained.CPUSeconds,
-			loader/native, loader/jsonRate, loader/ceiling)
+			nativeSecs, native, viewsSecs, withViews, jsonSecs, jsonRate, drained.Seconds, ceiling, drained.CPUSeconds,
+			loader/native, loader/withViews, loader/jsonRate, loader/ceiling)
 		// The next round starts from empty tables, a fresh consumer and an
 		// empty stream.
 		for _, q := range []string{"TRUNCATE TABLE listing_obs", "TRUNCATE TABLE listing_client"} {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -110,25 +111,47 @@ func (d DeadLetter) message(data []byte) bus.Message {
 	}
 }
 
-// Table records dead letters in the ClickHouse table dead_letters (see
-// migration 0040_dead_letters). It implements DeadLetterTable.
+// Table records dead letters in the ClickHouse tables dead_letters (see
+// migration 0040_dead_letters) and dead_letter_events (0080). It
+// implements DeadLetterTable.
 type Table struct {
 	conn driver.Conn
 }
 
-// NewTable returns a recorder writing to dead_letters in conn's default
-// database.
+// NewTable returns a recorder writing to dead_letters and
+// dead_letter_events in conn's default database.
 func NewTable(conn driver.Conn) *Table { return &Table{conn: conn} }
 
-// Record inserts rows, their payloads cut at MaxDeadRowPayload.
+// Record inserts rows, their payloads cut at MaxDeadRowPayload, into
+// dead_letter_events, where a row is keyed by its stream, stream sequence
+// and position in its envelope, so that two bad events of one envelope are
+// two rows; and into dead_letters as before, keyed by stream and sequence
+// alone (the events of one envelope collapse there). A row recorded twice
+// collapses in both. It returns nil only when both inserts succeeded.
 func (t *Table) Record(ctx context.Context, rows []DeadLetter) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	b, err := t.conn.PrepareBatch(ctx, "INSERT INTO dead_letters (stream, stream_seq, subject, reason, schema, event_id, "+
+	for _, r := range rows {
+		if r.EnvelopeEvent < 0 || r.EnvelopeEvent > math.MaxUint32 {
+			return fmt.Errorf("recording %d dead letters: envelope event %d out of range", len(rows), r.EnvelopeEvent)
+		}
+	}
+	if err := t.insert(ctx, "dead_letter_events", "envelope_event, envelope, ", rows, func(r DeadLetter) []any {
+		return []any{uint32(r.EnvelopeEvent), r.Envelope}
+	}); err != nil {
+		return err
+	}
+	return t.insert(ctx, "dead_letters", "", rows, func(DeadLetter) []any { return nil })
+}
+
+// insert writes rows into table, the columns both tables have after
+// extraCols, whose values extra gives.
+func (t *Table) insert(ctx context.Context, table, extraCols string, rows []DeadLetter, extra func(DeadLetter) []any) error {
+	b, err := t.conn.PrepareBatch(ctx, "INSERT INTO "+table+" ("+extraCols+"stream, stream_seq, subject, reason, schema, event_id, "+
 		"received_at, payload, payload_bytes, payload_truncated, dead_subject)")
 	if err != nil {
-		return fmt.Errorf("recording %d dead letters: %w", len(rows), err)
+		return fmt.Errorf("recording %d dead letters in %s: %w", len(rows), table, err)
 	}
 	defer b.Close()
 	for _, r := range rows {
@@ -141,13 +164,14 @@ func (t *Table) Record(ctx context.Context, rows []DeadLetter) error {
 		if received.Before(time.Unix(0, 0)) {
 			received = time.Unix(0, 0)
 		}
-		if err := b.Append(r.Stream, r.StreamSeq, r.Subject, r.Reason, r.Schema, r.EventID, received,
-			string(payload), uint64(r.Bytes), cut, bus.DeadLetterPrefix+"."+r.Subject); err != nil {
-			return fmt.Errorf("recording %d dead letters: %w", len(rows), err)
+		vals := append(extra(r), r.Stream, r.StreamSeq, r.Subject, r.Reason, r.Schema, r.EventID, received,
+			string(payload), uint64(r.Bytes), cut, bus.DeadLetterPrefix+"."+r.Subject)
+		if err := b.Append(vals...); err != nil {
+			return fmt.Errorf("recording %d dead letters in %s: %w", len(rows), table, err)
 		}
 	}
 	if err := b.Send(); err != nil {
-		return fmt.Errorf("recording %d dead letters: %w", len(rows), err)
+		return fmt.Errorf("recording %d dead letters in %s: %w", len(rows), table, err)
 	}
 	return nil
 }

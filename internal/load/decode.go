@@ -30,7 +30,7 @@ var errFallback = errors.New("not decoded by the fast path")
 // fast path decodes in place, its strings pointing into data: data must not
 // be modified afterwards (a JetStream message's data never is).
 func decodeInto(b *warehouse.Batch, subject string, data []byte) error {
-	return decodeFrom(b, origin{subject: subject}, data)
+	return decodeFrom(b, new(scratch), origin{subject: subject}, data)
 }
 
 // origin is where an event came from: alone on a subject, or inside an
@@ -57,12 +57,13 @@ func (o origin) subjectFor(typ string) string {
 	return event.Subject(typ, o.source)
 }
 
-// decodeFrom is decodeInto for an event from o.
-func decodeFrom(b *warehouse.Batch, o origin, data []byte) error {
+// decodeFrom is decodeInto for an event from o, the fast path keeping
+// what it makes in sc (see scratch), which must outlive b's listings.
+func decodeFrom(b *warehouse.Batch, sc *scratch, o origin, data []byte) error {
 	if len(data) <= event.MaxMessage {
 		ls := append(b.Listings, event.Listing{})
 		l := &ls[len(ls)-1]
-		if decodeListing(l, data) == nil {
+		if decodeListingTo(l, data, sc) == nil {
 			if err := listingWellFormed(o.subjectFor(event.TypeListing), l); err != nil {
 				*l = event.Listing{}
 				return err
@@ -99,10 +100,16 @@ func decodeFrom(b *warehouse.Batch, o origin, data []byte) error {
 // decodeListing decodes a listing event into the zero listing l, or
 // returns errFallback. l's strings share data's memory.
 func decodeListing(l *event.Listing, data []byte) error {
+	return decodeListingTo(l, data, new(scratch))
+}
+
+// decodeListingTo is decodeListing keeping l's lists and unescaped strings
+// in sc.
+func decodeListingTo(l *event.Listing, data []byte, sc *scratch) error {
 	if len(data) == 0 || len(data) > event.MaxMessage {
 		return errFallback
 	}
-	d := scanner{s: unsafe.String(&data[0], len(data))}
+	d := scanner{s: unsafe.String(&data[0], len(data)), sc: sc}
 	if err := d.listing(l); err != nil {
 		return err
 	}
@@ -117,8 +124,10 @@ func decodeListing(l *event.Listing, data []byte) error {
 }
 
 type scanner struct {
-	s string
-	i int
+	s   string
+	i   int
+	sc  *scratch
+	tmp [16]string // the elements of a list being read, before sc holds them
 }
 
 func (d *scanner) ws() {
@@ -197,10 +206,10 @@ func (d *scanner) strs() ([]string, error) {
 	if !d.consume('[') {
 		return nil, errFallback
 	}
-	out := []string{}
 	if d.consume(']') {
-		return out, nil
+		return []string{}, nil
 	}
+	out := d.tmp[:0]
 	for {
 		d.ws()
 		s, err := d.str()
@@ -212,7 +221,7 @@ func (d *scanner) strs() ([]string, error) {
 			continue
 		}
 		if d.consume(']') {
-			return out, nil
+			return d.sc.strs.copy(out), nil
 		}
 		return nil, errFallback
 	}
@@ -282,8 +291,8 @@ func special(w uint64) bool {
 // escaped finishes a string with escapes that began at start; esc is the
 // position of its first backslash.
 func (d *scanner) escaped(start, esc int) (string, error) {
-	b := make([]byte, 0, esc-start+16)
-	b = append(b, d.s[start:esc]...)
+	b := append(d.sc.buf[:0], d.s[start:esc]...)
+	defer func() { d.sc.buf = b[:0] }()
 	j := esc
 	for j < len(d.s) {
 		c := d.s[j]
@@ -293,7 +302,7 @@ func (d *scanner) escaped(start, esc int) (string, error) {
 			if !utf8.Valid(b) {
 				return "", errFallback
 			}
-			return string(b), nil
+			return d.sc.text.copy(unsafe.String(unsafe.SliceData(b), len(b))), nil
 		case c < 0x20:
 			return "", errFallback
 		case c != '\\':

@@ -233,7 +233,8 @@ func (d *scanner) array(elem func() error) error {
 }
 
 func (d *scanner) crypto() ([]event.CryptoAddress, error) {
-	out := []event.CryptoAddress{}
+	var tmp [4]event.CryptoAddress
+	out := tmp[:0]
 	err := d.array(func() error {
 		var c event.CryptoAddress
 		err := d.object(cryptoKeys, func(key string) (int, error) {
@@ -254,7 +255,7 @@ func (d *scanner) crypto() ([]event.CryptoAddress, error) {
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	return d.sc.crypto.copy(out), nil
 }
 
 func (d *scanner) moneys() ([]event.Money, error) {

@@ -35,7 +35,7 @@ func (l *Loader) addEnvelope(b *batch, msg jetstream.Msg) {
 		var line []byte
 		line, rest = event.NextLine(rest)
 		listings := len(b.rows.Listings)
-		if err := decodeFrom(&b.rows, o, line); err != nil {
+		if err := decodeFrom(&b.rows, &b.sc, o, line); err != nil {
 			b.dead = append(b.dead, deadMsg{msg: msg, reason: err,
 				inner: &innerEvent{envelope: h.EnvelopeID, index: i, line: line}})
 			bad = true

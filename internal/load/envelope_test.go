@@ -1,9 +1,12 @@
 package load_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -185,6 +188,9 @@ func TestEnvelopePoisonEventDeadLettered(t *testing.T) {
 	if len(dls) != len(poisons)+1 {
 		t.Fatalf("%d dead letters, want %d: %+v", len(dls), len(poisons)+1, dls)
 	}
+	// Batches insert concurrently, so their dead letters reach the stream
+	// in any order: compare them in the order of the messages they were.
+	sortDeadLetters(dls)
 	for i, p := range poisons {
 		d := dls[i]
 		if !strings.Contains(d.Reason, p.reason) || d.EnvelopeEvent != 6 || d.Envelope == "" ||
@@ -200,7 +206,77 @@ func TestEnvelopePoisonEventDeadLettered(t *testing.T) {
 		t.Errorf("wrong-subject envelope: dead letter %+v", d)
 	}
 	var rows uint64
-	if err := db.Conn().QueryRow(ctx, "SELECT count() FROM dead_letters FINAL").Scan(&rows); err != nil || rows != uint64(len(dls)) {
-		t.Errorf("dead_letters holds %d rows (%v), want %d", rows, err, len(dls))
+	if err := db.Conn().QueryRow(ctx, "SELECT count() FROM dead_letter_events FINAL").Scan(&rows); err != nil || rows != uint64(len(dls)) {
+		t.Errorf("dead_letter_events holds %d rows (%v), want %d", rows, err, len(dls))
 	}
+}
+
+// TestDeadLetterTableKeepsEachEventOfAnEnvelope records two bad events of
+// one envelope (one stream sequence) and a message dead-lettered whole, all
+// twice as a redelivery would: after merging, dead_letter_events holds each
+// of the three once, the two events apart by their position in the
+// envelope, and dead_letters (keyed by the message alone) still gets rows.
+func TestDeadLetterTableKeepsEachEventOfAnEnvelope(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	db := testenv.ClickHouse(t)
+	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	rows := []load.DeadLetter{
+		{Stream: "INTEL", StreamSeq: 7, Subject: "intel.v1.envelope.nebula", Reason: "event 2 of envelope e1: bad",
+			ReceivedAt: at, Payload: []byte(`{"a":1}`), Bytes: 7, Envelope: "e1", EnvelopeEvent: 2},
+		{Stream: "INTEL", StreamSeq: 7, Subject: "intel.v1.envelope.nebula", Reason: "event 4 of envelope e1: bad",
+			ReceivedAt: at, Payload: []byte(`{"a":2}`), Bytes: 7, Envelope: "e1", EnvelopeEvent: 4},
+		{Stream: "INTEL", StreamSeq: 8, Subject: "intel.v1.envelope.harbor", Reason: "wrong subject",
+			ReceivedAt: at, Payload: []byte(`{}`), Bytes: 2},
+	}
+	tbl := load.NewTable(db.Conn())
+	for range 2 {
+		if err := tbl.Record(ctx, rows); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, table := range []string{"dead_letters", "dead_letter_events"} {
+		if err := db.Conn().Exec(ctx, "OPTIMIZE TABLE "+table+" FINAL"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var legacy uint64
+	if err := db.Conn().QueryRow(ctx, "SELECT count() FROM dead_letters").Scan(&legacy); err != nil || legacy != 2 {
+		t.Errorf("dead_letters holds %d rows after merging (%v), want 2 (one per message)", legacy, err)
+	}
+	q, err := db.Conn().Query(ctx, "SELECT stream_seq, envelope_event, reason FROM dead_letter_events ORDER BY stream_seq, envelope_event")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	var got []string
+	for q.Next() {
+		var (
+			seq    uint64
+			ev     uint32
+			reason string
+		)
+		if err := q.Scan(&seq, &ev, &reason); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%d/%d %s", seq, ev, reason))
+	}
+	if err := q.Err(); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"7/2 event 2 of envelope e1: bad", "7/4 event 4 of envelope e1: bad", "8/0 wrong subject"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("dead_letter_events after merging:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// sortDeadLetters orders dead letters by the message they were (stream
+// sequence) and their place in it.
+func sortDeadLetters(dls []load.DeadLetter) {
+	slices.SortFunc(dls, func(a, b load.DeadLetter) int {
+		return cmp.Or(cmp.Compare(a.StreamSeq, b.StreamSeq), cmp.Compare(a.EnvelopeEvent, b.EnvelopeEvent))
+	})
 }

@@ -1,9 +1,9 @@
 // Package load moves events from the JetStream consumer into ClickHouse:
 // fetch, decode, batch by size or interval, insert, and only then ack.
 //
-// Fetching and decoding run concurrently with inserting (double buffering):
-// while one batch is being inserted, the next one fills; a batch is acked
-// only after ClickHouse accepted every row of it. A message that cannot be
+// Fetching and decoding run concurrently with inserting: while up to
+// Options.Inserts batches are being inserted, the next one fills; a batch
+// is acked only after ClickHouse accepted every row of it. A message that cannot be
 // loaded goes to the dead-letter stream and the dead_letters table with the
 // reason, and is then terminated. ClickHouse being down stops acking and
 // retries with backoff, so the stream keeps every event until it is stored;
@@ -85,6 +85,9 @@ type Options struct {
 	BatchSize     int           // flush when this many messages are pending
 	FlushInterval time.Duration // flush at least this often when anything is pending
 	FetchMax      int           // messages (envelopes or single events) kept prefetched; at most 409, which bounds it to 128 MiB of envelopes
+	// Inserts is how many batches may be inserting at once (default 2,
+	// at most 4); each holds up to BatchSize events in memory.
+	Inserts int
 	// RetryMax caps the backoff between insert retries.
 	RetryMax time.Duration
 }
@@ -130,6 +133,10 @@ func New(cons jetstream.Consumer, sinks Sinks, opts Options, log zerolog.Logger)
 	if opts.RetryMax <= 0 {
 		opts.RetryMax = 30 * time.Second
 	}
+	if opts.Inserts <= 0 {
+		opts.Inserts = 2
+	}
+	opts.Inserts = min(opts.Inserts, maxInserts)
 	return &Loader{cons: cons, sinks: sinks, opts: opts, log: log}
 }
 
@@ -170,6 +177,7 @@ type batch struct {
 	rows   warehouse.Batch
 	images imageRows // image and escalation events (images.go)
 	texts  texts     // the strings of rows.Listings
+	sc     scratch   // the lists of rows.Listings (and strings decoded with escapes)
 	acks   []string  // reply subjects of the messages all of whose events are in rows, acked after the insert
 	// held are envelopes some of whose events are dead-lettered: each is
 	// acked once its rows are inserted and those events stored as dead
@@ -207,8 +215,10 @@ func (b *batch) reset() {
 	clear(b.held)
 	clear(b.dead)
 	b.texts.reset()
+	b.sc.reset()
 	*b = batch{
 		texts:  b.texts,
+		sc:     b.sc,
 		images: b.images.cleared(),
 		rows: warehouse.Batch{Listings: b.rows.Listings[:0], Vendors: b.rows.Vendors[:0],
 			Captures: b.rows.Captures[:0], Runs: b.rows.Runs[:0], Posts: b.rows.Posts[:0], Threads: b.rows.Threads[:0]},
@@ -232,6 +242,9 @@ type deadMsg struct {
 // of the largest size, held in the iterator and in the channel it feeds.
 const maxPrefetchBytes = 128 << 20
 
+// maxInserts bounds Options.Inserts: each insert holds a batch.
+const maxInserts = 4
+
 // finalFlushTimeout bounds the flush after ctx ended.
 const finalFlushTimeout = 15 * time.Second
 
@@ -239,19 +252,28 @@ func (l *Loader) loop(ctx context.Context, untilIdle bool) error {
 	if l.sinks.Events == nil || l.sinks.DeadLetters == nil || l.sinks.Acks == nil {
 		return errors.New("loader: the events writer, the dead-letter stream and the ack connection are all required")
 	}
-	jobs := make(chan *batch) // unbuffered: one batch inserting, one filling
-	free := make(chan *batch, 2)
+	// Unbuffered: opts.Inserts batches inserting, one filling. While one
+	// insert waits for ClickHouse to write its part and run the
+	// materialized views fed by its table, the next one is already sending.
+	jobs := make(chan *batch)
+	free := make(chan *batch, l.opts.Inserts+1)
 	inserted := make(chan struct{})
-	go func() {
-		defer close(inserted)
-		for b := range jobs {
-			l.store(b)
-			b.reset()
-			select {
-			case free <- b:
-			default:
+	var inserters sync.WaitGroup
+	for range l.opts.Inserts {
+		inserters.Go(func() {
+			for b := range jobs {
+				l.store(b)
+				b.reset()
+				select {
+				case free <- b:
+				default:
+				}
 			}
-		}
+		})
+	}
+	go func() {
+		inserters.Wait()
+		close(inserted)
 	}()
 	next := func() *batch {
 		select {
@@ -355,122 +377,6 @@ loop:
 	return ended
 }
 
-// idlePoll is how long RunUntilIdle waits for a message before it flushes
-// and asks the consumer whether anything is left.
-const idlePoll = 250 * time.Millisecond
-
-// receive starts pulling messages from the consumer into the returned
-// channel, keeping at most about 2×FetchMax of them prefetched: the
-// iterator pulls more only as messages are taken from it. stop ends the
-// pulling (it is idempotent); messages pulled but not taken are released
-// for redelivery, and the channel is closed. The channel also closes when
-// the iterator ends by itself (the consumer was deleted, the connection
-// closed); ended then says why, and is nil after stop.
-func (l *Loader) receive() (in <-chan jetstream.Msg, stop func(), ended func() error, err error) {
-	it, err := l.cons.Messages(jetstream.PullMaxMessages(l.opts.FetchMax))
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("pulling messages: %w", err)
-	}
-	msgs := make(chan jetstream.Msg, l.opts.FetchMax)
-	quit := make(chan struct{})
-	done := make(chan struct{})
-	var endErr error // set before msgs is closed
-	go func() {
-		defer close(done)
-		defer close(msgs)
-		var last error
-		for {
-			m, err := it.Next()
-			if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
-				select {
-				case <-quit:
-				default:
-					endErr = fmt.Errorf("pulling messages: %w", cmp.Or(last, err))
-				}
-				return
-			}
-			if err != nil {
-				last = err
-				l.log.Warn().Err(err).Msg("pulling messages; retrying")
-				select {
-				case <-quit:
-					return
-				case <-time.After(time.Second):
-				}
-				continue
-			}
-			last = nil
-			select {
-			case msgs <- m:
-			case <-quit:
-				_ = m.Nak()
-				return
-			}
-		}
-	}()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			close(quit)
-			it.Stop()
-			<-done
-			for m := range msgs { // pulled, never batched: let them go to the next loader now
-				_ = m.Nak()
-			}
-		})
-	}
-	// Read only once msgs is closed, which happens after endErr is set.
-	ended = func() error { return endErr }
-	return msgs, stop, ended, nil
-}
-
-// handOff gives b to the inserter, keeping its messages from being
-// redelivered while the previous batch is still being inserted. It returns
-// false when ctx ended first (b is then still the caller's).
-func (l *Loader) handOff(ctx context.Context, jobs chan<- *batch, b *batch, keepAlive time.Duration) bool {
-	t := time.NewTicker(keepAlive)
-	defer t.Stop()
-	for {
-		select {
-		case jobs <- b:
-			return true
-		case <-ctx.Done():
-			return false
-		case <-t.C:
-			l.inProgress(b)
-		}
-	}
-}
-
-// keepAliveInterval is how often messages waiting for an insert are marked
-// in progress: well within the consumer's ack wait.
-func (l *Loader) keepAliveInterval() time.Duration {
-	if ci := l.cons.CachedInfo(); ci != nil && ci.Config.AckWait > 0 {
-		return max(ci.Config.AckWait/3, 100*time.Millisecond)
-	}
-	return 10 * time.Second
-}
-
-// JetStream's acknowledgement bodies.
-var (
-	ackBody        = []byte("+ACK")
-	inProgressBody = []byte("+WPI")
-)
-
-func (l *Loader) inProgress(b *batch) {
-	for _, reply := range b.acks {
-		_ = l.sinks.Acks.Publish(reply, inProgressBody)
-	}
-	for _, m := range b.held {
-		_ = m.InProgress()
-	}
-	for _, d := range b.dead {
-		if d.inner == nil {
-			_ = d.msg.InProgress()
-		}
-	}
-}
-
 // add decodes one message into b, or sets it aside as a dead letter.
 func (l *Loader) add(b *batch, msg jetstream.Msg) {
 	if b.size() == 0 {
@@ -484,7 +390,7 @@ func (l *Loader) add(b *batch, msg jetstream.Msg) {
 		return
 	}
 	listings := len(b.rows.Listings)
-	if err := decodeInto(&b.rows, msg.Subject(), msg.Data()); err != nil {
+	if err := decodeFrom(&b.rows, &b.sc, origin{subject: msg.Subject()}, msg.Data()); err != nil {
 		b.dead = append(b.dead, deadMsg{msg: msg, reason: err})
 		return
 	}

@@ -84,6 +84,10 @@ type Site struct {
 	// pages (tests) and as a record of where it was: its mirrors may be
 	// version 2 onion addresses, and it is never collected.
 	Archived bool `yaml:"archived"`
+	// KeepImages keeps the bytes of the listing photos the site shows in
+	// the evidence store (docs/images.md). Without it only their hashes are
+	// kept; a blocklisted photo is never kept.
+	KeepImages bool `yaml:"keep_images"`
 	// Start lists where a crawl begins.
 	Start []Start `yaml:"start"`
 	// Limits bound one run.

@@ -207,12 +207,14 @@ LIMIT @limit`,
 	},
 	{
 		Name:        "cooperation",
-		Description: "cooperation channels from a requesting country to a partner country, and why",
+		Description: "legal bases of a request from a requesting to a partner country (those of the export's draft request), and why",
 		Params: []Param{{Name: "requesting", Type: Country, Default: "DE", Doc: "requesting country"},
-			{Name: "partner", Type: Country, Default: "US", Doc: "partner country"}},
-		SQL: `SELECT rank, channel, channel_name, legal_basis, reason, uncertain, dual_criminality
+			{Name: "partner", Type: Country, Default: "US", Doc: "partner (requested) country"},
+			{Name: "data_held", Type: String, Default: "yes", Choices: []string{"yes", "no"},
+				Doc: "whether the partner holds data sought; no leaves out bases that need it (expedited preservation)"}},
+		SQL: `SELECT rank, channel, channel_name, is_primary, legal_basis, reason, uncertain, unverified, data_held_only, dual_criminality
 FROM cooperation
-WHERE requesting = @requesting AND partner = @partner
+WHERE requesting = @requesting AND partner = @partner AND (@data_held = 'yes' OR data_held_only = 0)
 ORDER BY rank`,
 	},
 	{

@@ -1,164 +1,158 @@
 package reference
 
-// Channel ids, in the order Channels lists them.
-const (
-	ChanEIO              = "eio"
-	ChanEuropolEurojust  = "europol_eurojust"
-	ChanJIT              = "jit"
-	ChanEuropolPartner   = "europol_partner"
-	ChanBudapestPreserve = "budapest_preservation"
-	ChanBudapestMLA      = "budapest_mla"
-	ChanBudapestP2       = "budapest_protocol2"
-	ChanBilateralMLA     = "bilateral_mla"
-	ChanUNTOC            = "untoc_art18"
-	ChanVienna1988       = "vienna1988_art7"
-	ChanLettersRogatory  = "letters_rogatory"
+import (
+	"strings"
 )
 
-// Channel is one route for asking another country for evidence or help: a
-// legal instrument and what it gives, with the note on dual criminality an
-// investigator has to weigh when drafting the request.
+// Channel is one kind of legal basis LegalBases can name, as the catalog
+// describes it: its name, the instrument, when it applies, and what it
+// says on dual criminality.
 type Channel struct {
-	ID              string
-	Rank            uint8 // order of preference: lower first
-	Name            string
-	LegalBasis      string
-	Condition       string // when it applies, in words
+	ID         string // a Basis* id
+	Rank       uint8  // the order LegalBases lists it in, from 1
+	Name       string
+	LegalBasis string
+	Condition  string // when it applies, in words (the rules of LegalBases)
+	// DualCriminality is what the instrument says on dual criminality.
+	// The reference data does not cover it: every note says so.
 	DualCriminality string
 }
 
-// Catalog is every channel Channels can name, in rank order.
+// recallNote starts a catalog text the reference data does not verify.
+const recallNote = "[recall, not in the reference data: verify] "
+
+// Catalog is every kind of legal basis LegalBases names, in its order.
 func Catalog() []Channel {
 	return []Channel{
-		{ChanEIO, 1, "European Investigation Order",
-			"Directive 2014/41/EU",
-			"both countries are EU member states bound by the EIO Directive (all but DK and IE)",
-			"Dual criminality cannot be invoked for the Annex D offence categories punishable by at least 3 years in the issuing state, which include illicit trafficking in narcotic drugs (Art. 11(1)(g)); other measures may be refused for lack of it."},
-		{ChanEuropolEurojust, 2, "Europol and Eurojust",
-			"Regulation (EU) 2016/794 (Europol); Regulation (EU) 2018/1727 (Eurojust)",
-			"both countries are EU member states (DK takes part in Europol through an operational agreement)",
-			"Police information exchange and judicial coordination; coercive measures still follow the requested state's law."},
-		{ChanJIT, 3, "Joint investigation team",
-			"Council Framework Decision 2002/465/JHA; Art. 13 EU MLA Convention 2000",
-			"both countries are EU member states",
-			"Set up by agreement for a specific case; measures inside the team follow the law of the state where they are taken."},
-		{ChanEuropolPartner, 4, "Europol third-country cooperation",
-			"Regulation (EU) 2016/794, Art. 25 agreements and working arrangements",
-			"one country is a Europol member state and the other has an agreement or working arrangement with Europol",
-			"Police information exchange only; evidence for court needs a judicial channel."},
-		{ChanBudapestPreserve, 5, "24/7 network: expedited preservation",
-			"Convention on Cybercrime (ETS 185) Art. 29, 35",
-			"both countries are parties to the Budapest Convention",
-			"Art. 29(3): dual criminality is not required for preservation (a party may reserve this for offences other than those of Art. 2-11)."},
-		{ChanBudapestMLA, 6, "Budapest mutual assistance",
-			"Convention on Cybercrime (ETS 185) Art. 25-27 (production and disclosure: Art. 30-31)",
-			"both countries are parties to the Budapest Convention",
-			"Art. 25(5): where dual criminality is required it is met if the conduct is an offence under both laws, whatever its name or category."},
-		{ChanBudapestP2, 7, "Second Additional Protocol: direct disclosure",
-			"Second Additional Protocol (CETS 224) Art. 6-7, 9-10",
-			"both countries have ratified the Second Additional Protocol and it is in force for both",
-			"Direct requests to providers for subscriber data; the Protocol's own conditions and reservations apply."},
-		{ChanBilateralMLA, 8, "Bilateral mutual legal assistance treaty",
-			"bilateral MLA treaty, if one exists (not in the reference data: ask the central authority)",
-			"neither the EIO nor the Budapest Convention applies between the two countries",
-			"Per the treaty; most MLA treaties allow refusal of coercive measures without dual criminality."},
-		{ChanUNTOC, 9, "UNTOC mutual legal assistance",
-			"UN Convention against Transnational Organized Crime Art. 18",
-			"neither the EIO nor the Budapest Convention applies, and both countries are UNTOC parties",
-			"Art. 18(9): assistance may be declined for absence of dual criminality."},
-		{ChanVienna1988, 10, "1988 Drug Convention mutual legal assistance",
-			"UN Convention against Illicit Traffic in Narcotic Drugs and Psychotropic Substances 1988 Art. 7",
-			"neither the EIO nor the Budapest Convention applies; party list not in the reference data (near-universal, verify)",
-			"Art. 3(1) trafficking offences are criminal in every party, so dual criminality is normally met for drug trafficking."},
-		{ChanLettersRogatory, 11, "Letters rogatory",
-			"international comity, through diplomatic channels",
-			"neither the EIO nor the Budapest Convention applies",
-			"Granted at the requested state's discretion under its domestic law, which usually requires dual criminality."},
+		{BasisEIO, 1, "European Investigation Order", "Directive 2014/41/EU",
+			"both states are bound by the Directive (EU member states but DK and IE)",
+			"Art. 11(1)(g) with Annex D: no dual-criminality check for illicit trafficking in narcotic drugs punishable by at least 3 years in the issuing state; other grounds of refusal remain."},
+		{BasisTCA, 2, "EU-UK Trade and Cooperation Agreement: mutual assistance", "TCA Part Three, Title VIII (Arts 633-642), supplementing the 1959 Council of Europe Convention",
+			"one state is the United Kingdom, the other an EU member state",
+			recallNote + "the grounds of refusal of the 1959 Convention and the TCA apply; illicit drug trafficking is an offence in both."},
+		{BasisCoEMLA, 3, "1959 Council of Europe mutual assistance", "European Convention on Mutual Assistance in Criminal Matters (ETS 030) and its Protocols (ETS 099, ETS 182) where both are parties",
+			"both states are parties to ETS 030 and no EIO applies between them (flagged, and not the instrument of the request, where a party's status is UNCERTAIN)",
+			recallNote + "the Convention does not require dual criminality for ordinary requests; a party may reserve it for search and seizure (Art. 5)."},
+		{BasisVienna1988, 4, "1988 UN Drug Convention mutual legal assistance", "UN Convention against Illicit Traffic in Narcotic Drugs and Psychotropic Substances 1988, Art. 7 [article number recall]",
+			"neither state is a non-party in vienna1988_parties.csv; the instrument of the request where no European instrument applies and both are parties",
+			recallNote + "the trafficking offences of Art. 3(1) are to be criminal in every party, so dual criminality is normally met for drug trafficking."},
+		{BasisBudapest, 5, "Budapest Convention: expedited preservation", "Convention on Cybercrime (ETS 185) Art. 29, 35",
+			"both states are parties to the Budapest Convention, and only where the requested state holds the data sought (data_held_only)",
+			recallNote + "Art. 29(3): dual criminality is not required for preservation (a party may reserve this for offences other than those of Art. 2-11)."},
+		{BasisBilateral, 6, "Bilateral mutual legal assistance treaty", "bilateral MLA treaty, if one exists (not in the reference data: ask the central authority)",
+			"no EIO, EU-UK TCA or 1959 Council of Europe Convention applies between the two states (a gap for the person completing the request)",
+			"Per the treaty, which the reference data does not hold."},
+		{BasisUNTOC, 7, "UNTOC mutual legal assistance", "UN Convention against Transnational Organized Crime Art. 18",
+			"no European instrument applies, and neither state is a UNTOC non-party (untoc_nonparties.csv)",
+			recallNote + "Art. 18(9): assistance may be declined for absence of dual criminality."},
+		{BasisLettersRog, 8, "Letters rogatory", "international comity, through diplomatic channels",
+			"no European instrument, no 1988 Convention and no UNTOC applies between the two states",
+			recallNote + "granted at the requested state's discretion under its domestic law, which usually requires dual criminality."},
+		{BasisCoordinate, 9, "Police and judicial coordination", "Europol and Eurojust; the EU-UK TCA; Europol agreements; INTERPOL",
+			"always: the coordination open between the two states (Europol and Eurojust between EU member states, the TCA between the UK and one, a Europol agreement, else INTERPOL)",
+			"Coordination, not a request for evidence: coercive measures follow a request on one of the bases above."},
 	}
 }
 
-// Route is one channel that applies between a requesting and a partner
-// country, and why.
+// Route is one legal basis between a requesting and a partner country as
+// Channels gives it: the Basis LegalBases gives, with its rank and whether
+// it applies only where the partner holds the data sought.
 type Route struct {
-	Channel   string // a Chan* id
-	Reason    string
-	Uncertain bool // rests on reference facts flagged UNCERTAIN or unverified
+	Basis
+	Channel string // the Basis ID
+	Rank    uint8  // its rank in the Catalog
+	Reason  string // the Basis Why
+	// Uncertain is Basis.Uncertain: it rests on facts the reference data
+	// does not verify, or is a gap to fill.
+	Uncertain bool
+	// DataHeldOnly is set for a basis that applies only where the partner
+	// holds the data sought: LegalBases names it only when told so.
+	DataHeldOnly bool
 }
 
-// Channels names the cooperation channels between a requesting and a
-// partner country (alpha-2 codes), in rank order, and why each applies:
-//   - both EU member states: Europol/Eurojust and a joint investigation
-//     team; the European Investigation Order when both are bound by it;
-//   - one a Europol member state, the other with a Europol agreement:
-//     Europol third-country cooperation;
-//   - both Budapest parties: expedited preservation through the 24/7
-//     network (Art. 29, 35) and mutual assistance (Art. 25-27); the Second
-//     Protocol when in force for both;
-//   - when neither the EIO nor Budapest applies: a bilateral MLA treaty,
-//     UNTOC Art. 18 when both are parties, the 1988 Convention Art. 7 and
-//     letters rogatory.
-//
-// It returns nil for the same country twice or an unknown code. The
-// warehouse's cooperation view applies the same rules.
+// Channels names the legal bases between a requesting and a partner
+// country (alpha-2 codes) under the rules of LegalBases, in its order:
+// every basis LegalBases gives when the partner holds the data sought,
+// those it gives only then marked DataHeldOnly. It returns nil for the
+// same country twice or an unknown code. The warehouse's cooperation view
+// holds the same rows (CooperationTable).
 func (d *Data) Channels(requesting, partner string) []Route {
-	a, okA := d.Country(requesting)
-	b, okB := d.Country(partner)
-	if !okA || !okB || a.ISO2 == b.ISO2 {
+	a, b, ok := d.pair(requesting, partner)
+	if !ok {
 		return nil
 	}
-	both := a.Name + " and " + b.Name
-	var rs []Route
-	add := func(id, reason string, unc bool) { rs = append(rs, Route{Channel: id, Reason: reason, Uncertain: unc}) }
-	eio := a.EIO && b.EIO
-	if eio {
-		add(ChanEIO, both+" are both bound by the EIO Directive", false)
+	fill := namer(a, b)
+	rules := d.rules(a, b)
+	out := make([]Route, 0, len(rules))
+	for _, r := range rules {
+		bs := fill(r.Basis)
+		out = append(out, Route{Basis: bs, Channel: bs.ID, Rank: rankOf(bs.ID), Reason: bs.Why,
+			Uncertain: bs.Uncertain(), DataHeldOnly: r.dataHeld})
 	}
-	if a.EUMember && b.EUMember {
-		add(ChanEuropolEurojust, both+" are both EU member states", false)
-		add(ChanJIT, both+" are both EU member states", false)
+	return out
+}
+
+var ranks = func() map[string]uint8 {
+	m := map[string]uint8{}
+	for _, c := range Catalog() {
+		m[c.ID] = c.Rank
 	}
-	if p, other, ok := europolPair(a, b); ok {
-		add(ChanEuropolPartner, p.Name+" is a Europol member state; "+other.Name+" has a Europol "+other.Europol, other.Europol == "working_arrangement")
-	}
-	bud := a.Budapest == "party" && b.Budapest == "party"
-	if bud {
-		unc := a.BudapestUncertain || b.BudapestUncertain
-		add(ChanBudapestPreserve, both+" are both parties to the Budapest Convention", unc)
-		add(ChanBudapestMLA, both+" are both parties to the Budapest Convention", unc)
-		if a.BudapestP2 == "party" && b.BudapestP2 == "party" && a.BudapestP2InForce != "" && b.BudapestP2InForce != "" {
-			add(ChanBudapestP2, both+" have both ratified the Second Additional Protocol, in force for both", false)
+	return m
+}()
+
+func rankOf(id string) uint8 { return ranks[id] }
+
+// PairBasis is one row of the cooperation table: a legal basis between an
+// ordered pair of countries, its texts kept once in a BasisText.
+type PairBasis struct {
+	Requesting, Partner string
+	Channel             string
+	Rank                uint8
+	Primary, Gap        bool
+	Uncertain           bool
+	DataHeldOnly        bool
+	Text                uint32 // BasisText.ID
+}
+
+// BasisText is the text of a legal basis shared by many pairs: the Basis
+// texts with RequestingName and RequestedName where the two states' names
+// go.
+type BasisText struct {
+	ID                                       uint32
+	Instrument, Provisions, Use, Why, Source string
+	Unverified                               []string
+}
+
+// CooperationTable is Channels for every ordered pair of distinct
+// countries, as the warehouse stores it: one row per pair and basis, in
+// country order then rank, and each distinct text once (numbered from 1 in
+// order of first use). The warehouse's cooperation view joins them and
+// puts each pair's CommonName in place of RequestingName and RequestedName,
+// so that it gives what Channels gives.
+func (d *Data) CooperationTable() ([]PairBasis, []BasisText) {
+	var (
+		pairs []PairBasis
+		texts []BasisText
+		ids   = map[string]uint32{}
+	)
+	for _, a := range d.Countries {
+		for _, b := range d.Countries {
+			if a.ISO2 == b.ISO2 {
+				continue
+			}
+			for _, r := range d.rules(a, b) {
+				key := strings.Join(append([]string{r.Instrument, r.Provisions, r.Use, r.Why, r.Sources}, r.Unverified...), "\x00")
+				id, ok := ids[key]
+				if !ok {
+					id = uint32(len(texts) + 1)
+					ids[key] = id
+					texts = append(texts, BasisText{ID: id, Instrument: r.Instrument, Provisions: r.Provisions, Use: r.Use,
+						Why: r.Why, Source: r.Sources, Unverified: r.Unverified})
+				}
+				pairs = append(pairs, PairBasis{Requesting: a.ISO2, Partner: b.ISO2, Channel: r.ID, Rank: rankOf(r.ID),
+					Primary: r.Primary, Gap: r.Gap, Uncertain: r.Uncertain(), DataHeldOnly: r.dataHeld, Text: id})
+			}
 		}
 	}
-	if eio || bud {
-		return rs
-	}
-	add(ChanBilateralMLA, "no EIO or Budapest channel between "+both+": check for a bilateral MLA treaty", true)
-	if untocParty(a) && untocParty(b) {
-		add(ChanUNTOC, both+" are both UNTOC parties"+presumedNote(a, b), a.UNTOC == UNTOCUncertain || b.UNTOC == UNTOCUncertain)
-	}
-	add(ChanVienna1988, "no EIO or Budapest channel between "+both+"; 1988 Convention parties not in the reference data (near-universal, verify)", true)
-	add(ChanLettersRogatory, "no EIO or Budapest channel between "+both, false)
-	return rs
-}
-
-// europolPair finds the Europol member state of a pair whose other country
-// has an agreement or working arrangement with Europol.
-func europolPair(a, b Country) (member, other Country, ok bool) {
-	partner := func(c Country) bool { return c.Europol != "" && c.Europol != "member" }
-	switch {
-	case a.Europol == "member" && partner(b) && !(a.EUMember && b.EUMember):
-		return a, b, true
-	case b.Europol == "member" && partner(a) && !(a.EUMember && b.EUMember):
-		return b, a, true
-	}
-	return Country{}, Country{}, false
-}
-
-func untocParty(c Country) bool { return c.UNTOC != UNTOCNonParty }
-
-func presumedNote(a, b Country) string {
-	if a.UNTOC == UNTOCPresumed || b.UNTOC == UNTOCPresumed {
-		return " (presumed: not among the 2017 non-parties)"
-	}
-	return ""
+	return pairs, texts
 }

@@ -6,6 +6,7 @@
 // a partner country and why, and loads the partner directory
 // (configs/partners.yaml) with file:line errors.
 //
-// The data is plain Go values; package warehouse writes it to ClickHouse
-// tables, where the cooperation view applies the same rules as Channels.
+// LegalBases holds the one set of rules for the legal bases of a request
+// between two countries: Channels and CooperationTable (written by package
+// warehouse for the cooperation view) are derived from it.
 package reference

@@ -46,6 +46,10 @@ const (
 	UNTOCNonParty  = "nonparty"
 )
 
+// ViennaPresumed is the 1988 Drug Convention status of a country
+// vienna1988_parties.csv does not list.
+const ViennaPresumed = "presumed"
+
 // Files are the reference files Load reads, relative to the root of its FS.
 var Files = []string{
 	"iso3166.csv", "regions.yaml", "budapest_convention.csv", "budapest_protocol2.csv",
@@ -77,8 +81,11 @@ type Country struct {
 	BudapestP2InForce string
 	// UNTOC is one of the UNTOC* statuses.
 	UNTOC string
-	// Vienna1988 is party, nonparty or uncertain (1988 Drug Convention;
-	// the file lists only non-parties, so every other country is a party).
+	// Vienna1988 is party, nonparty, uncertain or presumed (1988 Drug
+	// Convention). The file lists only non-parties and a few recent
+	// accessions: every UN member state it does not list is a party, but
+	// it does not model dependent territories, so an unlisted country is
+	// presumed a party.
 	Vienna1988 string
 	// CoEMLA, CoEMLA99 and CoEMLA182 are the country's status under ETS
 	// 030, 099 and 182 as coe_mla_1959.csv gives it: party, signatory,
@@ -206,7 +213,7 @@ func Load(fsys fs.FS) (*Data, error) {
 			d.Countries[i].UNTOC = UNTOCPresumed
 		}
 		if d.Countries[i].Vienna1988 == "" {
-			d.Countries[i].Vienna1988 = "party"
+			d.Countries[i].Vienna1988 = ViennaPresumed
 		}
 	}
 	d.SHA256 = hex.EncodeToString(h.Sum(nil))

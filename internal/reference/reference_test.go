@@ -68,8 +68,9 @@ func TestLoad(t *testing.T) {
 		{"NA", func(c reference.Country) bool { return c.Name == "Namibia" }, "NA is Namibia"},
 		{"NZ", func(c reference.Country) bool { return c.Budapest == "party" && c.BudapestInForce == "2025-12-01" }, "Budapest party since 2025"},
 		{"GB", func(c reference.Country) bool {
-			return c.Budapest == "party" && !c.BudapestUncertain && c.CoEMLA == "party" && c.CoEMLA182 == "party" && c.Vienna1988 == "party" && !c.CoESea
-		}, "Budapest party (verified), ETS 030 and 182 party, 1988 party, not ETS 156"},
+			return c.Budapest == "party" && !c.BudapestUncertain && c.CoEMLA == "party" && c.CoEMLA182 == "party" && c.Vienna1988 == reference.ViennaPresumed && !c.CoESea
+		}, "Budapest party (verified), ETS 030 and 182 party, 1988 party (unlisted: presumed), not ETS 156"},
+		{"PW", func(c reference.Country) bool { return c.Vienna1988 == "party" }, "1988 Convention party since 2019"},
 		{"NL", func(c reference.Country) bool { return c.Budapest == "party" && !c.BudapestUncertain && c.CoESea }, "Budapest party (verified), ETS 156 party"},
 		{"KI", func(c reference.Country) bool { return c.Vienna1988 == "nonparty" }, "not a 1988 Convention party"},
 		{"SS", func(c reference.Country) bool { return c.Vienna1988 == "uncertain" }, "1988 Convention status uncertain"},
@@ -94,15 +95,27 @@ func TestLoad(t *testing.T) {
 	}
 }
 
+// TestChannels: Channels gives the bases LegalBases gives, in its order,
+// those that need the data held in the partner state marked so.
 func TestChannels(t *testing.T) {
 	d := load(t)
 	ids := func(a, b string) []string {
 		var out []string
 		for _, r := range d.Channels(a, b) {
-			if r.Reason == "" {
-				t.Errorf("%s-%s %s: no reason", a, b, r.Channel)
+			if r.Reason == "" || r.Instrument == "" {
+				t.Errorf("%s-%s %s: no reason or instrument", a, b, r.Channel)
 			}
-			out = append(out, r.Channel)
+			s := r.Channel
+			if r.Primary {
+				s += " primary"
+			}
+			if r.Uncertain {
+				s += " uncertain"
+			}
+			if r.DataHeldOnly {
+				s += " held"
+			}
+			out = append(out, s)
 		}
 		return out
 	}
@@ -110,32 +123,85 @@ func TestChannels(t *testing.T) {
 		name, a, b string
 		want       []string
 	}{
-		{"EU-EU", "DE", "FR", []string{reference.ChanEIO, reference.ChanEuropolEurojust, reference.ChanJIT, reference.ChanBudapestPreserve, reference.ChanBudapestMLA}},
-		{"EU-Budapest non-EU", "NL", "US", []string{reference.ChanEuropolPartner, reference.ChanBudapestPreserve, reference.ChanBudapestMLA}},
-		{"Budapest-non-Budapest", "GB", "CN", []string{reference.ChanBilateralMLA, reference.ChanUNTOC, reference.ChanVienna1988, reference.ChanLettersRogatory}},
-		{"symmetric", "CN", "GB", []string{reference.ChanBilateralMLA, reference.ChanUNTOC, reference.ChanVienna1988, reference.ChanLettersRogatory}},
+		{"EIO states", "NL", "ES", []string{"eio primary", "vienna1988_art7 uncertain", "budapest_preservation held", "coordination"}},
+		{"EU and UK", "DE", "GB", []string{"eu_uk_tca primary", "coe_mla_1959 uncertain", "vienna1988_art7 uncertain", "budapest_preservation held", "coordination uncertain"}},
+		{"UK and EU", "GB", "NL", []string{"eu_uk_tca primary", "coe_mla_1959 uncertain", "vienna1988_art7 uncertain", "budapest_preservation held", "coordination uncertain"}},
+		{"EU and US: no 1959 Convention", "FR", "US", []string{"vienna1988_art7 primary uncertain", "budapest_preservation held", "bilateral_treaty uncertain", "untoc_art18 uncertain", "coordination"}},
+		{"UK and US", "GB", "US", []string{"vienna1988_art7 primary uncertain", "budapest_preservation held", "bilateral_treaty uncertain", "untoc_art18 uncertain", "coordination"}},
+		{"1959 Convention without EIO", "DE", "DK", []string{"coe_mla_1959 primary uncertain", "vienna1988_art7 uncertain", "budapest_preservation held", "coordination"}},
+		{"1959 Convention, no Second Protocol", "DE", "ME", []string{"coe_mla_1959 primary uncertain", "vienna1988_art7 uncertain", "budapest_preservation held", "coordination"}},
+		{"1959 party status uncertain", "RU", "DE", []string{"coe_mla_1959 uncertain", "vienna1988_art7 primary uncertain", "bilateral_treaty uncertain", "untoc_art18 uncertain", "coordination"}},
+		{"1988 Convention and UNTOC only", "IR", "US", []string{"vienna1988_art7 primary uncertain", "bilateral_treaty uncertain", "untoc_art18 uncertain", "coordination"}},
+		{"not a 1988 party", "DE", "KI", []string{"budapest_preservation held", "bilateral_treaty primary uncertain", "untoc_art18 uncertain", "coordination"}},
 		{"same country", "DE", "DE", nil},
 		{"unknown code", "DE", "ZZ", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := ids(tc.a, tc.b); !reflect.DeepEqual(got, tc.want) {
-				t.Errorf("Channels(%s, %s) = %v, want %v", tc.a, tc.b, got, tc.want)
+				t.Errorf("Channels(%s, %s) =\n\t%v\nwant\n\t%v", tc.a, tc.b, got, tc.want)
 			}
 		})
 	}
-	// Every channel named is in the catalog, in rank order.
-	rank := map[string]uint8{}
-	for _, c := range reference.Catalog() {
-		rank[c.ID] = c.Rank
-	}
+	// Every basis named is in the catalog, in rank order, and Channels is
+	// LegalBases: all of it when the data is held there, without the
+	// DataHeldOnly bases otherwise.
 	for _, a := range d.Countries {
-		last := uint8(0)
-		for _, r := range d.Channels(a.ISO2, "US") {
-			rk, ok := rank[r.Channel]
-			if !ok || rk <= last {
-				t.Fatalf("%s-US: channel %s out of the catalog or out of order", a.ISO2, r.Channel)
+		for _, b := range []string{"US", "GB", "DE", "KI", "TW", "AQ"} {
+			last := uint8(0)
+			var held, notHeld []reference.Basis
+			for _, r := range d.Channels(a.ISO2, b) {
+				if r.Rank <= last || r.Channel != r.ID || r.Uncertain != r.Basis.Uncertain() {
+					t.Fatalf("%s-%s: channel %s (rank %d) out of the catalog or out of order", a.ISO2, b, r.Channel, r.Rank)
+				}
+				last = r.Rank
+				held = append(held, r.Basis)
+				if !r.DataHeldOnly {
+					notHeld = append(notHeld, r.Basis)
+				}
 			}
-			last = rk
+			if !reflect.DeepEqual(held, d.LegalBases(a.ISO2, b, true)) || !reflect.DeepEqual(notHeld, d.LegalBases(a.ISO2, b, false)) {
+				t.Fatalf("%s-%s: Channels is not LegalBases", a.ISO2, b)
+			}
+		}
+	}
+}
+
+// TestFactsFlagged: what the reference data does not settle is flagged,
+// with the reason, never asserted.
+func TestFactsFlagged(t *testing.T) {
+	d := load(t)
+	find := func(a, b, id string) reference.Basis {
+		for _, bs := range d.LegalBases(a, b, true) {
+			if bs.ID == id {
+				return bs
+			}
+		}
+		t.Fatalf("%s-%s: no %s", a, b, id)
+		return reference.Basis{}
+	}
+	for _, tc := range []struct {
+		a, b, id, want string
+	}{
+		{"TW", "US", "untoc_art18", "the party status of Taiwan and the United States is inferred"},
+		{"AQ", "US", "vienna1988_art7", "the party status of Antarctica and the United States is inferred"},
+		{"RU", "DE", "coe_mla_1959", "Russia's party status under the 1959 Convention is not verified"},
+		{"DE", "ME", "coe_mla_1959", "Montenegro was not a party to the Second Additional Protocol"},
+		{"SS", "DE", "vienna1988_art7", "South Sudan's party status is not verified"},
+		{"DE", "GB", "coe_mla_1959", "Additional Protocol (ETS No. 099) is not verified"},
+	} {
+		bs := find(tc.a, tc.b, tc.id)
+		if !strings.Contains(strings.Join(bs.Unverified, "; "), tc.want) {
+			t.Errorf("%s-%s %s: unverified %q, want %q", tc.a, tc.b, tc.id, bs.Unverified, tc.want)
+		}
+	}
+	if bs := find("RU", "DE", "coe_mla_1959"); bs.Primary {
+		t.Error("RU-DE: the 1959 Convention is the instrument of the request while Russia's status is not verified")
+	}
+	// Taiwan is not a 1988 party: no Art. 7 with it; a treaty to name and
+	// UNTOC (inferred) instead.
+	for _, bs := range d.LegalBases("TW", "US", true) {
+		if bs.ID == "vienna1988_art7" {
+			t.Error("TW-US: 1988 Convention named, but vienna1988_parties.csv lists Taiwan as a non-party")
 		}
 	}
 }

@@ -120,7 +120,8 @@ func Run(ctx context.Context, cfg *config.Config, opts Options, log zerolog.Logg
 		log.Warn().Msg(w)
 	}
 	if cfg.Run.MetricsAddr != "" {
-		srv, err := s.m.Serve(cfg.Run.MetricsAddr, func(ctx context.Context) error { return s.ready(ctx) })
+		srv, err := s.m.ServeWith(metrics.ServeOptions{Addr: cfg.Run.MetricsAddr, TokenFile: cfg.Run.MetricsTokenFile},
+			func(ctx context.Context) error { return s.ready(ctx) })
 		if err != nil {
 			return fmt.Errorf("serving metrics on %s: %w", cfg.Run.MetricsAddr, err)
 		}

@@ -29,6 +29,7 @@ import (
 	"github.com/counternet/counternet/internal/config"
 	"github.com/counternet/counternet/internal/crawl"
 	"github.com/counternet/counternet/internal/fetch"
+	"github.com/counternet/counternet/internal/images"
 	"github.com/counternet/counternet/internal/load"
 	"github.com/counternet/counternet/internal/normalize"
 	"github.com/counternet/counternet/internal/pipeline"
@@ -506,6 +507,10 @@ func (s *Stack) Collect(ctx context.Context, sites []*pipeline.Site) ([]*crawl.R
 	if len(markets) == 0 {
 		markets = MarketNames(sites)
 	}
+	photos, err := s.imageCollector(sites, evidence)
+	if err != nil {
+		return nil, err
+	}
 	reports := make([]*crawl.Report, len(sites))
 	errs := make([]error, len(sites))
 	var g errgroup.Group
@@ -526,13 +531,23 @@ func (s *Stack) Collect(ctx context.Context, sites []*pipeline.Site) ([]*crawl.R
 				return nil
 			}
 			opts.Jar = jar
-			client := fetch.New(dialer.ForIdentity(site.Name, newSession()).DialContext, opts, s.Log)
+			session := newSession()
+			client := fetch.New(dialer.ForIdentity(site.Name, session).DialContext, opts, s.Log)
 			defer client.Close()
+			var siteImages *crawl.ImageCollector
+			if photos != nil {
+				// Photos travel on the page client's circuit, under the
+				// image bounds (crawl.ImageFetchOptions).
+				img := fetch.New(dialer.ForIdentity(site.Name, session).DialContext, crawl.ImageFetchOptions(opts, images.Limits{}), s.Log)
+				defer img.Close()
+				siteImages = photos(img)
+			}
 			rep, err := crawl.Run(ctx, site, crawl.Deps{
 				Fetch: client, Evidence: evidence, Publish: pub, Rates: Rates(s.Cfg), Log: s.Log,
 				RunTimeout: s.RunTimeout, Authenticated: jar != nil, Markets: markets,
 				OnFetch:     s.onFetch(site.Name),
 				NewIdentity: func() { client.SetDial(dialer.ForIdentity(site.Name, newSession()).DialContext) },
+				Images:      siteImages,
 			})
 			reports[i], errs[i] = rep, err
 			lev := s.Log.Info()
@@ -550,6 +565,30 @@ func (s *Stack) Collect(ctx context.Context, sites []*pipeline.Site) ([]*crawl.R
 	}
 	_ = g.Wait()
 	return reports, errors.Join(errs...)
+}
+
+// imageCollector makes the photo collector of a site's run from its image
+// fetcher (nil when collect.images is off): the blocklist is loaded once,
+// and photo bytes are kept only for the site files that set keep_images.
+func (s *Stack) imageCollector(sites []*pipeline.Site, evidence *capture.Store) (func(crawl.Fetcher) *crawl.ImageCollector, error) {
+	if !s.Cfg.Collect.Images {
+		return nil, nil
+	}
+	var bl *images.Blocklist
+	if path := s.Cfg.Collect.ImageBlocklist; path != "" {
+		var err error
+		if bl, err = images.LoadBlocklist(path); err != nil {
+			return nil, fmt.Errorf("collect.image_blocklist: %w", err)
+		}
+	}
+	keep := map[string]bool{}
+	for _, site := range sites {
+		keep[site.Name] = site.KeepImages
+	}
+	return func(f crawl.Fetcher) *crawl.ImageCollector {
+		return &crawl.ImageCollector{Fetch: f, Evidence: evidence, Blocklist: bl, Log: s.Log,
+			Keep: func(source string) bool { return keep[source] }}
+	}, nil
 }
 
 func (s *Stack) onFetch(source string) func(string, time.Duration) {
@@ -686,6 +725,7 @@ func (s *Stack) Loader(ctx context.Context) (*load.Loader, jetstream.Consumer, e
 		Events:      events,
 		DeadLetters: s.Bus.Publisher(64, 3, 30*time.Second),
 		DeadTable:   load.NewTable(s.DB.Conn()),
+		Images:      &images.Store{Conn: s.DB.Conn()},
 		Acks:        s.Bus.NC,
 	}, load.Options{
 		BatchSize: l.BatchSize, FlushInterval: l.FlushInterval, FetchMax: l.FetchMax,

@@ -104,8 +104,10 @@ func ClickHouse(tb testing.TB) *warehouse.DB {
 		} else {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
-			if err := db.Conn().Exec(ctx, "DROP DATABASE IF EXISTS "+name); err != nil {
-				tb.Logf("testenv: dropping database %s: %v", name, err)
+			for _, d := range []string{name, warehouse.AuditDatabase(name)} {
+				if err := db.Conn().Exec(ctx, "DROP DATABASE IF EXISTS "+d); err != nil {
+					tb.Logf("testenv: dropping database %s: %v", d, err)
+				}
 			}
 		}
 		db.Close()

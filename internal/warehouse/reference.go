@@ -12,10 +12,17 @@ import (
 )
 
 // referenceTables are replaced by LoadReference, in this order.
-var referenceTables = []string{"countries", "regions", "treaty_memberships", "cooperation_channels"}
+var referenceTables = []string{"countries", "regions", "treaty_memberships", "cooperation_channels", "cooperation_texts", "cooperation_pairs"}
+
+// referenceFormat changes when LoadReference writes tables it did not
+// write before (0140: cooperation_texts and cooperation_pairs), so that a
+// warehouse loaded by an older version is loaded again.
+const referenceFormat = "cooperation_pairs v1"
 
 // LoadReference writes the reference data into the tables countries,
-// regions, treaty_memberships and cooperation_channels, and ref.Partners
+// regions, treaty_memberships, cooperation_channels (the catalog of legal
+// bases), cooperation_texts and cooperation_pairs (the legal bases between
+// every ordered pair of countries, reference.CooperationTable), and ref.Partners
 // into partners when ref.Partners is not nil. Each load replaces the
 // tables' content (TRUNCATE, then INSERT). A load whose data is the same as
 // the last one recorded in reference_loads is skipped, so calling it at
@@ -50,7 +57,7 @@ func (db *DB) LoadReference(ctx context.Context, ref *reference.Data) (bool, err
 	if err := db.insertMemberships(ctx, ref.Memberships, now); err != nil {
 		return false, err
 	}
-	if err := db.insertChannels(ctx, ref.Catalog, now); err != nil {
+	if err := db.insertChannels(ctx, ref, now); err != nil {
 		return false, err
 	}
 	if ref.Partners != nil {
@@ -75,6 +82,7 @@ func (db *DB) LoadReference(ctx context.Context, ref *reference.Data) (bool, err
 func referenceSum(ref *reference.Data) string {
 	h := sha256.New()
 	h.Write([]byte(ref.SHA256))
+	h.Write([]byte("\x00" + referenceFormat))
 	if ref.Partners != nil {
 		h.Write([]byte("\x00partners"))
 	}
@@ -93,9 +101,11 @@ func (db *DB) insertCountries(ctx context.Context, cs []reference.Country, now t
 		iso2, iso3, num, name, region, sub, inter = mk[string](n), mk[string](n), mk[string](n), mk[string](n), mk[string](n), mk[string](n), mk[string](n)
 		eu, schengen, eio, eaw, budUnc            = mk[uint8](n), mk[uint8](n), mk[uint8](n), mk[uint8](n), mk[uint8](n)
 		europol, bud, budIF, p2, p2IF, untoc      = mk[string](n), mk[string](n), mk[string](n), mk[string](n), mk[string](n), mk[string](n)
+		common                                    = mk[string](n)
 		at                                        = mk[time.Time](n)
 	)
 	for i, c := range cs {
+		common[i] = reference.CommonName(c)
 		iso2[i], iso3[i], num[i], name[i] = c.ISO2, c.ISO3, c.Numeric, c.Name
 		region[i], sub[i], inter[i] = c.Region, c.SubRegion, c.IntermediateRegion
 		eu[i], schengen[i], eio[i], eaw[i] = boolUInt8(c.EUMember), boolUInt8(c.Schengen), boolUInt8(c.EIO), boolUInt8(c.EAW)
@@ -107,7 +117,7 @@ func (db *DB) insertCountries(ctx context.Context, cs []reference.Country, now t
 		{"sub_region", sub}, {"intermediate_region", inter}, {"eu_member", eu}, {"schengen", schengen},
 		{"eio", eio}, {"eaw", eaw}, {"europol", europol}, {"budapest", bud}, {"budapest_in_force", budIF},
 		{"budapest_uncertain", budUnc}, {"budapest_p2", p2}, {"budapest_p2_in_force", p2IF},
-		{"untoc", untoc}, {"loaded_at", at},
+		{"untoc", untoc}, {"common_name", common}, {"loaded_at", at},
 	})
 }
 
@@ -160,7 +170,10 @@ func (db *DB) insertMemberships(ctx context.Context, ms []reference.Membership, 
 	})
 }
 
-func (db *DB) insertChannels(ctx context.Context, cs []reference.Channel, now time.Time) error {
+// insertChannels writes the catalog of legal bases, and the legal bases
+// between every ordered pair of countries with their texts.
+func (db *DB) insertChannels(ctx context.Context, ref *reference.Data, now time.Time) error {
+	cs := ref.Catalog
 	n := len(cs)
 	var (
 		id, name, basis, cond, dual = mk[string](n), mk[string](n), mk[string](n), mk[string](n), mk[string](n)
@@ -170,10 +183,77 @@ func (db *DB) insertChannels(ctx context.Context, cs []reference.Channel, now ti
 	for i, c := range cs {
 		id[i], rank[i], name[i], basis[i], cond[i], dual[i], at[i] = c.ID, c.Rank, c.Name, c.LegalBasis, c.Condition, c.DualCriminality, now
 	}
-	return db.insert(ctx, "cooperation_channels", n, []column{
+	err := db.insert(ctx, "cooperation_channels", n, []column{
 		{"channel", id}, {"rank", rank}, {"name", name}, {"legal_basis", basis}, {"condition", cond},
 		{"dual_criminality", dual}, {"loaded_at", at},
 	})
+	if err != nil {
+		return err
+	}
+	pairs, texts := ref.CooperationTable()
+	if err := db.insertTexts(ctx, texts, now); err != nil {
+		return err
+	}
+	return db.insertPairs(ctx, pairs, now)
+}
+
+func (db *DB) insertTexts(ctx context.Context, ts []reference.BasisText, now time.Time) error {
+	n := len(ts)
+	if n == 0 {
+		return nil
+	}
+	var (
+		id                                       = mk[uint32](n)
+		instrument, provisions, serves, why, src = mk[string](n), mk[string](n), mk[string](n), mk[string](n), mk[string](n)
+		unverified                               = mk[[]string](n)
+		at                                       = mk[time.Time](n)
+	)
+	for i, t := range ts {
+		for _, u := range t.Unverified {
+			// The view joins them with newlines to put the names in.
+			if strings.Contains(u, "\n") {
+				return fmt.Errorf("loading reference data: cooperation text %d: a newline in an unverified fact: %q", t.ID, u)
+			}
+		}
+		id[i], instrument[i], provisions[i], serves[i], why[i], src[i] = t.ID, t.Instrument, t.Provisions, t.Use, t.Why, t.Source
+		unverified[i], at[i] = t.Unverified, now
+		if unverified[i] == nil {
+			unverified[i] = []string{}
+		}
+	}
+	return db.insert(ctx, "cooperation_texts", n, []column{
+		{"text_id", id}, {"instrument", instrument}, {"provisions", provisions}, {"serves", serves},
+		{"reason", why}, {"sources", src}, {"unverified", unverified}, {"loaded_at", at},
+	})
+}
+
+// pairRows are inserted in batches of this many rows.
+const pairRows = 50000
+
+func (db *DB) insertPairs(ctx context.Context, ps []reference.PairBasis, now time.Time) error {
+	for len(ps) > 0 {
+		n := min(len(ps), pairRows)
+		var (
+			req, partner, channel         = mk[string](n), mk[string](n), mk[string](n)
+			rank, primary, gap, unc, held = mk[uint8](n), mk[uint8](n), mk[uint8](n), mk[uint8](n), mk[uint8](n)
+			text                          = mk[uint32](n)
+			at                            = mk[time.Time](n)
+		)
+		for i, p := range ps[:n] {
+			req[i], partner[i], channel[i], rank[i] = p.Requesting, p.Partner, p.Channel, p.Rank
+			primary[i], gap[i], unc[i], held[i] = boolUInt8(p.Primary), boolUInt8(p.Gap), boolUInt8(p.Uncertain), boolUInt8(p.DataHeldOnly)
+			text[i], at[i] = p.Text, now
+		}
+		err := db.insert(ctx, "cooperation_pairs", n, []column{
+			{"requesting", req}, {"partner", partner}, {"channel", channel}, {"rank", rank}, {"is_primary", primary},
+			{"gap", gap}, {"uncertain", unc}, {"data_held_only", held}, {"text_id", text}, {"loaded_at", at},
+		})
+		if err != nil {
+			return err
+		}
+		ps = ps[n:]
+	}
+	return nil
 }
 
 func (db *DB) insertPartners(ctx context.Context, ps []reference.Partner, now time.Time) error {

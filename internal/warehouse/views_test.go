@@ -3,12 +3,9 @@ package warehouse_test
 import (
 	"fmt"
 	"reflect"
-	"sort"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/ClickHouse/clickhouse-go/v2"
 
 	"github.com/counternet/counternet/internal/event"
 	"github.com/counternet/counternet/internal/query"
@@ -303,56 +300,6 @@ func TestJurisdictionTrend(t *testing.T) {
 	})
 }
 
-func TestCooperation(t *testing.T) {
-	db, ref := knownDB(t)
-	channels := func(req, partner string) []string {
-		return rowsOf(t, db, `SELECT channel, uncertain FROM cooperation WHERE requesting = @r AND partner = @p ORDER BY rank`,
-			clickhouse.Named("r", req), clickhouse.Named("p", partner))
-	}
-	for _, tc := range []struct {
-		name, req, partner string
-		want               []string
-	}{
-		{"EU-EU", "DE", "FR", []string{"eio | 0", "europol_eurojust | 0", "jit | 0", "budapest_preservation | 0", "budapest_mla | 0"}},
-		{"EU-Budapest non-EU", "DE", "US", []string{"europol_partner | 0", "budapest_preservation | 0", "budapest_mla | 0"}},
-		{"Budapest-non-Budapest", "US", "CN", []string{"bilateral_mla | 1", "untoc_art18 | 0", "vienna1988_art7 | 1", "letters_rogatory | 0"}},
-		{"EU-non-Budapest with a Europol agreement", "DE", "CN", []string{"europol_partner | 0", "bilateral_mla | 1", "untoc_art18 | 0", "vienna1988_art7 | 1", "letters_rogatory | 0"}},
-		{"EU not bound by the EIO", "DK", "DE", []string{"europol_eurojust | 0", "jit | 0", "budapest_preservation | 0", "budapest_mla | 0"}},
-		{"EU, Budapest signatory only", "IE", "FR", []string{"europol_eurojust | 0", "jit | 0", "bilateral_mla | 1", "untoc_art18 | 0", "vienna1988_art7 | 1", "letters_rogatory | 0"}},
-		{"UNTOC status uncertain", "US", "IR", []string{"bilateral_mla | 1", "untoc_art18 | 1", "vienna1988_art7 | 1", "letters_rogatory | 0"}},
-		{"same country", "DE", "DE", nil},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			check(t, tc.req+"-"+tc.partner, channels(tc.req, tc.partner), tc.want)
-		})
-	}
-	t.Run("reasons", func(t *testing.T) {
-		check(t, "DE-US reasons", rowsOf(t, db, `SELECT reason, legal_basis FROM cooperation WHERE requesting = 'DE' AND partner = 'US' ORDER BY rank`), []string{
-			"Germany is a Europol member state; United States of America has a Europol operational_agreement | Regulation (EU) 2016/794, Art. 25 agreements and working arrangements",
-			"Germany and United States of America are both parties to the Budapest Convention | Convention on Cybercrime (ETS 185) Art. 29, 35",
-			"Germany and United States of America are both parties to the Budapest Convention | Convention on Cybercrime (ETS 185) Art. 25-27 (production and disclosure: Art. 30-31)",
-		})
-	})
-	// The view and reference.Channels apply the same rules: compare them
-	// over every pair of a sample covering each regime.
-	t.Run("agrees with reference.Channels", func(t *testing.T) {
-		sample := []string{"DE", "FR", "DK", "IE", "NL", "US", "GB", "CH", "NO", "CN", "RU", "IR", "BR", "JP", "NZ", "CO", "EC", "ZA", "BT", "AQ"}
-		got := rowsOf(t, db, `SELECT requesting, partner, channel, reason, uncertain FROM cooperation
-			WHERE has(@s, requesting) AND has(@s, partner) ORDER BY requesting, partner, rank`, clickhouse.Named("s", sample))
-		var want []string
-		sorted := append([]string(nil), sample...)
-		sort.Strings(sorted)
-		for _, a := range sorted {
-			for _, b := range sorted {
-				for _, r := range ref.Channels(a, b) {
-					want = append(want, fmt.Sprintf("%s | %s | %s | %s | %d", a, b, r.Channel, r.Reason, b2i(r.Uncertain)))
-				}
-			}
-		}
-		check(t, "cooperation vs reference.Channels", got, want)
-	})
-}
-
 func b2i(b bool) int {
 	if b {
 		return 1
@@ -445,7 +392,7 @@ func TestSavedQueries(t *testing.T) {
 		"chain-vendor-summary":  4,
 		"vendors-shipping-into": 2, "new-routes": 4, "top-routes": 4, "route-prices": 2, "price-per-gram-by-origin": 1,
 		"multi-market-vendors": 1, "vendor-links": 2, "linked-vendors": 4, "vendor-clusters": 3, "crypto-reuse": 2,
-		"address-sightings": 4, "pgp-sightings": 2, "jurisdiction": 5, "cooperation": 3, "listing-history": 3,
+		"address-sightings": 4, "pgp-sightings": 2, "jurisdiction": 5, "cooperation": 5, "listing-history": 3,
 		"vendor-profile": 2, "eu-inbound": 0, "categories-into": 1, "forum-mentions": 1, "market-activity": 4,
 		"crawl-health": 0, "listing-evidence": 3, "export-audit": 0,
 	}

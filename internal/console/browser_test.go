@@ -192,6 +192,12 @@ func TestBrowserWorkflow(t *testing.T) {
 	if n := b.Count("#new-alerts"); n != 1 {
 		t.Errorf("the start page says nothing of the new alert")
 	}
+	// The profile now links the two names by their address.
+	b.Navigate(base + "/vendor/nebula/" + a.Handle)
+	if got := b.Text("#pairs"); !strings.Contains(got, other.Handle) {
+		t.Errorf("profile links no %s:\n%s", other.Handle, got)
+	}
+	shot(t, b, "vendor-linked")
 
 	// The export request, approved by a second user.
 	b.Navigate(base + "/cases/" + caseID)

@@ -215,6 +215,42 @@ func exchangeCommands() []*cmdSpec {
 			synopsis: []string{"counternet open FILE --identity F -o DIR [--key K | --senders F]"},
 			about:    "Decrypts, verifies and unpacks a package with the checks verify makes; nothing is left in DIR unless the whole package verifies.",
 			examples: []string{"counternet open pkg.cnpkg --identity age.key --key ed25519:… -o pkg/"}},
+		{name: "serve", run: runServe, noArgs: true,
+			summary:  "serve the investigators' web console (cases, watchlists, alerts, four-eyes exports) over TLS",
+			synopsis: []string{"counternet serve [--config FILE] [--addr HOST:PORT]"},
+			about: "Serves the investigators' web console on console.addr (loopback by default) over TLS, with\n" +
+				"the certificate console.tls_cert names or a self-signed one generated into <data_dir>/secrets.\n" +
+				"Users sign in with the accounts 'counternet users' manages (or the agency's OpenID Connect\n" +
+				"provider, console.oidc). It reads the warehouse and the evidence store the other roles fill,\n" +
+				"raises case alerts as data is loaded, and builds approved export requests with the export code.",
+			examples: []string{"counternet users add alice --roles investigator", "counternet serve --config /etc/counternet/console.yaml"}},
+		{name: "users", summary: "manage the console's local users: users add, disable, reset, list",
+			about:    "Manages the console's local users in <data_dir>/secrets/console-users.json (mode 0600).",
+			examples: []string{"counternet users add alice --roles investigator,approver", "counternet users list"},
+			subs: []*cmdSpec{
+				{name: "add", run: runUsersAdd, complete: "none",
+					summary:  "add a user with roles; prints a generated password unless --password-stdin",
+					synopsis: []string{"counternet users add NAME --roles ROLE[,ROLE...] [--password-stdin]"},
+					about: "Adds a console user with one or more roles: analyst (reads), investigator (cases, export\n" +
+						"requests), approver (approves exports), operator (sources and runs), admin (users). The\n" +
+						"password is hashed with argon2id; without --password-stdin one is generated and printed once.",
+					examples: []string{"counternet users add alice --roles investigator", "counternet users add bob --roles approver --password-stdin < pw.txt"}},
+				{name: "disable", run: runUsersDisable, complete: "none",
+					summary:  "disable a user: no sign-in, its sessions end at their next request",
+					synopsis: []string{"counternet users disable NAME"},
+					about:    "Disables a console user: it can no longer sign in, and its sessions end at their next request.",
+					examples: []string{"counternet users disable alice"}},
+				{name: "reset", run: runUsersReset, complete: "none",
+					summary:  "set a new password (generated unless --password-stdin) and enable the user",
+					synopsis: []string{"counternet users reset NAME [--password-stdin] [--roles ROLE[,ROLE...]]"},
+					about:    "Sets a new password for a console user and enables it again; --roles replaces its roles too.",
+					examples: []string{"counternet users reset alice", "counternet users reset bob --roles analyst"}},
+				{name: "list", run: runUsersList, noArgs: true,
+					summary:  "list the users, their roles and state",
+					synopsis: []string{"counternet users list"},
+					about:    "Lists the console's users with their roles, state and when each was created and changed.",
+					examples: []string{"counternet users list"}},
+			}},
 		{name: "keys", summary: "write signing and age key pairs",
 			about:    "Key pairs for packages.",
 			examples: []string{"counternet keys generate --out /var/lib/counternet/keys"},

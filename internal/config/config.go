@@ -38,6 +38,7 @@ type Config struct {
 	Demo       Demo       `yaml:"demo"`
 	Run        Run        `yaml:"run"`
 	Export     Export     `yaml:"export"`
+	Console    Console    `yaml:"console"`
 	// Partners is the partner directory file (agencies, keys, highest
 	// TLP, excluded fields); empty means none.
 	Partners string `yaml:"partners"`
@@ -167,6 +168,49 @@ type Export struct {
 	// <data_dir>/keys/signing.key.
 	SigningKey string `yaml:"signing_key"`
 }
+
+// Console is the console section: the investigators' web console that
+// `counternet serve` and the console role of `counternet run` serve.
+type Console struct {
+	// Addr is where the console listens (TLS only); loopback by default.
+	Addr string `yaml:"addr"`
+	// TLSCert and TLSKey are a PEM certificate and key; both empty: a
+	// self-signed certificate generated once and kept (mode 0600) under
+	// <data_dir>/secrets.
+	TLSCert string `yaml:"tls_cert"`
+	TLSKey  string `yaml:"tls_key"`
+	// SessionIdle ends a session unused this long; SessionMax ends any
+	// session this long after sign-in.
+	SessionIdle time.Duration `yaml:"session_idle"`
+	SessionMax  time.Duration `yaml:"session_max"`
+	// LoginMaxPerUser and LoginMaxPerAddr are the failed sign-ins allowed
+	// per user name and per client address within LoginWindow.
+	LoginMaxPerUser int           `yaml:"login_max_per_user"`
+	LoginMaxPerAddr int           `yaml:"login_max_per_addr"`
+	LoginWindow     time.Duration `yaml:"login_window"`
+	// ExportDir holds the packages built from approved export requests;
+	// empty: <data_dir>/exports.
+	ExportDir string `yaml:"export_dir"`
+	OIDC      OIDC   `yaml:"oidc"`
+}
+
+// OIDC is the console.oidc section: sign-in through an agency's OpenID
+// Connect identity provider. An empty issuer turns it off.
+type OIDC struct {
+	Issuer           string `yaml:"issuer"`
+	ClientID         string `yaml:"client_id"`
+	ClientSecretFile string `yaml:"client_secret_file"` // mode 0600
+	// RedirectURL is the console's callback as the provider knows it:
+	// https://<console>/auth/oidc/callback.
+	RedirectURL string `yaml:"redirect_url"`
+	// RolesClaim names the ID token claim (a string or a list of strings)
+	// whose values Roles maps to console roles.
+	RolesClaim string              `yaml:"roles_claim"`
+	Roles      map[string][]string `yaml:"roles"`
+}
+
+// Enabled reports whether OIDC sign-in is configured.
+func (o OIDC) Enabled() bool { return o.Issuer != "" }
 
 // Demo is the demo section.
 type Demo struct {

@@ -213,11 +213,11 @@ func (c *Config) problems() []problem {
 	}
 
 	if len(c.Run.Roles) == 0 {
-		add("run.roles", "must name at least one role: collect, load")
+		add("run.roles", "must name at least one role: collect, load, console")
 	}
 	for i, r := range c.Run.Roles {
-		if !slices.Contains([]string{"collect", "load"}, r) {
-			add(fmt.Sprintf("run.roles[%d]", i), "unknown role %q, want collect or load", shorten(r))
+		if !slices.Contains([]string{"collect", "load", "console"}, r) {
+			add(fmt.Sprintf("run.roles[%d]", i), "unknown role %q, want collect, load or console", shorten(r))
 		}
 	}
 	if _, err := schedule.Parse(c.Run.Schedule); err != nil {
@@ -246,7 +246,78 @@ func (c *Config) problems() []problem {
 			add("run.metrics_addr", "%s", msg)
 		}
 	}
+	ps = append(ps, c.Console.problems()...)
 	return ps
+}
+
+// problems are the console section's problems.
+func (c Console) problems() []problem {
+	var ps []problem
+	add := func(field, format string, args ...any) {
+		ps = append(ps, problem{field: field, msg: fmt.Sprintf(format, args...)})
+	}
+	if msg := checkHostPort(c.Addr); msg != "" {
+		add("console.addr", "%s", msg)
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		add("console.tls_cert", "tls_cert and tls_key go together: set both, or neither for a generated self-signed certificate")
+	}
+	for _, d := range []struct {
+		field string
+		v     time.Duration
+	}{{"console.session_idle", c.SessionIdle}, {"console.session_max", c.SessionMax}, {"console.login_window", c.LoginWindow}} {
+		if d.v <= 0 {
+			add(d.field, "must be a duration greater than 0, got %s", formatDuration(d.v))
+		}
+	}
+	if c.SessionIdle > c.SessionMax && c.SessionMax > 0 {
+		add("console.session_idle", "must not exceed session_max (%s), got %s", formatDuration(c.SessionMax), formatDuration(c.SessionIdle))
+	}
+	if c.LoginMaxPerUser < 1 {
+		add("console.login_max_per_user", "must be 1 or more, got %d", c.LoginMaxPerUser)
+	}
+	if c.LoginMaxPerAddr < 1 {
+		add("console.login_max_per_addr", "must be 1 or more, got %d", c.LoginMaxPerAddr)
+	}
+	if o := c.OIDC; o.Enabled() {
+		if u, err := url.Parse(o.Issuer); err != nil || u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname())) {
+			add("console.oidc.issuer", "want an https:// URL (http:// only on loopback), got %q", shorten(o.Issuer))
+		}
+		if o.ClientID == "" {
+			add("console.oidc.client_id", "must be set when console.oidc.issuer is")
+		}
+		if u, err := url.Parse(o.RedirectURL); err != nil || u.Scheme != "https" || !strings.HasSuffix(u.Path, "/auth/oidc/callback") {
+			add("console.oidc.redirect_url", "want https://<console host>/auth/oidc/callback, got %q", shorten(o.RedirectURL))
+		}
+		if o.RolesClaim == "" {
+			add("console.oidc.roles_claim", "must name the ID token claim mapped to roles")
+		}
+		keys := make([]string, 0, len(o.Roles))
+		for k := range o.Roles {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			for _, r := range o.Roles[k] {
+				if !slices.Contains(consoleRoles, r) {
+					add("console.oidc.roles."+k, "unknown role %q, want one of %s", shorten(r), strings.Join(consoleRoles, ", "))
+				}
+			}
+		}
+	}
+	return ps
+}
+
+// consoleRoles are the console's roles (internal/auth.Roles; config
+// imports nothing of the console).
+var consoleRoles = []string{"analyst", "investigator", "approver", "operator", "admin"}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // checkHostPort checks a host:port with a numeric port and says what is

@@ -3,9 +3,15 @@ package demo_test
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -146,7 +152,39 @@ func TestKeptDemoHandsOver(t *testing.T) {
 		}
 		t.Logf("$ %s\n%s", line, firstLines(got, 4))
 	}
+	checkConsole(t, text)
 	t.Logf("demo output:\n%s", text)
+}
+
+// checkConsole signs in to the console the kept demo printed, with the
+// investigator login it printed, and opens the routes page.
+func checkConsole(t *testing.T, text string) {
+	m := regexp.MustCompile(`the investigators' console: (https://\S+)`).FindStringSubmatch(text)
+	login := regexp.MustCompile(`sign in as investigator +password (\S+)`).FindStringSubmatch(text)
+	if m == nil || login == nil {
+		t.Fatalf("the kept demo prints no console URL or login:\n%s", text)
+	}
+	jar, _ := cookiejar.New(nil)
+	hc := &http.Client{Jar: jar, Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	resp, err := hc.Get(m[1] + "login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	tok := regexp.MustCompile(`name="token" value="([^"]+)"`).FindSubmatch(page)
+	if tok == nil {
+		t.Fatalf("console login page without its token:\n%s", page)
+	}
+	resp, err = hc.PostForm(m[1]+"login", url.Values{"token": {string(tok[1])}, "user": {"investigator"}, "password": {login[1]}, "next": {"/routes?days=3650"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(page), `<span id="whoami">investigator</span>`) || !strings.Contains(string(page), `<table id="routes">`) {
+		t.Errorf("signed in to the demo console with the printed login: %d\n%s", resp.StatusCode, page)
+	}
 }
 
 func firstLines(s string, n int) string {

@@ -101,9 +101,13 @@ func Run(ctx context.Context, cfg *config.Config, opts Options, log zerolog.Logg
 	if loaded != generated {
 		err = fmt.Errorf("demo: %d listings loaded, but the fixture markets hold %d", loaded, generated)
 	}
+	var consoleDone <-chan error
 	if err == nil && opts.Keep {
 		if herr := e.handOver(ctx, out, files); herr != nil {
 			return herr
+		}
+		if consoleDone, err = e.serveConsole(ctx, out, files); err != nil {
+			return err
 		}
 	} else if err == nil {
 		fmt.Fprintln(out, "\nthe demo's servers stop now; `counternet demo --keep` leaves them running and prints how to reach them")
@@ -114,6 +118,9 @@ func Run(ctx context.Context, cfg *config.Config, opts Options, log zerolog.Logg
 	}
 	if opts.Keep {
 		<-ctx.Done()
+		if err := <-consoleDone; err != nil {
+			return err
+		}
 	}
 	return nil
 }

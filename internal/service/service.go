@@ -21,6 +21,7 @@ import (
 
 	"github.com/counternet/counternet/internal/bus"
 	"github.com/counternet/counternet/internal/config"
+	"github.com/counternet/counternet/internal/console"
 	"github.com/counternet/counternet/internal/crawl"
 	"github.com/counternet/counternet/internal/load"
 	"github.com/counternet/counternet/internal/metrics"
@@ -39,6 +40,11 @@ type Options struct {
 	Clock schedule.Clock
 	// Ready, when set, is told the metrics address once the service runs.
 	Ready func(metricsAddr string)
+	// Version is shown in the console's footer (console role).
+	Version string
+	// ConsoleReady, when set, is told the console's URL once it is served
+	// (console role).
+	ConsoleReady func(url string)
 }
 
 // Service is a running `counternet run`.
@@ -83,6 +89,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options, log zerolog.Logg
 	}
 	s := &Service{cfg: cfg, opts: opts, log: log, m: metrics.New(), sites: map[string]*pipeline.Site{}, specs: map[string]string{}}
 	collect, loadRole := slices.Contains(cfg.Run.Roles, "collect"), slices.Contains(cfg.Run.Roles, "load")
+	consoleRole := slices.Contains(cfg.Run.Roles, "console")
 
 	var sites []*pipeline.Site
 	if collect {
@@ -91,7 +98,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options, log zerolog.Logg
 			return err
 		}
 	}
-	st, err := stack.Open(ctx, cfg, log, stack.Need{Bus: true, Warehouse: loadRole})
+	st, err := stack.Open(ctx, cfg, log, stack.Need{Bus: collect || loadRole, Warehouse: loadRole || consoleRole})
 	if err != nil {
 		return err
 	}
@@ -186,6 +193,28 @@ func Run(ctx context.Context, cfg *config.Config, opts Options, log zerolog.Logg
 			// are loaded too; Run flushes and acks what it holds.
 			stopLoader()
 			wg.Wait()
+		}()
+	}
+	if consoleRole {
+		// The console and its alert watcher stop with the service; a
+		// console that cannot serve stops the service, which says why.
+		cctx, stopConsole := context.WithCancel(context.WithoutCancel(ctx))
+		consoleDone := make(chan struct{})
+		go func() {
+			defer close(consoleDone)
+			co := console.ServeOptions{Alerts: s.m.Alerts, Version: opts.Version}
+			if opts.ConsoleReady != nil {
+				co.Ready = func(url, _ string) { opts.ConsoleReady(url) }
+			}
+			err := console.Serve(cctx, cfg, st.DB, log, co)
+			if err != nil {
+				errs <- fmt.Errorf("console: %w", err)
+				loaderFailed()
+			}
+		}()
+		defer func() {
+			stopConsole()
+			<-consoleDone
 		}()
 	}
 	if collect {

@@ -248,7 +248,7 @@ func TestBrowserWorkflow(t *testing.T) {
 
 	b.Navigate(base + "/routes?from=" + a.ShipsFrom + "&days=3650")
 	shot(t, b, "routes")
-	noRequestOutside(t, b)
+	b.AssertNoRequestOutside()
 
 	// The audit holds every step with its user (and the other user of the
 	// four-eyes steps).
@@ -267,23 +267,6 @@ func TestBrowserWorkflow(t *testing.T) {
 		if !slices.ContainsFunc(steps, func(s string) bool { return strings.HasPrefix(s, want) }) {
 			t.Errorf("audit lacks %q:\n%s", want, strings.Join(steps, "\n"))
 		}
-	}
-}
-
-// noRequestOutside is b.AssertNoRequestOutside, but for Chromium's
-// component updater downloads (redirector.gvt1.com), which the browser
-// makes by itself, whatever the page, now and then despite
-// --disable-component-update; testenv's chromiumServices should list
-// .gvt1.com (a change asked of its owner). A page's own requests are in
-// b.Requests(), checked without exception.
-func noRequestOutside(t *testing.T, b *testenv.Browser) {
-	t.Helper()
-	for _, r := range b.Outside() {
-		if r.Type == "proxy" && r.Method == "CONNECT" && strings.HasSuffix(strings.Split(r.URL, ":")[0], ".gvt1.com") {
-			t.Logf("left out: Chromium's own %s %s", r.Method, r.URL)
-			continue
-		}
-		t.Errorf("browser request outside the console: %s %s (%s)", r.Method, r.URL, r.Type)
 	}
 }
 

@@ -95,5 +95,5 @@ func TestEvidenceRunsNoScript(t *testing.T) {
 			t.Errorf("request outside the console: %s %s", r.Method, r.URL)
 		}
 	}
-	noRequestOutside(t, b)
+	b.AssertNoRequestOutside()
 }

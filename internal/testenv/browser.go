@@ -261,10 +261,11 @@ func (b *Browser) event(ev any) {
 
 // chromiumServices are the hosts Chromium calls by itself, whatever the
 // page, despite the flags (the component updater at update.googleapis.com,
-// Google account checks at accounts.google.com). The proxy refuses them
+// Google account checks at accounts.google.com, component downloads at
+// redirector.gvt1.com). The proxy refuses them
 // like any other origin not allowed; Outside leaves them out, since a page
 // that asks for one of them shows in the browser's own events (Requests).
-var chromiumServices = []string{".google.com", ".googleapis.com"}
+var chromiumServices = []string{".google.com", ".googleapis.com", ".gvt1.com"}
 
 // proxyType says who made a proxied request: "chromium service" for the
 // browser's own calls to chromiumServices, else "proxy".

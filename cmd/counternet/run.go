@@ -33,5 +33,5 @@ func runRun(ctx context.Context, args []string, _, stderr io.Writer) error {
 			}
 		}
 	}()
-	return service.Run(ctx, cfg, service.Options{BaseDir: ".", Reload: reload}, newLogger(cfg, stderr))
+	return service.Run(ctx, cfg, service.Options{BaseDir: ".", Reload: reload, Version: version}, newLogger(cfg, stderr))
 }

@@ -3,6 +3,7 @@ package console_test
 import (
 	"context"
 	"fmt"
+	"html"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -16,7 +17,9 @@ import (
 	"github.com/counternet/counternet/internal/config"
 	"github.com/counternet/counternet/internal/console"
 	"github.com/counternet/counternet/internal/demo"
+	"github.com/counternet/counternet/internal/export"
 	"github.com/counternet/counternet/internal/fixture"
+	"github.com/counternet/counternet/internal/links"
 	"github.com/counternet/counternet/internal/pipeline"
 	"github.com/counternet/counternet/internal/query"
 	"github.com/counternet/counternet/internal/testenv"
@@ -220,6 +223,47 @@ func TestPagesOverDemo(t *testing.T) {
 	}
 
 	t.Run("LinksMatchViews", func(t *testing.T) { linksMatchViews(t, e, tc) })
+	t.Run("IdentityModel", func(t *testing.T) { identityModel(t, e, c, v.Handle) })
+}
+
+// identityModel runs a links build over the collected markets (as
+// `counternet links build` does) and checks the profile shows the model's
+// probability with each signal's contribution, as the build wrote them.
+func identityModel(t *testing.T, e *demo.Env, c *client, handle string) {
+	ctx := context.Background()
+	conn := e.Stack.DB.Conn()
+	_, page := c.do("GET", "/vendor/nebula/"+handle, nil)
+	if !strings.Contains(page, "No scored pair: no links build has scored these accounts.") {
+		t.Errorf("before any links build the profile does not say there are no scores:\n%s", page)
+	}
+	m, err := links.DefaultModel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	accounts, err := links.ReadAccounts(ctx, conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := links.Resolve(accounts, m, links.Options{})
+	if _, err := links.WriteScores(ctx, conn, res, m, m.Threshold, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	scores, err := export.LinkScores(ctx, conn, []string{"nebula:" + handle})
+	if err != nil || len(scores) == 0 {
+		t.Fatalf("no score for nebula:%s after a build (%v)", handle, err)
+	}
+	_, page = c.do("GET", "/vendor/nebula/"+handle, nil)
+	rows := html.UnescapeString(strings.Join(rowsOf(page, "model"), "\n"))
+	for _, p := range scores {
+		if !strings.Contains(rows, fmt.Sprintf("%.3f", p.Score.Probability)) {
+			t.Errorf("model table lacks the probability %.3f of %s %s:\n%s", p.Score.Probability, p.KeyA(), p.KeyB(), rows)
+		}
+		for i, sig := range p.Score.Signals {
+			if !strings.Contains(rows, fmt.Sprintf("%s | %+.2f", sig, p.Score.Contribution[i])) {
+				t.Errorf("model table lacks %s's contribution %+.2f for %s %s:\n%s", sig, p.Score.Contribution[i], p.KeyA(), p.KeyB(), rows)
+			}
+		}
+	}
 }
 
 var reSHA256 = regexp.MustCompile(`^[0-9a-f]{64}$`)

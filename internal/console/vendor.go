@@ -56,10 +56,14 @@ type cryptoRow struct {
 }
 
 type vendorData struct {
-	Market, Handle      string
-	Accounts            []account
-	Links               []link
-	Pairs               []pair
+	Market, Handle string
+	Accounts       []account
+	Links          []link
+	Pairs          []pair
+	// Model is the identity model's scored pairs (most probable first);
+	// ModelCut counts those left out past maxModelPairs.
+	Model               []modelPair
+	ModelCut            int
 	Listings            []vendorListing
 	ListingsCut         bool
 	Categories, Origins []countRow
@@ -251,6 +255,9 @@ func (s *Server) vendorProfile(ctx context.Context, market, handle string) (*ven
 			Region: u64(row[3]), Worldwide: u64(row[4])})
 	}
 	if err := s.vendorLinks(ctx, d); err != nil {
+		return nil, err
+	}
+	if err := s.modelLinks(ctx, d); err != nil {
 		return nil, err
 	}
 	if res, err = s.fetch(ctx, maxProfileRows, sqlVendorCrypto, handle, handle); err != nil {

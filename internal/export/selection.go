@@ -501,23 +501,32 @@ func selectLinks(ctx context.Context, conn driver.Conn, keys []string) ([]Link, 
 	return addLinkScores(ctx, conn, keys, out)
 }
 
-// scoredPair is one row of vendor_link_scores.
-type scoredPair struct {
-	sa, ha, sb, hb       string
-	score                LinkScore
-	capturesA, capturesB []string
+// ScoredPair is one row of the latest build of vendor_link_scores: two
+// accounts, the model's score, and per signal the captured page showing
+// its evidence on each side ("" when no one page does).
+type ScoredPair struct {
+	SourceA, HandleA, SourceB, HandleB string
+	Score                              LinkScore
+	CapturesA, CapturesB               []string
 }
 
-// addLinkScores attaches the latest links build's scores to links and adds
-// the pairs it linked that share no identifier. Without vendor_link_scores
-// (a database migrated before 0120) or a build, links are as they are.
-func addLinkScores(ctx context.Context, conn driver.Conn, keys []string, links []Link) ([]Link, error) {
+// KeyA and KeyB are market:handle of the two sides.
+func (p *ScoredPair) KeyA() string { return p.SourceA + ":" + p.HandleA }
+
+// KeyB is market:handle of the second side.
+func (p *ScoredPair) KeyB() string { return p.SourceB + ":" + p.HandleB }
+
+// LinkScores reads the latest links build's scored pairs touching any of
+// keys (market:handle), in key order. Without vendor_link_scores (a
+// database migrated before 0120) or a build it returns none. The export
+// and the console's vendor profile read scores through it.
+func LinkScores(ctx context.Context, conn driver.Conn, keys []string) ([]ScoredPair, error) {
 	var n uint64
 	if err := conn.QueryRow(ctx, "SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = 'vendor_link_scores'").Scan(&n); err != nil {
 		return nil, fmt.Errorf("selecting vendor link scores: %w", err)
 	}
-	if n == 0 {
-		return links, nil
+	if n == 0 || len(keys) == 0 {
+		return nil, nil
 	}
 	rows, err := conn.Query(clickhouse.Context(ctx, clickhouse.WithSettings(querySettings)),
 		"SELECT source_a, handle_a, source_b, handle_b, probability, linked, baseline, signals, contributions, evidence, "+
@@ -529,49 +538,63 @@ func addLinkScores(ctx context.Context, conn driver.Conn, keys []string, links [
 		return nil, fmt.Errorf("selecting vendor link scores: %w", err)
 	}
 	defer rows.Close()
-	scores := map[[4]string]*scoredPair{}
-	var order [][4]string
+	var out []ScoredPair
 	for rows.Next() {
-		var p scoredPair
+		var p ScoredPair
 		var linked uint8
-		if err := rows.Scan(&p.sa, &p.ha, &p.sb, &p.hb, &p.score.Probability, &linked, &p.score.Baseline, &p.score.Signals,
-			&p.score.Contribution, &p.score.Evidence, &p.capturesA, &p.capturesB, &p.score.ModelVersion); err != nil {
+		if err := rows.Scan(&p.SourceA, &p.HandleA, &p.SourceB, &p.HandleB, &p.Score.Probability, &linked, &p.Score.Baseline, &p.Score.Signals,
+			&p.Score.Contribution, &p.Score.Evidence, &p.CapturesA, &p.CapturesB, &p.Score.ModelVersion); err != nil {
 			return nil, fmt.Errorf("selecting vendor link scores: reading a row: %w", err)
 		}
-		if len(p.score.Contribution) != len(p.score.Signals) || len(p.score.Evidence) != len(p.score.Signals) {
-			return nil, fmt.Errorf("selecting vendor link scores: %s:%s %s:%s has %d signals but %d contributions and %d evidences",
-				p.sa, p.ha, p.sb, p.hb, len(p.score.Signals), len(p.score.Contribution), len(p.score.Evidence))
+		ns := len(p.Score.Signals)
+		if len(p.Score.Contribution) != ns || len(p.Score.Evidence) != ns || len(p.CapturesA) != ns || len(p.CapturesB) != ns {
+			return nil, fmt.Errorf("selecting vendor link scores: %s %s has %d signals but %d contributions, %d evidences and %d/%d captures",
+				p.KeyA(), p.KeyB(), ns, len(p.Score.Contribution), len(p.Score.Evidence), len(p.CapturesA), len(p.CapturesB))
 		}
-		p.score.Scored, p.score.Linked = true, linked == 1
-		k := [4]string{p.sa, p.ha, p.sb, p.hb}
-		scores[k] = &p
-		order = append(order, k)
+		p.Score.Scored, p.Score.Linked = true, linked == 1
+		out = append(out, p)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("selecting vendor link scores: %w", err)
+	}
+	return out, nil
+}
+
+// addLinkScores attaches the latest links build's scores to links and adds
+// the pairs it linked that share no identifier. Without vendor_link_scores
+// (a database migrated before 0120) or a build, links are as they are.
+func addLinkScores(ctx context.Context, conn driver.Conn, keys []string, links []Link) ([]Link, error) {
+	pairs, err := LinkScores(ctx, conn, keys)
+	if err != nil {
+		return nil, err
+	}
+	scores := map[[4]string]*ScoredPair{}
+	for i := range pairs {
+		p := &pairs[i]
+		scores[[4]string{p.SourceA, p.HandleA, p.SourceB, p.HandleB}] = p
 	}
 	covered := map[[4]string]bool{}
 	for i := range links {
 		l := &links[i]
 		k := [4]string{l.SourceA, l.HandleA, l.SourceB, l.HandleB}
 		if p := scores[k]; p != nil {
-			l.Score = p.score
+			l.Score = p.Score
 			covered[k] = true
 		}
 	}
-	for _, k := range order {
-		p := scores[k]
-		if covered[k] || !p.score.Linked {
+	for i := range pairs {
+		p := &pairs[i]
+		if covered[[4]string{p.SourceA, p.HandleA, p.SourceB, p.HandleB}] || !p.Score.Linked {
 			continue
 		}
-		l := Link{SourceA: p.sa, HandleA: p.ha, SourceB: p.sb, HandleB: p.hb, Kind: "identity_model", Strength: "model",
-			Evidence: strings.Join(p.score.Evidence, "; "), Score: p.score}
-		for i := range p.capturesA {
-			if l.CaptureA == "" && p.capturesA[i] != "" {
-				l.CaptureA = p.capturesA[i]
+		l := Link{SourceA: p.SourceA, HandleA: p.HandleA, SourceB: p.SourceB, HandleB: p.HandleB, Kind: "identity_model", Strength: "model",
+			Evidence: strings.Join(p.Score.Evidence, "; "), Score: p.Score}
+		for j := range p.CapturesA {
+			if l.CaptureA == "" && p.CapturesA[j] != "" {
+				l.CaptureA = p.CapturesA[j]
 			}
-			if l.CaptureB == "" && i < len(p.capturesB) && p.capturesB[i] != "" {
-				l.CaptureB = p.capturesB[i]
+			if l.CaptureB == "" && p.CapturesB[j] != "" {
+				l.CaptureB = p.CapturesB[j]
 			}
 		}
 		links = append(links, l)

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/bits"
 	"slices"
+	"strconv"
 )
 
 // The photo signal: two accounts showing the same product photo, or a
@@ -13,13 +14,15 @@ import (
 // photo (a stock photo), which weakens the evidence toward nothing.
 //
 // The index groups the accounts' photos by distinct pHash (a node) and
-// finds the near nodes of each by LSH: the 64 bits are cut into bands of
-// 16 (four contiguous, four of every fourth bit), nodes sharing a band's
-// value are compared and kept as neighbours when within NearDistance.
-// The holders of a photo are the distinct accounts showing it or a near
-// copy; its weight is 1/(holders-1): 1 for a photo two accounts show, 1/3
-// for four (one vendor on four markets), 1/39 for a stock photo forty
-// vendors show.
+// finds near nodes by LSH: the 64 bits are cut into bands of 16 (four
+// contiguous, four of every fourth bit), nodes sharing a band's value are
+// compared and joined when within NearDistance. A photo is the group of
+// nodes so joined (transitively: a stock photo's copies need not all be
+// near each other to be one photo; a chain only makes a photo look more
+// common, which weakens, never creates, evidence). Its holders are the
+// distinct accounts showing any copy of it; its weight is 1/(holders-1):
+// 1 for a photo two accounts show, 1/3 for four (one vendor on four
+// markets), 1/39 for a stock photo forty vendors show.
 
 // NearDistance is the largest pHash Hamming distance at which two photos
 // are near copies (the fixture's re-encoded, cropped and watermarked
@@ -40,40 +43,36 @@ const (
 
 // photoIndex is the photos of the indexed accounts.
 type photoIndex struct {
-	hash      []uint64  // per node: its pHash
-	accounts  [][]int32 // per node: accounts showing a photo with this pHash, ascending
-	near      [][]int32 // per node: nodes within NearDistance, itself included, ascending
-	holders   []int     // per node: distinct accounts showing it or a near copy (at most maxPhotoHolders)
-	of        [][]int32 // per account: the node of each of its photos (as Account.Photos)
-	crowded   int       // band buckets too full to compare
-	nodeOfKey map[uint64]int32
+	hash    []uint64  // per node: its pHash
+	group   []int32   // per node: its photo (the root node of its group)
+	holders []int     // per node: distinct accounts showing its photo (at most maxPhotoHolders)
+	of      [][]int32 // per account: the node of each of its photos (as Account.Photos)
+	crowded int       // band buckets too full to compare
 }
 
 func newPhotoIndex(accounts []Account) *photoIndex {
-	px := &photoIndex{of: make([][]int32, len(accounts)), nodeOfKey: map[uint64]int32{}}
+	px := &photoIndex{of: make([][]int32, len(accounts))}
+	nodeOf := map[uint64]int32{}
 	for i := range accounts {
 		for _, p := range accounts[i].Photos {
-			n, ok := px.nodeOfKey[p.PHash]
+			n, ok := nodeOf[p.PHash]
 			if !ok {
 				n = int32(len(px.hash))
-				px.nodeOfKey[p.PHash] = n
+				nodeOf[p.PHash] = n
 				px.hash = append(px.hash, p.PHash)
-				px.accounts = append(px.accounts, nil)
 			}
 			px.of[i] = append(px.of[i], n)
-			if l := px.accounts[n]; len(l) == 0 || l[len(l)-1] != int32(i) {
-				px.accounts[n] = append(l, int32(i))
-			}
 		}
 	}
-	px.near = make([][]int32, len(px.hash))
-	for n := range px.hash {
-		px.near[n] = []int32{int32(n)}
+	px.group = make([]int32, len(px.hash))
+	for n := range px.group {
+		px.group[n] = int32(n)
 	}
 	buckets := map[uint32][]int32{}
 	for n, h := range px.hash {
 		for b := range photoBands {
-			buckets[uint32(b)<<16|uint32(band(h, b))] = append(buckets[uint32(b)<<16|uint32(band(h, b))], int32(n))
+			k := uint32(b)<<16 | uint32(band(h, b))
+			buckets[k] = append(buckets[k], int32(n))
 		}
 	}
 	for _, members := range buckets {
@@ -85,19 +84,44 @@ func newPhotoIndex(accounts []Account) *photoIndex {
 			for y := x + 1; y < len(members); y++ {
 				u, v := members[x], members[y]
 				if bits.OnesCount64(px.hash[u]^px.hash[v]) <= NearDistance {
-					px.near[u] = append(px.near[u], v)
-					px.near[v] = append(px.near[v], u)
+					px.join(u, v)
 				}
 			}
 		}
 	}
+	// Holders per photo: distinct accounts, counted up to maxPhotoHolders.
+	seen := map[int32]map[int32]bool{}
+	for i, nodes := range px.of {
+		for _, n := range nodes {
+			g := px.root(n)
+			if seen[g] == nil {
+				seen[g] = map[int32]bool{}
+			}
+			if len(seen[g]) < maxPhotoHolders {
+				seen[g][int32(i)] = true
+			}
+		}
+	}
 	px.holders = make([]int, len(px.hash))
-	for n := range px.near {
-		slices.Sort(px.near[n])
-		px.near[n] = slices.Compact(px.near[n])
-		px.holders[n] = px.countHolders(int32(n))
+	for n := range px.hash {
+		px.group[n] = px.root(int32(n))
+		px.holders[n] = len(seen[px.group[n]])
 	}
 	return px
+}
+
+func (px *photoIndex) root(n int32) int32 {
+	for px.group[n] != n {
+		px.group[n] = px.group[px.group[n]]
+		n = px.group[n]
+	}
+	return n
+}
+
+func (px *photoIndex) join(u, v int32) {
+	if a, b := px.root(u), px.root(v); a != b {
+		px.group[max(a, b)] = min(a, b)
+	}
 }
 
 // band is band b of h: 16 contiguous bits for b < 4, else every fourth
@@ -113,23 +137,6 @@ func band(h uint64, b int) uint16 {
 	return v
 }
 
-// countHolders counts the distinct accounts showing node n or a near copy.
-func (px *photoIndex) countHolders(n int32) int {
-	if len(px.near[n]) == 1 {
-		return len(px.accounts[n])
-	}
-	seen := map[int32]bool{}
-	for _, m := range px.near[n] {
-		for _, a := range px.accounts[m] {
-			seen[a] = true
-			if len(seen) >= maxPhotoHolders {
-				return maxPhotoHolders
-			}
-		}
-	}
-	return len(seen)
-}
-
 // photoWeight weighs a photo by its holders: 1/(holders-1), 0 for one.
 func photoWeight(holders int) float64 {
 	if holders < 2 {
@@ -138,18 +145,16 @@ func photoWeight(holders int) float64 {
 	return 1 / float64(holders-1)
 }
 
-// blockKeys are the photo blocking keys of account i: "ph:<node>" for
-// every node it shows or shows a near copy of, so the accounts holding a
-// key are the holders of that node (a key of a photo many vendors show
-// pairs nobody: it is fuzzy, see MaxFuzzyBlock).
+// blockKeys are the photo blocking keys of account i: "ph:<photo>" for
+// every photo it shows a copy of, so the accounts holding a key are the
+// holders of that photo (a key of a photo many vendors show pairs nobody:
+// it is fuzzy, see MaxFuzzyBlock).
 func (px *photoIndex) blockKeys(i int) []string {
 	var keys []string
 	for _, n := range px.of[i] {
-		for _, m := range px.near[n] {
-			k := fmt.Sprintf("ph:%d", m)
-			if !slices.Contains(keys, k) {
-				keys = append(keys, k)
-			}
+		k := "ph:" + strconv.Itoa(int(px.group[n]))
+		if !slices.Contains(keys, k) {
+			keys = append(keys, k)
 		}
 	}
 	return keys

@@ -46,9 +46,10 @@ func fixtureBlocklist() (*images.Blocklist, error) {
 	return photoCache.bl, photoCache.err
 }
 
-// fixturePhoto analyzes photo n of listing l on m as the collector would:
-// ok is false for a photo the blocklist matched (never kept).
-func fixturePhoto(m *fixture.Market, l fixture.Listing, n int) (images.Photo, bool, error) {
+// FixturePhoto analyzes photo n (1 or 2) of listing l on m as the
+// collector would: ok is false for a photo the blocklist matched (never
+// kept).
+func FixturePhoto(m *fixture.Market, l fixture.Listing, n int) (images.Photo, bool, error) {
 	key := m.Name + "\x00" + m.PhotoSeed(l, n)
 	photoCache.Lock()
 	defer photoCache.Unlock()
@@ -76,7 +77,7 @@ func fixturePhoto(m *fixture.Market, l fixture.Listing, n int) (images.Photo, bo
 func (a *Account) addFixturePhotos(m *fixture.Market, listings []fixture.Listing) error {
 	for _, l := range listings {
 		for n := 1; n <= 2; n++ {
-			p, ok, err := fixturePhoto(m, l, n)
+			p, ok, err := FixturePhoto(m, l, n)
 			if err != nil {
 				return err
 			}

@@ -100,6 +100,31 @@ func examples(ws []*world, md int) []Example {
 	return out
 }
 
+// alsoWithoutPhotos returns ex followed by a copy of each example with
+// the photo features 0. Every fixture account shows photos, but the
+// collector fetches them only where a site file names them: without these
+// copies the model would learn that a pair with no photo in common is not
+// one vendor, and a shared PGP key or address on a market whose photos
+// are not collected would no longer link.
+func alsoWithoutPhotos(ex []Example) []Example {
+	first := 0
+	for _, s := range signals {
+		if s.name == SignalPhoto {
+			break
+		}
+		first += len(s.features)
+	}
+	out := slices.Clone(ex)
+	for _, e := range ex {
+		x := slices.Clone(e.X)
+		for k := range photoFeatures {
+			x[first+k] = 0
+		}
+		out = append(out, Example{X: x, Same: e.Same})
+	}
+	return out
+}
+
 func loadWorlds(seeds ...[]int64) ([][]*world, error) {
 	out := make([][]*world, len(seeds))
 	for k, ss := range seeds {
@@ -158,7 +183,13 @@ func TrainFixture(set SignalSet) (*Model, error) {
 
 func trainOn(set SignalSet, train, calib []*world) (*Model, error) {
 	md := mode(set.Signals)
-	m, err := Train(set.Signals, examples(train, md), examples(calib, md), Lambda, describeTraining(train, calib, md))
+	tr, ca := examples(train, md), examples(calib, md)
+	about := describeTraining(train, calib, md)
+	if slices.Contains(set.Signals, SignalPhoto) {
+		tr, ca = alsoWithoutPhotos(tr), alsoWithoutPhotos(ca)
+		about += "; every pair also shown without photos"
+	}
+	m, err := Train(set.Signals, tr, ca, Lambda, about)
 	if err != nil {
 		return nil, fmt.Errorf("signal set %s: %w", set.Name, err)
 	}

@@ -41,6 +41,9 @@ const (
 	maxPhotoHolders = 1024
 )
 
+// photoFeatures are the photo signal's features (photoSignal).
+var photoFeatures = []string{"photo_best", "photo_shared"}
+
 // photoIndex is the photos of the indexed accounts.
 type photoIndex struct {
 	hash    []uint64  // per node: its pHash

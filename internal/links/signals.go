@@ -47,7 +47,7 @@ var signals = []signal{
 	{SignalStyle, []string{"style_ngrams", "style_habits"}, styleSignal},
 	{SignalBusiness, []string{"business_origin", "business_destinations", "business_categories", "business_prices",
 		"business_shipping", "business_claims"}, businessSignal},
-	{SignalPhoto, []string{"photo_best", "photo_shared"}, photoSignal},
+	{SignalPhoto, photoFeatures, photoSignal},
 	{SignalMarket, []string{"same_market"}, marketSignal},
 }
 

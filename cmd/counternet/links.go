@@ -147,6 +147,9 @@ func linksBuild(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		return 0
 	})
+	if c := st.BlockStats.CrowdedPhotoBuckets; c > 0 {
+		fmt.Fprintf(stdout, "  %d photo hash band buckets held more than 256 hashes and were not compared: near copies meeting only there are not joined\n", c)
+	}
 	for _, l := range top[:min(len(top), 10)] {
 		fmt.Fprintf(stdout, "  %.3f  %s  %s  %s\n", l.Probability, res.Index.Accounts[l.A].Key(), res.Index.Accounts[l.B].Key(), links.Explain(l, m))
 	}

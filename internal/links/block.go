@@ -33,6 +33,9 @@ type BlockStats struct {
 	Keys          int // distinct keys held by 2 or more accounts
 	SkippedBlocks int // keys held by more than MaxBlock accounts, which paired nobody
 	Candidates    int // distinct candidate pairs
+	// CrowdedPhotoBuckets counts pHash band buckets too full to compare
+	// (photo.go): near copies meeting only there are not joined.
+	CrowdedPhotoBuckets int
 }
 
 const (
@@ -91,6 +94,7 @@ func (ix *Index) Candidates(o BlockOptions) ([][2]int32, BlockStats) {
 		return int(p[1] - q[1])
 	})
 	st.Candidates = len(out)
+	st.CrowdedPhotoBuckets = ix.photos.crowded
 	return out, st
 }
 

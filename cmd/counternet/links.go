@@ -18,7 +18,7 @@ func linksCommand() *cmdSpec {
 	return &cmdSpec{name: "links", summary: "who is behind the handles: vendor identity resolution with probabilities (train, evaluate, build)",
 		about: "Resolves vendor identities: which accounts, on one market or several, are one vendor, with a\n" +
 			"calibrated probability and each signal's contribution (PGP, crypto, contacts, handle,\n" +
-			"writing style, business profile). See docs/links.md.",
+			"writing style, business profile, product photos). See docs/links.md.",
 		examples: []string{"counternet links evaluate", "counternet links build"},
 		subs: []*cmdSpec{
 			{name: "evaluate", run: linksEvaluate, noArgs: true,
@@ -28,7 +28,8 @@ func linksCommand() *cmdSpec {
 					"other seeds (other identities): pair precision, recall, F1 and Brier score at the model's\n" +
 					"threshold, the share of true pairs blocking proposed, the same measures over the clusters,\n" +
 					"and how many pairs sharing a PGP key each set links (the PGP-hidden measure is the\n" +
-					"pgp-hidden row). --realpages also links the vendors named in the real saved pages.",
+					"pgp-hidden row; all-but-photo and pgp-hidden-no-photo are the same without photos).\n" +
+					"--realpages also links the vendors named in the real saved pages.",
 				examples: []string{"counternet links evaluate", "counternet links evaluate --realpages ../shared/realpages"}},
 			{name: "train", run: linksTrain, noArgs: true,
 				summary:  "train the model on fixture identities and write it (internal/links/model.json)",
@@ -39,10 +40,10 @@ func linksCommand() *cmdSpec {
 			{name: "build", run: linksBuild, noArgs: true,
 				summary:  "link the vendor accounts in ClickHouse and write vendor_link_scores",
 				synopsis: []string{"counternet links build [--model FILE] [--threshold P] [--max-block N]"},
-				about: "Reads every vendor account from ClickHouse, scores the candidate pairs with the model\n" +
-					"(the committed one unless --model), clusters them at the threshold and writes the pairs with\n" +
-					"their probability, contributions and the captured pages behind each signal to\n" +
-					"vendor_link_scores as one build. Exports read the latest build.",
+				about: "Reads every vendor account from ClickHouse (profiles, listings, listing photos), scores\n" +
+					"the candidate pairs with the model (the committed one unless --model), clusters them at the\n" +
+					"threshold and writes the pairs with their probability, contributions and the captured pages\n" +
+					"behind each signal to vendor_link_scores as one build. Exports read the latest build.",
 				examples: []string{"counternet links build", "counternet links build --threshold 0.9"}},
 		}}
 }
@@ -146,6 +147,9 @@ func linksBuild(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		return 0
 	})
+	if c := st.BlockStats.CrowdedPhotoBuckets; c > 0 {
+		fmt.Fprintf(stdout, "  %d photo hash band buckets held more than 256 hashes and were not compared: near copies meeting only there are not joined\n", c)
+	}
 	for _, l := range top[:min(len(top), 10)] {
 		fmt.Fprintf(stdout, "  %.3f  %s  %s  %s\n", l.Probability, res.Index.Accounts[l.A].Key(), res.Index.Accounts[l.B].Key(), links.Explain(l, m))
 	}

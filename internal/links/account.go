@@ -23,18 +23,44 @@ type Account struct {
 	Prices   map[string]float64
 	Shipping []string // shipping methods named
 	Claims   []string // markets it claims a history on, lower-cased
-	Photos   []Photo  // product photos (not collected yet)
+	Photos   []Photo  // product photos, distinct by SHA-256 (bounded: see MaxPhotos)
 	// Captures maps a datum to the page showing it: "pgp:<fp>",
 	// "crypto:<address>", "contact:<kind:value>", "claim:<market>",
+	// "photo:<sha256>",
 	// "handle", "text", "business".
 	Captures map[string]string
 }
 
-// Photo is a product photo an account shows: SHA-256 of its bytes and a
-// 64-bit perceptual hash. No signal reads it yet (see package doc).
+// Photo is a product photo an account shows: SHA-256 of its bytes and its
+// 64-bit perceptual hash (pHash, internal/images), as listing_images
+// holds them. The photo signal reads them (photo.go).
 type Photo struct {
 	SHA256 string
 	PHash  uint64
+}
+
+// MaxPhotos bounds the distinct photos of one account the photo signal
+// reads.
+const MaxPhotos = 64
+
+// AddPhoto adds p (shown on the page capture, "" for none) unless the
+// account shows it already; it reports false when the account holds
+// MaxPhotos already and p was left out.
+func (a *Account) AddPhoto(p Photo, capture string) bool {
+	if slices.ContainsFunc(a.Photos, func(q Photo) bool { return q.SHA256 == p.SHA256 }) {
+		return true
+	}
+	if len(a.Photos) >= MaxPhotos {
+		return false
+	}
+	a.Photos = append(a.Photos, p)
+	if capture != "" {
+		if a.Captures == nil {
+			a.Captures = map[string]string{}
+		}
+		a.Captures["photo:"+p.SHA256] = capture
+	}
+	return true
 }
 
 // Key is source:handle.

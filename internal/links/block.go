@@ -12,8 +12,10 @@ import (
 // by more than MaxBlock accounts pairs none of them (it is too common to
 // be evidence, and would make pairs by the thousand). Keys: every
 // identifier (PGP key and user ID, crypto address, contact), the handle
-// skeleton, its first and last five letters, markets claimed, and MinHash
-// bands of the account's rarer word 3-grams (phrasing shared by few).
+// skeleton, its first and last five letters, markets claimed, MinHash
+// bands of the account's rarer word 3-grams (phrasing shared by few), and
+// the product photos it shows or shows near copies of (pHash bands,
+// photo.go).
 
 // BlockOptions bound candidate generation: an account holds a bounded
 // number of keys and a key pairs a bounded number of accounts, so the
@@ -31,6 +33,9 @@ type BlockStats struct {
 	Keys          int // distinct keys held by 2 or more accounts
 	SkippedBlocks int // keys held by more than MaxBlock accounts, which paired nobody
 	Candidates    int // distinct candidate pairs
+	// CrowdedPhotoBuckets counts pHash band buckets too full to compare
+	// (photo.go): near copies meeting only there are not joined.
+	CrowdedPhotoBuckets int
 }
 
 const (
@@ -89,12 +94,13 @@ func (ix *Index) Candidates(o BlockOptions) ([][2]int32, BlockStats) {
 		return int(p[1] - q[1])
 	})
 	st.Candidates = len(out)
+	st.CrowdedPhotoBuckets = ix.photos.crowded
 	return out, st
 }
 
 // fuzzyKey says whether a blocking key is fuzzy (see MaxFuzzyBlock).
 func fuzzyKey(k string) bool {
-	for _, p := range []string{"head:", "tail:", "claim:", "mh:"} {
+	for _, p := range []string{"head:", "tail:", "claim:", "mh:", "ph:"} {
 		if strings.HasPrefix(k, p) {
 			return true
 		}
@@ -118,6 +124,7 @@ func (ix *Index) blockKeys(i int, o BlockOptions, maxDF int) []string {
 	for _, c := range a.Claims {
 		keys = append(keys, "claim:"+c)
 	}
+	keys = append(keys, ix.photos.blockKeys(i)...)
 	p := &ix.prof[i]
 	var rare []uint64
 	for _, s := range p.shingles {

@@ -32,13 +32,16 @@ type SignalSet struct {
 // SignalSets are the sets `links evaluate` reports; every set reads the
 // same-market prior.
 var SignalSets = []SignalSet{
-	{"all", []string{SignalPGP, SignalCrypto, SignalContact, SignalHandle, SignalStyle, SignalBusiness, SignalMarket}},
-	{"pgp-hidden", []string{SignalCrypto, SignalContact, SignalHandle, SignalStyle, SignalBusiness, SignalMarket}},
+	{"all", []string{SignalPGP, SignalCrypto, SignalContact, SignalHandle, SignalStyle, SignalBusiness, SignalPhoto, SignalMarket}},
+	{"pgp-hidden", []string{SignalCrypto, SignalContact, SignalHandle, SignalStyle, SignalBusiness, SignalPhoto, SignalMarket}},
+	{"all-but-photo", []string{SignalPGP, SignalCrypto, SignalContact, SignalHandle, SignalStyle, SignalBusiness, SignalMarket}},
+	{"pgp-hidden-no-photo", []string{SignalCrypto, SignalContact, SignalHandle, SignalStyle, SignalBusiness, SignalMarket}},
 	{"identifiers", []string{SignalPGP, SignalCrypto, SignalContact, SignalMarket}},
 	{"handle", []string{SignalHandle, SignalMarket}},
 	{"style", []string{SignalStyle, SignalMarket}},
 	{"business", []string{SignalBusiness, SignalMarket}},
-	{"all-but-style", []string{SignalPGP, SignalCrypto, SignalContact, SignalHandle, SignalBusiness, SignalMarket}},
+	{"photo", []string{SignalPhoto, SignalMarket}},
+	{"all-but-style", []string{SignalPGP, SignalCrypto, SignalContact, SignalHandle, SignalBusiness, SignalPhoto, SignalMarket}},
 }
 
 // world is one generated world ready for evaluation.
@@ -53,8 +56,11 @@ type world struct {
 	ev    [2][][]Evidence
 }
 
-func loadWorld(seed int64) *world {
-	accounts, identity := FixtureAccounts(fixture.GenerateWith(seed, fixture.Options{Identities: true}))
+func loadWorld(seed int64) (*world, error) {
+	accounts, identity, err := FixtureAccounts(fixture.GenerateWith(seed, fixture.Options{Identities: true}))
+	if err != nil {
+		return nil, fmt.Errorf("fixture world %d: %w", seed, err)
+	}
 	w := &world{seed: seed, ix: NewIndex(accounts), identity: identity}
 	n := map[int]int{}
 	for _, id := range identity {
@@ -72,7 +78,7 @@ func loadWorld(seed int64) *world {
 			w.ev[mode] = append(w.ev[mode], ev)
 		}
 	}
-	return w
+	return w, nil
 }
 
 func (w *world) same(p [2]int32) bool { return w.identity[p[0]] == w.identity[p[1]] }
@@ -94,12 +100,43 @@ func examples(ws []*world, md int) []Example {
 	return out
 }
 
-func loadWorlds(seeds []int64) []*world {
-	out := make([]*world, len(seeds))
-	for i, s := range seeds {
-		out[i] = loadWorld(s)
+// alsoWithoutPhotos returns ex followed by a copy of each example with
+// the photo features 0. Every fixture account shows photos, but the
+// collector fetches them only where a site file names them: without these
+// copies the model would learn that a pair with no photo in common is not
+// one vendor, and a shared PGP key or address on a market whose photos
+// are not collected would no longer link.
+func alsoWithoutPhotos(ex []Example) []Example {
+	first := 0
+	for _, s := range signals {
+		if s.name == SignalPhoto {
+			break
+		}
+		first += len(s.features)
+	}
+	out := slices.Clone(ex)
+	for _, e := range ex {
+		x := slices.Clone(e.X)
+		for k := range photoFeatures {
+			x[first+k] = 0
+		}
+		out = append(out, Example{X: x, Same: e.Same})
 	}
 	return out
+}
+
+func loadWorlds(seeds ...[]int64) ([][]*world, error) {
+	out := make([][]*world, len(seeds))
+	for k, ss := range seeds {
+		for _, s := range ss {
+			w, err := loadWorld(s)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = append(out[k], w)
+		}
+	}
+	return out, nil
 }
 
 // Describe says what a model trained by TrainFixture was trained on.
@@ -137,13 +174,22 @@ func seedsOf(ws []*world) []int64 {
 // TrainFixture trains the model of set on the training worlds and
 // calibrates it on the calibration worlds.
 func TrainFixture(set SignalSet) (*Model, error) {
-	train, calib := loadWorlds(TrainSeeds), loadWorlds(CalibSeeds)
-	return trainOn(set, train, calib)
+	ws, err := loadWorlds(TrainSeeds, CalibSeeds)
+	if err != nil {
+		return nil, err
+	}
+	return trainOn(set, ws[0], ws[1])
 }
 
 func trainOn(set SignalSet, train, calib []*world) (*Model, error) {
 	md := mode(set.Signals)
-	m, err := Train(set.Signals, examples(train, md), examples(calib, md), Lambda, describeTraining(train, calib, md))
+	tr, ca := examples(train, md), examples(calib, md)
+	about := describeTraining(train, calib, md)
+	if slices.Contains(set.Signals, SignalPhoto) {
+		tr, ca = alsoWithoutPhotos(tr), alsoWithoutPhotos(ca)
+		about += "; every pair also shown without photos"
+	}
+	m, err := Train(set.Signals, tr, ca, Lambda, about)
 	if err != nil {
 		return nil, fmt.Errorf("signal set %s: %w", set.Name, err)
 	}
@@ -170,7 +216,11 @@ type Scores struct {
 // Evaluate trains a model per signal set and measures it on the held-out
 // worlds.
 func Evaluate(sets []SignalSet) ([]Scores, error) {
-	train, calib, test := loadWorlds(TrainSeeds), loadWorlds(CalibSeeds), loadWorlds(TestSeeds)
+	ws, err := loadWorlds(TrainSeeds, CalibSeeds, TestSeeds)
+	if err != nil {
+		return nil, err
+	}
+	train, calib, test := ws[0], ws[1], ws[2]
 	var out []Scores
 	for _, set := range sets {
 		m, err := trainOn(set, train, calib)
@@ -256,10 +306,10 @@ func f1(p, r float64) float64 {
 // FormatScores renders scores as a table.
 func FormatScores(ss []Scores) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-14s %6s %6s %6s %6s %6s %7s %7s %7s %8s %10s\n", "signals", "prec", "recall", "F1", "Brier",
+	fmt.Fprintf(&b, "%-19s %6s %6s %6s %6s %6s %7s %7s %7s %8s %10s\n", "signals", "prec", "recall", "F1", "Brier",
 		"block", "c-prec", "c-recall", "c-F1", "pgp-pairs", "pgp-recall")
 	for _, s := range ss {
-		fmt.Fprintf(&b, "%-14s %6.3f %6.3f %6.3f %6.4f %6.3f %7.3f %7.3f %7.3f %8d %10.3f\n", s.Set, s.Precision, s.Recall, s.F1, s.Brier,
+		fmt.Fprintf(&b, "%-19s %6.3f %6.3f %6.3f %6.4f %6.3f %7.3f %7.3f %7.3f %8d %10.3f\n", s.Set, s.Precision, s.Recall, s.F1, s.Brier,
 			s.BlockRecall, s.ClusterPrecision, s.ClusterRecall, s.CF1, s.PGPPairs, s.PGPRecall)
 	}
 	return b.String()

@@ -12,9 +12,10 @@ import (
 // FixtureAccounts returns the vendor accounts of w as their profile and
 // listing pages show them (texts read through the normalizer's contact
 // and history-claim parsers, as collection would), and the identity
-// behind each (w.Accounts). Captures are left empty: the pages of a
-// generated world are not captured.
-func FixtureAccounts(w *fixture.World) ([]Account, []int) {
+// behind each (w.Accounts). Photos are the listings' photos as the
+// collector hashes them (photofixture.go). Captures are left empty: the
+// pages of a generated world are not captured.
+func FixtureAccounts(w *fixture.World) ([]Account, []int, error) {
 	var accounts []Account
 	var identity []int
 	for _, m := range w.AllMarkets() {
@@ -43,12 +44,15 @@ func FixtureAccounts(w *fixture.World) ([]Account, []int) {
 				a.addFromText(l.Description)
 			}
 			a.setPrices(prices)
+			if err := a.addFixturePhotos(m, listings[v.Handle]); err != nil {
+				return nil, nil, err
+			}
 			id, _ := w.IdentityOf(m.Name, v.Handle)
 			accounts = append(accounts, a)
 			identity = append(identity, id)
 		}
 	}
-	return accounts, identity
+	return accounts, identity, nil
 }
 
 // addFromText adds what a text names: contacts, claims of history and

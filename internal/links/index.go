@@ -18,13 +18,14 @@ type Index struct {
 	habMean  [habitCount]float64
 	habSD    [habitCount]float64
 	shingDF  map[uint64]int
+	photos   *photoIndex
 	features []string
 }
 
 // NewIndex builds the index of accounts (it keeps the slice).
 func NewIndex(accounts []Account) *Index {
 	ix := &Index{Accounts: accounts, prof: make([]profile, len(accounts)), skel: make([]string, len(accounts)),
-		holders: map[string]int{}, shingDF: map[uint64]int{}, features: Features()}
+		holders: map[string]int{}, shingDF: map[uint64]int{}, photos: newPhotoIndex(accounts), features: Features()}
 	df := map[uint32]int{}
 	texts := 0
 	for i := range accounts {

@@ -91,12 +91,14 @@ func TestClusterRefusesChaining(t *testing.T) {
 		t.Fatal(err)
 	}
 	accts := []Account{
-		{Source: "a", Handle: "x1", PGP: []string{"K1"}},
-		{Source: "b", Handle: "x2", PGP: []string{"K1"}},
-		{Source: "c", Handle: "y1", PGP: []string{"K2"}, Crypto: []string{"addr"}},
-		{Source: "d", Handle: "y2", PGP: []string{"K2"}},
+		{Source: "a", Handle: "nordic", PGP: []string{"K1"}, Crypto: []string{"a1"}},
+		{Source: "b", Handle: "kestrel", PGP: []string{"K1"}, Crypto: []string{"a1"}},
+		{Source: "c", Handle: "falcon", PGP: []string{"K2"}, Crypto: []string{"addr", "a2"}},
+		{Source: "d", Handle: "tundra", PGP: []string{"K2"}, Crypto: []string{"a2"}},
 	}
-	accts[1].Crypto = []string{"addr"} // one link across the two groups
+	// one link across the two groups: an address and a contact
+	accts[1].Crypto = append(accts[1].Crypto, "addr")
+	accts[1].Contacts, accts[2].Contacts = []string{"telegram:@cross"}, []string{"telegram:@cross"}
 	ix := NewIndex(accts)
 	var ls []Link
 	for _, p := range [][2]int{{0, 1}, {2, 3}, {1, 2}} {
@@ -104,6 +106,7 @@ func TestClusterRefusesChaining(t *testing.T) {
 		pr, _ := m.Score(x, ev)
 		ls = append(ls, Link{A: p[0], B: p[1], Probability: pr})
 	}
+	t.Logf("groups %.3f, %.3f; cross link %.3f", ls[0].Probability, ls[1].Probability, ls[2].Probability)
 	if ls[2].Probability < 0.5 {
 		t.Skipf("the cross link scores %.2f, below threshold: nothing to refuse", ls[2].Probability)
 	}

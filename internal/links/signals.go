@@ -34,10 +34,11 @@ const (
 	SignalHandle   = "handle"
 	SignalStyle    = "style"
 	SignalBusiness = "business"
+	SignalPhoto    = "photo"
 	SignalMarket   = "market"
 )
 
-// signals in feature order. A photo signal goes here.
+// signals in feature order.
 var signals = []signal{
 	{SignalPGP, []string{"pgp_same_key", "pgp_user_id"}, pgpSignal},
 	{SignalCrypto, []string{"crypto_shared"}, identifierSignal("crypto:", func(a *Account) []string { return a.Crypto })},
@@ -46,6 +47,7 @@ var signals = []signal{
 	{SignalStyle, []string{"style_ngrams", "style_habits"}, styleSignal},
 	{SignalBusiness, []string{"business_origin", "business_destinations", "business_categories", "business_prices",
 		"business_shipping", "business_claims"}, businessSignal},
+	{SignalPhoto, photoFeatures, photoSignal},
 	{SignalMarket, []string{"same_market"}, marketSignal},
 }
 

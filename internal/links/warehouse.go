@@ -43,6 +43,9 @@ func ReadAccounts(ctx context.Context, conn driver.Conn) ([]Account, error) {
 	if err := readPrices(ctx, conn, get); err != nil {
 		return nil, err
 	}
+	if err := readPhotos(ctx, conn, get); err != nil {
+		return nil, err
+	}
 	if err := readIdentifierCaptures(ctx, conn, byKey); err != nil {
 		return nil, err
 	}
@@ -159,6 +162,32 @@ func readPrices(ctx context.Context, conn driver.Conn, get func(string, string) 
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("reading prices by vendor: %w", err)
+	}
+	return nil
+}
+
+// readPhotos reads the photos each vendor's listings show (listing_images,
+// outcome ok): per account at most MaxPhotos distinct files, those on the
+// most listings first, each with the latest listing page showing it. A
+// blocklisted photo is never in listing_images (internal/images).
+func readPhotos(ctx context.Context, conn driver.Conn, get func(string, string) *Account) error {
+	rows, err := conn.Query(ctx, fmt.Sprintf("SELECT source, vendor, sha256, any(phash), argMax(capture_sha256, observed_at), "+
+		"uniqExact(listing_id) AS n FROM listing_images WHERE outcome = 'ok' AND vendor != '' AND sha256 != '' "+
+		"GROUP BY source, vendor, sha256 ORDER BY source, vendor, n DESC, sha256 LIMIT %d BY source, vendor", MaxPhotos))
+	if err != nil {
+		return fmt.Errorf("reading listing photos: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var source, handle, sha, capture string
+		var phash, n uint64
+		if err := rows.Scan(&source, &handle, &sha, &phash, &capture, &n); err != nil {
+			return fmt.Errorf("reading listing photos: %w", err)
+		}
+		get(source, handle).AddPhoto(Photo{SHA256: sha, PHash: phash}, capture)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("reading listing photos: %w", err)
 	}
 	return nil
 }

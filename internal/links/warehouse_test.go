@@ -5,12 +5,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/counternet/counternet/internal/event"
 	"github.com/counternet/counternet/internal/fixture"
+	"github.com/counternet/counternet/internal/images"
 	"github.com/counternet/counternet/internal/links"
 	"github.com/counternet/counternet/internal/normalize"
 	"github.com/counternet/counternet/internal/testenv"
@@ -52,6 +54,36 @@ func worldBatch(w *fixture.World, at time.Time) *warehouse.Batch {
 	return b
 }
 
+// worldImages is the listing_images events of w's photos as the collector
+// records them (hashed from the bytes the markets serve; the blocklisted
+// photo left out).
+func worldImages(t *testing.T, w *fixture.World, at time.Time) []event.Image {
+	var out []event.Image
+	for _, m := range w.AllMarkets() {
+		for _, l := range m.Listings {
+			for n := 1; n <= 2; n++ {
+				p, ok, err := links.FixturePhoto(m, l, n)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !ok {
+					continue
+				}
+				path := m.ListingPath(l.ID)
+				im := event.Image{Provenance: event.Provenance{Source: m.Name, Mirror: m.Host, URL: "http://" + m.Host + path, ObservedAt: at,
+					CaptureSHA256: pageHash(m.Name, path), Pipeline: m.Name + "@1", RunID: "run-links"},
+					ListingID: l.ID, Vendor: l.Vendor, ImageURL: "http://" + m.Host + fixture.PhotoPath(l.ID, n), Position: n,
+					Outcome: event.ImageOK, FetchedAt: at, Status: 200, ContentType: "image/jpeg", Bytes: 1,
+					SHA256: p.SHA256, PHash: images.Hex(p.PHash), DHash: images.Hex(p.DHash), AHash: images.Hex(p.AHash),
+					Format: p.Format, Width: p.Width, Height: p.Height}
+				im.Finalize()
+				out = append(out, im)
+			}
+		}
+	}
+	return out
+}
+
 // TestBuildFromWarehouse loads a held-out identity-noise world into
 // ClickHouse, links it from there and checks vendor_link_scores: the
 // linked pairs against the world's truth, the contributions, and the
@@ -63,7 +95,11 @@ func TestBuildFromWarehouse(t *testing.T) {
 	db := testenv.ClickHouse(t)
 	ctx := context.Background()
 	w := fixture.GenerateWith(links.TestSeeds[0], fixture.Options{Identities: true})
-	if err := db.Insert(ctx, worldBatch(w, time.Date(2026, 1, 10, 12, 0, 0, 0, time.UTC))); err != nil {
+	at := time.Date(2026, 1, 10, 12, 0, 0, 0, time.UTC)
+	if err := db.Insert(ctx, worldBatch(w, at)); err != nil {
+		t.Fatal(err)
+	}
+	if err := (&images.Store{Conn: db.Conn()}).InsertImages(ctx, worldImages(t, w, at), nil); err != nil {
 		t.Fatal(err)
 	}
 	accounts, err := links.ReadAccounts(ctx, db.Conn())
@@ -73,6 +109,7 @@ func TestBuildFromWarehouse(t *testing.T) {
 	if len(accounts) != len(w.Accounts) {
 		t.Fatalf("read %d accounts, the world has %d", len(accounts), len(w.Accounts))
 	}
+	checkPhotosRead(t, w, accounts)
 	m, err := links.DefaultModel()
 	if err != nil {
 		t.Fatal(err)
@@ -88,7 +125,7 @@ func TestBuildFromWarehouse(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rows.Close()
-	tp, fp, got, pgpChecked := 0, 0, 0, 0
+	tp, fp, got, pgpChecked, photoChecked := 0, 0, 0, 0, 0
 	for rows.Next() {
 		var sa, ha, sb, hb, version string
 		var p, base float64
@@ -110,6 +147,12 @@ func TestBuildFromWarehouse(t *testing.T) {
 			t.Errorf("%s:%s %s:%s: probability %.6f, but baseline + contributions give %.6f", sa, ha, sb, hb, p, pz)
 		}
 		for i, s := range sigs {
+			if s == links.SignalPhoto {
+				if !listingPageOf(w, sa, ha, ca[i]) || !listingPageOf(w, sb, hb, cb[i]) {
+					t.Errorf("%s:%s %s:%s: photo evidence %q with pages %s, %s; want a listing page of each vendor", sa, ha, sb, hb, ev[i], ca[i], cb[i])
+				}
+				photoChecked++
+			}
 			if s != links.SignalPGP {
 				continue
 			}
@@ -142,10 +185,56 @@ func TestBuildFromWarehouse(t *testing.T) {
 		pairs += k * (k - 1) / 2
 	}
 	prec, rec := float64(tp)/float64(max(tp+fp, 1)), float64(tp)/float64(max(pairs, 1))
-	t.Logf("%d rows; linked %d of one identity, %d of two; %d true pairs: precision %.3f, recall %.3f; %d pgp evidences checked", got, tp, fp, pairs, prec, rec, pgpChecked)
-	if prec < 0.9 || rec < 0.8 || pgpChecked == 0 {
-		t.Errorf("from the warehouse: precision %.3f, recall %.3f (want >= 0.9, >= 0.8), %d pgp evidences", prec, rec, pgpChecked)
+	t.Logf("%d rows; linked %d of one identity, %d of two; %d true pairs: precision %.3f, recall %.3f; %d pgp and %d photo evidences checked",
+		got, tp, fp, pairs, prec, rec, pgpChecked, photoChecked)
+	if prec < 0.9 || rec < 0.8 || pgpChecked == 0 || photoChecked == 0 {
+		t.Errorf("from the warehouse: precision %.3f, recall %.3f (want >= 0.9, >= 0.8), %d pgp evidences, %d photo evidences",
+			prec, rec, pgpChecked, photoChecked)
 	}
+}
+
+// checkPhotosRead: the photos read from listing_images are, per account,
+// the photos FixtureAccounts gives it (the same files, the same pHashes).
+func checkPhotosRead(t *testing.T, w *fixture.World, read []links.Account) {
+	t.Helper()
+	want, _, err := links.FixtureAccounts(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byKey := map[string][]links.Photo{}
+	for _, a := range want {
+		byKey[a.Key()] = a.Photos
+	}
+	n := 0
+	for _, a := range read {
+		got, exp := slices.Clone(a.Photos), slices.Clone(byKey[a.Key()])
+		cmp := func(p, q links.Photo) int { return strings.Compare(p.SHA256, q.SHA256) }
+		slices.SortFunc(got, cmp)
+		slices.SortFunc(exp, cmp)
+		if !slices.Equal(got, exp) {
+			t.Errorf("%s: read %d photos from listing_images, the world shows %d (or other ones)", a.Key(), len(got), len(exp))
+		}
+		for _, p := range a.Photos {
+			if a.Captures["photo:"+p.SHA256] == "" {
+				t.Errorf("%s: photo %s has no capture", a.Key(), p.SHA256)
+			}
+		}
+		n += len(got)
+	}
+	if n == 0 {
+		t.Error("no photos read from listing_images")
+	}
+}
+
+// listingPageOf says whether capture is a listing page of handle on market.
+func listingPageOf(w *fixture.World, market, handle, capture string) bool {
+	m := w.Market(market)
+	for _, l := range m.Listings {
+		if l.Vendor == handle && pageHash(market, m.ListingPath(l.ID)) == capture {
+			return true
+		}
+	}
+	return false
 }
 
 func exp(x float64) float64 { return math.Exp(x) }

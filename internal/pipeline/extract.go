@@ -396,21 +396,9 @@ func absolute(base *url.URL, ref string) string {
 // the regex does not match or the value is empty.
 func (f *FieldRule) pick(v string) (string, bool) {
 	if f.re != nil {
-		m := f.re.FindStringSubmatchIndex(v)
-		if m == nil {
+		var ok bool
+		if v, ok = f.submatch(v); !ok {
 			return "", false
-		}
-		g := 0
-		switch {
-		case f.group >= 0:
-			g = f.group
-		case len(m) > 2:
-			g = 1
-		}
-		if m[2*g] < 0 {
-			v = "" // the group took no part in the match
-		} else {
-			v = v[m[2*g]:m[2*g+1]]
 		}
 		switch {
 		case f.Attr == "html":
@@ -422,6 +410,37 @@ func (f *FieldRule) pick(v string) (string, bool) {
 		}
 	}
 	return v, v != ""
+}
+
+// submatch returns the group of the field's regex (f.re, or f.lit when the
+// regex has its shape) that the field keeps: f.group, else the first group,
+// else the whole match; "" when the group took no part in the match.
+func (f *FieldRule) submatch(v string) (string, bool) {
+	if f.lit != nil {
+		m0, m1, g0, g1, ok := f.lit.find(v)
+		switch {
+		case !ok:
+			return "", false
+		case f.group == 0:
+			return v[m0:m1], true
+		}
+		return v[g0:g1], true
+	}
+	m := f.re.FindStringSubmatchIndex(v)
+	if m == nil {
+		return "", false
+	}
+	g := 0
+	switch {
+	case f.group >= 0:
+		g = f.group
+	case len(m) > 2:
+		g = 1
+	}
+	if m[2*g] < 0 {
+		return "", true
+	}
+	return v[m[2*g]:m[2*g+1]], true
 }
 
 func nodeValue(n *html.Node, attrName string) string {

@@ -314,6 +314,7 @@ type FieldRule struct {
 
 	sel    *matcher
 	re     *regexp.Regexp
+	lit    *litRE // re evaluated as plain string code when it has that shape
 	group  int    // capture group of re to keep; -1: the first group, or the whole match
 	parser string // effective parser
 	lines  bool   // keep line breaks (Lines, or the field's default)

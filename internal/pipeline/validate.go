@@ -357,6 +357,7 @@ func (v *validator) field(p string, f *FieldRule, parsers []string) {
 			v.add(p+".regex", nil, "regex does not compile: %v", err)
 		} else {
 			f.re = re
+			f.lit = compileLitRE(f.Regex)
 		}
 	}
 	if f.Group != "" {

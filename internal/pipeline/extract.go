@@ -195,24 +195,32 @@ func resolve(base *url.URL, raw string) (string, bool) {
 // query) of characters that URL parsing and printing leave unchanged and
 // without dot segments.
 func plainPath(raw string) bool {
-	if len(raw) < 1 || raw[0] != '/' || strings.HasPrefix(raw, "//") {
+	if len(raw) < 1 || raw[0] != '/' || (len(raw) > 1 && raw[1] == '/') {
 		return false
 	}
-	path, _, _ := strings.Cut(raw, "?")
-	if strings.Contains(path, "/.") {
-		return false
-	}
+	inPath := true
 	for i := 0; i < len(raw); i++ {
 		c := raw[i]
 		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("/-_.~?=&+,;:@!$*", c) >= 0:
-		default:
+		case !plainByte[c]:
 			return false
+		case c == '?':
+			inPath = false
+		case c == '.' && inPath && raw[i-1] == '/':
+			return false // a dot segment, or a name starting with a dot
 		}
 	}
 	return true
 }
+
+// plainByte are the bytes plainPath accepts.
+var plainByte = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			strings.IndexByte("/-_.~?=&+,;:@!$*", byte(c)) >= 0
+	}
+	return t
+}()
 
 func attr(n *html.Node, name string) (string, bool) {
 	for _, a := range n.Attr {
@@ -245,14 +253,14 @@ func extractRecords(res *Result, doc *html.Node, items []*html.Node, pageURL str
 		stats[k] = FieldStat{Record: r.Type, Field: name, Items: len(items)}
 	}
 	// Fields scoped to the page are the same for every item: extract once.
-	var pageVals map[string]fieldResult
-	for _, name := range r.names {
-		if f := r.Fields[name]; f.Scope == "page" {
+	var pageVals []fieldResult // by field index; nil when none is page-scoped
+	for k, f := range r.rules {
+		if f.Scope == "page" {
 			if pageVals == nil {
-				pageVals = map[string]fieldResult{}
+				pageVals = make([]fieldResult, len(r.rules))
 			}
 			raw, ok := fieldValue(doc, pageURL, base, f)
-			pageVals[name] = fieldResult{raw, ok}
+			pageVals[k] = fieldResult{raw, ok, true}
 		}
 	}
 	key := naturalKeys[r.Type]
@@ -265,8 +273,8 @@ func extractRecords(res *Result, doc *html.Node, items []*html.Node, pageURL str
 			f := r.rules[k]
 			var raw string
 			var ok bool
-			if pv, scoped := pageVals[name]; scoped {
-				raw, ok = pv.raw, pv.ok
+			if pageVals != nil && pageVals[k].scoped {
+				raw, ok = pageVals[k].raw, pageVals[k].ok
 			} else {
 				raw, ok = fieldValue(item, pageURL, base, f)
 			}
@@ -293,8 +301,9 @@ func extractRecords(res *Result, doc *html.Node, items []*html.Node, pageURL str
 }
 
 type fieldResult struct {
-	raw string
-	ok  bool
+	raw    string
+	ok     bool
+	scoped bool // the field is page-scoped
 }
 
 // fieldValue extracts one field from an item; ok is false when nothing

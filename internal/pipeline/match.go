@@ -132,26 +132,38 @@ type docQuery struct {
 // once, not once per rule.
 func query(doc *html.Node, pg *Page) *docQuery {
 	q := &docQuery{items: make([][]*html.Node, len(pg.Records))}
-	var walk func(n *html.Node)
-	walk = func(n *html.Node) {
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			if pg.Next != nil && pg.Next.sel.match(c) {
-				q.next = append(q.next, linkMatch{c, pg.Next})
-			}
-			for i := range pg.Follow {
-				if r := &pg.Follow[i]; r.sel.match(c) {
-					q.follow = append(q.follow, linkMatch{c, r})
-					break
-				}
-			}
-			for i := range pg.Records {
-				if r := &pg.Records[i]; r.item != nil && r.item.match(c) {
-					q.items[i] = append(q.items[i], c)
-				}
-			}
-			walk(c)
+	// Iterative pre-order walk (document order) without recursion.
+	for c := doc.FirstChild; c != nil; {
+		q.visit(c, pg) // every node: cascadia's :contains matches text nodes too
+		if c.FirstChild != nil {
+			c = c.FirstChild
+			continue
+		}
+		for c != doc && c.NextSibling == nil {
+			c = c.Parent
+		}
+		if c == doc {
+			break
+		}
+		c = c.NextSibling
+	}
+	return q
+}
+
+// visit evaluates the document-level selectors of pg at node c.
+func (q *docQuery) visit(c *html.Node, pg *Page) {
+	if pg.Next != nil && pg.Next.sel.match(c) {
+		q.next = append(q.next, linkMatch{c, pg.Next})
+	}
+	for i := range pg.Follow {
+		if r := &pg.Follow[i]; r.sel.match(c) {
+			q.follow = append(q.follow, linkMatch{c, r})
+			break
 		}
 	}
-	walk(doc)
-	return q
+	for i := range pg.Records {
+		if r := &pg.Records[i]; r.item != nil && r.item.match(c) {
+			q.items[i] = append(q.items[i], c)
+		}
+	}
 }

@@ -141,18 +141,19 @@ func hasAttrWord(n *html.Node, key, word string) bool {
 			continue
 		}
 		v := a.Val
-		for i := 0; i < len(v); {
-			for i < len(v) && isHTMLSpace(v[i]) {
-				i++
+		if v == word {
+			return true // the common case: one class
+		}
+		for i := 0; i+len(word) <= len(v); {
+			k := strings.Index(v[i:], word)
+			if k < 0 {
+				break
 			}
-			j := i
-			for j < len(v) && !isHTMLSpace(v[j]) {
-				j++
-			}
-			if v[i:j] == word {
+			s, e := i+k, i+k+len(word)
+			if (s == 0 || isHTMLSpace(v[s-1])) && (e == len(v) || isHTMLSpace(v[e])) {
 				return true
 			}
-			i = j
+			i = s + 1
 		}
 	}
 	return false

@@ -1,0 +1,54 @@
+package pipeline
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// FuzzPlainPath holds plainPath to what it promises: a path it accepts
+// resolves, by url.ResolveReference, to the page's scheme and host followed
+// by the path as written; and it accepts what the reading it replaced did.
+func FuzzPlainPath(f *testing.F) {
+	for _, s := range []string{"/offer/1", "/a/./b", "/a?x=/.", "//h/p", "/.x", "/a b", "/%41", "/a?b=c&d=e", "/", "/a/..", "x"} {
+		f.Add(s)
+	}
+	base, _ := url.Parse("http://h.onion/dir/page?q=1")
+	f.Fuzz(func(t *testing.T, raw string) {
+		got := plainPath(raw)
+		if want := plainPathByCut(raw); got != want {
+			t.Fatalf("plainPath(%q) = %v, the reading it replaced says %v", raw, got, want)
+		}
+		if !got {
+			return
+		}
+		ref, err := url.Parse(raw)
+		if err != nil {
+			t.Fatalf("plainPath accepts %q, url.Parse refuses it: %v", raw, err)
+		}
+		if u := base.ResolveReference(ref).String(); u != "http://h.onion"+raw {
+			t.Fatalf("plainPath accepts %q, which resolves to %q", raw, u)
+		}
+	})
+}
+
+// plainPathByCut is plainPath as it was first written.
+func plainPathByCut(raw string) bool {
+	if len(raw) < 1 || raw[0] != '/' || strings.HasPrefix(raw, "//") {
+		return false
+	}
+	path, _, _ := strings.Cut(raw, "?")
+	if strings.Contains(path, "/.") {
+		return false
+	}
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("/-_.~?=&+,;:@!$*", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}

@@ -117,9 +117,13 @@ func (s *Site) Extract(pageKind, pageURL string, body []byte) (*Result, error) {
 	if !ok {
 		return nil, fmt.Errorf("extracting %s page of %s: %w (the site file has %s)", pageKind, s.ID(), ErrUnknownPage, strings.Join(sortedKeys(s.Pages), ", "))
 	}
-	base, err := url.Parse(pageURL)
-	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+	u, err := url.Parse(pageURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("extracting %s page of %s from %q: %w", pageKind, s.ID(), pageURL, ErrBadPageURL)
+	}
+	base := &pageBase{URL: u}
+	if u.User == nil && u.Opaque == "" {
+		base.origin = u.Scheme + "://" + u.Host
 	}
 	doc, flattened, err := parse(body)
 	if err != nil {
@@ -141,6 +145,14 @@ func (s *Site) Extract(pageKind, pageURL string, body []byte) (*Result, error) {
 	return res, nil
 }
 
+// pageBase is the parsed URL of the page being extracted and its origin,
+// "scheme://host", which a plain root-relative path is appended to ("" when
+// the URL has user info or is opaque: every reference is then parsed).
+type pageBase struct {
+	*url.URL
+	origin string
+}
+
 type linkMatch struct {
 	node *html.Node
 	rule *LinkRule
@@ -149,7 +161,7 @@ type linkMatch struct {
 // links resolves the matches of link rules (in document order, one per
 // element) and returns their same-host, de-duplicated URLs in document
 // order (the first match wins for a URL found twice).
-func links(base *url.URL, matches []linkMatch) []Link {
+func links(base *pageBase, matches []linkMatch) []Link {
 	out := make([]Link, 0, len(matches))
 	seenURL := make(map[string]bool, len(matches))
 	for _, m := range matches {
@@ -169,15 +181,15 @@ func links(base *url.URL, matches []linkMatch) []Link {
 
 // resolve makes raw absolute against base and keeps it only when it is an
 // http(s) URL on base's host. The fragment and any user info are dropped.
-func resolve(base *url.URL, raw string) (string, bool) {
+func resolve(base *pageBase, raw string) (string, bool) {
 	raw = strings.TrimSpace(raw)
 	if raw == "" || strings.HasPrefix(raw, "#") {
 		return "", false
 	}
-	if plainPath(raw) && base.User == nil && base.Opaque == "" {
+	if base.origin != "" && plainPath(raw) {
 		// The common case, a root-relative path of plain characters,
 		// resolves to the same string url.ResolveReference would give.
-		return base.Scheme + "://" + base.Host + raw, true
+		return base.origin + raw, true
 	}
 	ref, err := url.Parse(raw)
 	if err != nil {
@@ -234,7 +246,7 @@ func attr(n *html.Node, name string) (string, bool) {
 // extractRecords extracts the records of rule r from items, the elements
 // its item selector matched (ignored for a rule without one: the page is
 // the one item).
-func extractRecords(res *Result, doc *html.Node, items []*html.Node, pageURL string, base *url.URL, r *RecordRule) {
+func extractRecords(res *Result, doc *html.Node, items []*html.Node, pageURL string, base *pageBase, r *RecordRule) {
 	if r.item == nil {
 		items = []*html.Node{doc}
 	} else {
@@ -308,7 +320,7 @@ type fieldResult struct {
 
 // fieldValue extracts one field from an item; ok is false when nothing
 // (non-empty) matched.
-func fieldValue(item *html.Node, pageURL string, base *url.URL, f *FieldRule) (string, bool) {
+func fieldValue(item *html.Node, pageURL string, base *pageBase, f *FieldRule) (string, bool) {
 	switch {
 	case (f.Count || f.Exists) && f.sel != nil:
 		n := 0
@@ -361,7 +373,7 @@ func fieldValue(item *html.Node, pageURL string, base *url.URL, f *FieldRule) (s
 // breaks for a multi-line field), inner HTML, or an attribute; a link
 // attribute (href, src, action) is resolved against the page URL, so a
 // profile_url or an image is an absolute URL whatever the page wrote.
-func (f *FieldRule) value(n *html.Node, base *url.URL) string {
+func (f *FieldRule) value(n *html.Node, base *pageBase) string {
 	if f.lines && f.Attr == "" {
 		var b strings.Builder
 		writeLines(&b, n, false)
@@ -387,12 +399,12 @@ func isLinkAttr(name string) bool {
 // value is evidence, not a link to follow); a reference that does not
 // parse is kept as written. An absolute http(s) URL and a plain
 // root-relative path take no parsing.
-func absolute(base *url.URL, ref string) string {
+func absolute(base *pageBase, ref string) string {
 	switch {
 	case strings.HasPrefix(ref, "http://"), strings.HasPrefix(ref, "https://"):
 		return ref
-	case plainPath(ref) && base.User == nil && base.Opaque == "":
-		return base.Scheme + "://" + base.Host + ref
+	case base.origin != "" && plainPath(ref):
+		return base.origin + ref
 	}
 	r, err := url.Parse(ref)
 	if err != nil {
@@ -480,16 +492,28 @@ func isCollapsed(s string) bool {
 	if s == "" || s[0] == ' ' || s[len(s)-1] == ' ' {
 		return false
 	}
+	prev := byte(0)
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c >= 0x80, c == '\t', c == '\n', c == '\v', c == '\f', c == '\r':
-			return false
-		case c == ' ' && s[i+1] == ' ':
+		c := s[i]
+		if notCollapsed[c] && (c != ' ' || prev == ' ') {
 			return false
 		}
+		prev = c
 	}
 	return true
 }
+
+// notCollapsed are the bytes isCollapsed refuses: non-ASCII bytes and
+// white space other than ' ' (and ' ', refused after another).
+var notCollapsed = func() (t [256]bool) {
+	for c := 0x80; c < 256; c++ {
+		t[c] = true
+	}
+	for _, c := range "\t\n\v\f\r " {
+		t[c] = true
+	}
+	return t
+}()
 
 // collapse collapses runs of white space to one space and trims.
 func collapse(s string) string {

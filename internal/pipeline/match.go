@@ -40,6 +40,9 @@ func (m *matcher) match(n *html.Node) bool {
 	return m.sel.Match(n)
 }
 
+// elemOnly reports whether m can match element nodes only.
+func (m *matcher) elemOnly() bool { return m.tag != "" || m.simple != nil }
+
 // first returns the first descendant of n in document order that m
 // matches, or nil (cascadia.Query).
 func (m *matcher) first(n *html.Node) *html.Node {
@@ -132,9 +135,20 @@ type docQuery struct {
 // once, not once per rule.
 func query(doc *html.Node, pg *Page) *docQuery {
 	q := &docQuery{items: make([][]*html.Node, len(pg.Records))}
+	// Only elements can match a selector with an element name or of the
+	// simple kind; another (cascadia's :contains) may match text nodes too.
+	elemOnly := pg.Next == nil || pg.Next.sel.elemOnly()
+	for i := range pg.Follow {
+		elemOnly = elemOnly && pg.Follow[i].sel.elemOnly()
+	}
+	for i := range pg.Records {
+		elemOnly = elemOnly && (pg.Records[i].item == nil || pg.Records[i].item.elemOnly())
+	}
 	// Iterative pre-order walk (document order) without recursion.
 	for c := doc.FirstChild; c != nil; {
-		q.visit(c, pg) // every node: cascadia's :contains matches text nodes too
+		if !elemOnly || c.Type == html.ElementNode {
+			q.visit(c, pg)
+		}
 		if c.FirstChild != nil {
 			c = c.FirstChild
 			continue

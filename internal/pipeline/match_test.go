@@ -190,6 +190,10 @@ func FuzzCollapse(f *testing.F) {
 		if got := collapse(s); got != want {
 			t.Fatalf("collapse(%q) = %q, want %q", s, got, want)
 		}
+		ascii := !strings.ContainsFunc(s, func(r rune) bool { return r >= 0x80 })
+		if got := isCollapsed(s); got != (s != "" && ascii && want == s) {
+			t.Fatalf("isCollapsed(%q) = %v", s, got)
+		}
 		if isCollapsedText(s) != (want == s) {
 			t.Fatalf("isCollapsedText(%q) = %v, want %v", s, !(want == s), want == s)
 		}

@@ -163,20 +163,37 @@ type linkMatch struct {
 // order (the first match wins for a URL found twice).
 func links(base *pageBase, matches []linkMatch) []Link {
 	out := make([]Link, 0, len(matches))
-	seenURL := make(map[string]bool, len(matches))
+	seen := make(map[string]struct{}, len(matches))
 	for _, m := range matches {
 		raw, ok := attr(m.node, m.rule.Attr)
 		if !ok {
 			continue
 		}
 		u, ok := resolve(base, raw)
-		if !ok || seenURL[u] {
+		if !ok {
 			continue
 		}
-		seenURL[u] = true
+		k := urlKey(base, u)
+		if _, dup := seen[k]; dup {
+			continue
+		}
+		seen[k] = struct{}{}
 		out = append(out, Link{URL: u, Page: m.rule.Page})
 	}
 	return out
+}
+
+// urlKey is u without the page's origin when it starts with it and a path
+// or query follows, so the de-duplication of links hashes a short key. The
+// keys of two URLs are equal only when the URLs are: a key without the
+// origin starts with '/' or '?' (or is empty), any other with "http".
+func urlKey(base *pageBase, u string) string {
+	if base.origin != "" && strings.HasPrefix(u, base.origin) {
+		if k := u[len(base.origin):]; k == "" || k[0] == '/' || k[0] == '?' {
+			return k
+		}
+	}
+	return u
 }
 
 // resolve makes raw absolute against base and keeps it only when it is an
@@ -527,6 +544,9 @@ func collapse(s string) string {
 // every white space rune (unicode.IsSpace, as strings.Fields reads it) is a
 // single ' ' between two other runes.
 func isCollapsedText(s string) bool {
+	if isCollapsed(s) {
+		return true // ASCII, read by bytes
+	}
 	prevSpace := true // no space may come first
 	for _, r := range s {
 		space := r == ' ' || (r >= 0x80 && unicode.IsSpace(r)) || (r < 0x80 && asciiSpace[r])

@@ -105,7 +105,7 @@ func lastTag(sel string) string {
 	if end == 0 || (end < len(last) && strings.IndexByte(".#[:", last[end]) < 0) {
 		return ""
 	}
-	return strings.ToLower(last[:end])
+	return intern(strings.ToLower(last[:end]))
 }
 
 // isNameByte reports an ASCII byte of an element name: a letter first, then

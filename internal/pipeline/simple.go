@@ -4,7 +4,21 @@ import (
 	"strings"
 
 	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
+
+// intern returns s as the HTML parser spells the element and attribute
+// names it knows (the same string, shared), so that comparing a node's
+// name or an attribute's key with s finds equal pointers and stops there.
+func intern(s string) string {
+	if a := atom.Lookup([]byte(s)); a != 0 && a.String() == s {
+		return a.String()
+	}
+	return s
+}
+
+// classKey and idKey are the attribute keys, interned.
+var classKey, idKey = intern("class"), intern("id")
 
 // compound is one compound selector of a simple selector: an optional
 // element name, classes and ids, all required, and the combinator that
@@ -30,7 +44,7 @@ func parseSimple(sel string) []compound {
 		c.comb = comb
 		if isNameByte(sel[i], true) {
 			j := nameEnd(sel, i)
-			c.tag = strings.ToLower(sel[i:j])
+			c.tag = intern(strings.ToLower(sel[i:j]))
 			i = j
 		}
 		for i < len(sel) && (sel[i] == '.' || sel[i] == '#') {
@@ -121,12 +135,12 @@ func (c *compound) match(n *html.Node) bool {
 		return false
 	}
 	for _, class := range c.classes {
-		if !hasAttrWord(n, "class", class) {
+		if !hasAttrWord(n, classKey, class) {
 			return false
 		}
 	}
 	for _, id := range c.ids {
-		if !hasAttrValue(n, "id", id) {
+		if !hasAttrValue(n, idKey, id) {
 			return false
 		}
 	}

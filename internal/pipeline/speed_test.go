@@ -2,8 +2,11 @@ package pipeline
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
+
+	"golang.org/x/net/html"
 )
 
 // FuzzPlainPath holds plainPath to what it promises: a path it accepts
@@ -51,4 +54,32 @@ func plainPathByCut(raw string) bool {
 		}
 	}
 	return true
+}
+
+// TestLinksOncePerURL: a URL written relative and absolute, or twice, is
+// one link; URLs that differ only past the origin, or in the host, are not.
+func TestLinksOncePerURL(t *testing.T) {
+	page := `<a href="/a">1</a><a href="http://h.onion/a">2</a><a href="/a#x">3</a><a href="?q">4</a>` +
+		`<a href="http://h.onion?q">5</a><a href="http://h.onionx/a">6</a><a href="/b">7</a><a href="http://h.onion/b">8</a><a href="">9</a>`
+	doc, err := html.Parse(strings.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse("http://h.onion/dir/p")
+	base := &pageBase{URL: u, origin: "http://h.onion"}
+	rule := &LinkRule{Attr: "href", Page: "x"}
+	var ms []linkMatch
+	for n := range doc.Descendants() {
+		if n.Type == html.ElementNode && n.Data == "a" {
+			ms = append(ms, linkMatch{n, rule})
+		}
+	}
+	var got []string
+	for _, l := range links(base, ms) {
+		got = append(got, l.URL)
+	}
+	want := []string{"http://h.onion/a", "http://h.onion/dir/p?q", "http://h.onion?q", "http://h.onion/b"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("links = %q, want %q", got, want)
+	}
 }

@@ -243,6 +243,7 @@ func (v *validator) link(p string, l *LinkRule) {
 	if l.Attr == "" {
 		l.Attr = "href"
 	}
+	l.Attr = intern(l.Attr)
 	if l.Attr == "html" {
 		v.add(p+".attr", nil, `attr "html" cannot hold a URL; name the attribute (default href)`)
 	}
@@ -328,6 +329,7 @@ func (v *validator) record(p string, r *RecordRule) {
 }
 
 func (v *validator) field(p string, f *FieldRule, parsers []string) {
+	f.Attr = intern(f.Attr)
 	switch f.From {
 	case "":
 		if f.Selector != "" {

@@ -288,13 +288,15 @@ func extractRecords(res *Result, doc *html.Node, items []*html.Node, pageURL str
 			if pageVals == nil {
 				pageVals = make([]fieldResult, len(r.rules))
 			}
-			raw, ok := fieldValue(doc, pageURL, base, f)
+			raw, ok := fieldValue(doc, pageURL, base, f, nil)
 			pageVals[k] = fieldResult{raw, ok, true}
 		}
 	}
 	key := naturalKeys[r.Type]
 	res.Records = slices.Grow(res.Records, len(items))
+	firsts := make([]firstMemo, len(r.rules)) // per item
 	for i, item := range items {
+		clear(firsts)
 		rec := Record{Type: r.Type, URL: pageURL, Partial: r.Partial, Fields: make(map[string]Field, len(r.names))}
 		var misses []Miss
 		dropped := false
@@ -305,7 +307,11 @@ func extractRecords(res *Result, doc *html.Node, items []*html.Node, pageURL str
 			if pageVals != nil && pageVals[k].scoped {
 				raw, ok = pageVals[k].raw, pageVals[k].ok
 			} else {
-				raw, ok = fieldValue(item, pageURL, base, f)
+				var memo *firstMemo
+				if j := r.shared[k]; j >= 0 {
+					memo = &firsts[j]
+				}
+				raw, ok = fieldValue(item, pageURL, base, f, memo)
 			}
 			if ok {
 				stats[k].Matched++
@@ -335,9 +341,17 @@ type fieldResult struct {
 	scoped bool // the field is page-scoped
 }
 
+// firstMemo keeps the first match of a selector in one item, for the
+// fields that share the selector.
+type firstMemo struct {
+	node *html.Node
+	done bool
+}
+
 // fieldValue extracts one field from an item; ok is false when nothing
-// (non-empty) matched.
-func fieldValue(item *html.Node, pageURL string, base *pageBase, f *FieldRule) (string, bool) {
+// (non-empty) matched. memo, when not nil, keeps the first match of the
+// field's selector in this item for the other fields with that selector.
+func fieldValue(item *html.Node, pageURL string, base *pageBase, f *FieldRule, memo *firstMemo) (string, bool) {
 	switch {
 	case (f.Count || f.Exists) && f.sel != nil:
 		n := 0
@@ -360,7 +374,16 @@ func fieldValue(item *html.Node, pageURL string, base *pageBase, f *FieldRule) (
 	case f.Join == nil:
 		// Only the first usable match counts: try the first match alone
 		// before walking the item for every match.
-		n := f.sel.first(item)
+		var n *html.Node
+		switch {
+		case memo == nil:
+			n = f.sel.first(item)
+		case memo.done:
+			n = memo.node
+		default:
+			n = f.sel.first(item)
+			memo.node, memo.done = n, true
+		}
 		if n == nil {
 			return "", false
 		}

@@ -46,7 +46,11 @@ func (m *matcher) elemOnly() bool { return m.tag != "" || m.simple != nil }
 // first returns the first descendant of n in document order that m
 // matches, or nil (cascadia.Query).
 func (m *matcher) first(n *html.Node) *html.Node {
+	elemOnly := m.elemOnly()
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if elemOnly && c.Type != html.ElementNode && c.FirstChild == nil {
+			continue // a text node cannot match
+		}
 		if m.match(c) {
 			return c
 		}

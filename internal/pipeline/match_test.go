@@ -182,7 +182,7 @@ func FuzzMatcher(f *testing.F) {
 }
 
 func FuzzCollapse(f *testing.F) {
-	for _, s := range []string{"", " ", "a b", "a  b", " a", "a ", "a\tb", "a\u00a0b", "…x y", "a\u0085", "\u2003"} {
+	for _, s := range []string{"", " ", "a b", "a  b", " a", "a ", "a\tb", "a\u00a0b", "…x y", "a\u0085", "\u2003", "10g Afghan Brown Heroin", "0123456789abcdef  x", "01234567 abcdef\t", "01234567\x01 abcdefgh", "0123456 89abcdef"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

@@ -266,6 +266,10 @@ type RecordRule struct {
 	item  *matcher
 	names []string     // field names, sorted
 	rules []*FieldRule // the rules of names, in their order
+	// shared is, per rule, the first rule with the same selector (a link's
+	// text and its href), whose first match in an item is found once for
+	// both; -1 when no other rule has the selector.
+	shared []int
 }
 
 // FieldRule says how to extract one field of a record; the field rules in

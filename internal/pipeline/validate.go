@@ -326,6 +326,16 @@ func (v *validator) record(p string, r *RecordRule) {
 			f.lines = *f.Lines
 		}
 	}
+	r.shared = make([]int, len(r.rules))
+	for k, f := range r.rules {
+		r.shared[k] = -1
+		for j := range k {
+			if g := r.rules[j]; f.sel != nil && f.Scope != "page" && g.sel != nil && g.Scope != "page" && g.Selector == f.Selector {
+				r.shared[k], r.shared[j] = j, j
+				break
+			}
+		}
+	}
 }
 
 func (v *validator) field(p string, f *FieldRule, parsers []string) {

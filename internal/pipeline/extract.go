@@ -228,26 +228,39 @@ func plainPath(raw string) bool {
 		return false
 	}
 	inPath := true
-	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		switch {
-		case !plainByte[c]:
+	for i := 1; i < len(raw); i++ {
+		switch plainByte[raw[i]] {
+		case plainOK:
+		case plainNo:
 			return false
-		case c == '?':
+		case plainQuery:
 			inPath = false
-		case c == '.' && inPath && raw[i-1] == '/':
-			return false // a dot segment, or a name starting with a dot
+		case plainDot:
+			if inPath && raw[i-1] == '/' {
+				return false // a dot segment, or a name starting with a dot
+			}
 		}
 	}
 	return true
 }
 
+// Classes of bytes in plainByte.
+const (
+	plainNo = iota
+	plainOK
+	plainQuery // '?'
+	plainDot   // '.'
+)
+
 // plainByte are the bytes plainPath accepts.
-var plainByte = func() (t [256]bool) {
+var plainByte = func() (t [256]byte) {
 	for c := 0; c < 256; c++ {
-		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-			strings.IndexByte("/-_.~?=&+,;:@!$*", byte(c)) >= 0
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+			strings.IndexByte("/-_~=&+,;:@!$*", byte(c)) >= 0 {
+			t[c] = plainOK
+		}
 	}
+	t['?'], t['.'] = plainQuery, plainDot
 	return t
 }()
 

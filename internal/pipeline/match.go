@@ -29,11 +29,17 @@ func newMatcher(sel cascadia.Matcher, text string) *matcher {
 	return &matcher{sel: sel, tag: lastTag(text), simple: parseSimple(text)}
 }
 
-// match reports whether m matches n.
+// match reports whether m matches n. It is small enough to be inlined, so
+// the nodes the element name rules out cost no call.
 func (m *matcher) match(n *html.Node) bool {
 	if m.tag != "" && (n.Type != html.ElementNode || n.Data != m.tag) {
 		return false
 	}
+	return m.matchRest(n)
+}
+
+// matchRest is match past the element name.
+func (m *matcher) matchRest(n *html.Node) bool {
 	if m.simple != nil {
 		return matchSimple(m.simple, len(m.simple)-1, n)
 	}

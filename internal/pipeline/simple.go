@@ -129,11 +129,17 @@ func matchSimple(cs []compound, k int, n *html.Node) bool {
 	return false
 }
 
-// match reports whether n is an element with c's name, classes and ids.
+// match reports whether n is an element with c's name, classes and ids
+// (small enough to be inlined: a node of another name costs no call).
 func (c *compound) match(n *html.Node) bool {
 	if n.Type != html.ElementNode || (c.tag != "" && n.Data != c.tag) {
 		return false
 	}
+	return c.matchAttrs(n)
+}
+
+// matchAttrs reports whether element n has c's classes and ids.
+func (c *compound) matchAttrs(n *html.Node) bool {
 	for _, class := range c.classes {
 		if !hasAttrWord(n, classKey, class) {
 			return false

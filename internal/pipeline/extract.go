@@ -395,4 +395,3 @@ func (f *FieldRule) submatch(v string) (string, bool) {
 	}
 	return v[m[2*g]:m[2*g+1]], true
 }
-

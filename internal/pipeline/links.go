@@ -125,4 +125,3 @@ var plainByte = func() (t [256]byte) {
 	t['?'], t['.'] = plainQuery, plainDot
 	return t
 }()
-

@@ -123,7 +123,12 @@ func TestLastTagAndSimple(t *testing.T) {
 	}{
 		{"div.offers div.offer", "div", 2},
 		{"DIV > A.x#y", "a", 2},
-		{"table.kv th:contains('vendor') + td a.vendor", "a", 0},
+		{"table.kv th:contains('vendor') + td a.vendor", "a", 4},
+		{"div.s div:CONTAINS( \"Posts:\" ) span", "span", 3},
+		{"th:contains('a\\'b') + td", "td", 0},
+		{"th:contains(x) + td", "td", 0},
+		{"th:containsOwn('x') ~ td", "td", 0},
+		{"li ~ li.x", "li", 2},
 		{":contains('x')", "", 0},
 		{"a, b", "", 0},
 		{"td:haschild(span.k)", "td", 0},
@@ -152,7 +157,7 @@ func FuzzMatcher(f *testing.F) {
 		`<ul id=a><li class="a	b">x<li><p>y</ul><div><div class=" q "><a>z</a></div></div>`,
 		`<table class=kv><tr><th>vendor</th><td><a class=vendor>v</a></td></tr></table>`,
 	}
-	sels := []string{"div.offers div.offer", "div.offer a.o-link", "ul > li.b", "#a li", "div .q a", "th:contains('vendor') + td a", "li, p", ".a.b", "div>div>a", "A.VENDOR", "p:not(.x)"}
+	sels := []string{"div.offers div.offer", "div.offer a.o-link", "table.kv th:contains('VENDOR') + td a", "div:contains('b') li ~ p", "th:contains(\"\") + td", "ul > li.b", "#a li", "div .q a", "th:contains('vendor') + td a", "li, p", ".a.b", "div>div>a", "A.VENDOR", "p:not(.x)"}
 	for i, s := range sels {
 		f.Add(s, pages[i%len(pages)])
 	}

@@ -83,3 +83,35 @@ func TestLinksOncePerURL(t *testing.T) {
 		t.Fatalf("links = %q, want %q", got, want)
 	}
 }
+
+// FuzzTextCollapser holds the collapsed text of every element of a page,
+// written without an intermediate string, equal to collapse of the text
+// writeText writes, on any page, UTF-8 or not.
+func FuzzTextCollapser(f *testing.F) {
+	for _, s := range []string{
+		`<div> a <b>b</b>c<p>d</p>  e<script>x y</script><br>f&nbsp; g</div>`,
+		"<p>\xe2\x80<i></i>\xa8x</p><p>\u2028 y\u00a0\u0085z </p>",
+		"<td>a</td><td> b\tc\r\n</td><li>\xff</li>",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, page string) {
+		doc, err := html.Parse(strings.NewReader(page))
+		if err != nil {
+			return
+		}
+		for n := range doc.Descendants() {
+			var b strings.Builder
+			writeText(&b, n)
+			want := collapse(b.String())
+			var c textCollapser
+			c.node(n)
+			if got := nodeValue(n, ""); n.Type == html.ElementNode && got != want {
+				t.Fatalf("nodeValue of <%s> = %q, want %q", n.Data, got, want)
+			}
+			if got := c.b.String(); !c.invalid && got != want {
+				t.Fatalf("textCollapser on <%s> = %q, want %q", n.Data, got, want)
+			}
+		}
+	})
+}

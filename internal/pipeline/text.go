@@ -4,16 +4,27 @@ import (
 	"bytes"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
+// nodeValue is the value of element n: its text collapsed (attrName ""),
+// its inner HTML ("html") or an attribute, collapsed.
 func nodeValue(n *html.Node, attrName string) string {
 	switch attrName {
 	case "":
-		if c := n.FirstChild; c != nil && c.NextSibling == nil && c.Type == html.TextNode && isCollapsed(c.Data) {
+		if c := n.FirstChild; c != nil && c.NextSibling == nil && c.Type == html.TextNode && isCollapsed(c.Data) && !skippedAtom(n.DataAtom) {
 			return c.Data // one text child with nothing to collapse
 		}
+		var t textCollapser
+		t.node(n)
+		if !t.invalid {
+			return t.b.String()
+		}
+		// Bytes that are not UTF-8: split over two text nodes, they could
+		// make a white space rune of the text as a whole.
 		var b strings.Builder
 		writeText(&b, n)
 		return collapse(b.String())
@@ -101,9 +112,91 @@ var breaking = map[string]bool{
 	"table": true, "tbody": true, "td": true, "tfoot": true, "th": true, "thead": true, "tr": true, "ul": true,
 }
 
+// skippedAtom reports the elements of skipped by atom: cheaper than the
+// map where most elements are not skipped.
+func skippedAtom(a atom.Atom) bool {
+	return a == atom.Script || a == atom.Style || a == atom.Noscript || a == atom.Template
+}
+
 // skipped lists elements whose contents are not page text.
 var skipped = map[string]bool{"script": true, "style": true, "noscript": true, "template": true}
 
+// textCollapser writes the text of nodes already collapsed, as collapse
+// would give the text writeText wrote: runs of white space (what
+// strings.Fields splits at) become one space, none at either end; bytes
+// that are not valid UTF-8 are kept as they are. No intermediate string.
+type textCollapser struct {
+	b       strings.Builder
+	pending bool // white space since the last word written
+	invalid bool // the text has bytes that are not UTF-8
+}
+
+// node writes n's text: the contents of script and style left out, a
+// space at the boundaries of breaking elements.
+func (t *textCollapser) node(n *html.Node) {
+	switch n.Type {
+	case html.TextNode:
+		t.text(n.Data)
+		return
+	case html.ElementNode:
+		if skipped[n.Data] {
+			return
+		}
+	case html.DocumentNode:
+	default:
+		return
+	}
+	brk := n.Type == html.ElementNode && breaking[n.Data]
+	t.pending = t.pending || brk
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		t.node(c)
+	}
+	t.pending = t.pending || brk
+}
+
+// text writes s, collapsing its white space.
+func (t *textCollapser) text(s string) {
+	start := -1 // start of the word being read
+	for i := 0; i < len(s); {
+		c, size := s[i], 1
+		var space bool
+		if c < utf8.RuneSelf {
+			space = asciiSpace[c]
+		} else {
+			var r rune
+			r, size = utf8.DecodeRuneInString(s[i:])
+			space = unicode.IsSpace(r)
+			t.invalid = t.invalid || (r == utf8.RuneError && size == 1)
+		}
+		switch {
+		case space && start >= 0:
+			t.word(s[start:i])
+			start = -1
+			t.pending = true
+		case space:
+			t.pending = true
+		case start < 0:
+			start = i
+		}
+		i += size
+	}
+	if start >= 0 {
+		t.word(s[start:])
+	}
+}
+
+// word writes (part of) a word, after one space when white space came
+// before it and anything was written.
+func (t *textCollapser) word(w string) {
+	if t.pending && t.b.Len() > 0 {
+		t.b.WriteByte(' ')
+	}
+	t.pending = false
+	t.b.WriteString(w)
+}
+
+// writeText writes n's text as it is, with a space at the boundaries of
+// breaking elements (textCollapser writes it collapsed).
 func writeText(b *strings.Builder, n *html.Node) {
 	switch n.Type {
 	case html.TextNode:

@@ -1,14 +1,12 @@
 package pipeline
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"golang.org/x/net/html"
 )
@@ -117,9 +115,13 @@ func (s *Site) Extract(pageKind, pageURL string, body []byte) (*Result, error) {
 	if !ok {
 		return nil, fmt.Errorf("extracting %s page of %s: %w (the site file has %s)", pageKind, s.ID(), ErrUnknownPage, strings.Join(sortedKeys(s.Pages), ", "))
 	}
-	base, err := url.Parse(pageURL)
-	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+	u, err := url.Parse(pageURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("extracting %s page of %s from %q: %w", pageKind, s.ID(), pageURL, ErrBadPageURL)
+	}
+	base := &pageBase{URL: u}
+	if u.User == nil && u.Opaque == "" {
+		base.origin = u.Scheme + "://" + u.Host
 	}
 	doc, flattened, err := parse(body)
 	if err != nil {
@@ -141,79 +143,6 @@ func (s *Site) Extract(pageKind, pageURL string, body []byte) (*Result, error) {
 	return res, nil
 }
 
-type linkMatch struct {
-	node *html.Node
-	rule *LinkRule
-}
-
-// links resolves the matches of link rules (in document order, one per
-// element) and returns their same-host, de-duplicated URLs in document
-// order (the first match wins for a URL found twice).
-func links(base *url.URL, matches []linkMatch) []Link {
-	out := make([]Link, 0, len(matches))
-	seenURL := make(map[string]bool, len(matches))
-	for _, m := range matches {
-		raw, ok := attr(m.node, m.rule.Attr)
-		if !ok {
-			continue
-		}
-		u, ok := resolve(base, raw)
-		if !ok || seenURL[u] {
-			continue
-		}
-		seenURL[u] = true
-		out = append(out, Link{URL: u, Page: m.rule.Page})
-	}
-	return out
-}
-
-// resolve makes raw absolute against base and keeps it only when it is an
-// http(s) URL on base's host. The fragment and any user info are dropped.
-func resolve(base *url.URL, raw string) (string, bool) {
-	raw = strings.TrimSpace(raw)
-	if raw == "" || strings.HasPrefix(raw, "#") {
-		return "", false
-	}
-	if plainPath(raw) && base.User == nil && base.Opaque == "" {
-		// The common case, a root-relative path of plain characters,
-		// resolves to the same string url.ResolveReference would give.
-		return base.Scheme + "://" + base.Host + raw, true
-	}
-	ref, err := url.Parse(raw)
-	if err != nil {
-		return "", false
-	}
-	u := base.ResolveReference(ref)
-	if (u.Scheme != "http" && u.Scheme != "https") || !strings.EqualFold(u.Host, base.Host) {
-		return "", false
-	}
-	u.Fragment, u.RawFragment, u.User = "", "", nil
-	return u.String(), true
-}
-
-// plainPath reports whether raw is a root-relative path (with an optional
-// query) of characters that URL parsing and printing leave unchanged and
-// without dot segments.
-func plainPath(raw string) bool {
-	if len(raw) < 1 || raw[0] != '/' || strings.HasPrefix(raw, "//") {
-		return false
-	}
-	path, _, _ := strings.Cut(raw, "?")
-	if strings.Contains(path, "/.") {
-		return false
-	}
-	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("/-_.~?=&+,;:@!$*", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
-}
-
 func attr(n *html.Node, name string) (string, bool) {
 	for _, a := range n.Attr {
 		if a.Namespace == "" && a.Key == name {
@@ -226,7 +155,7 @@ func attr(n *html.Node, name string) (string, bool) {
 // extractRecords extracts the records of rule r from items, the elements
 // its item selector matched (ignored for a rule without one: the page is
 // the one item).
-func extractRecords(res *Result, doc *html.Node, items []*html.Node, pageURL string, base *url.URL, r *RecordRule) {
+func extractRecords(res *Result, doc *html.Node, items []*html.Node, pageURL string, base *pageBase, r *RecordRule) {
 	if r.item == nil {
 		items = []*html.Node{doc}
 	} else {
@@ -245,19 +174,21 @@ func extractRecords(res *Result, doc *html.Node, items []*html.Node, pageURL str
 		stats[k] = FieldStat{Record: r.Type, Field: name, Items: len(items)}
 	}
 	// Fields scoped to the page are the same for every item: extract once.
-	var pageVals map[string]fieldResult
-	for _, name := range r.names {
-		if f := r.Fields[name]; f.Scope == "page" {
+	var pageVals []fieldResult // by field index; nil when none is page-scoped
+	for k, f := range r.rules {
+		if f.Scope == "page" {
 			if pageVals == nil {
-				pageVals = map[string]fieldResult{}
+				pageVals = make([]fieldResult, len(r.rules))
 			}
-			raw, ok := fieldValue(doc, pageURL, base, f)
-			pageVals[name] = fieldResult{raw, ok}
+			raw, ok := fieldValue(doc, pageURL, base, f, nil)
+			pageVals[k] = fieldResult{raw, ok, true}
 		}
 	}
 	key := naturalKeys[r.Type]
 	res.Records = slices.Grow(res.Records, len(items))
+	firsts := make([]firstMemo, len(r.rules)) // per item
 	for i, item := range items {
+		clear(firsts)
 		rec := Record{Type: r.Type, URL: pageURL, Partial: r.Partial, Fields: make(map[string]Field, len(r.names))}
 		var misses []Miss
 		dropped := false
@@ -265,10 +196,14 @@ func extractRecords(res *Result, doc *html.Node, items []*html.Node, pageURL str
 			f := r.rules[k]
 			var raw string
 			var ok bool
-			if pv, scoped := pageVals[name]; scoped {
-				raw, ok = pv.raw, pv.ok
+			if pageVals != nil && pageVals[k].scoped {
+				raw, ok = pageVals[k].raw, pageVals[k].ok
 			} else {
-				raw, ok = fieldValue(item, pageURL, base, f)
+				var memo *firstMemo
+				if j := r.shared[k]; j >= 0 {
+					memo = &firsts[j]
+				}
+				raw, ok = fieldValue(item, pageURL, base, f, memo)
 			}
 			if ok {
 				stats[k].Matched++
@@ -293,13 +228,22 @@ func extractRecords(res *Result, doc *html.Node, items []*html.Node, pageURL str
 }
 
 type fieldResult struct {
-	raw string
-	ok  bool
+	raw    string
+	ok     bool
+	scoped bool // the field is page-scoped
+}
+
+// firstMemo keeps the first match of a selector in one item, for the
+// fields that share the selector.
+type firstMemo struct {
+	node *html.Node
+	done bool
 }
 
 // fieldValue extracts one field from an item; ok is false when nothing
-// (non-empty) matched.
-func fieldValue(item *html.Node, pageURL string, base *url.URL, f *FieldRule) (string, bool) {
+// (non-empty) matched. memo, when not nil, keeps the first match of the
+// field's selector in this item for the other fields with that selector.
+func fieldValue(item *html.Node, pageURL string, base *pageBase, f *FieldRule, memo *firstMemo) (string, bool) {
 	switch {
 	case (f.Count || f.Exists) && f.sel != nil:
 		n := 0
@@ -322,7 +266,16 @@ func fieldValue(item *html.Node, pageURL string, base *url.URL, f *FieldRule) (s
 	case f.Join == nil:
 		// Only the first usable match counts: try the first match alone
 		// before walking the item for every match.
-		n := f.sel.first(item)
+		var n *html.Node
+		switch {
+		case memo == nil:
+			n = f.sel.first(item)
+		case memo.done:
+			n = memo.node
+		default:
+			n = f.sel.first(item)
+			memo.node, memo.done = n, true
+		}
 		if n == nil {
 			return "", false
 		}
@@ -352,7 +305,7 @@ func fieldValue(item *html.Node, pageURL string, base *url.URL, f *FieldRule) (s
 // breaks for a multi-line field), inner HTML, or an attribute; a link
 // attribute (href, src, action) is resolved against the page URL, so a
 // profile_url or an image is an absolute URL whatever the page wrote.
-func (f *FieldRule) value(n *html.Node, base *url.URL) string {
+func (f *FieldRule) value(n *html.Node, base *pageBase) string {
 	if f.lines && f.Attr == "" {
 		var b strings.Builder
 		writeLines(&b, n, false)
@@ -378,12 +331,12 @@ func isLinkAttr(name string) bool {
 // value is evidence, not a link to follow); a reference that does not
 // parse is kept as written. An absolute http(s) URL and a plain
 // root-relative path take no parsing.
-func absolute(base *url.URL, ref string) string {
+func absolute(base *pageBase, ref string) string {
 	switch {
 	case strings.HasPrefix(ref, "http://"), strings.HasPrefix(ref, "https://"):
 		return ref
-	case plainPath(ref) && base.User == nil && base.Opaque == "":
-		return base.Scheme + "://" + base.Host + ref
+	case base.origin != "" && plainPath(ref):
+		return base.origin + ref
 	}
 	r, err := url.Parse(ref)
 	if err != nil {
@@ -396,21 +349,9 @@ func absolute(base *url.URL, ref string) string {
 // the regex does not match or the value is empty.
 func (f *FieldRule) pick(v string) (string, bool) {
 	if f.re != nil {
-		m := f.re.FindStringSubmatchIndex(v)
-		if m == nil {
+		var ok bool
+		if v, ok = f.submatch(v); !ok {
 			return "", false
-		}
-		g := 0
-		switch {
-		case f.group >= 0:
-			g = f.group
-		case len(m) > 2:
-			g = 1
-		}
-		if m[2*g] < 0 {
-			v = "" // the group took no part in the match
-		} else {
-			v = v[m[2*g]:m[2*g+1]]
 		}
 		switch {
 		case f.Attr == "html":
@@ -424,164 +365,33 @@ func (f *FieldRule) pick(v string) (string, bool) {
 	return v, v != ""
 }
 
-func nodeValue(n *html.Node, attrName string) string {
-	switch attrName {
-	case "":
-		if c := n.FirstChild; c != nil && c.NextSibling == nil && c.Type == html.TextNode && isCollapsed(c.Data) {
-			return c.Data // one text child with nothing to collapse
-		}
-		var b strings.Builder
-		writeText(&b, n)
-		return collapse(b.String())
-	case "html":
-		var b bytes.Buffer
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			if err := html.Render(&b, c); err != nil {
-				return ""
-			}
-		}
-		return strings.TrimSpace(b.String())
-	}
-	v, _ := attr(n, attrName)
-	return collapse(v)
-}
-
-// isCollapsed reports whether s is non-empty and collapse(s) == s: ASCII
-// without leading, trailing or doubled spaces and no other white space.
-func isCollapsed(s string) bool {
-	if s == "" || s[0] == ' ' || s[len(s)-1] == ' ' {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c >= 0x80, c == '\t', c == '\n', c == '\v', c == '\f', c == '\r':
-			return false
-		case c == ' ' && s[i+1] == ' ':
-			return false
-		}
-	}
-	return true
-}
-
-// collapse collapses runs of white space to one space and trims.
-func collapse(s string) string {
-	if isCollapsedText(s) {
-		return s
-	}
-	return strings.Join(strings.Fields(s), " ")
-}
-
-// isCollapsedText reports whether collapse(s) == s without building it:
-// every white space rune (unicode.IsSpace, as strings.Fields reads it) is a
-// single ' ' between two other runes.
-func isCollapsedText(s string) bool {
-	prevSpace := true // no space may come first
-	for _, r := range s {
-		space := r == ' ' || (r >= 0x80 && unicode.IsSpace(r)) || (r < 0x80 && asciiSpace[r])
+// submatch returns the group of the field's regex (f.re, or f.lit when the
+// regex has its shape) that the field keeps: f.group, else the first group,
+// else the whole match; "" when the group took no part in the match.
+func (f *FieldRule) submatch(v string) (string, bool) {
+	if f.lit != nil {
+		m0, m1, g0, g1, ok := f.lit.find(v)
 		switch {
-		case !space:
-			prevSpace = false
-			continue
-		case r != ' ', prevSpace:
-			return false
+		case !ok:
+			return "", false
+		case f.group == 0:
+			return v[m0:m1], true
 		}
-		prevSpace = true
+		return v[g0:g1], true
 	}
-	return !prevSpace || s == ""
-}
-
-// asciiSpace are the ASCII runes unicode.IsSpace reports.
-var asciiSpace = [0x80]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
-
-// breaking lists elements whose boundaries separate words in rendered text.
-var breaking = map[string]bool{
-	"address": true, "article": true, "aside": true, "blockquote": true, "br": true, "dd": true, "div": true,
-	"dl": true, "dt": true, "fieldset": true, "figcaption": true, "figure": true, "footer": true, "form": true,
-	"h1": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true, "header": true, "hr": true,
-	"li": true, "main": true, "nav": true, "ol": true, "option": true, "p": true, "pre": true, "section": true,
-	"table": true, "tbody": true, "td": true, "tfoot": true, "th": true, "thead": true, "tr": true, "ul": true,
-}
-
-// skipped lists elements whose contents are not page text.
-var skipped = map[string]bool{"script": true, "style": true, "noscript": true, "template": true}
-
-func writeText(b *strings.Builder, n *html.Node) {
-	switch n.Type {
-	case html.TextNode:
-		b.WriteString(n.Data)
-		return
-	case html.ElementNode:
-		if skipped[n.Data] {
-			return
-		}
-	case html.DocumentNode:
-	default:
-		return
+	m := f.re.FindStringSubmatchIndex(v)
+	if m == nil {
+		return "", false
 	}
-	brk := n.Type == html.ElementNode && breaking[n.Data]
-	if brk {
-		b.WriteByte(' ')
+	g := 0
+	switch {
+	case f.group >= 0:
+		g = f.group
+	case len(m) > 2:
+		g = 1
 	}
-	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		writeText(b, c)
+	if m[2*g] < 0 {
+		return "", true
 	}
-	if brk {
-		b.WriteByte(' ')
-	}
-}
-
-// cells separate words on one line; every other breaking element starts a
-// new line.
-var cells = map[string]bool{"td": true, "th": true}
-
-// textNewlines turns the newlines of markup text into spaces: in HTML they
-// are white space, not line breaks (except inside <pre>).
-var textNewlines = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ")
-
-// writeLines writes n's text with a newline at the boundaries of block
-// elements and <br>; white space inside <pre> keeps its newlines.
-func writeLines(b *strings.Builder, n *html.Node, pre bool) {
-	switch n.Type {
-	case html.TextNode:
-		if pre {
-			b.WriteString(n.Data)
-		} else {
-			textNewlines.WriteString(b, n.Data)
-		}
-		return
-	case html.ElementNode:
-		if skipped[n.Data] {
-			return
-		}
-	case html.DocumentNode:
-	default:
-		return
-	}
-	var sep byte
-	if n.Type == html.ElementNode && breaking[n.Data] {
-		sep = '\n'
-		if cells[n.Data] {
-			sep = ' '
-		}
-		b.WriteByte(sep)
-	}
-	pre = pre || (n.Type == html.ElementNode && (n.Data == "pre" || n.Data == "textarea"))
-	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		writeLines(b, c, pre)
-	}
-	if sep != 0 {
-		b.WriteByte(sep)
-	}
-}
-
-// collapseLines collapses white space within each line, drops empty lines
-// and joins the rest with "\n".
-func collapseLines(s string) string {
-	var out []string
-	for line := range strings.SplitSeq(s, "\n") {
-		if l := collapse(line); l != "" {
-			out = append(out, l)
-		}
-	}
-	return strings.Join(out, "\n")
+	return v[m[2*g]:m[2*g+1]], true
 }

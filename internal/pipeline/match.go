@@ -29,21 +29,34 @@ func newMatcher(sel cascadia.Matcher, text string) *matcher {
 	return &matcher{sel: sel, tag: lastTag(text), simple: parseSimple(text)}
 }
 
-// match reports whether m matches n.
+// match reports whether m matches n. It is small enough to be inlined, so
+// the nodes the element name rules out cost no call.
 func (m *matcher) match(n *html.Node) bool {
 	if m.tag != "" && (n.Type != html.ElementNode || n.Data != m.tag) {
 		return false
 	}
+	return m.matchRest(n)
+}
+
+// matchRest is match past the element name.
+func (m *matcher) matchRest(n *html.Node) bool {
 	if m.simple != nil {
 		return matchSimple(m.simple, len(m.simple)-1, n)
 	}
 	return m.sel.Match(n)
 }
 
+// elemOnly reports whether m can match element nodes only.
+func (m *matcher) elemOnly() bool { return m.tag != "" || m.simple != nil }
+
 // first returns the first descendant of n in document order that m
 // matches, or nil (cascadia.Query).
 func (m *matcher) first(n *html.Node) *html.Node {
+	elemOnly := m.elemOnly()
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if elemOnly && c.Type != html.ElementNode && c.FirstChild == nil {
+			continue // a text node cannot match
+		}
 		if m.match(c) {
 			return c
 		}
@@ -102,7 +115,7 @@ func lastTag(sel string) string {
 	if end == 0 || (end < len(last) && strings.IndexByte(".#[:", last[end]) < 0) {
 		return ""
 	}
-	return strings.ToLower(last[:end])
+	return intern(strings.ToLower(last[:end]))
 }
 
 // isNameByte reports an ASCII byte of an element name: a letter first, then
@@ -132,26 +145,49 @@ type docQuery struct {
 // once, not once per rule.
 func query(doc *html.Node, pg *Page) *docQuery {
 	q := &docQuery{items: make([][]*html.Node, len(pg.Records))}
-	var walk func(n *html.Node)
-	walk = func(n *html.Node) {
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			if pg.Next != nil && pg.Next.sel.match(c) {
-				q.next = append(q.next, linkMatch{c, pg.Next})
-			}
-			for i := range pg.Follow {
-				if r := &pg.Follow[i]; r.sel.match(c) {
-					q.follow = append(q.follow, linkMatch{c, r})
-					break
-				}
-			}
-			for i := range pg.Records {
-				if r := &pg.Records[i]; r.item != nil && r.item.match(c) {
-					q.items[i] = append(q.items[i], c)
-				}
-			}
-			walk(c)
+	// Only elements can match a selector with an element name or of the
+	// simple kind; another (cascadia's :contains) may match text nodes too.
+	elemOnly := pg.Next == nil || pg.Next.sel.elemOnly()
+	for i := range pg.Follow {
+		elemOnly = elemOnly && pg.Follow[i].sel.elemOnly()
+	}
+	for i := range pg.Records {
+		elemOnly = elemOnly && (pg.Records[i].item == nil || pg.Records[i].item.elemOnly())
+	}
+	// Iterative pre-order walk (document order) without recursion.
+	for c := doc.FirstChild; c != nil; {
+		if !elemOnly || c.Type == html.ElementNode {
+			q.visit(c, pg)
+		}
+		if c.FirstChild != nil {
+			c = c.FirstChild
+			continue
+		}
+		for c != doc && c.NextSibling == nil {
+			c = c.Parent
+		}
+		if c == doc {
+			break
+		}
+		c = c.NextSibling
+	}
+	return q
+}
+
+// visit evaluates the document-level selectors of pg at node c.
+func (q *docQuery) visit(c *html.Node, pg *Page) {
+	if pg.Next != nil && pg.Next.sel.match(c) {
+		q.next = append(q.next, linkMatch{c, pg.Next})
+	}
+	for i := range pg.Follow {
+		if r := &pg.Follow[i]; r.sel.match(c) {
+			q.follow = append(q.follow, linkMatch{c, r})
+			break
 		}
 	}
-	walk(doc)
-	return q
+	for i := range pg.Records {
+		if r := &pg.Records[i]; r.item != nil && r.item.match(c) {
+			q.items[i] = append(q.items[i], c)
+		}
+	}
 }

@@ -123,7 +123,12 @@ func TestLastTagAndSimple(t *testing.T) {
 	}{
 		{"div.offers div.offer", "div", 2},
 		{"DIV > A.x#y", "a", 2},
-		{"table.kv th:contains('vendor') + td a.vendor", "a", 0},
+		{"table.kv th:contains('vendor') + td a.vendor", "a", 4},
+		{"div.s div:CONTAINS( \"Posts:\" ) span", "span", 3},
+		{"th:contains('a\\'b') + td", "td", 0},
+		{"th:contains(x) + td", "td", 0},
+		{"th:containsOwn('x') ~ td", "td", 0},
+		{"li ~ li.x", "li", 2},
 		{":contains('x')", "", 0},
 		{"a, b", "", 0},
 		{"td:haschild(span.k)", "td", 0},
@@ -152,7 +157,7 @@ func FuzzMatcher(f *testing.F) {
 		`<ul id=a><li class="a	b">x<li><p>y</ul><div><div class=" q "><a>z</a></div></div>`,
 		`<table class=kv><tr><th>vendor</th><td><a class=vendor>v</a></td></tr></table>`,
 	}
-	sels := []string{"div.offers div.offer", "div.offer a.o-link", "ul > li.b", "#a li", "div .q a", "th:contains('vendor') + td a", "li, p", ".a.b", "div>div>a", "A.VENDOR", "p:not(.x)"}
+	sels := []string{"div.offers div.offer", "div.offer a.o-link", "table.kv th:contains('VENDOR') + td a", "div:contains('b') li ~ p", "th:contains(\"\") + td", "ul > li.b", "#a li", "div .q a", "th:contains('vendor') + td a", "li, p", ".a.b", "div>div>a", "A.VENDOR", "p:not(.x)"}
 	for i, s := range sels {
 		f.Add(s, pages[i%len(pages)])
 	}
@@ -182,13 +187,17 @@ func FuzzMatcher(f *testing.F) {
 }
 
 func FuzzCollapse(f *testing.F) {
-	for _, s := range []string{"", " ", "a b", "a  b", " a", "a ", "a\tb", "a\u00a0b", "…x y", "a\u0085", "\u2003"} {
+	for _, s := range []string{"", " ", "a b", "a  b", " a", "a ", "a\tb", "a\u00a0b", "…x y", "a\u0085", "\u2003", "10g Afghan Brown Heroin", "0123456789abcdef  x", "01234567 abcdef\t", "01234567\x01 abcdefgh", "0123456 89abcdef"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		want := strings.Join(strings.Fields(s), " ")
 		if got := collapse(s); got != want {
 			t.Fatalf("collapse(%q) = %q, want %q", s, got, want)
+		}
+		ascii := !strings.ContainsFunc(s, func(r rune) bool { return r >= 0x80 })
+		if got := isCollapsed(s); got != (s != "" && ascii && want == s) {
+			t.Fatalf("isCollapsed(%q) = %v", s, got)
 		}
 		if isCollapsedText(s) != (want == s) {
 			t.Fatalf("isCollapsedText(%q) = %v, want %v", s, !(want == s), want == s)

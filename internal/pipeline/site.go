@@ -270,6 +270,10 @@ type RecordRule struct {
 	item  *matcher
 	names []string     // field names, sorted
 	rules []*FieldRule // the rules of names, in their order
+	// shared is, per rule, the first rule with the same selector (a link's
+	// text and its href), whose first match in an item is found once for
+	// both; -1 when no other rule has the selector.
+	shared []int
 }
 
 // FieldRule says how to extract one field of a record; the field rules in
@@ -318,6 +322,7 @@ type FieldRule struct {
 
 	sel    *matcher
 	re     *regexp.Regexp
+	lit    *litRE // re evaluated as plain string code when it has that shape
 	group  int    // capture group of re to keep; -1: the first group, or the whole match
 	parser string // effective parser
 	lines  bool   // keep line breaks (Lines, or the field's default)

@@ -243,6 +243,7 @@ func (v *validator) link(p string, l *LinkRule) {
 	if l.Attr == "" {
 		l.Attr = "href"
 	}
+	l.Attr = intern(l.Attr)
 	if l.Attr == "html" {
 		v.add(p+".attr", nil, `attr "html" cannot hold a URL; name the attribute (default href)`)
 	}
@@ -325,9 +326,20 @@ func (v *validator) record(p string, r *RecordRule) {
 			f.lines = *f.Lines
 		}
 	}
+	r.shared = make([]int, len(r.rules))
+	for k, f := range r.rules {
+		r.shared[k] = -1
+		for j := range k {
+			if g := r.rules[j]; f.sel != nil && f.Scope != "page" && g.sel != nil && g.Scope != "page" && g.Selector == f.Selector {
+				r.shared[k], r.shared[j] = j, j
+				break
+			}
+		}
+	}
 }
 
 func (v *validator) field(p string, f *FieldRule, parsers []string) {
+	f.Attr = intern(f.Attr)
 	switch f.From {
 	case "":
 		if f.Selector != "" {
@@ -357,6 +369,7 @@ func (v *validator) field(p string, f *FieldRule, parsers []string) {
 			v.add(p+".regex", nil, "regex does not compile: %v", err)
 		} else {
 			f.re = re
+			f.lit = compileLitRE(f.Regex)
 		}
 	}
 	if f.Group != "" {

@@ -121,16 +121,11 @@ func linksBuild(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer s.Close(context.Background())
-	accounts, err := links.ReadAccounts(ctx, s.DB.Conn())
-	if err != nil {
-		return err
-	}
-	res := links.Resolve(accounts, m, links.Options{Block: links.BlockOptions{MaxBlock: *maxBlock}, Threshold: *threshold})
 	t := *threshold
 	if t == 0 {
 		t = m.Threshold
 	}
-	n, err := links.WriteScores(ctx, s.DB.Conn(), res, m, t, time.Now())
+	res, n, err := links.Build(ctx, s.DB.Conn(), m, links.Options{Block: links.BlockOptions{MaxBlock: *maxBlock}, Threshold: t}, time.Now())
 	if err != nil {
 		return err
 	}

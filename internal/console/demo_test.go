@@ -240,12 +240,7 @@ func identityModel(t *testing.T, e *demo.Env, c *client, handle string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	accounts, err := links.ReadAccounts(ctx, conn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := links.Resolve(accounts, m, links.Options{})
-	if _, err := links.WriteScores(ctx, conn, res, m, m.Threshold, time.Now()); err != nil {
+	if _, _, err := links.Build(ctx, conn, m, links.Options{}, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	scores, err := export.LinkScores(ctx, conn, []string{"nebula:" + handle})

@@ -14,6 +14,7 @@ import (
 
 	"github.com/counternet/counternet/internal/bus"
 	"github.com/counternet/counternet/internal/config"
+	"github.com/counternet/counternet/internal/links"
 	"github.com/counternet/counternet/internal/stack"
 	"github.com/counternet/counternet/internal/warehouse"
 )
@@ -86,6 +87,9 @@ func Run(ctx context.Context, cfg *config.Config, opts Options, log zerolog.Logg
 	s := cr.Sync
 	fmt.Fprintf(out, "chain: %d of %d fixture-chain transactions synced for %d addresses seen (%d asked, %d hops); %d exchange tags (invented), %d clusters, %d flow hops traced\n\n",
 		s.TxsInserted, e.ChainServer.Len(), s.Seeds, s.Addresses, chainHops, cr.Tags, cr.Clusters, cr.Flows)
+	if err := e.resolveIdentities(ctx, out); err != nil {
+		return err
+	}
 	sum, err := e.Stack.DB.Summary(ctx)
 	if err != nil {
 		return err
@@ -223,4 +227,22 @@ func commandName() string {
 		return "counternet"
 	}
 	return exe
+}
+
+// resolveIdentities runs a links build over what was loaded (as `counternet
+// links build` does), so the profile, the export and the queries show the
+// identity model's probabilities, and says what it found.
+func (e *Env) resolveIdentities(ctx context.Context, out io.Writer) error {
+	m, err := links.DefaultModel()
+	if err != nil {
+		return err
+	}
+	res, n, err := links.Build(ctx, e.Stack.DB.Conn(), m, links.Options{}, time.Now())
+	if err != nil {
+		return fmt.Errorf("demo: identity resolution: %w", err)
+	}
+	st := res.Stats
+	fmt.Fprintf(out, "identities: %d vendor accounts, %d candidate pairs, %d scored pairs written, %d linked in %d clusters (model %s, threshold %.2f)\n\n",
+		st.Accounts, st.BlockStats.Candidates, n, st.Linked, st.Clusters, m.Version, m.Threshold)
+	return nil
 }

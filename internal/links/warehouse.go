@@ -222,6 +222,27 @@ func readIdentifierCaptures(ctx context.Context, conn driver.Conn, byKey map[str
 	return nil
 }
 
+// Build scores the vendor accounts stored in the warehouse with m and
+// writes every scored pair to vendor_link_scores as one build at now, the
+// pairs at or above threshold (0: the model's) linked. It returns the
+// resolution and the rows written. `counternet links build` and the demo
+// run it.
+func Build(ctx context.Context, conn driver.Conn, m *Model, o Options, now time.Time) (*Result, int, error) {
+	accounts, err := ReadAccounts(ctx, conn)
+	if err != nil {
+		return nil, 0, err
+	}
+	if o.Threshold == 0 {
+		o.Threshold = m.Threshold
+	}
+	res := Resolve(accounts, m, o)
+	n, err := WriteScores(ctx, conn, res, m, o.Threshold, now)
+	if err != nil {
+		return nil, 0, err
+	}
+	return res, n, nil
+}
+
 // scoreColumns are the columns WriteScores inserts.
 const scoreColumns = "built_at, model_version, source_a, handle_a, source_b, handle_b, probability, linked, threshold, " +
 	"cluster, baseline, signals, contributions, evidence, captures_a, captures_b"

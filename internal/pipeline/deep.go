@@ -1,85 +1,14 @@
 package pipeline
 
 import (
-	"bytes"
-	"strings"
-
 	"golang.org/x/net/html"
-	"golang.org/x/net/html/atom"
+
+	"github.com/counternet/counternet/internal/pagetext"
 )
 
-// maxDepth is the deepest nesting of elements flatten keeps. The HTML
-// parser refuses a document whose stack of open elements passes 512; a page
-// with 520 unclosed <div> in one listing's description would otherwise
-// yield nothing, so a seller could hide a listing that way.
-const maxDepth = 256
-
 // parse parses a page; a page nested too deep for the parser is parsed
-// again after flatten, and dropped counts the elements flatten closed early.
+// again flattened (pagetext.Parse), and dropped counts the elements closed
+// early.
 func parse(body []byte) (doc *html.Node, dropped int, err error) {
-	doc, err = html.Parse(bytes.NewReader(body))
-	if err == nil || !strings.Contains(err.Error(), "open stack of elements") {
-		return doc, 0, err
-	}
-	flat, dropped := flatten(body)
-	doc, err = html.Parse(bytes.NewReader(flat))
-	return doc, dropped, err
-}
-
-// flatten rewrites a page so that no element opens deeper than maxDepth:
-// before a start tag that would go deeper, the innermost half of the open
-// elements are closed (their end tags written), so the page keeps its text
-// and every later element, nested where a browser would put it but less
-// deep. It returns how many elements it closed early.
-func flatten(body []byte) ([]byte, int) {
-	z := html.NewTokenizer(bytes.NewReader(body))
-	var out bytes.Buffer
-	out.Grow(len(body) + len(body)/4)
-	var open []string // tag names opened and not yet closed, innermost last
-	closed := 0
-	for {
-		tt := z.Next()
-		if tt == html.ErrorToken {
-			break
-		}
-		raw := z.Raw()
-		switch tt {
-		case html.StartTagToken:
-			name, _ := z.TagName()
-			n := string(name)
-			if voidElement(n) {
-				break
-			}
-			if len(open) >= maxDepth {
-				keep := maxDepth / 2
-				for i := len(open) - 1; i >= keep; i-- {
-					out.WriteString("</" + open[i] + ">")
-				}
-				closed += len(open) - keep
-				open = open[:keep]
-			}
-			open = append(open, n)
-		case html.EndTagToken:
-			name, _ := z.TagName()
-			n := string(name)
-			for i := len(open) - 1; i >= 0; i-- {
-				if open[i] == n {
-					open = open[:i]
-					break
-				}
-			}
-		}
-		out.Write(raw)
-	}
-	return out.Bytes(), closed
-}
-
-// voidElement reports elements that never hold content (<br>, <img> ...).
-func voidElement(name string) bool {
-	switch atom.Lookup([]byte(name)) {
-	case atom.Area, atom.Base, atom.Br, atom.Col, atom.Embed, atom.Hr, atom.Img, atom.Input,
-		atom.Link, atom.Meta, atom.Param, atom.Source, atom.Track, atom.Wbr, atom.Keygen:
-		return true
-	}
-	return false
+	return pagetext.Parse(body)
 }

@@ -2,6 +2,7 @@ package reference
 
 import (
 	"strings"
+	"sync"
 )
 
 // Channel is one kind of legal basis LegalBases can name, as the catalog
@@ -128,8 +129,31 @@ type BasisText struct {
 // country order then rank, and each distinct text once (numbered from 1 in
 // order of first use). The warehouse's cooperation view joins them and
 // puts each pair's CommonName in place of RequestingName and RequestedName,
-// so that it gives what Channels gives.
+// so that it gives what Channels gives. It is computed once per Data;
+// callers must not change what it returns.
 func (d *Data) CooperationTable() ([]PairBasis, []BasisText) {
+	if d.SHA256 == "" { // data not read from files: nothing to key a cache by
+		return d.cooperationTable()
+	}
+	v, _ := coopCache.LoadOrStore(d.SHA256, &coopEntry{})
+	e := v.(*coopEntry)
+	e.once.Do(func() { e.pairs, e.texts = d.cooperationTable() })
+	return e.pairs, e.texts
+}
+
+// coopCache holds CooperationTable by the SHA-256 of the files the data was
+// read from: about a second to compute, asked for at every load into a new
+// database, and the same for the same files.
+var coopCache sync.Map
+
+type coopEntry struct {
+	once  sync.Once
+	pairs []PairBasis
+	texts []BasisText
+}
+
+// cooperationTable computes CooperationTable.
+func (d *Data) cooperationTable() ([]PairBasis, []BasisText) {
 	var (
 		pairs []PairBasis
 		texts []BasisText

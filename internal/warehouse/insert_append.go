@@ -19,15 +19,18 @@ import (
 //
 // Arrays are different: the driver's Array.Append walks a [][]T by
 // reflection and boxes every element into an interface on its way to the
-// element column (an allocation per string or float), and AppendRow does
-// the same per row. So an array column that is still empty (the first
-// thing appended to it in its data block) is filled in one step instead:
-// its rows are written in ClickHouse's Native format for the column's
-// exact type (the running offsets as UInt64, then every element) and
-// handed to the column's Decode, which reads a whole column in bulk.
-// Decode only knows the types arrayNative writes, and it replaces rather
-// than appends, so any other case (another element type, or a column that
-// already holds rows) takes the driver's own path.
+// element column (an allocation per number or string), and AppendRow does
+// the same per row. So an array of numbers whose column is still empty
+// (the first thing appended to it in its data block) is filled in one
+// step instead: its rows are written in ClickHouse's Native format for the
+// column's exact type (the running offsets as UInt64, then the numbers)
+// and handed to the column's Decode, which reads a whole column in bulk
+// (5 times faster than the driver's Append for 8,192 rows of two Float64,
+// BenchmarkAppendFloatArrays). Decode replaces rather than appends, so a
+// column that already holds rows, or of another element type, takes the
+// driver's own path. Arrays of strings go row by row as pointers
+// (appendStringRows): Decode reads a string a byte at a time through
+// three readers, 3 times slower than that (BenchmarkAppendStringArrays).
 func appendColumn(bcol driver.BatchColumn, col chcolumn.Interface, values any) error {
 	if col != nil && col.Rows() == 0 {
 		if native, rows, ok := arrayNative(string(col.Type()), values); ok {
@@ -71,30 +74,11 @@ func appendStringRows(col driver.BatchColumn, v [][]string) error {
 }
 
 // arrayNative is values in the Native format of a column of type typ,
-// when values is a slice of rows of arrays of the element type typ names
-// exactly: Array(String) from [][]string, Array(Float64) from
-// [][]float64, Array(Int64) from [][]int64, Array(UInt32) from [][]uint32,
+// when values is a slice of rows of arrays of the number type typ names
+// exactly: Array(Float64) from [][]float64, Array(Int64) from [][]int64, Array(UInt32) from [][]uint32,
 // Array(UInt8) from [][]uint8. ok is false for anything else.
 func arrayNative(typ string, values any) (native []byte, rows int, ok bool) {
 	switch v := values.(type) {
-	case [][]string:
-		if typ != "Array(String)" {
-			return nil, 0, false
-		}
-		size := 0
-		for _, row := range v {
-			for _, s := range row {
-				size += binary.MaxVarintLen64 + len(s)
-			}
-		}
-		buf := offsetsNative(v, size)
-		for _, row := range v {
-			for _, s := range row {
-				buf = binary.AppendUvarint(buf, uint64(len(s)))
-				buf = append(buf, s...)
-			}
-		}
-		return buf, len(v), true
 	case [][]float64:
 		return fixedArrayNative(typ, "Array(Float64)", v, 8, func(b []byte, f float64) []byte {
 			return binary.LittleEndian.AppendUint64(b, math.Float64bits(f))

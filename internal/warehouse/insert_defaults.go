@@ -37,7 +37,7 @@ func (db *DB) omitDefaults(ctx context.Context, table string, cols []column) ([]
 	for i, c := range cols {
 		if z < len(zero) && zero[z] == i {
 			z++
-			if typ, ok := stored[c.name]; ok && nullableMatches(typ, c.values) {
+			if typ, ok := stored[c.name]; ok && sameClass(typ, c.values) {
 				continue
 			}
 		}
@@ -128,10 +128,10 @@ func typeClass(typ string) string {
 	return ""
 }
 
-// nullableMatches reports whether values zero is typ's zero: nil pointers
+// sameClass reports whether the zero of values is typ's zero: nil pointers
 // are NULL only in a Nullable column, plain zeros only outside one, and
 // the class of typ is the class of the values.
-func nullableMatches(typ string, values any) bool {
+func sameClass(typ string, values any) bool {
 	class := typeClass(typ)
 	switch values.(type) {
 	case []*int64, []*float64, []*uint8:

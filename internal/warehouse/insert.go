@@ -4,10 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"reflect"
 	"strings"
 	"time"
-
-	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/counternet/counternet/internal/event"
 )
@@ -41,7 +40,9 @@ type column struct {
 // Times outside the range of ClickHouse DateTime (1970 to 2106) are clamped
 // to it, so a zero time reads as 1970-01-01 00:00:00.
 //
-// Each INSERT sends its rows in data blocks of insertChunk rows: the
+// Each table's columns are built once over all its rows; a column whose
+// every value the table would store anyway when it is left out is not sent
+// (omitDefaults). The rest go in data blocks of insertChunk rows: the
 // driver's column buffers are sized by the first block and reused by the
 // next, so a batch of 50,000 listings is never copied into buffers that
 // keep doubling, and the server parses one block while the next is built.
@@ -52,38 +53,79 @@ func (db *DB) Insert(ctx context.Context, b *Batch) error {
 		return nil
 	}
 	start := time.Now()
-	for _, t := range []struct {
-		table string
-		rows  int
-		cols  func(lo, hi int) []column
-	}{
-		{"listing_obs", len(b.Listings), func(lo, hi int) []column {
-			return append(listingColumns(b.Listings[lo:hi]), listingFieldColumns(b.Listings[lo:hi])...)
-		}},
-		{"vendor_obs", len(b.Vendors), func(lo, hi int) []column {
-			return append(vendorColumns(b.Vendors[lo:hi]), vendorFieldColumns(b.Vendors[lo:hi])...)
-		}},
-		{"post_obs", len(b.Posts), func(lo, hi int) []column {
-			return append(postColumns(b.Posts[lo:hi]), postFieldColumns(b.Posts[lo:hi])...)
-		}},
-		{"thread_obs", len(b.Threads), func(lo, hi int) []column { return threadColumns(b.Threads[lo:hi]) }},
-		{"captures", len(b.Captures), func(lo, hi int) []column {
-			return append(captureColumns(b.Captures[lo:hi]), captureCrawlColumns(b.Captures[lo:hi])...)
-		}},
-		{"runs", len(b.Runs), func(lo, hi int) []column {
-			return append(runColumns(b.Runs[lo:hi]), runCrawlColumns(b.Runs[lo:hi])...)
-		}},
-	} {
+	for _, t := range batchTables(b) {
 		if t.rows == 0 {
 			continue
 		}
-		if err := db.insertBlocks(ctx, t.table, t.rows, insertChunk, t.cols); err != nil {
+		cols := t.cols()
+		if err := checkRows(cols, t.rows); err != nil {
+			return fmt.Errorf("inserting %s batch of %d: %w", t.table, t.rows, err)
+		}
+		cols, err := db.omitDefaults(ctx, t.table, cols)
+		if err != nil {
+			return fmt.Errorf("inserting %s batch of %d: %w", t.table, t.rows, err)
+		}
+		err = db.insertBlocks(ctx, t.table, t.rows, insertChunk, func(lo, hi int) []column {
+			return sliceColumns(cols, lo, hi)
+		})
+		if err != nil {
 			return err
 		}
 	}
 	db.log.Debug().Int("listings", len(b.Listings)).Int("vendors", len(b.Vendors)).
 		Int("captures", len(b.Captures)).Int("runs", len(b.Runs)).Int("posts", len(b.Posts)).
 		Int("threads", len(b.Threads)).Dur("took", time.Since(start)).Msg("batch inserted")
+	return nil
+}
+
+// batchTable is the rows of a batch that go into one table, and how to
+// build their columns.
+type batchTable struct {
+	table string
+	rows  int
+	cols  func() []column
+}
+
+// batchTables is b's tables in the order Insert writes them.
+func batchTables(b *Batch) []batchTable {
+	return []batchTable{
+		{"listing_obs", len(b.Listings), func() []column {
+			return append(listingColumns(b.Listings), listingFieldColumns(b.Listings)...)
+		}},
+		{"vendor_obs", len(b.Vendors), func() []column {
+			return append(vendorColumns(b.Vendors), vendorFieldColumns(b.Vendors)...)
+		}},
+		{"post_obs", len(b.Posts), func() []column {
+			return append(postColumns(b.Posts), postFieldColumns(b.Posts)...)
+		}},
+		{"thread_obs", len(b.Threads), func() []column { return threadColumns(b.Threads) }},
+		{"captures", len(b.Captures), func() []column {
+			return append(captureColumns(b.Captures), captureCrawlColumns(b.Captures)...)
+		}},
+		{"runs", len(b.Runs), func() []column {
+			return append(runColumns(b.Runs), runCrawlColumns(b.Runs)...)
+		}},
+	}
+}
+
+// sliceColumns is rows [lo, hi) of cols, whose values checkRows found to
+// be slices of at least hi rows.
+func sliceColumns(cols []column, lo, hi int) []column {
+	out := make([]column, len(cols))
+	for i, c := range cols {
+		out[i] = column{c.name, reflect.ValueOf(c.values).Slice(lo, hi).Interface()}
+	}
+	return out
+}
+
+// checkRows makes sure every column holds a slice of rows values.
+func checkRows(cols []column, rows int) error {
+	for _, c := range cols {
+		v := reflect.ValueOf(c.values)
+		if v.Kind() != reflect.Slice || v.Len() != rows {
+			return fmt.Errorf("column %s: %T is not %d values", c.name, c.values, rows)
+		}
+	}
 	return nil
 }
 
@@ -111,13 +153,18 @@ func (db *DB) insertBlocks(ctx context.Context, table string, rows, size int, co
 		return fmt.Errorf("inserting %s batch of %d: preparing: %w", table, rows, err)
 	}
 	defer batch.Close()
+	// The batch's own columns, which stay the same across Flush.
+	bcols := batch.Columns()
+	if len(bcols) != len(chunk) {
+		return fmt.Errorf("inserting %s batch of %d: the server expects %d columns, not %d", table, rows, len(bcols), len(chunk))
+	}
 	for lo := 0; lo < rows; lo += size {
 		hi := min(rows, lo+size)
 		if lo > 0 {
 			chunk = cols(lo, hi)
 		}
 		for i, c := range chunk {
-			if err := appendColumn(batch.Column(i), c.values); err != nil {
+			if err := appendColumn(batch.Column(i), bcols[i], c.values); err != nil {
 				return fmt.Errorf("inserting %s batch of %d: column %s: %w", table, rows, c.name, err)
 			}
 		}
@@ -129,33 +176,6 @@ func (db *DB) insertBlocks(ctx context.Context, table string, rows, size int, co
 	}
 	if err := batch.Send(); err != nil {
 		return fmt.Errorf("inserting %s batch of %d: %w", table, rows, err)
-	}
-	return nil
-}
-
-// appendColumn appends values to col. Array columns go row by row, each
-// row as pointers to its strings: a [][]string handed to Append goes
-// through reflection, and a []string handed to AppendRow boxes every
-// string into an interface (an allocation each), while a *string boxes
-// for free.
-func appendColumn(col driver.BatchColumn, values any) error {
-	arr, ok := values.([][]string)
-	if !ok {
-		return col.Append(values)
-	}
-	n := 0
-	for _, row := range arr {
-		n += len(row)
-	}
-	ptrs := make([]*string, 0, n)
-	for _, row := range arr {
-		start := len(ptrs)
-		for i := range row {
-			ptrs = append(ptrs, &row[i])
-		}
-		if err := col.AppendRow(ptrs[start:len(ptrs):len(ptrs)]); err != nil {
-			return err
-		}
 	}
 	return nil
 }

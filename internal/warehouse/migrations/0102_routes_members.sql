@@ -17,8 +17,9 @@
 -- twice either. routes therefore counts a group's rows with count() when they all come from one
 -- part (or all from the backfill), and counts its distinct ids (uniqExact) only when they come
 -- from several: groups of weeks at or after the earliest week of a partition (month) whose rows
--- are in several parts. Once the engine has merged a month into one part, its routes are counted
--- without hashing a listing id.
+-- are in several parts (routes_members parts, the backfill counting as one, as system.parts lists
+-- them). Once the engine has merged a month into one part, its routes are counted without hashing a
+-- listing id.
 --
 -- routes_prices holds the aggregate states of the medians per route and week, weighing every
 -- stored observation as the view of 0062 did (a duplicate event not yet merged weighs twice);
@@ -229,20 +230,20 @@ ANY LEFT JOIN
     FROM
     (
         SELECT route_sip, route_city, week, kind, id FROM routes_members
-        WHERE week >= (SELECT if(countIf(s) = 0, toDate('2105-12-31'), minIf(w, s)) FROM (
-            SELECT min(week) AS w, min(u) != max(u) AS s FROM (
-                SELECT week, _part_index + 1 AS u FROM routes_members
-                UNION ALL
-                SELECT week, toUInt64(0) AS u FROM routes_members_backfill)
-            GROUP BY toYYYYMM(week)))
+        WHERE week >= (SELECT if(count() = 0, toDate('2105-12-31'), min(d)) FROM (
+            SELECT partition, min(min_date) AS d,
+                countIf(table = 'routes_members') + (countIf(table = 'routes_members_backfill') > 0) AS units
+            FROM system.parts
+            WHERE database = currentDatabase() AND table IN ('routes_members', 'routes_members_backfill') AND active
+            GROUP BY partition HAVING units > 1))
         UNION ALL
         SELECT route_sip, route_city, week, kind, id FROM routes_members_backfill
-        WHERE week >= (SELECT if(countIf(s) = 0, toDate('2105-12-31'), minIf(w, s)) FROM (
-            SELECT min(week) AS w, min(u) != max(u) AS s FROM (
-                SELECT week, _part_index + 1 AS u FROM routes_members
-                UNION ALL
-                SELECT week, toUInt64(0) AS u FROM routes_members_backfill)
-            GROUP BY toYYYYMM(week)))
+        WHERE week >= (SELECT if(count() = 0, toDate('2105-12-31'), min(d)) FROM (
+            SELECT partition, min(min_date) AS d,
+                countIf(table = 'routes_members') + (countIf(table = 'routes_members_backfill') > 0) AS units
+            FROM system.parts
+            WHERE database = currentDatabase() AND table IN ('routes_members', 'routes_members_backfill') AND active
+            GROUP BY partition HAVING units > 1))
     )
     GROUP BY route_sip, route_city, week
 ) USING (route_sip, route_city, week)

@@ -42,7 +42,6 @@ func TestRenderClusterMaintained(t *testing.T) {
 		"CREATE TABLE IF NOT EXISTS `cn`.`routes_prices_backfill` ON CLUSTER `c1`\nENGINE = AggregatingMergeTree\n",
 		"SELECT route_sip, route_city, week, kind, _part_index + 1 AS u FROM `cn`.`routes_members`\n",
 		"SELECT route_sip, route_city, week, kind, id FROM `cn`.`routes_members_backfill`\n",
-		"DROP TABLE IF EXISTS `cn`.`routes_state` ON CLUSTER `c1`",
 		// The backfill and the view name the database they read, not the
 		// default database ON CLUSTER DDL runs in.
 		"WHERE inserted_at <= (SELECT max(metadata_modification_time) FROM system.tables WHERE database = 'cn' AND name = 'routes_members_mv')",

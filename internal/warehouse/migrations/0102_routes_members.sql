@@ -23,8 +23,9 @@
 --
 -- routes_prices holds the aggregate states of the medians per route and week, weighing every
 -- stored observation as the view of 0062 did (a duplicate event not yet merged weighs twice);
--- routes_prices_mv and routes_prices_backfill fill it as routes_members. routes_mv, routes_state
--- and routes_backfill of 0100 are dropped last, after routes reads the new tables.
+-- routes_prices_mv and routes_prices_backfill fill it as routes_members. routes no longer reads
+-- routes_mv, routes_state and routes_backfill of 0100; they are still filled until a migration
+-- drops them.
 
 -- routes_members: one row per route, week, kind and listing id or vendor handle (several copies
 -- of a row before the engine merges them; read it through routes).
@@ -248,8 +249,3 @@ ANY LEFT JOIN
     GROUP BY route_sip, route_city, week
 ) USING (route_sip, route_city, week)
 WHERE throwIf(split AND hashed = 0) = 0;
-
--- The tables of 0100 that routes no longer reads.
-DROP TABLE IF EXISTS routes_mv;
-DROP TABLE IF EXISTS routes_state;
-DROP TABLE IF EXISTS routes_backfill;

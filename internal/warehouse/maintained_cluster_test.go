@@ -39,7 +39,7 @@ func TestRenderClusterMaintained(t *testing.T) {
 		"FROM `cn`.`listing_obs`\nARRAY JOIN arrayConcat(",
 		"CREATE TABLE IF NOT EXISTS `cn`.`routes_members_backfill` ON CLUSTER `c1`\nENGINE = ReplacingMergeTree\n",
 		"ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/all/cn/routes_prices', '{replica}')",
-		"CREATE MATERIALIZED VIEW IF NOT EXISTS `cn`.`routes_mv` ON CLUSTER `c1` TO `cn`.`routes_prices` AS\nSELECT",
+		"CREATE MATERIALIZED VIEW IF NOT EXISTS `cn`.`routes_prices_mv` ON CLUSTER `c1` TO `cn`.`routes_prices` AS\nSELECT",
 		"CREATE TABLE IF NOT EXISTS `cn`.`routes_prices_backfill` ON CLUSTER `c1`\nENGINE = AggregatingMergeTree\n",
 		"SELECT route_sip, route_city, week, kind, _part_index + 1 AS u FROM `cn`.`routes_members`\n",
 		"SELECT route_sip, route_city, week, kind, id FROM `cn`.`routes_members_backfill`\n",

@@ -86,7 +86,7 @@ func oldViews(t *testing.T, db *warehouse.DB) {
 func reapply(t *testing.T, db *warehouse.DB) {
 	t.Helper()
 	ctx := testCtx(t)
-	for _, s := range []string{"routes_members_mv", "routes_mv", "vendor_identifiers_profiles_mv",
+	for _, s := range []string{"routes_members_mv", "routes_prices_mv", "vendor_identifiers_profiles_mv",
 		"vendor_identifiers_listings_mv", "routes_members", "routes_prices", "vendor_identifiers_state"} {
 		if err := db.Conn().Exec(ctx, "DROP TABLE IF EXISTS "+s); err != nil {
 			t.Fatal(err)

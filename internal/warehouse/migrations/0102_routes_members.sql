@@ -23,9 +23,9 @@
 --
 -- routes_prices holds the aggregate states of the medians per route and week, weighing every
 -- stored observation as the view of 0062 did (a duplicate event not yet merged weighs twice);
--- routes_mv (made again to feed routes_prices instead of routes_state) and routes_prices_backfill
--- fill it as routes_members. routes no longer reads routes_state and routes_backfill of 0100, and
--- nothing writes them any more.
+-- routes_prices_mv and routes_prices_backfill fill it as routes_members. routes no longer reads
+-- routes_state and routes_backfill of 0100; routes_mv still fills routes_state, which the route
+-- watches read (internal/cases), until they read routes_prices (same route columns) instead.
 
 -- routes_members: one row per route, week, kind and listing id or vendor handle (several copies
 -- of a row before the engine merges them; read it through routes).
@@ -115,10 +115,9 @@ ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(week)
 ORDER BY (source, ships_from, ships_to, category, week, route_sip, route_city);
 
--- routes_mv: turns every block inserted into listing_obs into rows of routes_prices, its columns
--- as in routes_prices (it fed routes_state before).
-DROP TABLE IF EXISTS routes_mv;
-CREATE MATERIALIZED VIEW IF NOT EXISTS routes_mv TO routes_prices AS
+-- routes_prices_mv: turns every block inserted into listing_obs into rows of routes_prices, its
+-- columns as in routes_prices.
+CREATE MATERIALIZED VIEW IF NOT EXISTS routes_prices_mv TO routes_prices AS
 SELECT
     source, ships_from, ships_to, category, toMonday(observed_at) AS week,
     sipHash64(source, ships_from, ships_to, category) AS route_sip,
@@ -133,8 +132,8 @@ ARRAY JOIN ships_to
 GROUP BY source, ships_from, ships_to, category, week;
 
 -- routes_prices_backfill: the routes_prices rows of the listing observations stored before
--- routes_mv (as made here) existed (inserted at or before the second it was created), its columns
--- as in routes_prices.
+-- routes_prices_mv existed (inserted at or before the second it was created), its columns as in
+-- routes_prices.
 DROP TABLE IF EXISTS routes_prices_backfill;
 CREATE TABLE IF NOT EXISTS routes_prices_backfill
 ENGINE = AggregatingMergeTree
@@ -151,7 +150,7 @@ AS SELECT
     quantileIfState(0.5)(price_usd / grams, price_usd > 0 AND grams > 0) AS gram_sample
 FROM listing_obs
 ARRAY JOIN ships_to
-WHERE inserted_at <= (SELECT max(metadata_modification_time) FROM system.tables WHERE database = currentDatabase() AND name = 'routes_mv')
+WHERE inserted_at <= (SELECT max(metadata_modification_time) FROM system.tables WHERE database = currentDatabase() AND name = 'routes_prices_mv')
 GROUP BY source, ships_from, ships_to, category, week;
 
 -- routes: trafficking routes by week, read from routes_prices, routes_members and their

@@ -226,25 +226,30 @@ FROM
 ANY LEFT JOIN
 (
     SELECT route_sip, route_city, week,
-        uniqExactIf(id, kind = 0) AS hl, uniqExactIf(id, kind = 1) AS he, uniqExactIf(id, kind = 2) AS hr,
-        uniqExactIf(id, kind = 3) AS hw, uniqExactIf(id, kind = 4) AS hv, toUInt8(1) AS hashed
+        sumIf(h, kind = 0) AS hl, sumIf(h, kind = 1) AS he, sumIf(h, kind = 2) AS hr,
+        sumIf(h, kind = 3) AS hw, sumIf(h, kind = 4) AS hv, toUInt8(1) AS hashed
     FROM
     (
-        SELECT route_sip, route_city, week, kind, id FROM routes_members
-        WHERE week >= (SELECT if(count() = 0, toDate('2105-12-31'), min(d)) FROM (
-            SELECT partition, min(min_date) AS d,
-                countIf(table = 'routes_members') + (countIf(table = 'routes_members_backfill') > 0) AS units
-            FROM system.parts
-            WHERE database = currentDatabase() AND table IN ('routes_members', 'routes_members_backfill') AND active
-            GROUP BY partition HAVING units > 1))
-        UNION ALL
-        SELECT route_sip, route_city, week, kind, id FROM routes_members_backfill
-        WHERE week >= (SELECT if(count() = 0, toDate('2105-12-31'), min(d)) FROM (
-            SELECT partition, min(min_date) AS d,
-                countIf(table = 'routes_members') + (countIf(table = 'routes_members_backfill') > 0) AS units
-            FROM system.parts
-            WHERE database = currentDatabase() AND table IN ('routes_members', 'routes_members_backfill') AND active
-            GROUP BY partition HAVING units > 1))
+        SELECT route_sip, route_city, week, kind, uniqExact(id) AS h
+        FROM
+        (
+            SELECT route_sip, route_city, week, kind, id FROM routes_members
+            WHERE week >= (SELECT if(count() = 0, toDate('2105-12-31'), min(d)) FROM (
+                SELECT partition, min(min_date) AS d,
+                    countIf(table = 'routes_members') + (countIf(table = 'routes_members_backfill') > 0) AS units
+                FROM system.parts
+                WHERE database = currentDatabase() AND table IN ('routes_members', 'routes_members_backfill') AND active
+                GROUP BY partition HAVING units > 1))
+            UNION ALL
+            SELECT route_sip, route_city, week, kind, id FROM routes_members_backfill
+            WHERE week >= (SELECT if(count() = 0, toDate('2105-12-31'), min(d)) FROM (
+                SELECT partition, min(min_date) AS d,
+                    countIf(table = 'routes_members') + (countIf(table = 'routes_members_backfill') > 0) AS units
+                FROM system.parts
+                WHERE database = currentDatabase() AND table IN ('routes_members', 'routes_members_backfill') AND active
+                GROUP BY partition HAVING units > 1))
+        )
+        GROUP BY route_sip, route_city, week, kind
     )
     GROUP BY route_sip, route_city, week
 ) USING (route_sip, route_city, week)

@@ -222,8 +222,13 @@ func (r *clusterRenderer) distributed(table string) string {
 
 // qualify names the database of every table or view the migrations
 // created that query reads (after FROM or JOIN); ARRAY JOIN of a column
-// and table functions are left as they are.
+// and table functions are left as they are. currentDatabase() becomes the
+// database's name: ON CLUSTER DDL runs in each node's default database (a
+// backfill asking system.tables when its materialized view was created
+// would find none there and copy nothing), and a view may be asked from
+// another database than the one whose tables it reads.
 func (r *clusterRenderer) qualify(query string) string {
+	query = strings.ReplaceAll(query, "currentDatabase()", quoteString(r.database))
 	return reTableRef.ReplaceAllStringFunc(query, func(ref string) string {
 		m := reTableRef.FindStringSubmatch(ref)
 		if m[1] != "" || m[5] != "" || !r.known[m[4]] {
@@ -241,4 +246,9 @@ func containsWord(list, word string) bool {
 		}
 	}
 	return false
+}
+
+// quoteString is s as a ClickHouse string literal.
+func quoteString(s string) string {
+	return "'" + strings.NewReplacer("\\", "\\\\", "'", "\\'").Replace(s) + "'"
 }

@@ -25,11 +25,28 @@ func TestRenderClusterMaintained(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := strings.Join(out, "\n;\n")
+	if strings.Contains(text, "currentDatabase()") {
+		t.Errorf("rendered migrations still ask currentDatabase(), the default database on a node running ON CLUSTER DDL")
+	}
 	for _, want := range []string{
 		"CREATE TABLE IF NOT EXISTS `cn`.`routes_state` ON CLUSTER `c1`",
 		"ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/all/cn/routes_state', '{replica}')",
 		"CREATE MATERIALIZED VIEW IF NOT EXISTS `cn`.`routes_mv` ON CLUSTER `c1` TO `cn`.`routes_state` AS\nSELECT",
 		"CREATE TABLE IF NOT EXISTS `cn`.`routes_backfill` ON CLUSTER `c1`\nENGINE = AggregatingMergeTree\n",
+		"CREATE TABLE IF NOT EXISTS `cn`.`routes_members` ON CLUSTER `c1`",
+		"ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/cn/routes_members', '{replica}')",
+		"CREATE MATERIALIZED VIEW IF NOT EXISTS `cn`.`routes_members_mv` ON CLUSTER `c1` TO `cn`.`routes_members` AS\nSELECT",
+		"FROM `cn`.`listing_obs`\nARRAY JOIN arrayConcat(",
+		"CREATE TABLE IF NOT EXISTS `cn`.`routes_members_backfill` ON CLUSTER `c1`\nENGINE = ReplacingMergeTree\n",
+		"ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/all/cn/routes_prices', '{replica}')",
+		"CREATE MATERIALIZED VIEW IF NOT EXISTS `cn`.`routes_prices_mv` ON CLUSTER `c1` TO `cn`.`routes_prices` AS\nSELECT",
+		"CREATE TABLE IF NOT EXISTS `cn`.`routes_prices_backfill` ON CLUSTER `c1`\nENGINE = AggregatingMergeTree\n",
+		"SELECT route_sip, route_city, week, kind, _part_index + 1 AS u FROM `cn`.`routes_members`\n",
+		"SELECT route_sip, route_city, week, kind, id FROM `cn`.`routes_members_backfill`\n",
+		// The backfill and the view name the database they read, not the
+		// default database ON CLUSTER DDL runs in.
+		"WHERE inserted_at <= (SELECT max(metadata_modification_time) FROM system.tables WHERE database = 'cn' AND name = 'routes_members_mv')",
+		"WHERE database = 'cn' AND table IN ('routes_members', 'routes_members_backfill') AND active",
 		"CREATE MATERIALIZED VIEW IF NOT EXISTS `cn`.`vendor_identifiers_listings_mv` ON CLUSTER `c1` TO `cn`.`vendor_identifiers_state` AS",
 		"CREATE TABLE IF NOT EXISTS `cn`.`vendor_identifiers_backfill` ON CLUSTER `c1`\nENGINE = AggregatingMergeTree\n",
 	} {

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2"
+
 	"github.com/counternet/counternet/internal/testenv"
 	"github.com/counternet/counternet/internal/warehouse"
 )
@@ -67,7 +69,11 @@ const countryArray = `['DE','NL','GB','US','FR','ES','IT','PL','BE','CZ','AT','C
 
 // BenchmarkViews measures the routes and vendor-links views over
 // benchRows() listing observations, each as a ratio to a full scan of the
-// tables it reads, measured in the same run.
+// tables it reads, measured in the same run, and logs what each query read
+// (system.query_log). It measures twice: as the rows landed, and once the
+// engine merged routes_members into one part per month (forced here with
+// OPTIMIZE, standing in for the background merges of a month no longer
+// written to); routes counts by id the months still in several parts.
 func BenchmarkViews(b *testing.B) {
 	db := testenv.ClickHouse(b)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
@@ -79,7 +85,7 @@ func BenchmarkViews(b *testing.B) {
 		b.Logf("optimize: %v", err)
 	}
 	b.Logf("generated %d listing and %d vendor observations in %s", n, n/10, time.Since(start).Round(time.Millisecond))
-	queries := []struct{ name, sql string }{
+	queries := []benchQuery{
 		// The baselines read every column the views read.
 		{"scan_listings", `SELECT sum(cityHash64(source, listing_id, vendor, category, ships_from)) + sum(length(ships_to))
 			+ sum(length(crypto_addresses)) + sum(price_usd + quantity) + sum(length(unit)) + sum(toUInt32(observed_at)) FROM listing_obs`},
@@ -91,25 +97,99 @@ func BenchmarkViews(b *testing.B) {
 	took := map[string]time.Duration{}
 	for b.Loop() {
 		for _, q := range queries {
-			t0 := time.Now()
-			var rows int
-			r, err := db.Conn().Query(ctx, q.sql)
-			if err != nil {
-				b.Fatalf("%s: %v", q.name, err)
-			}
-			for r.Next() {
-				rows++
-			}
-			r.Close()
-			if err := r.Err(); err != nil {
-				b.Fatalf("%s: %v", q.name, err)
-			}
-			took[q.name] += time.Since(t0)
+			took[q.name] += runBenchQuery(ctx, b, db, q)
 		}
 	}
+	logQueryStats(ctx, b, db)
+	parts := countOf(ctx, b, db, "SELECT count() FROM system.parts WHERE database = currentDatabase() AND table = 'routes_members' AND active")
+	b.Logf("routes_members: %d parts as the rows landed", parts)
+
+	if err := db.Conn().Exec(ctx, "OPTIMIZE TABLE routes_members FINAL"); err != nil {
+		b.Fatal(err)
+	}
+	merged := map[string]time.Duration{}
+	for range b.N {
+		for _, q := range queries[:3] {
+			merged[q.name] += runBenchQuery(ctx, b, db, q)
+		}
+	}
+	logQueryStats(ctx, b, db)
 	b.ReportMetric(took["routes"].Seconds()/took["scan_listings"].Seconds(), "routes/scan")
+	b.ReportMetric(merged["routes"].Seconds()/merged["scan_listings"].Seconds(), "routes_merged/scan")
 	b.ReportMetric(took["vendor_links"].Seconds()/took["scan_both"].Seconds(), "links/scan")
 	b.ReportMetric(took["scan_listings"].Seconds()/float64(b.N), "scan-s/op")
 	b.ReportMetric(took["routes"].Seconds()/float64(b.N), "routes-s/op")
+	b.ReportMetric(merged["routes"].Seconds()/float64(b.N), "routes_merged-s/op")
 	b.ReportMetric(took["vendor_links"].Seconds()/float64(b.N), "links-s/op")
+}
+
+type benchQuery struct{ name, sql string }
+
+// benchQueryIDs counts the queries runBenchQuery sent, to give each its own
+// query id in system.query_log.
+var benchQueryIDs int
+
+// runBenchQuery runs q, reading every row of its answer, and returns how
+// long it took. The query is logged in system.query_log under the id
+// bench-<n>-<name>.
+func runBenchQuery(ctx context.Context, b *testing.B, db *warehouse.DB, q benchQuery) time.Duration {
+	benchQueryIDs++
+	qctx := clickhouse.Context(ctx, clickhouse.WithQueryID(fmt.Sprintf("bench-%d-%s-%d", benchQueryIDs, q.name, time.Now().UnixNano())),
+		clickhouse.WithSettings(clickhouse.Settings{"log_queries": 1}))
+	t0 := time.Now()
+	r, err := db.Conn().Query(qctx, q.sql)
+	if err != nil {
+		b.Fatalf("%s: %v", q.name, err)
+	}
+	for r.Next() {
+	}
+	r.Close()
+	if err := r.Err(); err != nil {
+		b.Fatalf("%s: %v", q.name, err)
+	}
+	return time.Since(t0)
+}
+
+// logQueryStats logs, for each query runBenchQuery sent since the last
+// call, the rows and bytes it read, its peak memory and its CPU time, as
+// system.query_log has them.
+func logQueryStats(ctx context.Context, b *testing.B, db *warehouse.DB) {
+	if err := db.Conn().Exec(ctx, "SYSTEM FLUSH LOGS"); err != nil {
+		b.Logf("query stats: %v", err)
+		return
+	}
+	r, err := db.Conn().Query(ctx, `SELECT query_id, query_duration_ms, read_rows, read_bytes, memory_usage,
+		ProfileEvents.Values[indexOf(ProfileEvents.Names, 'UserTimeMicroseconds')]
+			+ ProfileEvents.Values[indexOf(ProfileEvents.Names, 'SystemTimeMicroseconds')]
+	FROM system.query_log
+	WHERE type = 2 AND query_id LIKE 'bench-%' AND event_time > now() - 3600
+		AND toUInt64(splitByChar('-', query_id)[2]) > ?
+	ORDER BY toUInt64(splitByChar('-', query_id)[2])`, benchLogged)
+	if err != nil {
+		b.Logf("query stats: %v", err)
+		return
+	}
+	defer r.Close()
+	for r.Next() {
+		var id string
+		var ms, rows, bytes, mem, cpu uint64
+		if err := r.Scan(&id, &ms, &rows, &bytes, &mem, &cpu); err != nil {
+			b.Logf("query stats: %v", err)
+			return
+		}
+		b.Logf("%-40s %6d ms  cpu %6d ms  read %10d rows %8.1f MB  memory %7.1f MB", id, ms, cpu/1000, rows, float64(bytes)/1e6, float64(mem)/1e6)
+	}
+	benchLogged = benchQueryIDs
+}
+
+// benchLogged is the last query number logQueryStats logged.
+var benchLogged int
+
+// countOf is the number query answers.
+func countOf(ctx context.Context, b *testing.B, db *warehouse.DB, query string) uint64 {
+	var n uint64
+	if err := db.Conn().QueryRow(ctx, query).Scan(&n); err != nil {
+		b.Fatalf("%s: %v", query, err)
+	}
+	return n
 }

@@ -202,11 +202,12 @@ func identifierStates(cond string) string {
 		" UNION ALL SELECT source, handle, kind, value FROM vendor_identifiers_backfill WHERE " + cond
 }
 
-// routeStates reads columns of the routes matching cond from the tables
-// behind the routes view (migration 0100); cond's parameters are bound
-// twice.
+// routeStates reads columns of the routes matching cond from the small
+// per-route, per-week tables maintained as listings arrive (routes_prices
+// and its backfill, migration 0102: one row per route and week, every
+// listing observation counted); cond's parameters are bound twice.
 func routeStates(columns, cond string) string {
-	return "SELECT " + columns + " FROM routes_state WHERE " + cond + " UNION ALL SELECT " + columns + " FROM routes_backfill WHERE " + cond
+	return "SELECT " + columns + " FROM routes_prices WHERE " + cond + " UNION ALL SELECT " + columns + " FROM routes_prices_backfill WHERE " + cond
 }
 
 // recordKnown writes into watch_known what the warehouse shows of w now

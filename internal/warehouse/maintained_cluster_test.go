@@ -33,6 +33,8 @@ func TestRenderClusterMaintained(t *testing.T) {
 		"ENGINE = ReplicatedAggregatingMergeTree('/clickhouse/tables/all/cn/routes_state', '{replica}')",
 		"CREATE MATERIALIZED VIEW IF NOT EXISTS `cn`.`routes_mv` ON CLUSTER `c1` TO `cn`.`routes_state` AS\nSELECT",
 		"CREATE TABLE IF NOT EXISTS `cn`.`routes_backfill` ON CLUSTER `c1`\nENGINE = AggregatingMergeTree\n",
+		"DROP TABLE IF EXISTS `cn`.`routes_mv` ON CLUSTER `c1`",
+		"DROP TABLE IF EXISTS `cn`.`routes_state` ON CLUSTER `c1`",
 		"CREATE TABLE IF NOT EXISTS `cn`.`routes_members` ON CLUSTER `c1`",
 		"ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/cn/routes_members', '{replica}')",
 		"CREATE MATERIALIZED VIEW IF NOT EXISTS `cn`.`routes_members_mv` ON CLUSTER `c1` TO `cn`.`routes_members` AS\nSELECT",

@@ -20,6 +20,7 @@ type SchemaObject struct {
 	Types       map[string]string
 	Order       []string // columns of a table in DDL order
 	ReplacedBy  string   // migration that dropped and re-created it, if any
+	DroppedBy   string   // migration that dropped it for good, if any
 }
 
 // addColumn records a column added by ALTER TABLE ... ADD COLUMN on line i,
@@ -73,12 +74,18 @@ func (o SchemaObject) Documents(column string) bool {
 }
 
 var (
+	reDropOnly = regexp.MustCompile(`^DROP TABLE IF EXISTS ([a-z_][a-z0-9_]*);$`)
 	reCreate   = regexp.MustCompile(`^CREATE (TABLE|VIEW|MATERIALIZED VIEW) IF NOT EXISTS ([a-z_][a-z0-9_]*)`)
 	reColDef   = regexp.MustCompile(`^\s+([a-z_][a-z0-9_]*) ([A-Z][A-Za-z0-9(), ]*?)( DEFAULT .*)?,?$`)
 	reEntry    = regexp.MustCompile(`^--   (\S.*?)(?:\s{2,}(\S.*))?$`)
 	reContinue = regexp.MustCompile(`^--\s{4,}(\S.*)$`)
 	reAddCol   = regexp.MustCompile(`^ALTER TABLE ([a-z_][a-z0-9_]*) ADD COLUMN (?:IF NOT EXISTS )?([a-z_][a-z0-9_]*) ([A-Z][A-Za-z0-9(), ]*?)( DEFAULT .*)?;?$`)
 )
+
+// reCreateOf matches the CREATE of name.
+func reCreateOf(name string) *regexp.Regexp {
+	return regexp.MustCompile(`^CREATE (TABLE|VIEW|MATERIALIZED VIEW) IF NOT EXISTS ` + regexp.QuoteMeta(name) + `\b`)
+}
 
 // SchemaObjects parses the documentation comments of the embedded
 // migrations: for each CREATE TABLE or VIEW, the comment block right above
@@ -116,6 +123,16 @@ func SchemaObjects() ([]SchemaObject, []string, error) {
 		}
 		headers = append(headers, e.Name()+"\x00"+strings.Join(header, "\n"))
 		for i, l := range lines {
+			// A DROP not followed by a CREATE of the same name drops the
+			// object for good.
+			if d := reDropOnly.FindStringSubmatch(l); d != nil && !(i+1 < len(lines) && reCreateOf(d[1]).MatchString(lines[i+1])) {
+				for k := range objs {
+					if objs[k].Name == d[1] && objs[k].ReplacedBy == "" && objs[k].DroppedBy == "" {
+						objs[k].DroppedBy = e.Name()
+					}
+				}
+				continue
+			}
 			if a := reAddCol.FindStringSubmatch(l); a != nil {
 				addColumn(objs, lines, i, a[1], a[2], strings.TrimSpace(a[3]))
 				continue
@@ -270,7 +287,7 @@ func SchemaDoc(live []LiveObject) (doc []byte, problems []string, err error) {
 	}
 	current := map[string]*SchemaObject{}
 	for i := range objs {
-		if objs[i].ReplacedBy == "" {
+		if objs[i].ReplacedBy == "" && objs[i].DroppedBy == "" {
 			current[objs[i].Name] = &objs[i]
 		}
 	}
@@ -304,6 +321,10 @@ func SchemaDoc(live []LiveObject) (doc []byte, problems []string, err error) {
 			}
 			if o.ReplacedBy != "" {
 				fmt.Fprintf(&b, "\n*%s %s: replaced by %s (see there).*\n", o.Kind, o.Name, strings.TrimSuffix(o.ReplacedBy, ".sql"))
+				continue
+			}
+			if o.DroppedBy != "" {
+				fmt.Fprintf(&b, "\n*%s %s: dropped by %s.*\n", o.Kind, o.Name, strings.TrimSuffix(o.DroppedBy, ".sql"))
 				continue
 			}
 			l, ok := liveBy[o.Name]

@@ -43,6 +43,7 @@ func copySite(t *testing.T, want string) *pipeline.Site {
 const wantRaw = `records:
   - type: listing
     fields:
+      attributes.images: "http://p3abovdascsd4wzwxnc5wednyrugvsgnk5tacvoors74qin5m7ckxbid.onion/img/99685/1.jpg\nhttp://p3abovdascsd4wzwxnc5wednyrugvsgnk5tacvoors74qin5m7ckxbid.onion/img/99685/2.jpg"
       category: Chemicals > Precursors > BMK
       description: "New batch, same quality as always.\nConversion instructions available to buyers.\nStealth is our top priority, no signature needed.\nShips from Italy.\nReships at 50% after the first failed delivery."
       escrow: "Yes"

@@ -44,7 +44,7 @@ func cutUTF8(s string, n int) string {
 }
 
 // fixtureForumAccounts returns the authors of the forums of w with the
-// bodies of their posts (the latest MaxPostsPerAccount), and the identity
+// bodies of their posts (the latest MaxPostsPerAccount distinct ones), and the identity
 // behind each (fixture.Forum.Accounts).
 func fixtureForumAccounts(w *fixture.World) ([]Account, []int) {
 	var accounts []Account
@@ -72,8 +72,12 @@ func fixtureForumAccounts(w *fixture.World) ([]Account, []int) {
 			// The latest first, as links build reads them.
 			slices.SortStableFunc(ps, func(x, y fixture.Post) int { return y.PostedAt.Compare(x.PostedAt) })
 			a := Account{Source: f.Name, Handle: author}
-			for _, p := range ps[:min(len(ps), MaxPostsPerAccount)] {
-				a.AddPost(p.Body)
+			var bodies []string // distinct, as links build reads them
+			for _, p := range ps {
+				if len(bodies) < MaxPostsPerAccount && !slices.Contains(bodies, p.Body) {
+					bodies = append(bodies, p.Body)
+					a.AddPost(p.Body)
+				}
 			}
 			accounts = append(accounts, a)
 			identity = append(identity, id)

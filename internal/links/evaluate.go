@@ -49,6 +49,7 @@ type world struct {
 	seed      int64
 	ix        *Index
 	identity  []int
+	forum     []bool // the account is a forum author
 	truePairs int
 	// per blocking mode (with PGP keys, without): candidates and features
 	pairs [2][][2]int32
@@ -57,11 +58,15 @@ type world struct {
 }
 
 func loadWorld(seed int64) (*world, error) {
-	accounts, identity, err := FixtureAccounts(fixture.GenerateWith(seed, fixture.Options{Identities: true}))
+	fw := fixture.GenerateWith(seed, fixture.Options{Identities: true})
+	accounts, identity, err := FixtureAccounts(fw)
 	if err != nil {
 		return nil, fmt.Errorf("fixture world %d: %w", seed, err)
 	}
-	w := &world{seed: seed, ix: NewIndex(accounts), identity: identity}
+	w := &world{seed: seed, ix: NewIndex(accounts), identity: identity, forum: make([]bool, len(accounts))}
+	for i, a := range accounts {
+		w.forum[i] = fw.Forum(a.Source) != nil
+	}
 	n := map[int]int{}
 	for _, id := range identity {
 		n[id]++
@@ -221,27 +226,46 @@ func Evaluate(sets []SignalSet) ([]Scores, error) {
 		return nil, err
 	}
 	train, calib, test := ws[0], ws[1], ws[2]
-	var out []Scores
+	var out, forum []Scores
 	for _, set := range sets {
 		m, err := trainOn(set, train, calib)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, measure(set.Name, m, test))
+		out = append(out, measure(set.Name, m, test, nil))
+		if set.Name == "all" {
+			forum = append(forum, measure(ForumMarketSet, m, test, forumMarket))
+		}
 	}
-	return out, nil
+	return append(out, forum...), nil
 }
 
-func measure(name string, m *Model, test []*world) Scores {
+// ForumMarketSet names the scores Evaluate adds after the others when
+// it measures the set "all": the same model on the pairs of a forum author
+// and a market account only.
+const ForumMarketSet = "all:forum-market"
+
+// forumMarket keeps the pairs of a forum author and a market account.
+func forumMarket(w *world, a, b int) bool { return w.forum[a] != w.forum[b] }
+
+// measure scores m on the test worlds: on every pair, or with keep on the
+// pairs keep says (their true pairs, candidates and clustered pairs).
+func measure(name string, m *Model, test []*world, keep func(w *world, a, b int) bool) Scores {
 	s := Scores{Set: name, Model: m}
 	md := mode(m.Signals)
 	var tp, fp, candTrue, ctp, cfp, cfn, pgpLinked int
 	var brier float64
 	for _, w := range test {
-		s.TruePairs += w.truePairs
+		if keep == nil {
+			s.TruePairs += w.truePairs
+		}
 		var links []Link
 		for i, p := range w.pairs[md] {
 			pr, _ := m.Score(w.x[md][i], w.ev[md][i])
+			links = append(links, Link{A: int(p[0]), B: int(p[1]), Probability: pr})
+			if keep != nil && !keep(w, int(p[0]), int(p[1])) {
+				continue
+			}
 			y := 0.0
 			if w.same(p) {
 				y = 1
@@ -256,12 +280,17 @@ func measure(name string, m *Model, test []*world) Scores {
 					fp++
 				}
 			}
-			links = append(links, Link{A: int(p[0]), B: int(p[1]), Probability: pr})
 		}
 		cl, _ := cluster(w.ix, m, links, m.Threshold, 0.5)
 		for a := range cl {
 			for b := a + 1; b < len(cl); b++ {
+				if keep != nil && !keep(w, a, b) {
+					continue
+				}
 				together, same := cl[a] == cl[b], w.identity[a] == w.identity[b]
+				if keep != nil && same {
+					s.TruePairs++
+				}
 				switch {
 				case together && same:
 					ctp++

@@ -13,7 +13,8 @@ import (
 // listing pages show them (texts read through the normalizer's contact
 // and history-claim parsers, as collection would), and the identity
 // behind each (w.Accounts). Photos are the listings' photos as the
-// collector hashes them (photofixture.go). Captures are left empty: the
+// collector hashes them (photofixture.go). The authors of the forums'
+// posts follow (posts.go). Captures are left empty: the
 // pages of a generated world are not captured.
 func FixtureAccounts(w *fixture.World) ([]Account, []int, error) {
 	var accounts []Account
@@ -52,7 +53,8 @@ func FixtureAccounts(w *fixture.World) ([]Account, []int, error) {
 			identity = append(identity, id)
 		}
 	}
-	return accounts, identity, nil
+	fa, fi := fixtureForumAccounts(w)
+	return append(accounts, fa...), append(identity, fi...), nil
 }
 
 // addFromText adds what a text names: contacts, claims of history and

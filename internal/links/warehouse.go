@@ -20,7 +20,8 @@ const (
 )
 
 // ReadAccounts reads every vendor account the warehouse knows (vendor
-// profiles and the vendors of listings) with what its pages show.
+// profiles and the vendors of listings) and every forum author (post_obs,
+// posts.go) with what its pages show.
 func ReadAccounts(ctx context.Context, conn driver.Conn) ([]Account, error) {
 	byKey := map[string]*Account{}
 	var order []string
@@ -44,6 +45,9 @@ func ReadAccounts(ctx context.Context, conn driver.Conn) ([]Account, error) {
 		return nil, err
 	}
 	if err := readPhotos(ctx, conn, get); err != nil {
+		return nil, err
+	}
+	if err := readPosts(ctx, conn, get); err != nil {
 		return nil, err
 	}
 	if err := readIdentifierCaptures(ctx, conn, byKey); err != nil {

@@ -51,6 +51,18 @@ func worldBatch(w *fixture.World, at time.Time) *warehouse.Batch {
 			b.Listings = append(b.Listings, e)
 		}
 	}
+	for _, f := range w.Forums {
+		for _, th := range f.Threads {
+			path := f.ThreadPath(th.ID, 1)
+			for _, p := range th.Posts {
+				e := event.Post{Provenance: event.Provenance{Source: f.Name, Mirror: f.Host, URL: "http://" + f.Host + path, ObservedAt: at,
+					CaptureSHA256: pageHash(f.Name, path), Pipeline: f.Name + "@1", RunID: "run-links"},
+					Forum: f.Name, ThreadID: th.ID, ThreadTitle: th.Title, PostID: p.ID, Author: p.Author, PostedAt: p.PostedAt, Body: p.Body}
+				e.Finalize()
+				b.Posts = append(b.Posts, e)
+			}
+		}
+	}
 	return b
 }
 
@@ -106,9 +118,14 @@ func TestBuildFromWarehouse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(accounts) != len(w.Accounts) {
-		t.Fatalf("read %d accounts, the world has %d", len(accounts), len(w.Accounts))
+	fixtureAccounts, identities, err := links.FixtureAccounts(w)
+	if err != nil {
+		t.Fatal(err)
 	}
+	if len(accounts) != len(fixtureAccounts) {
+		t.Fatalf("read %d accounts, the world has %d (%d on markets)", len(accounts), len(fixtureAccounts), len(w.Accounts))
+	}
+	checkPostsRead(t, fixtureAccounts, accounts)
 	checkPhotosRead(t, w, accounts)
 	m, err := links.DefaultModel()
 	if err != nil {
@@ -176,9 +193,9 @@ func TestBuildFromWarehouse(t *testing.T) {
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	truth := map[int]int{}
-	for _, a := range w.Accounts {
-		truth[a.Identity]++
+	truth := map[int]int{} // market accounts and forum authors
+	for _, id := range identities {
+		truth[id]++
 	}
 	pairs := 0
 	for _, k := range truth {
@@ -239,3 +256,36 @@ func listingPageOf(w *fixture.World, market, handle, capture string) bool {
 
 func exp(x float64) float64 { return math.Exp(x) }
 func abs(x float64) float64 { return math.Abs(x) }
+
+// checkPostsRead checks that every forum author is read with the bodies of
+// its posts, as the evaluation reads them from the fixture.
+func checkPostsRead(t *testing.T, want, got []links.Account) {
+	t.Helper()
+	byKey := map[string]links.Account{}
+	for _, a := range got {
+		byKey[a.Key()] = a
+	}
+	authors := 0
+	for _, a := range want {
+		if a.Source != fixture.Dredge {
+			continue
+		}
+		authors++
+		g, ok := byKey[a.Key()]
+		if !ok {
+			t.Errorf("forum author %s not read", a.Key())
+			continue
+		}
+		if !slices.Equal(sorted(g.Texts), sorted(a.Texts)) {
+			t.Errorf("forum author %s: read %d posts, the forum shows %d (or other bodies)", a.Key(), len(g.Texts), len(a.Texts))
+		}
+		if g.Captures["text"] == "" {
+			t.Errorf("forum author %s: no capture for its text", a.Key())
+		}
+	}
+	if authors == 0 {
+		t.Error("the world's forum has no authors")
+	}
+}
+
+func sorted(s []string) []string { return slices.Sorted(slices.Values(s)) }

@@ -52,6 +52,7 @@ func Check(subject string, d Decoded) error {
 		errs = append(errs, provenanceErrors(&v.Provenance)...)
 		errs = append(errs, cryptoErrors(v.Crypto)...)
 		errs = append(errs, fingerprintErrors(v.PGPFingerprints)...)
+		errs = append(errs, fingerprintErrors(v.PGPSubkeys)...)
 	case d.Post != nil:
 		p := d.Post
 		typ, source, id, what = TypePost, p.Source, p.EventID, "post"

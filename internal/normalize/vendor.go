@@ -15,7 +15,8 @@ import (
 // "pgp"), text is bounded, the record is never dropped. pgp_fingerprint may
 // hold several fingerprints separated by , ; | or newlines; a "pgp" field
 // (or any field with the pgp parser) holds armored public key blocks whose
-// fingerprints are added (PGPKeys). Contacts are the items of the contacts
+// fingerprints are added (PGPKeys), with their user ids (NormalizeUserID)
+// and subkey fingerprints, at most 64 of each. Contacts are the items of the contacts
 // field, each written "kind:handle" when Contacts recognises it and kept
 // as written otherwise, then the handles Contacts finds in the other
 // fields; TypedContacts are the handles of every field with their kind.
@@ -64,6 +65,16 @@ func Vendor(rec pipeline.Record, prov event.Provenance) event.Vendor {
 		for _, k := range keys {
 			if !slices.Contains(v.PGPFingerprints, k.Fingerprint) {
 				v.PGPFingerprints = append(v.PGPFingerprints, k.Fingerprint)
+			}
+			for _, u := range k.UserIDs {
+				if u = NormalizeUserID(u); u != "" && !slices.Contains(v.PGPUserIDs, u) && len(v.PGPUserIDs) < maxPGPUserIDs {
+					v.PGPUserIDs = append(v.PGPUserIDs, u)
+				}
+			}
+			for _, sk := range k.Subkeys {
+				if !slices.Contains(v.PGPSubkeys, sk) && len(v.PGPSubkeys) < maxPGPUserIDs {
+					v.PGPSubkeys = append(v.PGPSubkeys, sk)
+				}
 			}
 		}
 	}

@@ -41,7 +41,7 @@ const (
 	maxPGPKeys  = 16
 	// maxPGPUserIDs bounds the user ids and the subkeys one vendor
 	// event carries.
-	maxPGPUserIDs = 64
+	maxPGPUserIDs = event.MaxOptions
 )
 
 // NormalizeUserID returns an OpenPGP user id as vendor events carry it:

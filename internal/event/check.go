@@ -52,6 +52,8 @@ func Check(subject string, d Decoded) error {
 		errs = append(errs, provenanceErrors(&v.Provenance)...)
 		errs = append(errs, cryptoErrors(v.Crypto)...)
 		errs = append(errs, fingerprintErrors(v.PGPFingerprints)...)
+		errs = append(errs, fingerprintErrors(v.PGPSubkeys)...)
+		errs = append(errs, userIDErrors(v.PGPUserIDs, v.PGPSubkeys)...)
 	case d.Post != nil:
 		p := d.Post
 		typ, source, id, what = TypePost, p.Source, p.EventID, "post"
@@ -146,6 +148,20 @@ func cryptoErrors(as []CryptoAddress) []string {
 		}
 		if a.Address == "" || len(a.Address) > 128 {
 			return []string{fmt.Sprintf("%s address empty or too long", a.Chain)}
+		}
+	}
+	return nil
+}
+
+// userIDErrors bounds a vendor's key user ids (each MaxText bytes) and
+// the number of user ids and of subkeys (MaxOptions each).
+func userIDErrors(uids, subkeys []string) []string {
+	if len(uids) > MaxOptions || len(subkeys) > MaxOptions {
+		return []string{fmt.Sprintf("%d pgp user ids and %d subkeys, over %d", len(uids), len(subkeys), MaxOptions)}
+	}
+	for _, u := range uids {
+		if len(u) > MaxText || u == "" {
+			return []string{fmt.Sprintf("pgp user id of %d bytes, want 1 to %d", len(u), MaxText)}
 		}
 	}
 	return nil

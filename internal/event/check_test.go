@@ -87,6 +87,17 @@ func TestCheck(t *testing.T) {
 	if err := Check(Subject(TypeVendor, "nebula"), Decoded{Vendor: &v}); err == nil || !strings.Contains(err.Error(), "pgp fingerprint") {
 		t.Errorf("vendor fingerprint: %v", err)
 	}
+	for _, bad := range []Vendor{
+		{PGPSubkeys: []string{"16a4ae7d"}},
+		{PGPUserIDs: []string{strings.Repeat("x", MaxText+1)}},
+		{PGPUserIDs: make([]string, MaxOptions+1)},
+	} {
+		bad.Provenance, bad.Handle = good.Provenance, "h"
+		bad.Finalize()
+		if err := Check(Subject(TypeVendor, "nebula"), Decoded{Vendor: &bad}); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "pgp") {
+			t.Errorf("vendor %d user ids, %d subkeys: %v, want a pgp error", len(bad.PGPUserIDs), len(bad.PGPSubkeys), err)
+		}
+	}
 	c := Capture{Source: "nebula", URL: "http://x.onion/", FetchedAt: good.ObservedAt, Outcome: "ok", SHA256: "ab"}
 	c.Finalize()
 	if err := Check(Subject(TypeCapture, "nebula"), Decoded{Capture: &c}); err == nil || !strings.Contains(err.Error(), "sha256") {

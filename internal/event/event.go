@@ -227,6 +227,12 @@ type Vendor struct {
 	// TypedContacts are the contact handles found, each with its kind.
 	TypedContacts []Contact `json:"typed_contacts,omitempty"`
 	Attributes    []Attr    `json:"attributes,omitempty"`
+	// PGPUserIDs are the user ids of the armored keys the page shows
+	// ("name <email>" as in the key, trimmed, the e-mail part lower-cased),
+	// and PGPSubkeys the fingerprints of their subkeys (upper-case hex).
+	// Keys whose fingerprints differ may share either.
+	PGPUserIDs []string `json:"pgp_user_ids,omitempty"`
+	PGPSubkeys []string `json:"pgp_subkeys,omitempty"`
 }
 
 // Mentions are the things a forum post names: markets, vendors, onion

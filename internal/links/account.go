@@ -12,7 +12,8 @@ import (
 type Account struct {
 	Source, Handle string
 	PGP            []string // fingerprints, upper-case hex
-	PGPUserIDs     []string // user IDs of its keys, lower-cased
+	PGPUserIDs     []string // user IDs of its keys as UserIDKey gives them
+	PGPSubkeys     []string // subkey fingerprints of its keys, upper-case hex
 	Crypto         []string // payment addresses
 	Contacts       []string // kind:value, lower-cased
 	Texts          []string // descriptions, terms, posts (bounded: see MaxTextBytes)
@@ -25,6 +26,7 @@ type Account struct {
 	Claims   []string // markets it claims a history on, lower-cased
 	Photos   []Photo  // product photos, distinct by SHA-256 (bounded: see MaxPhotos)
 	// Captures maps a datum to the page showing it: "pgp:<fp>",
+	// "uid:<user id>", "sub:<fp>",
 	// "crypto:<address>", "contact:<kind:value>", "claim:<market>",
 	// "photo:<sha256>",
 	// "handle", "text", "business".

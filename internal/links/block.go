@@ -25,7 +25,7 @@ type BlockOptions struct {
 	// MaxFuzzyBlock is the same for the fuzzy keys (handle ends, claims,
 	// MinHash bands), which common words fill faster; 0 means 16.
 	MaxFuzzyBlock int
-	NoPGP         bool // leave PGP keys and user IDs out of the keys (PGP-hidden evaluation)
+	NoPGP         bool // leave PGP keys, user IDs and subkeys out of the keys (PGP-hidden evaluation)
 }
 
 // BlockStats says what blocking did.
@@ -113,7 +113,7 @@ func (ix *Index) blockKeys(i int, o BlockOptions, maxDF int) []string {
 	a := &ix.Accounts[i]
 	var keys []string
 	for _, k := range identifierKeys(a, ix.skel[i]) {
-		if o.NoPGP && (k[:4] == "pgp:" || k[:4] == "uid:") {
+		if o.NoPGP && (k[:4] == "pgp:" || k[:4] == "uid:" || k[:4] == "sub:") {
 			continue
 		}
 		keys = append(keys, k)

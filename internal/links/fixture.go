@@ -1,6 +1,7 @@
 package links
 
 import (
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -26,7 +27,14 @@ func FixtureAccounts(w *fixture.World) ([]Account, []int, error) {
 		}
 		for _, v := range m.Vendors {
 			a := Account{Source: m.Name, Handle: v.Handle, ShipsFrom: v.ShipsFrom}
-			if v.PGPFingerprint != "" {
+			if acc, _ := w.AccountOf(m.Name, v.Handle); acc.PGPKey != "" {
+				if err := a.addArmoredKeys(acc.PGPKey); err != nil {
+					return nil, nil, fmt.Errorf("links: the key of %s on %s: %w", v.Handle, m.Name, err)
+				}
+				if !slices.Contains(a.PGP, v.PGPFingerprint) {
+					return nil, nil, fmt.Errorf("links: the key of %s on %s is not its fingerprint %s", v.Handle, m.Name, v.PGPFingerprint)
+				}
+			} else if v.PGPFingerprint != "" {
 				a.PGP = []string{v.PGPFingerprint}
 			}
 			for _, c := range v.Crypto {

@@ -14,7 +14,7 @@ type Index struct {
 	Accounts []Account
 	prof     []profile
 	skel     []string
-	holders  map[string]int // "pgp:", "uid:", "crypto:", "contact:", "skel:" + value -> accounts holding it
+	holders  map[string]int // "pgp:", "uid:", "sub:", "crypto:", "contact:", "skel:" + value -> accounts holding it
 	habMean  [habitCount]float64
 	habSD    [habitCount]float64
 	shingDF  map[uint64]int
@@ -93,6 +93,9 @@ func identifierKeys(a *Account, skel string) []string {
 	for _, v := range a.PGPUserIDs {
 		out = append(out, "uid:"+v)
 	}
+	for _, v := range a.PGPSubkeys {
+		out = append(out, "sub:"+strings.ToUpper(v))
+	}
 	for _, v := range a.Crypto {
 		out = append(out, "crypto:"+v)
 	}
@@ -120,7 +123,7 @@ func rarity(n int) float64 {
 func (ix *Index) sharedRarest(kind string, a, b []string) (string, float64) {
 	best, score := "", 0.0
 	for _, v := range a {
-		if kind == "pgp:" {
+		if kind == "pgp:" || kind == "sub:" {
 			v = strings.ToUpper(v)
 		}
 		if !slices.ContainsFunc(b, func(w string) bool { return strings.EqualFold(v, w) }) {

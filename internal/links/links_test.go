@@ -34,8 +34,9 @@ func TestSharedIdentifierWeakensWithHolders(t *testing.T) {
 	ix := NewIndex(accts)
 	x01, _ := ix.pairFeatures(0, 1, false)
 	x23, _ := ix.pairFeatures(2, 3, false)
-	if x01[2] != 1 || !(x23[2] > 0 && x23[2] < 0.5) {
-		t.Errorf("crypto_shared: pair holders %.2f (want 1), six holders %.2f (want in (0, 0.5))", x01[2], x23[2])
+	k := featureIndex(t, "crypto_shared")
+	if x01[k] != 1 || !(x23[k] > 0 && x23[k] < 0.5) {
+		t.Errorf("crypto_shared: pair holders %.2f (want 1), six holders %.2f (want in (0, 0.5))", x01[k], x23[k])
 	}
 }
 

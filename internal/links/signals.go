@@ -40,7 +40,7 @@ const (
 
 // signals in feature order.
 var signals = []signal{
-	{SignalPGP, []string{"pgp_same_key", "pgp_user_id"}, pgpSignal},
+	{SignalPGP, []string{"pgp_same_key", "pgp_user_id", "pgp_subkey"}, pgpSignal},
 	{SignalCrypto, []string{"crypto_shared"}, identifierSignal("crypto:", func(a *Account) []string { return a.Crypto })},
 	{SignalContact, []string{"contact_shared"}, identifierSignal("contact:", func(a *Account) []string { return a.Contacts })},
 	{SignalHandle, []string{"handle_same", "handle_skeleton", "handle_similarity"}, handleSignal},
@@ -87,20 +87,33 @@ func (ix *Index) pairFeatures(i, j int, explain bool) ([]float64, []Evidence) {
 	return x, ev
 }
 
+// pgpSignal: the same key, or keys that differ but share a user ID (its
+// e-mail) or a subkey, each weighted by how many accounts show it.
 func pgpSignal(ix *Index, i, j int, x []float64, explain bool) Evidence {
 	a, b := &ix.Accounts[i], &ix.Accounts[j]
 	fp, s := ix.sharedRarest("pgp:", a.PGP, b.PGP)
 	x[0] = s
-	if u, us := ix.sharedRarest("uid:", a.PGPUserIDs, b.PGPUserIDs); us > 0 {
-		x[1] = us
-		if fp == "" && explain {
-			return Evidence{Value: "user ID " + u, CaptureA: a.capture("uid:" + u), CaptureB: b.capture("uid:" + u)}
-		}
+	var u, sk string
+	if fp == "" {
+		// One key shows its own user IDs and subkeys: they are news
+		// only between keys that differ.
+		u, x[1] = ix.sharedRarest("uid:", a.PGPUserIDs, b.PGPUserIDs)
+		sk, x[2] = ix.sharedRarest("sub:", a.PGPSubkeys, b.PGPSubkeys)
 	}
-	if fp == "" || !explain {
+	if !explain {
 		return Evidence{}
 	}
-	return Evidence{Value: "key " + fp, CaptureA: a.capture("pgp:" + fp), CaptureB: b.capture("pgp:" + fp)}
+	switch {
+	case fp != "":
+		return Evidence{Value: "key " + fp, CaptureA: a.capture("pgp:" + fp), CaptureB: b.capture("pgp:" + fp)}
+	case sk != "":
+		return Evidence{Value: fmt.Sprintf("keys sharing subkey %s (held by %d accounts)", sk, ix.holders["sub:"+sk]),
+			CaptureA: a.capture("sub:" + sk), CaptureB: b.capture("sub:" + sk)}
+	case u != "":
+		return Evidence{Value: fmt.Sprintf("keys sharing user ID %s (held by %d accounts)", u, ix.holders["uid:"+u]),
+			CaptureA: a.capture("uid:" + u), CaptureB: b.capture("uid:" + u)}
+	}
+	return Evidence{}
 }
 
 func identifierSignal(kind string, values func(*Account) []string) func(*Index, int, int, []float64, bool) Evidence {

@@ -63,7 +63,8 @@ func ReadAccounts(ctx context.Context, conn driver.Conn) ([]Account, error) {
 func readProfiles(ctx context.Context, conn driver.Conn, get func(string, string) *Account) error {
 	rows, err := conn.Query(ctx, "SELECT source, handle, argMax(pgp_fingerprints, observed_at), argMax(crypto_addresses, observed_at), "+
 		"argMax(contact_kinds, observed_at), argMax(contact_values, observed_at), argMax(ships_from, observed_at), "+
-		"argMax(history_markets, observed_at), argMax(capture_sha256, observed_at) "+
+		"argMax(history_markets, observed_at), argMax(capture_sha256, observed_at), "+
+		"argMax(pgp_user_ids, observed_at), argMax(pgp_subkeys, observed_at) "+
 		"FROM vendor_obs WHERE handle != '' GROUP BY source, handle ORDER BY source, handle")
 	if err != nil {
 		return fmt.Errorf("reading vendor profiles: %w", err)
@@ -71,12 +72,13 @@ func readProfiles(ctx context.Context, conn driver.Conn, get func(string, string
 	defer rows.Close()
 	for rows.Next() {
 		var source, handle, from, capture string
-		var pgp, crypto, kinds, values, claims []string
-		if err := rows.Scan(&source, &handle, &pgp, &crypto, &kinds, &values, &from, &claims, &capture); err != nil {
+		var pgp, crypto, kinds, values, claims, uids, subkeys []string
+		if err := rows.Scan(&source, &handle, &pgp, &crypto, &kinds, &values, &from, &claims, &capture, &uids, &subkeys); err != nil {
 			return fmt.Errorf("reading vendor profiles: %w", err)
 		}
 		a := get(source, handle)
 		a.PGP, a.Crypto, a.ShipsFrom = addAll(a.PGP, pgp...), addAll(a.Crypto, crypto...), from
+		a.addPGPKeys(uids, subkeys, capture)
 		for i := range min(len(kinds), len(values)) {
 			c := kinds[i] + ":" + strings.ToLower(values[i])
 			a.Contacts = addAll(a.Contacts, c)

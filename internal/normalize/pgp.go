@@ -10,6 +10,8 @@ import (
 
 	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
+
+	"github.com/counternet/counternet/internal/event"
 )
 
 // PGPInfo describes one OpenPGP public key.
@@ -37,7 +39,41 @@ type PGPInfo struct {
 const (
 	maxPGPBlock = 256 << 10
 	maxPGPKeys  = 16
+	// maxPGPUserIDs bounds the user ids and the subkeys one vendor
+	// event carries.
+	maxPGPUserIDs = event.MaxOptions
 )
+
+// NormalizeUserID returns an OpenPGP user id as vendor events carry it:
+// "name (comment) <email>" as in the key, spaces trimmed and collapsed,
+// the e-mail part (between the last < and >, or the whole id when it is
+// only an address) lower-cased, at most event.MaxText bytes. Two keys
+// whose user ids normalize alike name the same person or address.
+func NormalizeUserID(uid string) string {
+	uid = strings.Join(strings.Fields(uid), " ")
+	if i := strings.LastIndex(uid, "<"); i >= 0 {
+		if j := strings.Index(uid[i:], ">"); j > 0 {
+			uid = uid[:i] + strings.ToLower(uid[i:i+j]) + uid[i+j:]
+		}
+	} else if strings.Contains(uid, "@") && !strings.Contains(uid, " ") {
+		uid = strings.ToLower(uid)
+	}
+	return event.Cut(uid, event.MaxText)
+}
+
+// UserIDEmail returns the e-mail address of a normalized user id, or ""
+// when it names none.
+func UserIDEmail(uid string) string {
+	if i := strings.LastIndex(uid, "<"); i >= 0 {
+		if j := strings.Index(uid[i:], ">"); j > 0 {
+			return strings.TrimSpace(uid[i+1 : i+j])
+		}
+	}
+	if strings.Contains(uid, "@") && !strings.Contains(uid, " ") {
+		return uid
+	}
+	return ""
+}
 
 const (
 	pgpBegin = "-----BEGIN PGP PUBLIC KEY BLOCK-----"

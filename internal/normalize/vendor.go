@@ -15,7 +15,9 @@ import (
 // "pgp"), text is bounded, the record is never dropped. pgp_fingerprint may
 // hold several fingerprints separated by , ; | or newlines; a "pgp" field
 // (or any field with the pgp parser) holds armored public key blocks whose
-// fingerprints are added (PGPKeys). Contacts are the items of the contacts
+// fingerprints are added (PGPKeys), with their user ids (NormalizeUserID)
+// and subkey fingerprints, at most 64 of each (more are flagged
+// "pgp_user_ids:truncated", "pgp_subkeys:truncated"). Contacts are the items of the contacts
 // field, each written "kind:handle" when Contacts recognises it and kept
 // as written otherwise, then the handles Contacts finds in the other
 // fields; TypedContacts are the handles of every field with their kind.
@@ -65,6 +67,16 @@ func Vendor(rec pipeline.Record, prov event.Provenance) event.Vendor {
 			if !slices.Contains(v.PGPFingerprints, k.Fingerprint) {
 				v.PGPFingerprints = append(v.PGPFingerprints, k.Fingerprint)
 			}
+			for _, u := range k.UserIDs {
+				if u = NormalizeUserID(u); u != "" && !slices.Contains(v.PGPUserIDs, u) {
+					v.PGPUserIDs = appendBounded(&fl, "pgp_user_ids:truncated", v.PGPUserIDs, u)
+				}
+			}
+			for _, sk := range k.Subkeys {
+				if !slices.Contains(v.PGPSubkeys, sk) {
+					v.PGPSubkeys = appendBounded(&fl, "pgp_subkeys:truncated", v.PGPSubkeys, sk)
+				}
+			}
 		}
 	}
 	if r := rating(fs, "rating"); r != nil {
@@ -97,6 +109,16 @@ func Vendor(rec pipeline.Record, prov event.Provenance) event.Vendor {
 	v.Flags = fl
 	v.Finalize()
 	return v
+}
+
+// appendBounded appends s to list unless it holds maxPGPUserIDs values
+// already; then it flags flag instead.
+func appendBounded(fl *flags, flag string, list []string, s string) []string {
+	if len(list) >= maxPGPUserIDs {
+		fl.add(flag)
+		return list
+	}
+	return append(list, s)
 }
 
 // feedbackPercent reads the feedback_percent field ("98.5%", "98.5"),

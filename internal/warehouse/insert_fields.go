@@ -68,6 +68,7 @@ func vendorFieldColumns(vs []event.Vendor) []column {
 		histRatings, histMax                        = mk[[]float64](n), mk[[]float64](n)
 		contactKinds, contactValues                 = mk[[]string](n), mk[[]string](n)
 		attrKeys, attrTypes, attrValues             = mk[[]string](n), mk[[]string](n), mk[[]string](n)
+		uids, subkeys                               = mk[[]string](n), mk[[]string](n)
 		feedback                                    = mk[*float64](n)
 		levelNum, trustNum, disputesWon, disputesLo = mk[*int64](n), mk[*int64](n), mk[*int64](n), mk[*int64](n)
 		verified, fe                                = mk[*uint8](n), mk[*uint8](n)
@@ -83,6 +84,7 @@ func vendorFieldColumns(vs []event.Vendor) []column {
 		historyRaw[i], fe[i], title[i] = v.HistoryRaw, boolPtrUInt8(v.FinalizeEarly), v.Title
 		contactKinds[i], contactValues[i] = splitContacts(v.TypedContacts)
 		attrKeys[i], attrTypes[i], attrValues[i] = splitAttrs(v.Attributes)
+		uids[i], subkeys[i] = orEmpty(v.PGPUserIDs), orEmpty(v.PGPSubkeys)
 	}
 	return []column{
 		{"joined_at", joinedAt}, {"ships_from_region", fromRegion}, {"ships_to", to}, {"ships_to_basis", basis},
@@ -93,6 +95,7 @@ func vendorFieldColumns(vs []event.Vendor) []column {
 		{"history_rating_max", histMax}, {"history_claims_raw", histClaims}, {"history_raw", historyRaw},
 		{"finalize_early", fe}, {"title", title}, {"contact_kinds", contactKinds}, {"contact_values", contactValues},
 		{"attr_keys", attrKeys}, {"attr_types", attrTypes}, {"attr_values", attrValues},
+		{"pgp_user_ids", uids}, {"pgp_subkeys", subkeys},
 	}
 }
 

@@ -89,6 +89,8 @@ func Check(subject string, d Decoded) error {
 		if !oneOf(r.Outcome, RunOutcomes) {
 			errs = append(errs, fmt.Sprintf("outcome %q, want one of %v", Cut(r.Outcome, 80), RunOutcomes))
 		}
+	case d.Image != nil || d.Escalation != nil:
+		return fmt.Errorf("%w: a %s event is checked on its own subject (DecodeImage), not here", ErrInvalid, d.Type())
 	default:
 		return fmt.Errorf("%w: no event decoded", ErrInvalid)
 	}

@@ -221,6 +221,10 @@ func (d Decoded) Type() string {
 		return TypePost
 	case d.Thread != nil:
 		return TypeThread
+	case d.Image != nil:
+		return TypeImage
+	case d.Escalation != nil:
+		return TypeImageEscalation
 	}
 	return ""
 }

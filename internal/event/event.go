@@ -647,6 +647,11 @@ type Decoded struct {
 	Run     *Run
 	Post    *Post
 	Thread  *Thread
+	// Image and Escalation are photo events (image.go). The loader takes
+	// them on their own subjects (DecodeImage); Decode reads them so that
+	// every reader of the stream knows every schema.
+	Image      *Image
+	Escalation *ImageEscalation
 }
 
 // ErrUnknownSchema marks a message whose schema this build does not know.
@@ -689,6 +694,12 @@ func Decode(data []byte) (Decoded, error) {
 	case SchemaThread:
 		d.Thread = new(Thread)
 		err, target = json.Unmarshal(data, d.Thread), d.Thread
+	case SchemaImage:
+		d.Image = new(Image)
+		err, target = json.Unmarshal(data, d.Image), d.Image
+	case SchemaImageEscalation:
+		d.Escalation = new(ImageEscalation)
+		err, target = json.Unmarshal(data, d.Escalation), d.Escalation
 	default:
 		return d, fmt.Errorf("%w %q", ErrUnknownSchema, h.Schema)
 	}

@@ -3,6 +3,7 @@ package load
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -93,6 +94,10 @@ func decodeFrom(b *warehouse.Batch, sc *scratch, o origin, data []byte) error {
 		b.Posts = append(b.Posts, *d.Post)
 	case d.Thread != nil:
 		b.Threads = append(b.Threads, *d.Thread)
+	default:
+		// Photo events travel on their own subjects (addImage takes them
+		// there); one anywhere else is refused, never dropped.
+		return fmt.Errorf("%w: a %s event is loaded from its own subject, not here", event.ErrInvalid, d.Type())
 	}
 	return nil
 }

@@ -161,6 +161,17 @@ func TestMaintainedViewsEqualOld(t *testing.T) {
 		USING (source, handle, kind, value, last_seen)
 		WHERE m.capture_sha256 != old_capture AND m.capture_sha256 NOT IN (
 			SELECT capture_sha256 FROM vendor_obs UNION ALL SELECT capture_sha256 FROM listing_obs)`), []string{"0"})
+	// Each link's captures are those of its two identifiers, side a and b
+	// not swapped, as in the view of 0009.
+	check(t, "link captures", rowsOf(t, db, `SELECT count(), countIf(bad_a OR capture_b != cb)
+		FROM
+		(
+			SELECT source_b, handle_b, kind, evidence, capture_b, capture_a != ca AS bad_a FROM vendor_links
+			ANY LEFT JOIN (SELECT source AS source_a, handle AS handle_a, kind, value AS evidence, capture_sha256 AS ca FROM vendor_identifiers)
+			USING (source_a, handle_a, kind, evidence)
+		)
+		ANY LEFT JOIN (SELECT source AS source_b, handle AS handle_b, kind, value AS evidence, capture_sha256 AS cb FROM vendor_identifiers)
+		USING (source_b, handle_b, kind, evidence)`), []string{fmt.Sprintf("%d | 0", count(t, db, "SELECT count() FROM vendor_links_old"))})
 	// Every basis is on some route.
 	check(t, "bases", rowsOf(t, db, `SELECT sum(listings_explicit) > 0, sum(listings_region) > 0, sum(listings_worldwide) > 0,
 		sum(listings) > sum(listings_explicit + listings_region + listings_worldwide) FROM routes`), []string{"1 | 1 | 1 | 1"})

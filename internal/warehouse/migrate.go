@@ -158,18 +158,32 @@ func (db *DB) MigrateWith(ctx context.Context, opts MigrateOptions) error {
 		if st.audit && opts.Audit != nil {
 			run = opts.Audit
 		}
+		byOther := false
 		for i, stmt := range st.rendered {
 			exec := run.execIdempotent
 			if nodes != nil && nodes.renderer.scopes[stmt] != "" {
 				exec = nodes.exec
 			}
 			if err := exec(ctx, stmt); err != nil {
+				// Another process migrating the same database may have
+				// applied this migration whole and gone on to a later one
+				// that drops what this statement reads: the migration is
+				// then in place, recorded by that process.
+				if now, aerr := db.AppliedMigrations(ctx); aerr == nil && now[m.Version] {
+					db.log.Info().Uint32("version", m.Version).Str("name", m.Name).Err(err).
+						Msg("migration applied meanwhile by another process")
+					byOther = true
+					break
+				}
 				if st.audit && isCode(err, codeAccessDenied) {
 					err = fmt.Errorf("%w (the audit database %s is the exporter's alone: apply this migration as a user allowed both %s and %s, e.g. the exporter: docs/security.md)",
 						err, AuditDatabase(db.database), db.database, AuditDatabase(db.database))
 				}
 				return fmt.Errorf("migrating %s: applying %04d_%s statement %d: %w", db.database, m.Version, m.Name, i+1, err)
 			}
+		}
+		if byOther {
+			continue
 		}
 		if err := db.recordMigration(ctx, m); err != nil {
 			return fmt.Errorf("migrating %s: recording %04d_%s: %w", db.database, m.Version, m.Name, err)

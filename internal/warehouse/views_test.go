@@ -513,7 +513,7 @@ func viewQuery(t *testing.T, version uint32, name string) string {
 func TestVendorLinksMatchesJoin(t *testing.T) {
 	db := testenv.ClickHouse(t)
 	ctx := testCtx(t)
-	fillBench(ctx, t, db, 200_000)
+	testenv.FillBench(ctx, t, db, 200_000)
 	// The reference: both views as 0006 defined them (one aggregation over
 	// every observation; a self-join of vendor_identifiers).
 	identifiers0006 := viewQuery(t, 6, "vendor_identifiers")

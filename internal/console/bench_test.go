@@ -3,8 +3,6 @@ package console
 import (
 	"context"
 	"net/http/httptest"
-	"os"
-	"strconv"
 	"testing"
 	"time"
 
@@ -14,24 +12,15 @@ import (
 	"github.com/counternet/counternet/internal/testenv"
 )
 
-// benchRows is the listing observations BenchmarkVendorProfile generates
-// (COUNTERNET_BENCH_ROWS overrides it for a quicker run).
-func benchRows() int {
-	if n, err := strconv.Atoi(os.Getenv("COUNTERNET_BENCH_ROWS")); err == nil && n > 0 {
-		return n
-	}
-	return 10_000_000
-}
-
 // BenchmarkVendorProfile renders the vendor profile of one handle over
-// benchRows() listing observations and reports the time of the whole
+// testenv.BenchRows() listing observations and reports the time of the whole
 // render (queries, page assembly, template) as a ratio to the time of the
 // queries it runs, measured in the same renders.
 func BenchmarkVendorProfile(b *testing.B) {
 	db := testenv.ClickHouse(b)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
-	n := benchRows()
+	n := testenv.BenchRows()
 	start := time.Now()
 	testenv.FillBench(ctx, b, db, n)
 	if err := db.Conn().Exec(ctx, "OPTIMIZE TABLE listing_obs FINAL"); err != nil {

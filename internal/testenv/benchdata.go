@@ -3,10 +3,22 @@ package testenv
 import (
 	"context"
 	"fmt"
+	"os"
+	"strconv"
 	"testing"
 
 	"github.com/counternet/counternet/internal/warehouse"
 )
+
+// BenchRows is how many listing observations the 10M-row benchmarks
+// generate with FillBench (COUNTERNET_BENCH_ROWS overrides it for a
+// quicker run).
+func BenchRows() int {
+	if n, err := strconv.Atoi(os.Getenv("COUNTERNET_BENCH_ROWS")); err == nil && n > 0 {
+		return n
+	}
+	return 10_000_000
+}
 
 // FillBench generates observations server-side with INSERT ... SELECT FROM
 // numbers(): 5 markets, 2 million listings seen 5 times each over 52 weeks,

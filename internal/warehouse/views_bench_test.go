@@ -3,8 +3,6 @@ package warehouse_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"strconv"
 	"testing"
 	"time"
 
@@ -14,17 +12,8 @@ import (
 	"github.com/counternet/counternet/internal/warehouse"
 )
 
-// benchRows is the listing observations BenchmarkViews generates
-// (COUNTERNET_BENCH_ROWS overrides it for a quicker run).
-func benchRows() int {
-	if n, err := strconv.Atoi(os.Getenv("COUNTERNET_BENCH_ROWS")); err == nil && n > 0 {
-		return n
-	}
-	return 10_000_000
-}
-
 // BenchmarkViews measures the routes and vendor-links views over
-// benchRows() listing observations, each as a ratio to a full scan of the
+// testenv.BenchRows() listing observations, each as a ratio to a full scan of the
 // tables it reads, measured in the same run, and logs what each query read
 // (system.query_log). It measures twice: as the rows landed, and once the
 // engine merged routes_members into one part per month (forced here with
@@ -34,7 +23,7 @@ func BenchmarkViews(b *testing.B) {
 	db := testenv.ClickHouse(b)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
-	n := benchRows()
+	n := testenv.BenchRows()
 	start := time.Now()
 	testenv.FillBench(ctx, b, db, n)
 	if err := db.Conn().Exec(ctx, "OPTIMIZE TABLE listing_obs FINAL"); err != nil {

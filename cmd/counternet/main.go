@@ -21,6 +21,7 @@ import (
 
 	"github.com/counternet/counternet/internal/config"
 	"github.com/counternet/counternet/internal/demo"
+	"github.com/counternet/counternet/internal/load"
 	"github.com/counternet/counternet/internal/pipeline"
 	"github.com/counternet/counternet/internal/reference"
 	"github.com/counternet/counternet/internal/stack"
@@ -199,6 +200,11 @@ func runLoad(ctx context.Context, args []string, _, stderr io.Writer) error {
 	}
 	if *untilIdle {
 		err = ld.RunUntilIdle(ctx)
+		// A bulk load leaves past months in many parts: merge them now,
+		// not at the next loader's next round.
+		if err == nil && s.Cfg.Load.CompactInterval > 0 {
+			_, err = load.Compact(ctx, s.DB, log)
+		}
 	} else {
 		err = ld.Run(ctx)
 	}

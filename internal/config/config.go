@@ -122,6 +122,10 @@ type Loader struct {
 	MaxAckPending int           `yaml:"max_ack_pending"`
 	AckWait       time.Duration `yaml:"ack_wait"`
 	FetchMax      int           `yaml:"fetch_max"`
+	// CompactInterval is how often the loader merges the past months of
+	// the routes tables into one part each (warehouse.CompactRoutes); 0
+	// never.
+	CompactInterval time.Duration `yaml:"compact_interval"`
 }
 
 // FX is the fx section: fixed exchange rates used to compute price_usd.

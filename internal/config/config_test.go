@@ -281,6 +281,11 @@ func TestErrorLocations(t *testing.T) {
 			want: "f.yaml:2: load.max_ack_pending: 200000 must be greater than load.batch_size (200000)",
 		},
 		{
+			name: "negative compaction interval",
+			file: "load:\n  compact_interval: -1m\n",
+			want: "f.yaml:2: load.compact_interval: must not be negative (0 never merges), got -1m",
+		},
+		{
 			name: "value from env with no file",
 			file: "",
 			env:  map[string]string{EnvLogLevel: "loud"},

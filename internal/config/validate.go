@@ -176,6 +176,9 @@ func (c *Config) problems() []problem {
 	}
 	positive("load.flush_interval", c.Load.FlushInterval)
 	positive("load.ack_wait", c.Load.AckWait)
+	if c.Load.CompactInterval < 0 {
+		add("load.compact_interval", "must not be negative (0 never merges), got %s", formatDuration(c.Load.CompactInterval))
+	}
 	if c.Load.FlushInterval > 0 && c.Load.AckWait > 0 && c.Load.AckWait <= c.Load.FlushInterval {
 		ps = append(ps, problem{field: "load.ack_wait", related: []string{"load.flush_interval"},
 			msg: fmt.Sprintf("%s must be longer than load.flush_interval (%s), or JetStream redelivers messages still waiting in a batch",

@@ -188,6 +188,13 @@ func Run(ctx context.Context, cfg *config.Config, opts Options, log zerolog.Logg
 			defer wg.Done()
 			s.watchLoader(lctx, ld, cons)
 		}()
+		if every := cfg.Load.CompactInterval; every > 0 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				load.CompactEvery(lctx, st.DB, every, log)
+			}()
+		}
 		defer func() {
 			// The loader stops after the collectors, so their last events
 			// are loaded too; Run flushes and acks what it holds.

@@ -49,6 +49,15 @@ func TestRenderClusterMaintained(t *testing.T) {
 		// default database ON CLUSTER DDL runs in.
 		"WHERE inserted_at <= (SELECT max(metadata_modification_time) FROM system.tables WHERE database = 'cn' AND name = 'routes_members_mv')",
 		"WHERE database = 'cn' AND table IN ('routes_members', 'routes_members_backfill') AND active",
+		"CREATE TABLE IF NOT EXISTS `cn`.`routes_ids` ON CLUSTER `c1`",
+		"ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/cn/routes_ids', '{replica}')",
+		"CREATE MATERIALIZED VIEW IF NOT EXISTS `cn`.`routes_ids_mv` ON CLUSTER `c1` TO `cn`.`routes_ids` AS\nSELECT",
+		"CREATE TABLE IF NOT EXISTS `cn`.`routes_ids_backfill` ON CLUSTER `c1`\nENGINE = ReplacingMergeTree\n",
+		"SELECT route_sip, route_city, week, kind, _part_index + 1 AS u FROM `cn`.`routes_ids`\n",
+		"WHERE inserted_at <= (SELECT max(metadata_modification_time) FROM system.tables WHERE database = 'cn' AND name = 'routes_ids_mv')",
+		"WHERE database = 'cn' AND table IN ('routes_ids', 'routes_ids_backfill') AND active",
+		"DROP TABLE IF EXISTS `cn`.`routes_members` ON CLUSTER `c1`",
+		"FROM `cn`.`vendor_identifiers_state`\n",
 		"CREATE MATERIALIZED VIEW IF NOT EXISTS `cn`.`vendor_identifiers_listings_mv` ON CLUSTER `c1` TO `cn`.`vendor_identifiers_state` AS",
 		"CREATE TABLE IF NOT EXISTS `cn`.`vendor_identifiers_backfill` ON CLUSTER `c1`\nENGINE = AggregatingMergeTree\n",
 	} {

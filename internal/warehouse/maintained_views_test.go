@@ -80,14 +80,14 @@ func oldViews(t *testing.T, db *warehouse.DB) {
 	}
 }
 
-// reapply drops what migrations 0101 and 0102 created and applies them
-// again, so the observations stored so far are the ones stored before the
-// materialized views existed.
+// reapply drops what migrations 0101, 0102 and 0160 created and applies
+// them again, so the observations stored so far are the ones stored before
+// the materialized views existed.
 func reapply(t *testing.T, db *warehouse.DB) {
 	t.Helper()
 	ctx := testCtx(t)
-	for _, s := range []string{"routes_members_mv", "routes_prices_mv", "vendor_identifiers_profiles_mv",
-		"vendor_identifiers_listings_mv", "routes_members", "routes_prices", "vendor_identifiers_state"} {
+	for _, s := range []string{"routes_ids_mv", "routes_prices_mv", "vendor_identifiers_profiles_mv",
+		"vendor_identifiers_listings_mv", "routes_ids", "routes_prices", "vendor_identifiers_state"} {
 		if err := db.Conn().Exec(ctx, "DROP TABLE IF EXISTS "+s); err != nil {
 			t.Fatal(err)
 		}
@@ -97,7 +97,7 @@ func reapply(t *testing.T, db *warehouse.DB) {
 		t.Fatal(err)
 	}
 	for _, m := range ms {
-		if m.Version != 101 && m.Version != 102 {
+		if m.Version != 101 && m.Version != 102 && m.Version != 160 {
 			continue
 		}
 		for _, s := range m.Statements {
@@ -128,7 +128,7 @@ func TestMaintainedViewsEqualOld(t *testing.T) {
 	fillVaried(t, db, 2000, 3200)
 	oldViews(t, db)
 
-	for _, table := range []string{"routes_members", "routes_members_backfill", "routes_prices", "routes_prices_backfill",
+	for _, table := range []string{"routes_ids", "routes_ids_backfill", "routes_prices", "routes_prices_backfill",
 		"vendor_identifiers_state", "vendor_identifiers_backfill"} {
 		if n := count(t, db, "SELECT count() FROM "+table); n == 0 {
 			t.Errorf("%s is empty: the test does not reach both the backfill and the materialized views", table)

@@ -1,0 +1,71 @@
+package warehouse_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/counternet/counternet/internal/testenv"
+)
+
+// TestCompactRoutes: CompactRoutes merges the past months of routes_ids
+// left in several parts into one part each, leaves the months still being
+// written (as of now) in their parts, and routes answers as the view of
+// 0062 before, after, and once every month is merged; a second call finds
+// nothing to merge.
+func TestCompactRoutes(t *testing.T) {
+	db := testenv.ClickHouse(t)
+	ctx := testCtx(t)
+	// Every observation twice, in two inserts: every month in two parts.
+	fillVaried(t, db, 0, 1500)
+	fillVaried(t, db, 0, 1500)
+	oldViews(t, db)
+	cols := "ships_from, ships_to, category, week, source, listings, listings_explicit, listings_region, listings_worldwide, vendors"
+	want := rowsOf(t, db, "SELECT "+cols+" FROM routes_old ORDER BY "+cols)
+	split := func() (past, recent uint64) {
+		t.Helper()
+		// Months in several parts before and from December 2023.
+		return count(t, db, `SELECT count() FROM (SELECT partition_id FROM system.parts WHERE database = currentDatabase()
+				AND table = 'routes_ids' AND active GROUP BY partition_id HAVING count() > 1 AND partition_id < '202312')`),
+			count(t, db, `SELECT count() FROM (SELECT partition_id FROM system.parts WHERE database = currentDatabase()
+				AND table = 'routes_ids' AND active GROUP BY partition_id HAVING count() > 1 AND partition_id >= '202312')`)
+	}
+	if past, recent := split(); past == 0 || recent == 0 {
+		t.Fatalf("before: %d past and %d recent months in several parts; want both", past, recent)
+	}
+	check(t, "routes before", rowsOf(t, db, "SELECT "+cols+" FROM routes ORDER BY "+cols), want)
+
+	// As of 2023-12-12 (a Tuesday): weeks up to the one of 2023-11-27 are
+	// over; November's last week is that one, December's are not.
+	now := time.Date(2023, 12, 12, 10, 0, 0, 0, time.UTC)
+	months, err := db.CompactRoutes(ctx, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(months) == 0 || months[len(months)-1].Partition != "202311" {
+		t.Fatalf("merged %+v, want the months up to 202311", months)
+	}
+	for _, m := range months {
+		if m.Parts < 2 || m.Rows == 0 {
+			t.Errorf("month %+v: want the parts and rows it had", m)
+		}
+	}
+	if past, recent := split(); past != 0 || recent == 0 {
+		t.Fatalf("after: %d past and %d recent months in several parts; want 0 past, the recent ones left", past, recent)
+	}
+	check(t, "routes with the past months merged", rowsOf(t, db, "SELECT "+cols+" FROM routes ORDER BY "+cols), want)
+
+	months, err = db.CompactRoutes(ctx, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(months) == 0 {
+		t.Fatal("merged nothing as of today")
+	}
+	if past, recent := split(); past != 0 || recent != 0 {
+		t.Fatalf("after merging as of today: %d and %d months in several parts", past, recent)
+	}
+	check(t, "routes with every month merged", rowsOf(t, db, "SELECT "+cols+" FROM routes ORDER BY "+cols), want)
+	if months, err := db.CompactRoutes(ctx, time.Now()); err != nil || len(months) != 0 {
+		t.Fatalf("second call merged %+v (%v), want nothing", months, err)
+	}
+}

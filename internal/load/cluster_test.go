@@ -112,6 +112,15 @@ func TestClusterLoad(t *testing.T) {
 	compareTables(ctx, t, single, check)
 	cl.StartNode(stopped)
 	syncReplicas(ctx, t, cl, database)
+	// The loader's merge of the past months of routes_ids (as of a year
+	// from now, every month is past) runs on the cluster as on one server.
+	for _, db := range []*warehouse.DB{single, cdb} {
+		months, err := db.CompactRoutes(ctx, time.Now().AddDate(1, 0, 0))
+		if err != nil {
+			t.Fatalf("%s: %v", db.Database(), err)
+		}
+		t.Logf("%s: CompactRoutes merged %d months", db.Database(), len(months))
+	}
 	// Views read the tables without FINAL: duplicates count until a merge
 	// collapses them, so both sides are merged before they are compared.
 	optimize(ctx, t, single, "")

@@ -25,8 +25,8 @@ func Compact(ctx context.Context, c Compactor, log zerolog.Logger) (int, error) 
 	defer cancel()
 	months, err := c.CompactRoutes(ctx, time.Now())
 	for _, m := range months {
-		log.Info().Str("month", m.Partition).Int("parts", m.Parts).Uint64("rows", m.Rows).
-			Dur("took", m.Took.Round(time.Millisecond)).Msg("merged a past month of routes_ids into one part")
+		log.Info().Str("table", m.Table).Str("month", m.Partition).Int("parts", m.Parts).Uint64("rows", m.Rows).
+			Dur("took", m.Took.Round(time.Millisecond)).Msg("merged a past month of a routes table into one part")
 	}
 	return len(months), err
 }
@@ -43,7 +43,7 @@ func CompactEvery(ctx context.Context, c Compactor, every time.Duration, log zer
 		case <-tick.C:
 		}
 		if _, err := Compact(ctx, c, log); err != nil && ctx.Err() == nil {
-			log.Warn().Err(err).Dur("next_in", every).Msg("merging the past months of routes_ids failed; the routes view stays correct, counting those months by id")
+			log.Warn().Err(err).Dur("next_in", every).Msg("merging the past months of the routes tables failed; the routes view stays correct, counting those months by id")
 		}
 	}
 }

@@ -7,8 +7,8 @@ import (
 	"github.com/counternet/counternet/internal/testenv"
 )
 
-// TestCompactRoutes: CompactRoutes merges the past months of routes_ids
-// left in several parts into one part each, leaves the months still being
+// TestCompactRoutes: CompactRoutes merges the past months of routes_ids and
+// routes_prices left in several parts into one part each, leaves the months still being
 // written (as of now) in their parts, and routes answers as the view of
 // 0062 before, after, and once every month is merged; a second call finds
 // nothing to merge.
@@ -19,15 +19,16 @@ func TestCompactRoutes(t *testing.T) {
 	fillVaried(t, db, 0, 1500)
 	fillVaried(t, db, 0, 1500)
 	oldViews(t, db)
-	cols := "ships_from, ships_to, category, week, source, listings, listings_explicit, listings_region, listings_worldwide, vendors"
+	cols := "ships_from, ships_to, category, week, source, listings, listings_explicit, listings_region, listings_worldwide, vendors, " +
+		"median_price_usd, median_price_per_gram_usd, gram_observations"
 	want := rowsOf(t, db, "SELECT "+cols+" FROM routes_old ORDER BY "+cols)
 	split := func() (past, recent uint64) {
 		t.Helper()
 		// Months in several parts before and from December 2023.
-		return count(t, db, `SELECT count() FROM (SELECT partition_id FROM system.parts WHERE database = currentDatabase()
-				AND table = 'routes_ids' AND active GROUP BY partition_id HAVING count() > 1 AND partition_id < '202312')`),
-			count(t, db, `SELECT count() FROM (SELECT partition_id FROM system.parts WHERE database = currentDatabase()
-				AND table = 'routes_ids' AND active GROUP BY partition_id HAVING count() > 1 AND partition_id >= '202312')`)
+		return count(t, db, `SELECT count() FROM (SELECT table, partition_id FROM system.parts WHERE database = currentDatabase()
+				AND table IN ('routes_ids', 'routes_prices') AND active GROUP BY table, partition_id HAVING count() > 1 AND partition_id < '202312')`),
+			count(t, db, `SELECT count() FROM (SELECT table, partition_id FROM system.parts WHERE database = currentDatabase()
+				AND table IN ('routes_ids', 'routes_prices') AND active GROUP BY table, partition_id HAVING count() > 1 AND partition_id >= '202312')`)
 	}
 	if past, recent := split(); past == 0 || recent == 0 {
 		t.Fatalf("before: %d past and %d recent months in several parts; want both", past, recent)
@@ -44,10 +45,15 @@ func TestCompactRoutes(t *testing.T) {
 	if len(months) == 0 || months[len(months)-1].Partition != "202311" {
 		t.Fatalf("merged %+v, want the months up to 202311", months)
 	}
+	tables := map[string]bool{}
 	for _, m := range months {
 		if m.Parts < 2 || m.Rows == 0 {
 			t.Errorf("month %+v: want the parts and rows it had", m)
 		}
+		tables[m.Table] = true
+	}
+	if !tables["routes_ids"] || !tables["routes_prices"] {
+		t.Errorf("merged %+v: want months of both routes_ids and routes_prices", months)
 	}
 	if past, recent := split(); past != 0 || recent == 0 {
 		t.Fatalf("after: %d past and %d recent months in several parts; want 0 past, the recent ones left", past, recent)

@@ -122,9 +122,9 @@ type Loader struct {
 	MaxAckPending int           `yaml:"max_ack_pending"`
 	AckWait       time.Duration `yaml:"ack_wait"`
 	FetchMax      int           `yaml:"fetch_max"`
-	// CompactInterval is how often the loader merges the past months of
-	// the routes tables into one part each (warehouse.CompactRoutes); 0
-	// never.
+	// CompactInterval is how often the loader merges into one part what
+	// the engine leaves in several of the tables the routes and vendor
+	// links views read (warehouse.DB.Compact); 0 never.
 	CompactInterval time.Duration `yaml:"compact_interval"`
 }
 

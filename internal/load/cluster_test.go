@@ -115,11 +115,11 @@ func TestClusterLoad(t *testing.T) {
 	// The loader's merge of the past months of routes_ids (as of a year
 	// from now, every month is past) runs on the cluster as on one server.
 	for _, db := range []*warehouse.DB{single, cdb} {
-		months, err := db.CompactRoutes(ctx, time.Now().AddDate(1, 0, 0))
+		months, err := db.Compact(ctx, time.Now().AddDate(1, 0, 0))
 		if err != nil {
 			t.Fatalf("%s: %v", db.Database(), err)
 		}
-		t.Logf("%s: CompactRoutes merged %d months", db.Database(), len(months))
+		t.Logf("%s: Compact merged %d months", db.Database(), len(months))
 	}
 	// Views read the tables without FINAL: duplicates count until a merge
 	// collapses them, so both sides are merged before they are compared.

@@ -9,26 +9,28 @@ import (
 	"github.com/counternet/counternet/internal/warehouse"
 )
 
-// Compactor merges the past months of the routes tables into one part each
-// (warehouse.DB.CompactRoutes).
+// Compactor merges into one part what the engine's merges leave of the
+// maintained tables in several (warehouse.DB.Compact).
 type Compactor interface {
-	CompactRoutes(ctx context.Context, now time.Time) ([]warehouse.CompactedMonth, error)
+	Compact(ctx context.Context, now time.Time) ([]warehouse.Compacted, error)
 }
 
 // compactTimeout bounds one round of merges.
 const compactTimeout = time.Hour
 
-// Compact merges the past months of the routes tables left in several
-// parts, once, and logs each month merged. It returns how many it merged.
+// Compact merges, once, the partitions of the maintained tables the
+// engine left in several parts (the past months of the routes tables, the
+// vendor identifiers) and logs each one merged. It returns how many it
+// merged.
 func Compact(ctx context.Context, c Compactor, log zerolog.Logger) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, compactTimeout)
 	defer cancel()
-	months, err := c.CompactRoutes(ctx, time.Now())
-	for _, m := range months {
-		log.Info().Str("table", m.Table).Str("month", m.Partition).Int("parts", m.Parts).Uint64("rows", m.Rows).
-			Dur("took", m.Took.Round(time.Millisecond)).Msg("merged a past month of a routes table into one part")
+	done, err := c.Compact(ctx, time.Now())
+	for _, m := range done {
+		log.Info().Str("table", m.Table).Str("partition", m.Partition).Int("parts", m.Parts).Uint64("rows", m.Rows).
+			Dur("took", m.Took.Round(time.Millisecond)).Msg("merged a partition of a maintained table into one part")
 	}
-	return len(months), err
+	return len(done), err
 }
 
 // CompactEvery runs Compact every interval until ctx ends. A round that
@@ -43,7 +45,7 @@ func CompactEvery(ctx context.Context, c Compactor, every time.Duration, log zer
 		case <-tick.C:
 		}
 		if _, err := Compact(ctx, c, log); err != nil && ctx.Err() == nil {
-			log.Warn().Err(err).Dur("next_in", every).Msg("merging the past months of the routes tables failed; the routes view stays correct, counting those months by id")
+			log.Warn().Err(err).Dur("next_in", every).Msg("merging the maintained tables failed; the views stay correct, reading more")
 		}
 	}
 }

@@ -21,7 +21,7 @@ import (
 // vendor-links figure of earlier runs, counting rows, which lets the
 // server skip the columns nobody reads. It measures routes twice: as the
 // rows landed (every month in several parts, counted by distinct ids), and
-// once CompactRoutes, which the loader runs every load.compact_interval,
+// once Compact, which the loader runs every load.compact_interval,
 // merged the past months (all of the generated ones) into one part each.
 func BenchmarkViews(b *testing.B) {
 	db := testenv.ClickHouse(b)
@@ -58,11 +58,11 @@ func BenchmarkViews(b *testing.B) {
 	b.Logf("routes_ids: %d parts as the rows landed", parts)
 
 	t0 := time.Now()
-	months, err := db.CompactRoutes(ctx, time.Now())
+	months, err := db.Compact(ctx, time.Now())
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("CompactRoutes merged %d months in %s", len(months), time.Since(t0).Round(time.Millisecond))
+	b.Logf("Compact merged %d months in %s", len(months), time.Since(t0).Round(time.Millisecond))
 	merged := map[string]time.Duration{}
 	for range b.N {
 		for _, q := range queries[:3] {

@@ -12,7 +12,7 @@
 -- The engine's background merges leave a month's rows in a few parts (3 to 5 on the views
 -- benchmark's 10 million listings, however long it waits), and routes counts distinct ids for
 -- every week of a month in several parts. The loader therefore merges each month of routes_ids in
--- several parts whose weeks are all past (warehouse.CompactRoutes, every load.compact_interval),
+-- several parts whose weeks are all past (warehouse.DB.Compact, every load.compact_interval),
 -- so only the weeks still being written are counted by id.
 --
 -- routes_ids_backfill holds the rows of the observations stored before routes_ids_mv existed,

@@ -76,7 +76,10 @@ func operationCommands() []*cmdSpec {
 			synopsis: []string{"counternet load [--until-idle]"},
 			about: "Consumes events from JetStream and inserts them into ClickHouse in batches, acknowledging\n" +
 				"each message only after ClickHouse accepted it. Messages it cannot load go to the dead-letter\n" +
-				"stream with the reason. Runs until stopped, or with --until-idle until every event is loaded.",
+				"stream with the reason. Runs until stopped, or with --until-idle until every event is loaded;\n" +
+				"then it merges into one part what the load left in several of the tables the routes and\n" +
+				"vendor_links views read (not with load.compact_interval 0), as the loader of counternet run\n" +
+				"does every compact_interval.",
 			examples: []string{"counternet load", "counternet load --until-idle   # drain the backlog, then exit"}},
 		{name: "dead-letters", run: runDeadLetters, noArgs: true,
 			summary:  "list the messages the loader could not load, with the reason (--show N: one in full)",

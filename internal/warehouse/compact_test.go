@@ -8,20 +8,17 @@ import (
 )
 
 // TestCompactRoutes: Compact merges the past months of routes_ids and
-// routes_prices left in several parts into one part each, leaves the months still being
-// written (as of now) in their parts, and routes answers as the view of
+// routes_prices left in several parts into one part each (and the vendor
+// identifiers), leaves the months still being written (as of now) in their
+// parts, and routes answers as the view of
 // 0062 before, after, and once every month is merged; a second call finds
 // nothing to merge.
 func TestCompactRoutes(t *testing.T) {
 	db := testenv.ClickHouse(t)
 	ctx := testCtx(t)
 	// Every observation twice, in two inserts: every month in two parts.
-	fillVaried(t, db, 0, 1500)
-	fillVaried(t, db, 0, 1500)
-	oldViews(t, db)
-	cols := "ships_from, ships_to, category, week, source, listings, listings_explicit, listings_region, listings_worldwide, vendors, " +
-		"median_price_usd, median_price_per_gram_usd, gram_observations"
-	want := rowsOf(t, db, "SELECT "+cols+" FROM routes_old ORDER BY "+cols)
+	storeTwice(t, db, 1500)
+	cols := routesCountCols + ", median_price_usd, median_price_per_gram_usd, gram_observations"
 	split := func() (past, recent uint64) {
 		t.Helper()
 		// Months in several parts before and from December 2023.
@@ -33,7 +30,7 @@ func TestCompactRoutes(t *testing.T) {
 	if past, recent := split(); past == 0 || recent == 0 {
 		t.Fatalf("before: %d past and %d recent months in several parts; want both", past, recent)
 	}
-	check(t, "routes before", rowsOf(t, db, "SELECT "+cols+" FROM routes ORDER BY "+cols), want)
+	routesEqualOld(t, db, cols, "before")
 
 	// As of 2023-12-12 (a Tuesday): weeks up to the one of 2023-11-27 are
 	// over; November's last week is that one, December's are not.
@@ -58,7 +55,7 @@ func TestCompactRoutes(t *testing.T) {
 	if past, recent := split(); past != 0 || recent == 0 {
 		t.Fatalf("after: %d past and %d recent months in several parts; want 0 past, the recent ones left", past, recent)
 	}
-	check(t, "routes with the past months merged", rowsOf(t, db, "SELECT "+cols+" FROM routes ORDER BY "+cols), want)
+	routesEqualOld(t, db, cols, "with the past months merged")
 
 	months, err = db.Compact(ctx, time.Now())
 	if err != nil {
@@ -70,7 +67,7 @@ func TestCompactRoutes(t *testing.T) {
 	if past, recent := split(); past != 0 || recent != 0 {
 		t.Fatalf("after merging as of today: %d and %d months in several parts", past, recent)
 	}
-	check(t, "routes with every month merged", rowsOf(t, db, "SELECT "+cols+" FROM routes ORDER BY "+cols), want)
+	routesEqualOld(t, db, cols, "with every month merged")
 	if months, err := db.Compact(ctx, time.Now()); err != nil || len(months) != 0 {
 		t.Fatalf("second call merged %+v (%v), want nothing", months, err)
 	}

@@ -4,7 +4,34 @@ import (
 	"testing"
 
 	"github.com/counternet/counternet/internal/testenv"
+	"github.com/counternet/counternet/internal/warehouse"
 )
+
+// routesCountCols are the columns of routes that count listings and
+// vendors; routesEqualOld compares these or more.
+const routesCountCols = "ships_from, ships_to, category, week, source, listings, listings_explicit, listings_region, listings_worldwide, vendors"
+
+// storeTwice stores the observations numbered 0..n-1 of fillVaried twice,
+// in two inserts, as a batch delivered again would be: every row of the
+// routes tables is in two parts. It creates the views of 0009 and 0062
+// beside the maintained ones (oldViews).
+func storeTwice(t *testing.T, db *warehouse.DB, n int) {
+	t.Helper()
+	fillVaried(t, db, 0, n)
+	fillVaried(t, db, 0, n)
+	oldViews(t, db)
+}
+
+// routesEqualOld checks that routes answers as the view of 0062 on cols.
+func routesEqualOld(t *testing.T, db *warehouse.DB, cols, when string) {
+	t.Helper()
+	got := rowsOf(t, db, "SELECT "+cols+" FROM routes ORDER BY "+cols)
+	want := rowsOf(t, db, "SELECT "+cols+" FROM routes_old ORDER BY "+cols)
+	if len(want) < 20 {
+		t.Fatalf("%s: routes_old has %d rows: too few to compare", when, len(want))
+	}
+	check(t, "routes "+when, got, want)
+}
 
 // TestRoutesCountOnceAcrossParts: routes counts a listing seen in two
 // inserts of the same week once, while its rows are in two parts of
@@ -15,19 +42,8 @@ func TestRoutesCountOnceAcrossParts(t *testing.T) {
 	ctx := testCtx(t)
 	// The same observations twice, as a batch delivered again would be:
 	// every row of routes_ids is in two parts.
-	fillVaried(t, db, 0, 600)
-	fillVaried(t, db, 0, 600)
-	oldViews(t, db)
-	cols := "ships_from, ships_to, category, week, source, listings, listings_explicit, listings_region, listings_worldwide, vendors"
-	compare := func(when string) {
-		t.Helper()
-		got := rowsOf(t, db, "SELECT "+cols+" FROM routes ORDER BY "+cols)
-		want := rowsOf(t, db, "SELECT "+cols+" FROM routes_old ORDER BY "+cols)
-		if len(want) < 20 {
-			t.Fatalf("%s: routes_old has %d rows: too few to compare", when, len(want))
-		}
-		check(t, "routes "+when, got, want)
-	}
+	storeTwice(t, db, 600)
+	compare := func(when string) { routesEqualOld(t, db, routesCountCols, when) }
 	rows := count(t, db, "SELECT count() FROM routes_ids WHERE kind = 0")
 	if listings := count(t, db, "SELECT sum(listings) FROM routes"); rows != 2*listings {
 		t.Fatalf("routes_ids holds %d listing rows for %d listings on routes: want every row twice before the merge", rows, listings)

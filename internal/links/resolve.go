@@ -48,6 +48,9 @@ type Stats struct {
 	Clusters       int // clusters of two or more accounts
 	Block, Score   time.Duration
 	ClusterElapsed time.Duration
+	// Capped is what Build's reading left out of the accounts to bound
+	// their signals (ReadCapped); zero from Resolve alone.
+	Capped Capped
 }
 
 // Resolve links accounts with m.

@@ -12,10 +12,10 @@ import (
 // The warehouse side: accounts read from the observations in ClickHouse,
 // links written to vendor_link_scores (migration 0120).
 
-// maxTextsPerAccount bounds the distinct descriptions read per account,
+// MaxTextsPerAccount bounds the distinct descriptions read per account,
 // and maxTextChars the characters of each.
 const (
-	maxTextsPerAccount = 40
+	MaxTextsPerAccount = 40
 	maxTextChars       = 2000
 )
 
@@ -98,14 +98,14 @@ func readProfiles(ctx context.Context, conn driver.Conn, get func(string, string
 }
 
 func readListings(ctx context.Context, conn driver.Conn, get func(string, string) *Account) error {
-	// Distinct descriptions first, then at most maxTextsPerAccount of them
+	// Distinct descriptions first, then at most MaxTextsPerAccount of them
 	// per vendor (18.16's groupUniqArray takes no size).
 	rows, err := conn.Query(ctx, fmt.Sprintf("SELECT source, vendor, groupArray(%d)(d), groupUniqArrayArray(t), groupUniqArrayArray(c), "+
 		"argMax(f, at), argMax(cap, at) FROM ("+
 		"SELECT source, vendor, substring(description, 1, %d) AS d, groupUniqArrayArray(ships_to) AS t, groupUniqArrayArray(crypto_addresses) AS c, "+
 		"argMax(ships_from, observed_at) AS f, argMax(capture_sha256, observed_at) AS cap, max(observed_at) AS at "+
 		"FROM listing_obs WHERE vendor != '' GROUP BY source, vendor, d) "+
-		"GROUP BY source, vendor ORDER BY source, vendor", maxTextsPerAccount, maxTextChars))
+		"GROUP BY source, vendor ORDER BY source, vendor", MaxTextsPerAccount, maxTextChars))
 	if err != nil {
 		return fmt.Errorf("reading listings by vendor: %w", err)
 	}
@@ -241,7 +241,12 @@ func Build(ctx context.Context, conn driver.Conn, m *Model, o Options, now time.
 	if o.Threshold == 0 {
 		o.Threshold = m.Threshold
 	}
+	capped, err := ReadCapped(ctx, conn)
+	if err != nil {
+		return nil, 0, err
+	}
 	res := Resolve(accounts, m, o)
+	res.Stats.Capped = capped
 	n, err := WriteScores(ctx, conn, res, m, o.Threshold, now)
 	if err != nil {
 		return nil, 0, err

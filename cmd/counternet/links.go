@@ -142,14 +142,8 @@ func linksBuild(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		return 0
 	})
-	if c := st.Capped; c.TextAccounts > 0 {
-		fmt.Fprintf(stdout, "  %d vendors have more than %d distinct listing descriptions: %d descriptions were not read\n", c.TextAccounts, links.MaxTextsPerAccount, c.TextsLeft)
-	}
-	if c := st.Capped; c.PhotoAccounts > 0 {
-		fmt.Fprintf(stdout, "  %d vendors show more than %d distinct photos: %d photos were not compared (those on the most listings were)\n", c.PhotoAccounts, links.MaxPhotos, c.PhotosLeft)
-	}
-	if c := st.Capped; c.PostAccounts > 0 {
-		fmt.Fprintf(stdout, "  %d forum authors have more than %d distinct posts: %d older posts were not read\n", c.PostAccounts, links.MaxPostsPerAccount, c.PostsLeft)
+	for _, l := range st.Capped.Lines() {
+		fmt.Fprintf(stdout, "  %s\n", l)
 	}
 	if c := st.BlockStats.CrowdedPhotoBuckets; c > 0 {
 		fmt.Fprintf(stdout, "  %d photo hash band buckets held more than 256 hashes and were not compared: near copies meeting only there are not joined\n", c)

@@ -244,5 +244,8 @@ func (e *Env) resolveIdentities(ctx context.Context, out io.Writer) error {
 	st := res.Stats
 	fmt.Fprintf(out, "identities: %d vendor accounts, %d candidate pairs, %d scored pairs written, %d linked in %d clusters (model %s, threshold %.2f)\n\n",
 		st.Accounts, st.BlockStats.Candidates, n, st.Linked, st.Clusters, m.Version, m.Threshold)
+	for _, l := range st.Capped.Lines() {
+		fmt.Fprintf(out, "  %s\n", l)
+	}
 	return nil
 }

@@ -17,8 +17,23 @@ type Capped struct {
 	PostAccounts, PostsLeft   int // forum authors with more than MaxPostsPerAccount distinct posts
 }
 
-// Any reports whether anything was left out.
-func (c Capped) Any() bool { return c.TextAccounts+c.PhotoAccounts+c.PostAccounts > 0 }
+// Lines says what was left out, one line per kind; none when nothing was.
+func (c Capped) Lines() []string {
+	var out []string
+	if c.TextAccounts > 0 {
+		out = append(out, fmt.Sprintf("%s more than %d distinct listing descriptions: %d descriptions were not read",
+			howMany(c.TextAccounts, "vendor has", "vendors have"), MaxTextsPerAccount, c.TextsLeft))
+	}
+	if c.PhotoAccounts > 0 {
+		out = append(out, fmt.Sprintf("%s more than %d distinct photos: %d photos were not compared (those on the most listings were)",
+			howMany(c.PhotoAccounts, "vendor shows", "vendors show"), MaxPhotos, c.PhotosLeft))
+	}
+	if c.PostAccounts > 0 {
+		out = append(out, fmt.Sprintf("%s more than %d distinct posts: %d older posts were not read",
+			howMany(c.PostAccounts, "forum author has", "forum authors have"), MaxPostsPerAccount, c.PostsLeft))
+	}
+	return out
+}
 
 // ReadCapped counts what ReadAccounts leaves out, with the same
 // definitions of a distinct description (its first maxTextChars bytes),
@@ -49,4 +64,12 @@ func ReadCapped(ctx context.Context, conn driver.Conn) (Capped, error) {
 		*q.accounts, *q.out = int(accounts), int(total)-int(accounts)*q.limit
 	}
 	return c, nil
+}
+
+// howMany is n with the singular or plural words that follow it.
+func howMany(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

@@ -45,4 +45,10 @@ func TestReadCappedCountsWhatIsNotRead(t *testing.T) {
 	if got != want {
 		t.Fatalf("ReadCapped = %+v, want %+v", got, want)
 	}
+	if lines := got.Lines(); len(lines) != 3 || lines[1] != "1 vendor shows more than 64 distinct photos: 6 photos were not compared (those on the most listings were)" {
+		t.Errorf("Lines() = %q", lines)
+	}
+	if lines := (links.Capped{}).Lines(); len(lines) != 0 {
+		t.Errorf("nothing left out, yet Lines() = %q", lines)
+	}
 }

@@ -134,19 +134,14 @@ type textCollapser struct {
 // node writes n's text: the contents of script and style left out, a
 // space at the boundaries of breaking elements.
 func (t *textCollapser) node(n *html.Node) {
-	switch n.Type {
-	case html.TextNode:
+	children, brk := textRole(n)
+	if n.Type == html.TextNode {
 		t.text(n.Data)
 		return
-	case html.ElementNode:
-		if skipped[n.Data] {
-			return
-		}
-	case html.DocumentNode:
-	default:
+	}
+	if !children {
 		return
 	}
-	brk := n.Type == html.ElementNode && breaking[n.Data]
 	t.pending = t.pending || brk
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
 		t.node(c)
@@ -195,22 +190,32 @@ func (t *textCollapser) word(w string) {
 	t.b.WriteString(w)
 }
 
+// textRole says how n counts in the text of an element holding it:
+// children reports that its children's text is part of it (a document, an
+// element other than script and style), brk that n is an element that
+// breaks the text (a space at its boundaries). A text node is its own
+// text; any other node counts for nothing.
+func textRole(n *html.Node) (children, brk bool) {
+	switch n.Type {
+	case html.DocumentNode:
+		return true, false
+	case html.ElementNode:
+		return !skipped[n.Data], breaking[n.Data]
+	}
+	return false, false
+}
+
 // writeText writes n's text as it is, with a space at the boundaries of
 // breaking elements (textCollapser writes it collapsed).
 func writeText(b *strings.Builder, n *html.Node) {
-	switch n.Type {
-	case html.TextNode:
+	children, brk := textRole(n)
+	if n.Type == html.TextNode {
 		b.WriteString(n.Data)
 		return
-	case html.ElementNode:
-		if skipped[n.Data] {
-			return
-		}
-	case html.DocumentNode:
-	default:
+	}
+	if !children {
 		return
 	}
-	brk := n.Type == html.ElementNode && breaking[n.Data]
 	if brk {
 		b.WriteByte(' ')
 	}

@@ -32,13 +32,7 @@ func demoEnv(t *testing.T) (*demo.Env, *config.Config) {
 	if testing.Short() {
 		t.Skip("integration test: needs clickhouse-server")
 	}
-	cfg, err := config.Load("", config.WithLookupEnv(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.DataDir = t.TempDir()
-	cfg.ClickHouse.DSN = "clickhouse://" + testenv.ClickHouseAddr(t)
-	cfg.ClickHouse.Database = fmt.Sprintf("console_%s_%d", strings.ToLower(t.Name()), time.Now().UnixNano())
+	cfg := testenv.Config(t, "console")
 	cfg.Load.FlushInterval = 200 * time.Millisecond
 	cfg.Log.Level = "warn"
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

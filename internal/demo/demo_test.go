@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"math"
 	"regexp"
 	"slices"
@@ -31,13 +30,7 @@ func testConfig(t *testing.T) *config.Config {
 	if testing.Short() {
 		t.Skip("integration test: needs clickhouse-server")
 	}
-	cfg, err := config.Load("", config.WithLookupEnv(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.DataDir = t.TempDir()
-	cfg.ClickHouse.DSN = "clickhouse://" + testenv.ClickHouseAddr(t)
-	cfg.ClickHouse.Database = fmt.Sprintf("demo_%s_%d", strings.ToLower(t.Name()), time.Now().UnixNano())
+	cfg := testenv.Config(t, "demo")
 	cfg.Load.FlushInterval = 200 * time.Millisecond
 	cfg.Log.Level = "warn"
 	return cfg

@@ -3,7 +3,6 @@ package service_test
 import (
 	"context"
 	"crypto/tls"
-	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/counternet/counternet/internal/config"
 	"github.com/counternet/counternet/internal/console"
 	"github.com/counternet/counternet/internal/service"
 	"github.com/counternet/counternet/internal/testenv"
@@ -25,13 +23,7 @@ func TestConsoleRole(t *testing.T) {
 	if testing.Short() {
 		t.Skip("integration test: needs clickhouse-server")
 	}
-	cfg, err := config.Load("", config.WithLookupEnv(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.DataDir = t.TempDir()
-	cfg.ClickHouse.DSN = "clickhouse://" + testenv.ClickHouseAddr(t)
-	cfg.ClickHouse.Database = fmt.Sprintf("console_role_%d", time.Now().UnixNano())
+	cfg := testenv.Config(t, "console_role")
 	cfg.Run.Roles = []string{"console"}
 	cfg.Run.MetricsAddr = "127.0.0.1:0"
 	cfg.Console.Addr = "127.0.0.1:0"

@@ -49,14 +49,8 @@ func setup(t *testing.T, ctx context.Context, log zerolog.Logger, seed int64) (*
 			t.Fatal(err)
 		}
 	}
-	cfg, err := config.Load("", config.WithLookupEnv(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.DataDir = t.TempDir()
+	cfg := testenv.Config(t, "run")
 	cfg.NATS.URL = testenv.NATS(t)
-	cfg.ClickHouse.DSN = "clickhouse://" + testenv.ClickHouseAddr(t)
-	cfg.ClickHouse.Database = fmt.Sprintf("run_%d", time.Now().UnixNano())
 	cfg.Tor.Socks = fx.Proxy.Addr()
 	cfg.Collect.Pipelines = []string{filepath.Join(dir, "*.yaml")}
 	cfg.Run.Schedule = "@every 1s"

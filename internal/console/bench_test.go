@@ -20,13 +20,7 @@ func BenchmarkVendorProfile(b *testing.B) {
 	db := testenv.ClickHouse(b)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
-	n := testenv.BenchRows()
-	start := time.Now()
-	testenv.FillBench(ctx, b, db, n)
-	if err := db.Conn().Exec(ctx, "OPTIMIZE TABLE listing_obs FINAL"); err != nil {
-		b.Logf("optimize: %v", err)
-	}
-	b.Logf("generated %d listing and %d vendor observations in %s", n, n/10, time.Since(start).Round(time.Millisecond))
+	testenv.FillBench(ctx, b, db, testenv.BenchRows())
 	p, err := loadPages()
 	if err != nil {
 		b.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/counternet/counternet/internal/auth"
+	"github.com/counternet/counternet/internal/query"
 )
 
 // account is one vendor identity (market, handle) with the same handle.
@@ -62,10 +63,13 @@ type vendorData struct {
 	Pairs          []pair
 	// Model is the identity model's scored pairs (most probable first);
 	// ModelCut counts those left out past maxModelPairs.
-	Model               []modelPair
-	ModelCut            int
-	Listings            []vendorListing
-	ListingsCut         bool
+	Model       []modelPair
+	ModelCut    int
+	Listings    []vendorListing
+	ListingsCut bool
+	// Cut names the other sections that held more than maxProfileRows
+	// rows, of which only the first are shown.
+	Cut                 []string
 	Categories, Origins []countRow
 	Destinations        []destRow
 	Crypto              []cryptoRow
@@ -173,7 +177,11 @@ func (s *Server) vendor(w http.ResponseWriter, r *http.Request, sess *auth.Sessi
 	d.Cases = s.openCases(r.Context(), sess)
 	var notes []string
 	if d.ListingsCut {
-		notes = append(notes, fmt.Sprintf("Only the first %d listings are shown.", maxProfileRows))
+		notes = append(notes, fmt.Sprintf("Only the first %d listings are shown; markets, accounts and dates seen only in "+
+			"the others are not in this page.", maxProfileRows))
+	}
+	for _, c := range d.Cut {
+		notes = append(notes, fmt.Sprintf("Only the first %d %s are shown.", maxProfileRows, c))
 	}
 	s.render(w, r, sess, "vendor", "Vendor "+handle, d, notes...)
 }
@@ -185,6 +193,7 @@ func (s *Server) vendorProfile(ctx context.Context, market, handle string) (*ven
 	if err != nil {
 		return nil, fmt.Errorf("profiles: %w", err)
 	}
+	d.cut(res, "vendor profiles")
 	byKey := map[string]int{}
 	for _, row := range res.Rows {
 		a := account{Market: str(row[0]), Handle: str(row[1]), Rating: f64(row[2]), Joined: str(row[4]), PGP: strs(row[5]),
@@ -236,13 +245,14 @@ func (s *Server) vendorProfile(ctx context.Context, market, handle string) (*ven
 		}
 	}
 	for _, c := range []struct {
-		sql  string
-		into *[]countRow
-	}{{sqlVendorCategories, &d.Categories}, {sqlVendorOrigins, &d.Origins}} {
+		sql, name string
+		into      *[]countRow
+	}{{sqlVendorCategories, "categories", &d.Categories}, {sqlVendorOrigins, "origins", &d.Origins}} {
 		res, err := s.fetch(ctx, maxProfileRows, c.sql, handle)
 		if err != nil {
 			return nil, fmt.Errorf("categories and origins: %w", err)
 		}
+		d.cut(res, c.name)
 		for _, row := range res.Rows {
 			*c.into = append(*c.into, countRow{Key: str(row[0]), Listings: u64(row[1]), FirstSeen: tm(row[2]), LastSeen: tm(row[3])})
 		}
@@ -250,6 +260,7 @@ func (s *Server) vendorProfile(ctx context.Context, market, handle string) (*ven
 	if res, err = s.fetch(ctx, maxProfileRows, sqlVendorDestinations, handle); err != nil {
 		return nil, fmt.Errorf("destinations: %w", err)
 	}
+	d.cut(res, "destinations")
 	for _, row := range res.Rows {
 		d.Destinations = append(d.Destinations, destRow{Country: str(row[0]), Listings: u64(row[1]), Explicit: u64(row[2]),
 			Region: u64(row[3]), Worldwide: u64(row[4])})
@@ -263,6 +274,7 @@ func (s *Server) vendorProfile(ctx context.Context, market, handle string) (*ven
 	if res, err = s.fetch(ctx, maxProfileRows, sqlVendorCrypto, handle, handle); err != nil {
 		return nil, fmt.Errorf("crypto addresses: %w", err)
 	}
+	d.cut(res, "crypto addresses")
 	for _, row := range res.Rows {
 		d.Crypto = append(d.Crypto, cryptoRow{Address: str(row[0]), Chain: joinNonEmpty(strs(row[1])), Markets: strs(row[2]),
 			FirstSeen: tm(row[3]), LastSeen: tm(row[4]), Capture: str(row[5])})
@@ -272,4 +284,11 @@ func (s *Server) vendorProfile(ctx context.Context, market, handle string) (*ven
 	}
 	d.Flows = asTable(res)
 	return d, nil
+}
+
+// cut records that the section name of res held more rows than shown.
+func (d *vendorData) cut(res *query.Result, name string) {
+	if res.Truncated {
+		d.Cut = append(d.Cut, name)
+	}
 }
